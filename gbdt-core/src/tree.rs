@@ -1,0 +1,188 @@
+//! One regression tree as flat arrays (struct of arrays).
+//!
+//! Node 0 is the root. An internal node's children are adjacent: the left
+//! child is `left[i]` and the right child `left[i] + 1`. A leaf has `left[i] == 0`.
+
+use serde::{Deserialize, Serialize};
+
+/// A tree with raw-feature thresholds: a row goes left when its value is
+/// `<= threshold`, and missing values (NaN) follow the learned default direction.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Tree {
+    feature: Vec<u32>,
+    threshold: Vec<f32>,
+    left: Vec<u32>,
+    default_left: Vec<bool>,
+    value: Vec<f32>,
+    gain: Vec<f32>,
+    cover: Vec<f32>,
+}
+
+impl Tree {
+    /// A tree that is a single leaf.
+    pub(crate) fn with_root(value: f32, cover: f32) -> Tree {
+        let mut t = Tree::default();
+        t.push_leaf(value, cover);
+        t
+    }
+
+    fn push_leaf(&mut self, value: f32, cover: f32) -> usize {
+        self.feature.push(0);
+        self.threshold.push(0.0);
+        self.left.push(0);
+        self.default_left.push(false);
+        self.value.push(value);
+        self.gain.push(0.0);
+        self.cover.push(cover);
+        self.feature.len() - 1
+    }
+
+    /// Turns leaf `node` into a split and appends its two children as leaves.
+    /// Returns the left child's index.
+    pub(crate) fn split(&mut self, node: usize, s: &SplitRecord) -> usize {
+        let left = self.push_leaf(s.left_value, s.left_cover);
+        self.push_leaf(s.right_value, s.right_cover);
+        self.feature[node] = s.feature;
+        self.threshold[node] = s.threshold;
+        self.left[node] = left as u32;
+        self.default_left[node] = s.default_left;
+        self.gain[node] = s.gain;
+        left
+    }
+
+    /// Number of nodes, leaves included.
+    pub fn num_nodes(&self) -> usize {
+        self.feature.len()
+    }
+
+    /// Number of leaves.
+    pub fn num_leaves(&self) -> usize {
+        self.left.iter().filter(|&&l| l == 0).count()
+    }
+
+    /// True when `node` has no children.
+    pub fn is_leaf(&self, node: usize) -> bool {
+        self.left[node] == 0
+    }
+
+    /// Children `(left, right)` of an internal node.
+    pub fn children(&self, node: usize) -> Option<(usize, usize)> {
+        let l = self.left[node] as usize;
+        (l != 0).then_some((l, l + 1))
+    }
+
+    /// Feature index an internal node splits on.
+    pub fn split_feature(&self, node: usize) -> usize {
+        self.feature[node] as usize
+    }
+
+    /// A row goes left when its feature value is `<=` this.
+    pub fn threshold(&self, node: usize) -> f32 {
+        self.threshold[node]
+    }
+
+    /// True when missing values go left at this node.
+    pub fn default_left(&self, node: usize) -> bool {
+        self.default_left[node]
+    }
+
+    /// Output of a leaf (learning rate applied); for internal nodes the value
+    /// the node would have had as a leaf.
+    pub fn value(&self, node: usize) -> f32 {
+        self.value[node]
+    }
+
+    /// Loss reduction of the split at an internal node.
+    pub fn gain(&self, node: usize) -> f32 {
+        self.gain[node]
+    }
+
+    /// Sum of hessians of the training rows that reached the node.
+    pub fn cover(&self, node: usize) -> f32 {
+        self.cover[node]
+    }
+
+    /// Depth of the deepest leaf (a single leaf has depth 0).
+    pub fn depth(&self) -> usize {
+        let mut depth = vec![0usize; self.num_nodes()];
+        let mut max = 0;
+        for node in 0..self.num_nodes() {
+            if let Some((l, r)) = self.children(node) {
+                depth[l] = depth[node] + 1;
+                depth[r] = depth[node] + 1;
+                max = max.max(depth[l]);
+            }
+        }
+        max
+    }
+
+    /// The leaf a row reaches; `value(j)` reads feature `j` of the row.
+    #[inline]
+    pub fn leaf_of(&self, value: impl Fn(usize) -> f32) -> usize {
+        let mut node = 0usize;
+        loop {
+            let left = self.left[node] as usize;
+            if left == 0 {
+                return node;
+            }
+            let v = value(self.feature[node] as usize);
+            let go_left = if v.is_nan() {
+                self.default_left[node]
+            } else {
+                v <= self.threshold[node]
+            };
+            node = left + (!go_left) as usize;
+        }
+    }
+
+    /// The leaf value a row (all features, in training order) reaches.
+    #[inline]
+    pub fn predict_row(&self, row: &[f32]) -> f32 {
+        self.value[self.leaf_of(|j| row[j])]
+    }
+}
+
+/// Everything a split writes into the tree.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct SplitRecord {
+    pub feature: u32,
+    pub threshold: f32,
+    pub default_left: bool,
+    pub gain: f32,
+    pub left_value: f32,
+    pub right_value: f32,
+    pub left_cover: f32,
+    pub right_cover: f32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stump() -> Tree {
+        let mut t = Tree::with_root(0.0, 10.0);
+        let s = SplitRecord {
+            feature: 1,
+            threshold: 0.5,
+            default_left: false,
+            gain: 3.0,
+            left_value: -1.0,
+            right_value: 2.0,
+            left_cover: 4.0,
+            right_cover: 6.0,
+        };
+        t.split(0, &s);
+        t
+    }
+
+    #[test]
+    fn routing_follows_threshold_and_default() {
+        let t = stump();
+        assert_eq!(t.predict_row(&[9.0, 0.5]), -1.0);
+        assert_eq!(t.predict_row(&[9.0, 0.6]), 2.0);
+        assert_eq!(t.predict_row(&[9.0, f32::NAN]), 2.0);
+        assert_eq!((t.num_nodes(), t.num_leaves(), t.depth()), (3, 2, 1));
+        assert_eq!(t.children(0), Some((1, 2)));
+        assert_eq!(t.children(1), None);
+    }
+}

@@ -1,0 +1,1 @@
+//! CSV reading, column selection, labels and model files for gbdt.
