@@ -8,7 +8,7 @@ use crate::parallel::Parallel;
 
 /// Rows per block: small enough that a block's rows stay in L1 while every
 /// tree walks them.
-const BLOCK: usize = 64;
+pub(crate) const BLOCK: usize = 64;
 
 /// Raw margins of `rounds` rounds for every row.
 pub(crate) fn margins(

@@ -1,0 +1,178 @@
+//! Quantile binning: cut points per feature from a deterministic sample, and
+//! the column-major matrix of bin ids training works on.
+
+mod cuts;
+
+pub(crate) use cuts::FeatureCuts;
+
+use ndarray::ArrayView2;
+
+use crate::parallel::Parallel;
+use crate::sampling::Rng;
+
+/// Rows sampled to find cut points.
+const SAMPLE_ROWS: usize = 200_000;
+/// Rows per parallel binning task.
+const ROW_BLOCK: usize = 16_384;
+
+/// A bin id type: `u8` when every feature has at most 256 bins, else `u16`.
+pub(crate) trait BinId: Copy + Send + Sync + 'static {
+    fn from_bin(b: usize) -> Self;
+    fn idx(self) -> usize;
+}
+
+impl BinId for u8 {
+    #[inline(always)]
+    fn from_bin(b: usize) -> Self {
+        b as u8
+    }
+    #[inline(always)]
+    fn idx(self) -> usize {
+        self as usize
+    }
+}
+
+impl BinId for u16 {
+    #[inline(always)]
+    fn from_bin(b: usize) -> Self {
+        b as u16
+    }
+    #[inline(always)]
+    fn idx(self) -> usize {
+        self as usize
+    }
+}
+
+/// Bin ids, column-major: feature `f` occupies `[f * rows, (f + 1) * rows)`.
+pub(crate) enum Bins {
+    U8(Vec<u8>),
+    U16(Vec<u16>),
+}
+
+/// The binned training matrix and the cuts that made it.
+pub(crate) struct BinnedMatrix {
+    pub rows: usize,
+    pub cuts: Vec<FeatureCuts>,
+    /// Histogram offset of each feature; `offsets[f + 1] - offsets[f]` is the
+    /// feature's value bins plus its missing bin.
+    pub offsets: Vec<usize>,
+    pub bins: Bins,
+}
+
+impl BinnedMatrix {
+    /// Bins `x` into at most `max_bin` bins per feature (missing bin included).
+    pub fn new(
+        x: ArrayView2<'_, f32>,
+        weights: Option<&[f32]>,
+        max_bin: usize,
+        seed: u64,
+        par: &Parallel,
+    ) -> BinnedMatrix {
+        let sample = sample_rows(x.nrows(), seed);
+        let cuts = par.map_range(x.ncols(), |f| {
+            let values = sample
+                .iter()
+                .map(|&r| (x[[r, f]], weights.map_or(1.0, |w| w[r])))
+                .filter(|(v, _)| !v.is_nan())
+                .collect();
+            FeatureCuts::from_sample(values, max_bin - 1)
+        });
+        let mut offsets = vec![0];
+        for c in &cuts {
+            offsets.push(offsets.last().unwrap() + c.num_value_bins() + 1);
+        }
+        let widest = cuts
+            .iter()
+            .map(|c| c.num_value_bins() + 1)
+            .max()
+            .unwrap_or(1);
+        let bins = if widest <= 256 {
+            Bins::U8(bin_columns(x, &cuts, par))
+        } else {
+            Bins::U16(bin_columns(x, &cuts, par))
+        };
+        BinnedMatrix {
+            rows: x.nrows(),
+            cuts,
+            offsets,
+            bins,
+        }
+    }
+
+    pub fn num_features(&self) -> usize {
+        self.cuts.len()
+    }
+
+    /// Total histogram slots over all features.
+    pub fn total_bins(&self) -> usize {
+        *self.offsets.last().unwrap()
+    }
+
+    /// The missing-value bin of feature `f`.
+    pub fn missing_bin(&self, f: usize) -> usize {
+        self.cuts[f].num_value_bins()
+    }
+}
+
+/// Every row when there are few; else a seeded sample, sorted.
+fn sample_rows(n: usize, seed: u64) -> Vec<usize> {
+    let all: Vec<usize> = (0..n).collect();
+    if n <= SAMPLE_ROWS {
+        return all;
+    }
+    Rng::new(seed, &[0xB1_4E]).choose_sorted(&all, SAMPLE_ROWS)
+}
+
+/// Bin ids of every cell, column-major, filled in parallel row blocks (each
+/// block reads its rows once and writes its piece of every column).
+fn bin_columns<T: BinId>(x: ArrayView2<'_, f32>, cuts: &[FeatureCuts], par: &Parallel) -> Vec<T> {
+    let (n, nf) = x.dim();
+    let mut bins = vec![T::from_bin(0); n * nf];
+    let blocks = n.div_ceil(ROW_BLOCK);
+    let mut per_block: Vec<Vec<&mut [T]>> = (0..blocks).map(|_| Vec::with_capacity(nf)).collect();
+    for column in bins.chunks_mut(n) {
+        for (b, piece) in column.chunks_mut(ROW_BLOCK).enumerate() {
+            per_block[b].push(piece);
+        }
+    }
+    par.for_each_mut(&mut per_block, |b, columns| {
+        let start = b * ROW_BLOCK;
+        for (f, col) in columns.iter_mut().enumerate() {
+            for (i, out) in col.iter_mut().enumerate() {
+                *out = T::from_bin(cuts[f].bin_of(x[[start + i, f]]));
+            }
+        }
+    });
+    bins
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array2;
+
+    #[test]
+    fn columns_hold_bins_and_missing() {
+        let x =
+            Array2::from_shape_vec((4, 2), vec![1.0, 10.0, 2.0, f32::NAN, 3.0, 10.0, 1.0, 20.0])
+                .unwrap();
+        let par = Parallel::new(2).unwrap();
+        let m = BinnedMatrix::new(x.view(), None, 256, 0, &par);
+        let Bins::U8(b) = &m.bins else {
+            panic!("expected u8 bins")
+        };
+        assert_eq!(&b[..4], &[0, 1, 2, 0]);
+        assert_eq!(&b[4..], &[0, 2, 0, 1]); // missing bin of feature 1 is 2
+        assert_eq!(m.missing_bin(1), 2);
+        assert_eq!(m.offsets, vec![0, 4, 7]);
+    }
+
+    #[test]
+    fn many_bins_use_u16() {
+        let x = Array2::from_shape_fn((1000, 1), |(i, _)| i as f32);
+        let par = Parallel::new(1).unwrap();
+        let m = BinnedMatrix::new(x.view(), None, 1000, 0, &par);
+        assert!(matches!(m.bins, Bins::U16(_)));
+        assert_eq!(m.cuts[0].num_value_bins(), 999);
+    }
+}

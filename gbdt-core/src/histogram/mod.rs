@@ -1,0 +1,221 @@
+//! Gradient histograms: per node, per feature, per bin, the sums of
+//! gradients and hessians. Built for the smaller child only; the sibling is
+//! the parent minus that child.
+
+mod pool;
+
+pub(crate) use pool::HistPool;
+
+use crate::binning::{BinId, BinnedMatrix, Bins};
+use crate::objective::GradPair;
+use crate::parallel::Parallel;
+
+/// Gradient and hessian sums of one bin (or of a node).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[repr(C)]
+pub(crate) struct BinStat {
+    pub g: f64,
+    pub h: f64,
+}
+
+impl BinStat {
+    #[inline(always)]
+    pub fn add(&mut self, p: GradPair) {
+        self.g += p.g as f64;
+        self.h += p.h as f64;
+    }
+
+    pub fn plus(self, o: BinStat) -> BinStat {
+        BinStat {
+            g: self.g + o.g,
+            h: self.h + o.h,
+        }
+    }
+
+    pub fn minus(self, o: BinStat) -> BinStat {
+        BinStat {
+            g: self.g - o.g,
+            h: self.h - o.h,
+        }
+    }
+}
+
+/// One node to build: its rows (indices into the matrix), its gradients in
+/// the same order, and its histogram (all features, zeroed).
+pub(crate) struct BuildJob<'a> {
+    pub rows: &'a [u32],
+    pub grads: &'a [GradPair],
+    pub hist: &'a mut [BinStat],
+}
+
+/// Builds the histograms of `features` for every job, in parallel over
+/// (node, feature) pairs. Each pair is summed by one task in row order, so
+/// the sums do not depend on the thread count.
+pub(crate) fn build(
+    matrix: &BinnedMatrix,
+    features: &[usize],
+    jobs: Vec<BuildJob<'_>>,
+    par: &Parallel,
+) {
+    match &matrix.bins {
+        Bins::U8(b) => build_typed(b, matrix, features, jobs, par),
+        Bins::U16(b) => build_typed(b, matrix, features, jobs, par),
+    }
+}
+
+struct Task<'a, T> {
+    column: &'a [T],
+    rows: &'a [u32],
+    grads: &'a [GradPair],
+    hist: &'a mut [BinStat],
+}
+
+fn build_typed<T: BinId>(
+    bins: &[T],
+    matrix: &BinnedMatrix,
+    features: &[usize],
+    jobs: Vec<BuildJob<'_>>,
+    par: &Parallel,
+) {
+    let n = matrix.rows;
+    let mut tasks = Vec::with_capacity(jobs.len() * features.len());
+    for job in jobs {
+        for (f, hist) in feature_slices(job.hist, &matrix.offsets, features) {
+            let column = &bins[f * n..(f + 1) * n];
+            tasks.push(Task {
+                column,
+                rows: job.rows,
+                grads: job.grads,
+                hist,
+            });
+        }
+    }
+    par.for_each_mut(&mut tasks, |_, t| {
+        accumulate(t.column, t.rows, t.grads, t.hist)
+    });
+}
+
+/// Splits a node histogram into the slices of the selected (sorted) features.
+fn feature_slices<'h>(
+    mut hist: &'h mut [BinStat],
+    offsets: &[usize],
+    features: &[usize],
+) -> Vec<(usize, &'h mut [BinStat])> {
+    let mut out = Vec::with_capacity(features.len());
+    let mut consumed = 0;
+    for &f in features {
+        let (_, rest) = hist.split_at_mut(offsets[f] - consumed);
+        let (mine, rest) = rest.split_at_mut(offsets[f + 1] - offsets[f]);
+        out.push((f, mine));
+        hist = rest;
+        consumed = offsets[f + 1];
+    }
+    out
+}
+
+/// The innermost kernel: one feature, one node.
+#[inline(never)]
+fn accumulate<T: BinId>(column: &[T], rows: &[u32], grads: &[GradPair], hist: &mut [BinStat]) {
+    for (&r, &g) in rows.iter().zip(grads) {
+        hist[column[r as usize].idx()].add(g);
+    }
+}
+
+/// `parent -= child`, turning the parent's histogram into the sibling's.
+pub(crate) fn subtract_in_place(parent: &mut [BinStat], child: &[BinStat]) {
+    for (p, c) in parent.iter_mut().zip(child) {
+        p.g -= c.g;
+        p.h -= c.h;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array2;
+    use proptest::prelude::*;
+
+    fn setup(x: &Array2<f32>) -> (BinnedMatrix, Parallel) {
+        let par = Parallel::new(2).unwrap();
+        (BinnedMatrix::new(x.view(), None, 16, 0, &par), par)
+    }
+
+    fn build_one(
+        m: &BinnedMatrix,
+        par: &Parallel,
+        rows: &[u32],
+        grads: &[GradPair],
+    ) -> Vec<BinStat> {
+        let mut hist = vec![BinStat::default(); m.total_bins()];
+        let features: Vec<usize> = (0..m.num_features()).collect();
+        build(
+            m,
+            &features,
+            vec![BuildJob {
+                rows,
+                grads,
+                hist: &mut hist,
+            }],
+            par,
+        );
+        hist
+    }
+
+    proptest! {
+        #[test]
+        fn sums_equal_totals_and_subtraction_equals_direct(
+            cells in proptest::collection::vec(prop_oneof![Just(f32::NAN), 0f32..10.0], 3 * 40),
+            g in proptest::collection::vec(-1f32..1.0, 40),
+            split in 0usize..40,
+        ) {
+            let x = Array2::from_shape_vec((40, 3), cells).unwrap();
+            let (m, par) = setup(&x);
+            let grads: Vec<GradPair> = g.iter().map(|&g| GradPair { g, h: 1.0 }).collect();
+            let rows: Vec<u32> = (0..40).collect();
+            let parent = build_one(&m, &par, &rows, &grads);
+            let total_g: f64 = grads.iter().map(|p| p.g as f64).sum();
+            for f in 0..3 {
+                let s = &parent[m.offsets[f]..m.offsets[f + 1]];
+                let sg: f64 = s.iter().map(|b| b.g).sum();
+                let sh: f64 = s.iter().map(|b| b.h).sum();
+                prop_assert!((sg - total_g).abs() < 1e-9);
+                prop_assert_eq!(sh, 40.0);
+            }
+            let (left, right) = rows.split_at(split);
+            let (gl, gr) = grads.split_at(split);
+            let left_h = build_one(&m, &par, left, gl);
+            let right_direct = build_one(&m, &par, right, gr);
+            let mut sibling = parent.clone();
+            subtract_in_place(&mut sibling, &left_h);
+            for (a, b) in sibling.iter().zip(&right_direct) {
+                prop_assert!((a.g - b.g).abs() < 1e-9 && (a.h - b.h).abs() < 1e-9);
+            }
+        }
+    }
+
+    #[test]
+    fn only_selected_features_are_built() {
+        let x = Array2::from_shape_fn((10, 3), |(i, j)| (i * (j + 1)) as f32);
+        let (m, par) = setup(&x);
+        let grads = vec![GradPair { g: 1.0, h: 1.0 }; 10];
+        let rows: Vec<u32> = (0..10).collect();
+        let mut hist = vec![BinStat::default(); m.total_bins()];
+        build(
+            &m,
+            &[2],
+            vec![BuildJob {
+                rows: &rows,
+                grads: &grads,
+                hist: &mut hist,
+            }],
+            &par,
+        );
+        let count = |f: usize| {
+            hist[m.offsets[f]..m.offsets[f + 1]]
+                .iter()
+                .map(|b| b.h)
+                .sum::<f64>()
+        };
+        assert_eq!((count(0), count(1), count(2)), (0.0, 0.0, 10.0));
+    }
+}
