@@ -1,1 +1,53 @@
-//! CSV reading, column selection, labels and model files for gbdt.
+//! # gbdt-io
+//!
+//! Everything gbdt reads or writes as bytes:
+//!
+//! - **CSV files** ([`read_csv`]): typed columns (number, bool, string) inferred
+//!   over the whole file the way `pandas.read_csv` does, with pandas' missing
+//!   tokens (`NA`, `null`, empty, ...) read as missing values.
+//! - **Labels** ([`parse_target`]): a column, a comparison such as
+//!   `Number of Credit Problems > 1`, a string equality such as
+//!   `Loan Status == Charged Off`, or a class column for multiclass.
+//! - **Selection** ([`training_data`], [`labelled_data`],
+//!   [`prediction_features`]): number and bool columns become an `f32`
+//!   feature matrix (like `select_dtypes(include=['number', 'bool'])`); string
+//!   columns are dropped and reported.
+//! - **Model files** ([`save_model`], [`load_model`]): a binary format (magic
+//!   bytes, format version, checksum, bincode payload) and a JSON format, both
+//!   written atomically.
+//!
+//! ```
+//! use gbdt_io::{parse_csv, parse_target, training_data, CsvOptions, LabelRule, Selection};
+//! use std::path::Path;
+//!
+//! let csv = "id,Number of Credit Problems,Income,Owner\nA1,0,52000,true\nA2,3,NA,false\nA3,1,61000,true\n";
+//! let table = parse_csv(csv.as_bytes().to_vec(), Path::new("credit.csv"), &CsvOptions::default())?;
+//! let rule = parse_target("Number of Credit Problems > 1", &table)?;
+//! assert!(matches!(rule, LabelRule::Compare { .. }));
+//! let data = training_data(&table, &rule, &Selection::default())?;
+//! assert_eq!(data.feature_names, ["Income", "Owner"]);
+//! assert_eq!(data.labels, [0.0, 1.0, 0.0]);
+//! assert!(data.features[[1, 0]].is_nan());
+//! assert_eq!(data.dropped_columns[0].name, "id");
+//! # Ok::<(), gbdt_io::Error>(())
+//! ```
+
+mod error;
+mod label;
+mod model_file;
+mod parallel;
+mod parse;
+mod reader;
+mod select;
+mod table;
+
+pub use error::{Error, Result};
+pub use label::{parse_target, CompareOp, LabelRule};
+pub use model_file::{
+    decode_model, encode_model, load_model, save_model, ModelFile, ModelFormat, TrainingSummary,
+    FORMAT_VERSION, MAGIC,
+};
+pub use select::{
+    labelled_data, prediction_features, training_data, DroppedColumn, Selection, TrainingData,
+};
+pub use table::{parse_csv, read_csv, ColumnType, CsvOptions, Table};

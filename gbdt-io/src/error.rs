@@ -1,0 +1,178 @@
+//! The one error type of gbdt-io. Every message names the file and, where
+//! there is one, the line and column, and says what to do.
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+/// Everything that can go wrong reading CSV files, deriving labels and
+/// features, and reading or writing model files.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The operating system refused a read or write.
+    #[error("could not {action} {path}: {source}")]
+    Io {
+        path: PathBuf,
+        action: &'static str,
+        source: std::io::Error,
+    },
+
+    /// A CSV option is not usable.
+    #[error("invalid CSV option {option} = {value:?}: {allowed}")]
+    InvalidOption {
+        option: &'static str,
+        value: String,
+        allowed: &'static str,
+    },
+
+    /// The file has no bytes (or only a byte-order mark and blank lines).
+    #[error("{path} is empty; a CSV file needs a header line and at least one data row")]
+    EmptyFile { path: PathBuf },
+
+    /// The file has a header but no data rows.
+    #[error("{path} has a header line but no data rows; add rows below the header (or read it without a header)")]
+    NoDataRows { path: PathBuf },
+
+    /// A row has more or fewer fields than the header.
+    #[error("{path}, line {line}: {found} fields but the header has {expected} columns; every row needs exactly {expected} fields (quote fields that contain the delimiter)")]
+    RaggedRow {
+        path: PathBuf,
+        line: usize,
+        found: usize,
+        expected: usize,
+    },
+
+    /// A field or header is not valid UTF-8.
+    #[error("{path}, line {line}, column '{column}': invalid UTF-8; save the file as UTF-8")]
+    InvalidUtf8 {
+        path: PathBuf,
+        line: usize,
+        column: String,
+    },
+
+    /// The CSV parser rejected the file.
+    #[error("{path}, line {line}: malformed CSV: {message}")]
+    Csv {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+
+    /// A column named by the user does not exist.
+    #[error("{path}: no column '{column}' (given as {role}); columns are: {known}")]
+    UnknownColumn {
+        path: PathBuf,
+        column: String,
+        role: &'static str,
+        known: String,
+    },
+
+    /// Feature columns the model needs are not in the file.
+    #[error("{path}: missing feature column(s) the model needs: {columns}; the file must have every feature column the model was trained on (in any order)")]
+    MissingFeatureColumns { path: PathBuf, columns: String },
+
+    /// A value that must be a number is not.
+    #[error("{path}, line {line}, column '{column}': value '{value}' is not a number; {hint}")]
+    NotANumber {
+        path: PathBuf,
+        line: usize,
+        column: String,
+        value: String,
+        hint: &'static str,
+    },
+
+    /// A column mixes numbers and true/false values.
+    #[error("{path}, column '{column}': mixes numbers and true/false values (line {number_line} has '{number}', line {bool_line} has '{boolean}'); use one kind in a column")]
+    MixedColumn {
+        path: PathBuf,
+        column: String,
+        number_line: usize,
+        number: String,
+        bool_line: usize,
+        boolean: String,
+    },
+
+    /// A column cannot play the role it was given.
+    #[error("{path}: column '{column}' cannot be used as {role}: {reason}")]
+    WrongColumnType {
+        path: PathBuf,
+        column: String,
+        role: &'static str,
+        reason: String,
+    },
+
+    /// The target expression cannot be understood.
+    #[error("invalid target '{expr}': {reason}")]
+    InvalidTarget { expr: String, reason: String },
+
+    /// Rows have no label value.
+    #[error("{path}: {count} row(s) have no value for the label '{label}' (lines {lines}); fill them in or drop those rows (the drop-missing-label option)")]
+    MissingLabels {
+        path: PathBuf,
+        label: String,
+        count: usize,
+        lines: String,
+    },
+
+    /// A label value cannot be used.
+    #[error("{path}, line {line}, column '{column}': label value '{value}' {reason}")]
+    InvalidLabel {
+        path: PathBuf,
+        line: usize,
+        column: String,
+        value: String,
+        reason: String,
+    },
+
+    /// A weight value cannot be used.
+    #[error("{path}, line {line}, column '{column}': weight '{value}' {reason}")]
+    InvalidWeight {
+        path: PathBuf,
+        line: usize,
+        column: String,
+        value: String,
+        reason: &'static str,
+    },
+
+    /// Selection left no feature column.
+    #[error("{path}: no feature columns left; {detail}")]
+    NoFeatures { path: PathBuf, detail: String },
+
+    /// Dropping rows without a label left no row.
+    #[error("{path}: every row ({count}) lacks a label value for '{label}'; nothing is left to train on")]
+    NoRowsLeft {
+        path: PathBuf,
+        label: String,
+        count: usize,
+    },
+
+    /// The file is not a gbdt model file.
+    #[error("{path} is not a gbdt model file: {reason}")]
+    NotAModel { path: PathBuf, reason: String },
+
+    /// The model file was written by a newer (or unknown) format version.
+    #[error("{path} has model format version {version}, but this gbdt reads versions 1 to {supported}; use a newer gbdt to read it")]
+    UnsupportedVersion {
+        path: PathBuf,
+        version: u64,
+        supported: u32,
+    },
+
+    /// The model file is damaged: truncated, altered or inconsistent.
+    #[error(
+        "{path} is a damaged gbdt model file: {reason}; restore it from a backup or train again"
+    )]
+    CorruptModel { path: PathBuf, reason: String },
+
+    /// The model cannot be written in the requested format.
+    #[error("cannot write model {path}: {reason}")]
+    Encode { path: PathBuf, reason: String },
+
+    /// A model format name is not known.
+    #[error("unknown model format '{name}'; known: binary, json")]
+    UnknownFormat { name: String },
+}
+
+/// `Result` with [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;
