@@ -3,8 +3,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::Result;
-use crate::table::Table;
+use crate::error::{Error, Result};
+use crate::parse::parse_number_text;
+use crate::table::{Column, ColumnType, Numbers, Table};
+
+/// Most classes a class column may have; more usually means an ID column.
+pub const MAX_CLASSES: usize = 1000;
 
 /// A comparison operator in a target expression.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,6 +27,43 @@ pub enum CompareOp {
     Ne,
 }
 
+/// Operators as written, longest first so `>=` is not read as `>`.
+const OPS: &[(&str, CompareOp)] = &[
+    (">=", CompareOp::Ge),
+    ("<=", CompareOp::Le),
+    ("==", CompareOp::Eq),
+    ("!=", CompareOp::Ne),
+    (">", CompareOp::Gt),
+    ("<", CompareOp::Lt),
+    ("=", CompareOp::Eq),
+];
+
+impl CompareOp {
+    /// The operator as written in a target expression.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CompareOp::Gt => ">",
+            CompareOp::Ge => ">=",
+            CompareOp::Lt => "<",
+            CompareOp::Le => "<=",
+            CompareOp::Eq => "==",
+            CompareOp::Ne => "!=",
+        }
+    }
+
+    /// `a op b`.
+    pub fn holds(self, a: f64, b: f64) -> bool {
+        match self {
+            CompareOp::Gt => a > b,
+            CompareOp::Ge => a >= b,
+            CompareOp::Lt => a < b,
+            CompareOp::Le => a <= b,
+            CompareOp::Eq => a == b,
+            CompareOp::Ne => a != b,
+        }
+    }
+}
+
 /// How the label of a row is derived from the table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum LabelRule {
@@ -37,6 +78,7 @@ pub enum LabelRule {
     /// 1 when a string column equals `value`, else 0 (`Loan Status == Charged Off`).
     Equals { column: String, value: String },
     /// A class column mapped to `0..classes.len()` in the order of `classes`.
+    /// Two classes are a binary label (the first is 0).
     Classes {
         column: String,
         classes: Vec<String>,
@@ -44,9 +86,243 @@ pub enum LabelRule {
 }
 
 /// Resolves a target expression against a table.
+///
+/// - `Income` on a number or bool column: [`LabelRule::Column`];
+/// - `Loan Status` on a string column: [`LabelRule::Classes`] with the
+///   sorted distinct values;
+/// - `Number of Credit Problems > 1` (operators `> >= < <= == !=`) on a
+///   number or bool column: [`LabelRule::Compare`];
+/// - `Loan Status == Charged Off` on a string column: [`LabelRule::Equals`].
+///
+/// Column names may contain spaces and punctuation: the longest column name
+/// that the expression starts with and that is followed by an operator wins.
+/// A name or value may also be quoted with `` ` ``, `"` or `'`.
+///
+/// ```
+/// use gbdt_io::{parse_csv, parse_target, CompareOp, CsvOptions, LabelRule};
+/// let t = parse_csv(b"a > b,x\n1,2\n3,4\n".to_vec(), "t.csv".as_ref(), &CsvOptions::default())?;
+/// assert_eq!(
+///     parse_target("a > b >= 2", &t)?,
+///     LabelRule::Compare { column: "a > b".into(), op: CompareOp::Ge, value: 2.0 }
+/// );
+/// # Ok::<(), gbdt_io::Error>(())
+/// ```
 pub fn parse_target(expr: &str, table: &Table) -> Result<LabelRule> {
-    let _ = (expr, table);
-    todo!("parse_target")
+    let e = expr.trim();
+    if e.is_empty() {
+        return Err(invalid(expr, "it is empty; give a column name or a comparison such as 'Number of Credit Problems > 1'".into()));
+    }
+    if table.column_index(e).is_some() {
+        return whole_column(e, table);
+    }
+    let Some((column, op, value)) = split_expression(e, table) else {
+        if let Some(name) = unquote(e).filter(|n| table.column_index(n).is_some()) {
+            return whole_column(name, table);
+        }
+        let lhs = OPS
+            .iter()
+            .filter_map(|(s, _)| e.find(s))
+            .min()
+            .map_or(e, |i| e[..i].trim());
+        return Err(table.unknown_column(unquote(lhs).unwrap_or(lhs), "the target"));
+    };
+    let value = unquote(value).unwrap_or(value);
+    if value.is_empty() {
+        return Err(invalid(
+            expr,
+            format!(
+                "nothing after '{}'; give a value to compare with",
+                op.symbol()
+            ),
+        ));
+    }
+    let col = table.column_by_name(&column, "the target")?;
+    match col.column_type() {
+        ColumnType::Number | ColumnType::Bool => {
+            let v = if col.column_type() == ColumnType::Bool && value.eq_ignore_ascii_case("true") {
+                Some(1.0)
+            } else if col.column_type() == ColumnType::Bool && value.eq_ignore_ascii_case("false") {
+                Some(0.0)
+            } else {
+                parse_number_text(value.as_bytes()).filter(|v| !v.is_nan())
+            };
+            let Some(v) = v else {
+                return Err(invalid(
+                    expr,
+                    format!(
+                        "column '{column}' holds {}s, so compare it with a number, not '{value}'",
+                        col.column_type()
+                    ),
+                ));
+            };
+            Ok(LabelRule::Compare {
+                column,
+                op,
+                value: v,
+            })
+        }
+        ColumnType::String => {
+            if op != CompareOp::Eq {
+                return Err(invalid(
+                    expr,
+                    format!("column '{column}' holds text; only '==' works on text (the label is 1 where the column equals the value)"),
+                ));
+            }
+            let classes = distinct_texts(table, col);
+            if !classes.iter().any(|c| c == value) {
+                let similar = classes.iter().find(|c| c.eq_ignore_ascii_case(value));
+                let hint = match similar {
+                    Some(s) => format!("did you mean '{s}'? (values are case-sensitive)"),
+                    None => format!("values are: {}", list(&classes, 10)),
+                };
+                return Err(invalid(
+                    expr,
+                    format!("no row of column '{column}' has the value '{value}'; {hint}"),
+                ));
+            }
+            Ok(LabelRule::Equals {
+                column,
+                value: value.to_string(),
+            })
+        }
+    }
+}
+
+/// A class rule for any column: the sorted distinct values (numbers sorted
+/// by value) mapped to `0..k`. For integer class columns such as `1, 2, 3`.
+pub fn class_rule(column: &str, table: &Table) -> Result<LabelRule> {
+    let col = table.column_by_name(column, "the target")?;
+    let classes = distinct_texts(table, col);
+    check_classes(column, &classes)?;
+    Ok(LabelRule::Classes {
+        column: column.to_string(),
+        classes,
+    })
+}
+
+fn whole_column(name: &str, table: &Table) -> Result<LabelRule> {
+    let col = table.column_by_name(name, "the target")?;
+    match col.column_type() {
+        ColumnType::Number | ColumnType::Bool => Ok(LabelRule::Column {
+            column: name.to_string(),
+        }),
+        ColumnType::String => class_rule(name, table),
+    }
+}
+
+fn check_classes(column: &str, classes: &[String]) -> Result<()> {
+    if classes.len() < 2 {
+        return Err(invalid(
+            column,
+            format!(
+                "column '{column}' has {} distinct value(s) ({}); a class label needs at least two",
+                classes.len(),
+                list(classes, 3)
+            ),
+        ));
+    }
+    if classes.len() > MAX_CLASSES {
+        return Err(invalid(
+            column,
+            format!(
+                "column '{column}' has {} distinct values, more than {MAX_CLASSES} classes; is it an ID column? choose another target",
+                classes.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Sorted distinct non-missing values as text; numbers sort by value.
+fn distinct_texts(table: &Table, col: &Column) -> Vec<String> {
+    match col {
+        Column::String(values) => {
+            let mut v: Vec<&str> = values.iter().filter_map(|s| s.as_deref()).collect();
+            v.sort_unstable();
+            v.dedup();
+            v.into_iter().map(str::to_string).collect()
+        }
+        _ => {
+            let mut v: Vec<f64> = (0..table.num_rows())
+                .filter_map(|r| col.number(r))
+                .collect();
+            v.sort_by(f64::total_cmp);
+            v.dedup();
+            // Rendered the way `Column::text` renders them, so lookups match.
+            v.iter()
+                .map(|x| match col {
+                    Column::Bool(_) => if *x == 1.0 { "true" } else { "false" }.to_string(),
+                    Column::Number(Numbers::F32(_)) => (*x as f32).to_string(),
+                    _ => x.to_string(),
+                })
+                .collect()
+        }
+    }
+}
+
+/// The part of `e` before the first operator is a column (longest match),
+/// the operator, and the rest.
+fn split_expression<'e>(e: &'e str, table: &Table) -> Option<(String, CompareOp, &'e str)> {
+    if let Some((name, rest)) = quoted_prefix(e) {
+        let (op, value) = split_op(rest.trim_start())?;
+        return Some((name.to_string(), op, value));
+    }
+    let mut best: Option<(&String, CompareOp, &str)> = None;
+    for name in table.column_names() {
+        for candidate in [name.as_str(), name.trim()] {
+            let Some(rest) = e.strip_prefix(candidate).filter(|_| !candidate.is_empty()) else {
+                continue;
+            };
+            if let Some((op, value)) = split_op(rest.trim_start()) {
+                if best.is_none_or(|(b, _, _)| name.len() > b.len()) {
+                    best = Some((name, op, value));
+                }
+            }
+        }
+    }
+    best.map(|(n, op, v)| (n.clone(), op, v))
+}
+
+fn split_op(s: &str) -> Option<(CompareOp, &str)> {
+    OPS.iter()
+        .find(|(sym, _)| s.starts_with(sym))
+        .map(|(sym, op)| (*op, s[sym.len()..].trim()))
+}
+
+/// `` `name` rest ``, `"name" rest` or `'name' rest`.
+fn quoted_prefix(e: &str) -> Option<(&str, &str)> {
+    let q = e.chars().next().filter(|c| matches!(c, '`' | '"' | '\''))?;
+    let end = e[1..].find(q)? + 1;
+    Some((&e[1..end], &e[end + 1..]))
+}
+
+/// The inside of a fully quoted string.
+fn unquote(s: &str) -> Option<&str> {
+    let (inner, rest) = quoted_prefix(s)?;
+    rest.trim().is_empty().then_some(inner)
+}
+
+fn invalid(expr: &str, reason: String) -> Error {
+    Error::InvalidTarget {
+        expr: expr.to_string(),
+        reason,
+    }
+}
+
+fn list(values: &[String], max: usize) -> String {
+    let mut s = values
+        .iter()
+        .take(max)
+        .map(|v| format!("'{v}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if values.len() > max {
+        s.push_str(&format!(" and {} more", values.len() - max));
+    }
+    if s.is_empty() {
+        s.push_str("none");
+    }
+    s
 }
 
 impl LabelRule {
@@ -70,8 +346,114 @@ impl LabelRule {
         }
     }
 
-    /// A one-line human description.
+    /// A one-line description, e.g. `Number of Credit Problems > 1` or
+    /// `Loan Status (3 classes: A=0, B=1, C=2)`.
     pub fn describe(&self) -> String {
-        todo!()
+        match self {
+            LabelRule::Column { column } => column.clone(),
+            LabelRule::Compare { column, op, value } => {
+                format!("{column} {} {value}", op.symbol())
+            }
+            LabelRule::Equals { column, value } => format!("{column} == {value}"),
+            LabelRule::Classes { column, classes } => {
+                let shown: Vec<String> = classes
+                    .iter()
+                    .take(10)
+                    .enumerate()
+                    .map(|(i, c)| format!("{c}={i}"))
+                    .collect();
+                let more = if classes.len() > 10 { ", ..." } else { "" };
+                format!(
+                    "{column} ({} classes: {}{more})",
+                    classes.len(),
+                    shown.join(", ")
+                )
+            }
+        }
+    }
+
+    /// The label of every row, NaN where it is missing. Errors name the
+    /// file, line and column of a value the rule cannot use.
+    pub(crate) fn values(&self, table: &Table) -> Result<Vec<f32>> {
+        let col = table.column_by_name(self.column(), "the label")?;
+        let name = self.column();
+        let rows = table.num_rows();
+        match self {
+            LabelRule::Column { .. } => {
+                if col.column_type() == ColumnType::String {
+                    return Err(crate::select::not_numeric(
+                        table,
+                        name,
+                        "the label column must hold numbers or true/false",
+                    ));
+                }
+                let mut out = Vec::with_capacity(rows);
+                for r in 0..rows {
+                    let v = col.number(r).unwrap_or(f64::NAN);
+                    if v.is_infinite() || (v.is_finite() && !(v as f32).is_finite()) {
+                        return Err(Error::InvalidLabel {
+                            path: table.path().to_path_buf(),
+                            line: table.line_of_row(r),
+                            column: name.to_string(),
+                            value: v.to_string(),
+                            reason:
+                                "is not a finite number (or does not fit f32); fix or drop that row"
+                                    .to_string(),
+                        });
+                    }
+                    out.push(v as f32);
+                }
+                Ok(out)
+            }
+            LabelRule::Compare { op, value, .. } => {
+                if col.column_type() == ColumnType::String {
+                    return Err(crate::select::not_numeric(
+                        table,
+                        name,
+                        "a comparison label needs numbers or true/false in its column",
+                    ));
+                }
+                Ok((0..rows)
+                    .map(|r| {
+                        col.number(r)
+                            .map_or(f32::NAN, |x| op.holds(x, *value) as u8 as f32)
+                    })
+                    .collect())
+            }
+            LabelRule::Equals { value, .. } => Ok((0..rows)
+                .map(|r| col.text(r).map_or(f32::NAN, |t| (t == *value) as u8 as f32))
+                .collect()),
+            LabelRule::Classes { classes, .. } => {
+                let mut sorted: Vec<(&str, usize)> = classes
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (c.as_str(), i))
+                    .collect();
+                sorted.sort_unstable();
+                let mut out = Vec::with_capacity(rows);
+                for r in 0..rows {
+                    let Some(t) = col.text(r) else {
+                        out.push(f32::NAN);
+                        continue;
+                    };
+                    match sorted.binary_search_by(|(c, _)| (*c).cmp(t.as_str())) {
+                        Ok(k) => out.push(sorted[k].1 as f32),
+                        Err(_) => {
+                            return Err(Error::InvalidLabel {
+                                path: table.path().to_path_buf(),
+                                line: table.line_of_row(r),
+                                column: name.to_string(),
+                                value: t,
+                                reason: format!(
+                                    "is not one of the classes the model knows: {}",
+                                    list(classes, 10)
+                                ),
+                            })
+                        }
+                    }
+                }
+                Ok(out)
+            }
+        }
     }
 }

@@ -42,7 +42,7 @@ mod select;
 mod table;
 
 pub use error::{Error, Result};
-pub use label::{parse_target, CompareOp, LabelRule};
+pub use label::{class_rule, parse_target, CompareOp, LabelRule, MAX_CLASSES};
 pub use model_file::{
     decode_model, encode_model, load_model, save_model, ModelFile, ModelFormat, TrainingSummary,
     FORMAT_VERSION, MAGIC,

@@ -1,7 +1,10 @@
 //! Model files: binary (magic, version, length, checksum, bincode payload)
 //! and JSON, both written atomically.
 
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 
@@ -64,27 +67,417 @@ impl std::str::FromStr for ModelFormat {
     }
 }
 
-/// Writes a model atomically; `format` overrides the one chosen by the extension.
+/// Bytes before the payload: magic, version (u32), payload length (u64),
+/// payload checksum (u64), all little-endian.
+const HEADER_LEN: usize = 8 + 4 + 8 + 8;
+
+/// The `format` field of JSON model files.
+const JSON_FORMAT: &str = "gbdt-model";
+
+/// Writes a model atomically: to a temporary file in the same directory,
+/// flushed to disk, then renamed over `path`. A crash leaves either the old
+/// file or the new one, never a half-written model. `format` overrides the
+/// one chosen by the extension (`.json` is JSON, anything else binary).
 pub fn save_model(path: &Path, model: &ModelFile, format: Option<ModelFormat>) -> Result<()> {
-    let _ = (path, model, format);
-    todo!()
+    let format = format.unwrap_or_else(|| ModelFormat::from_path(path));
+    let bytes = encode_model(model, format, path)?;
+    write_atomic(path, &bytes)
 }
 
 /// Reads a model file of any supported version, detecting the format from
 /// its content. Returns the model, its format and its format version.
 pub fn load_model(path: &Path) -> Result<(ModelFile, ModelFormat, u32)> {
-    let _ = path;
-    todo!()
+    let bytes = fs::read(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        action: "read model file",
+        source,
+    })?;
+    decode_model(&bytes, path)
 }
 
 /// The bytes of a model file in `format`; `path` only names it in errors.
 pub fn encode_model(model: &ModelFile, format: ModelFormat, path: &Path) -> Result<Vec<u8>> {
-    let _ = (model, format, path);
-    todo!()
+    let encode_err = |reason: String| Error::Encode {
+        path: path.to_path_buf(),
+        reason,
+    };
+    match format {
+        ModelFormat::Binary => {
+            let payload = bincode::serde::encode_to_vec(model, bincode::config::standard())
+                .map_err(|e| encode_err(e.to_string()))?;
+            let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
+            out.extend_from_slice(MAGIC);
+            out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+            out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+            out.extend_from_slice(&fnv1a(&payload).to_le_bytes());
+            out.extend_from_slice(&payload);
+            Ok(out)
+        }
+        ModelFormat::Json => {
+            let file = JsonFileRef {
+                format: JSON_FORMAT,
+                format_version: FORMAT_VERSION,
+                label_rule: &model.label_rule,
+                dropped_columns: &model.dropped_columns,
+                summary: &model.summary,
+                model: &model.model,
+            };
+            let mut out =
+                serde_json::to_vec_pretty(&file).map_err(|e| encode_err(e.to_string()))?;
+            out.push(b'\n');
+            // JSON has no NaN or infinity: serde_json writes them as null,
+            // which would not load. Check before anything reaches the disk.
+            if let Err(e) = serde_json::from_slice::<JsonFile>(&out) {
+                return Err(encode_err(format!(
+                    "the model holds a value JSON cannot represent (NaN or infinity?): {e}; save it in the binary format"
+                )));
+            }
+            Ok(out)
+        }
+    }
 }
 
 /// A model from the bytes of a model file; `path` only names it in errors.
 pub fn decode_model(bytes: &[u8], path: &Path) -> Result<(ModelFile, ModelFormat, u32)> {
-    let _ = (bytes, path);
-    todo!()
+    let corrupt = |reason: String| Error::CorruptModel {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let (file, format, version) = if bytes.starts_with(MAGIC) {
+        let (file, version) = decode_binary(bytes, path)?;
+        (file, ModelFormat::Binary, version)
+    } else if !bytes.is_empty() && MAGIC.starts_with(bytes) {
+        return Err(corrupt(format!(
+            "truncated after {} bytes, inside the file header",
+            bytes.len()
+        )));
+    } else if first_non_space(bytes) == Some(b'{') {
+        let (file, version) = decode_json(bytes, path)?;
+        (file, ModelFormat::Json, version)
+    } else {
+        return Err(Error::NotAModel {
+            path: path.to_path_buf(),
+            reason: describe_foreign(bytes),
+        });
+    };
+    validate(&file).map_err(corrupt)?;
+    Ok((file, format, version))
+}
+
+fn decode_binary(bytes: &[u8], path: &Path) -> Result<(ModelFile, u32)> {
+    let corrupt = |reason: String| Error::CorruptModel {
+        path: path.to_path_buf(),
+        reason,
+    };
+    if bytes.len() < HEADER_LEN {
+        return Err(corrupt(format!(
+            "truncated after {} bytes, inside the {HEADER_LEN}-byte header",
+            bytes.len()
+        )));
+    }
+    let u32_at =
+        |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+    let u64_at = |i: usize| u64::from(u32_at(i)) | (u64::from(u32_at(i + 4)) << 32);
+    let version = u32_at(8);
+    check_version(u64::from(version), path)?;
+    let declared = u64_at(12);
+    let checksum = u64_at(20);
+    let payload = &bytes[HEADER_LEN..];
+    if (payload.len() as u64) < declared {
+        return Err(corrupt(format!(
+            "truncated: the header announces {declared} payload bytes but only {} follow",
+            payload.len()
+        )));
+    }
+    if (payload.len() as u64) > declared {
+        return Err(corrupt(format!(
+            "{} unexpected bytes after the {declared}-byte payload",
+            payload.len() as u64 - declared
+        )));
+    }
+    if fnv1a(payload) != checksum {
+        return Err(corrupt(
+            "checksum mismatch: the payload was altered after it was written".to_string(),
+        ));
+    }
+    let (file, used) = decode_bincode(payload)
+        .map_err(|e| corrupt(format!("the payload does not decode: {e}")))?;
+    if used != payload.len() {
+        return Err(corrupt(format!(
+            "the payload decodes in {used} of its {} bytes",
+            payload.len()
+        )));
+    }
+    Ok((file, version))
+}
+
+/// Bincode with an allocation limit scaled to the payload, so a damaged
+/// length prefix cannot make it allocate more than a small multiple of the
+/// file's size.
+fn decode_bincode(
+    payload: &[u8],
+) -> std::result::Result<(ModelFile, usize), bincode::error::DecodeError> {
+    fn limited<const N: usize>(
+        p: &[u8],
+    ) -> std::result::Result<(ModelFile, usize), bincode::error::DecodeError> {
+        bincode::serde::decode_from_slice(p, bincode::config::standard().with_limit::<N>())
+    }
+    match payload.len().saturating_mul(64) {
+        n if n <= 1 << 24 => limited::<{ 1 << 24 }>(payload),
+        n if n <= 1 << 28 => limited::<{ 1 << 28 }>(payload),
+        n if n <= 1 << 32 => limited::<{ 1 << 32 }>(payload),
+        _ => limited::<{ 1 << 38 }>(payload),
+    }
+}
+
+fn decode_json(bytes: &[u8], path: &Path) -> Result<(ModelFile, u32)> {
+    let corrupt = |reason: String| Error::CorruptModel {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let json_err = |e: serde_json::Error| {
+        if e.is_eof() {
+            corrupt(format!("the JSON is truncated ({e})"))
+        } else {
+            corrupt(format!("invalid model JSON: {e}"))
+        }
+    };
+    let header: JsonHeader = serde_json::from_slice(bytes).map_err(|e| {
+        if e.is_syntax() || e.is_eof() {
+            json_err(e)
+        } else {
+            Error::NotAModel {
+                path: path.to_path_buf(),
+                reason: format!("a JSON file, but not a gbdt model ({e})"),
+            }
+        }
+    })?;
+    match header.format.as_ref().and_then(|f| f.as_str()) {
+        Some(JSON_FORMAT) => {}
+        _ => {
+            return Err(Error::NotAModel {
+                path: path.to_path_buf(),
+                reason: format!("a JSON file without \"format\": \"{JSON_FORMAT}\""),
+            })
+        }
+    }
+    let version = match header.format_version.as_ref().and_then(|v| v.as_u64()) {
+        Some(v) => v,
+        None => {
+            return Err(corrupt(
+                "\"format_version\" is missing or not a whole number".to_string(),
+            ))
+        }
+    };
+    check_version(version, path)?;
+    let file: JsonFile = serde_json::from_slice(bytes).map_err(json_err)?;
+    Ok((
+        ModelFile {
+            model: file.model,
+            label_rule: file.label_rule,
+            dropped_columns: file.dropped_columns,
+            summary: file.summary,
+        },
+        file.format_version,
+    ))
+}
+
+fn check_version(version: u64, path: &Path) -> Result<()> {
+    if version == 0 || version > u64::from(FORMAT_VERSION) {
+        Err(Error::UnsupportedVersion {
+            path: path.to_path_buf(),
+            version,
+            supported: FORMAT_VERSION,
+        })
+    } else {
+        Ok(())
+    }
+}
+
+#[derive(Serialize)]
+struct JsonFileRef<'a> {
+    format: &'a str,
+    format_version: u32,
+    label_rule: &'a LabelRule,
+    dropped_columns: &'a [DroppedColumn],
+    summary: &'a TrainingSummary,
+    model: &'a gbdt_core::Model,
+}
+
+#[derive(Deserialize)]
+struct JsonFile {
+    #[allow(dead_code)]
+    format: String,
+    format_version: u32,
+    label_rule: LabelRule,
+    dropped_columns: Vec<DroppedColumn>,
+    summary: TrainingSummary,
+    model: gbdt_core::Model,
+}
+
+#[derive(Deserialize)]
+struct JsonHeader {
+    format: Option<serde_json::Value>,
+    format_version: Option<serde_json::Value>,
+}
+
+fn first_non_space(bytes: &[u8]) -> Option<u8> {
+    let b = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    b.iter().copied().find(|c| !c.is_ascii_whitespace())
+}
+
+fn describe_foreign(bytes: &[u8]) -> String {
+    if bytes.is_empty() {
+        return "the file is empty".to_string();
+    }
+    let head: Vec<String> = bytes.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    format!(
+        "it starts with bytes {}, but a gbdt model starts with \"GBDTMDL\" (binary) or is a JSON object with \"format\": \"{JSON_FORMAT}\"",
+        head.join(" ")
+    )
+}
+
+/// Structural checks a decoded model must pass before prediction can index
+/// into it safely: consistent lengths, children after their parent and in
+/// range, split features in range.
+fn validate(file: &ModelFile) -> std::result::Result<(), String> {
+    let m = &file.model;
+    let k = m.num_outputs();
+    if k == 0 {
+        return Err("the model has 0 outputs".to_string());
+    }
+    if m.base_margins().len() != k {
+        return Err(format!(
+            "{} base margins for {k} outputs",
+            m.base_margins().len()
+        ));
+    }
+    if m.feature_names().len() != m.num_features() {
+        return Err(format!(
+            "{} feature names for {} features",
+            m.feature_names().len(),
+            m.num_features()
+        ));
+    }
+    if !m.num_trees().is_multiple_of(k) {
+        return Err(format!(
+            "{} trees is not a multiple of {k} outputs",
+            m.num_trees()
+        ));
+    }
+    if let Some(b) = m.best_iteration() {
+        if b >= m.num_rounds() {
+            return Err(format!(
+                "best iteration {b} but only {} rounds",
+                m.num_rounds()
+            ));
+        }
+    }
+    for (t, tree) in m.trees().iter().enumerate() {
+        check_tree_arrays(tree).map_err(|e| format!("tree {t}: {e}"))?;
+        let n = tree.num_nodes();
+        if n == 0 {
+            return Err(format!("tree {t} has no nodes"));
+        }
+        for node in 0..n {
+            if let Some((l, r)) = tree.children(node) {
+                if l <= node || r >= n {
+                    return Err(format!(
+                        "tree {t}, node {node}: children {l} and {r} are out of order or range (tree has {n} nodes)"
+                    ));
+                }
+                if tree.split_feature(node) >= m.num_features() {
+                    return Err(format!(
+                        "tree {t}, node {node}: splits on feature {} of {}",
+                        tree.split_feature(node),
+                        m.num_features()
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A tree is stored as parallel arrays: they must all have the same length.
+fn check_tree_arrays(tree: &gbdt_core::Tree) -> std::result::Result<(), String> {
+    let value = serde_json::to_value(tree).map_err(|e| e.to_string())?;
+    let Some(fields) = value.as_object() else {
+        return Ok(());
+    };
+    let lens: Vec<(&String, usize)> = fields
+        .iter()
+        .filter_map(|(k, v)| v.as_array().map(|a| (k, a.len())))
+        .collect();
+    match lens.first() {
+        Some(&(_, n)) if lens.iter().any(|&(_, l)| l != n) => Err(format!(
+            "node arrays of different lengths ({})",
+            lens.iter()
+                .map(|(k, l)| format!("{k}: {l}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// 64-bit FNV-1a: detects accidental damage (not an adversary).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let io_err = |action: &'static str, p: &Path| {
+        let p = p.to_path_buf();
+        move |source| Error::Io {
+            path: p,
+            action,
+            source,
+        }
+    };
+    let Some(name) = path.file_name() else {
+        return Err(Error::Encode {
+            path: path.to_path_buf(),
+            reason: "the path does not end in a file name".to_string(),
+        });
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}-{}",
+        name.to_string_lossy(),
+        std::process::id(),
+        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let result = (|| {
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .map_err(io_err("create temporary model file", &tmp))?;
+        f.write_all(bytes)
+            .map_err(io_err("write temporary model file", &tmp))?;
+        f.sync_all()
+            .map_err(io_err("flush temporary model file", &tmp))?;
+        drop(f);
+        fs::rename(&tmp, path).map_err(io_err("move the new model into place at", path))
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+        return result;
+    }
+    // Make the rename itself durable; not every platform can sync a directory.
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
 }

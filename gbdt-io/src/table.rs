@@ -87,13 +87,6 @@ impl Numbers {
             Numbers::F64(v) => v[row],
         }
     }
-
-    pub(crate) fn get_f32(&self, row: usize) -> f32 {
-        match self {
-            Numbers::F32(v) => v[row],
-            Numbers::F64(v) => v[row] as f32,
-        }
-    }
 }
 
 /// One column's values. Missing is NaN, [`BOOL_MISSING`] or `None`.
@@ -120,14 +113,6 @@ impl Column {
             Column::Number(n) => Some(n.get(row)).filter(|v| !v.is_nan()),
             Column::Bool(b) => (b[row] != BOOL_MISSING).then_some(b[row] as f64),
             Column::String(_) => None,
-        }
-    }
-
-    pub(crate) fn is_missing(&self, row: usize) -> bool {
-        match self {
-            Column::Number(n) => n.get_f32(row).is_nan(),
-            Column::Bool(b) => b[row] == BOOL_MISSING,
-            Column::String(s) => s[row].is_none(),
         }
     }
 
