@@ -1,0 +1,179 @@
+//! `gbdt importance` and `gbdt inspect`: what is inside a model file.
+
+use std::io::Write;
+
+use gbdt_core::{ImportanceType, Model};
+use serde_json::{json, Value};
+
+use crate::cli::{ImportanceArgs, InspectArgs};
+use crate::exit::{CmdResult, Failure, WithCode};
+use crate::input::{self, LoadedModel};
+use crate::report::{format_name, json_number, metrics_json};
+
+/// Writes data to stdout (exit 1 on failure, quiet on a closed pipe).
+pub fn print(text: &str) -> CmdResult<()> {
+    let mut out = input::open_output(None)?;
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| anyhow::Error::new(e).context("cannot write to stdout"))
+        .runtime()
+}
+
+/// `(feature, importance)` sorted by importance, largest first, ties by
+/// feature order; at most `top` entries.
+pub fn ranked(model: &Model, kind: ImportanceType, top: Option<usize>) -> Vec<(String, f64)> {
+    let values = model.feature_importance(kind);
+    let mut pairs: Vec<(String, f64)> = model.feature_names().iter().cloned().zip(values).collect();
+    pairs.sort_by(|a, b| b.1.total_cmp(&a.1));
+    pairs.truncate(top.unwrap_or(usize::MAX));
+    pairs
+}
+
+/// Runs `gbdt importance`.
+pub fn importance(args: &ImportanceArgs) -> CmdResult<()> {
+    let kind: ImportanceType = args
+        .kind
+        .parse()
+        .map_err(|e| Failure::usage(format!("bad value for --type: {e}")))?;
+    let loaded = input::load_model(&args.model)?;
+    let pairs = ranked(&loaded.file.model, kind, args.top);
+    let text = if args.json {
+        let list: Vec<Value> = pairs
+            .iter()
+            .map(|(f, v)| json!({"feature": f, "importance": json_number(*v)}))
+            .collect();
+        format!("{}\n", Value::Array(list))
+    } else {
+        let mut s = format!("feature\t{}\n", args.kind.to_ascii_lowercase());
+        for (f, v) in &pairs {
+            s.push_str(&format!("{f}\t{v}\n"));
+        }
+        s
+    };
+    print(&text)
+}
+
+/// The model summary as JSON.
+pub fn summary_json(path: &str, m: &LoadedModel) -> Value {
+    let model = &m.file.model;
+    let trees = model.trees();
+    json!({
+        "file": path,
+        "format": format_name(m.format),
+        "format_version": m.version,
+        "objective": model.objective().name(),
+        "outputs": model.num_outputs(),
+        "target": m.file.label_rule.describe(),
+        "label_rule": serde_json::to_value(&m.file.label_rule).unwrap_or(Value::Null),
+        "features": model.feature_names(),
+        "dropped": m.file.dropped_columns.iter()
+            .map(|d| json!({"name": d.name, "reason": d.reason}))
+            .collect::<Vec<_>>(),
+        "trees": trees.len(),
+        "rounds": model.num_rounds(),
+        "leaves": trees.iter().map(|t| t.num_leaves()).sum::<usize>(),
+        "max_depth": trees.iter().map(|t| t.depth()).max().unwrap_or(0),
+        "best_iteration": model.best_iteration(),
+        "base_margins": model.base_margins(),
+        "training_rows": m.file.summary.rows,
+        "metrics": metrics_json(&m.file.summary.metrics),
+        "params": serde_json::to_value(model.params()).unwrap_or(Value::Null),
+    })
+}
+
+/// The model summary as aligned text lines.
+pub fn summary_text(path: &str, m: &LoadedModel) -> String {
+    let model = &m.file.model;
+    let trees = model.trees();
+    let mut lines: Vec<(&str, String)> = vec![
+        ("file", path.to_string()),
+        (
+            "format",
+            format!("{}, version {}", format_name(m.format), m.version),
+        ),
+        ("objective", model.objective().to_string()),
+        ("target", m.file.label_rule.describe()),
+        ("outputs", model.num_outputs().to_string()),
+        (
+            "trees",
+            format!(
+                "{} ({} rounds x {}), {} leaves, max depth {}",
+                trees.len(),
+                model.num_rounds(),
+                model.num_outputs(),
+                trees.iter().map(|t| t.num_leaves()).sum::<usize>(),
+                trees.iter().map(|t| t.depth()).max().unwrap_or(0)
+            ),
+        ),
+        (
+            "best iteration",
+            model
+                .best_iteration()
+                .map_or("none (all rounds are used)".into(), |b| b.to_string()),
+        ),
+        (
+            "features",
+            format!(
+                "{}: {}",
+                model.num_features(),
+                model.feature_names().join(", ")
+            ),
+        ),
+    ];
+    if !m.file.dropped_columns.is_empty() {
+        let list = m
+            .file
+            .dropped_columns
+            .iter()
+            .map(|d| format!("{} ({})", d.name, d.reason))
+            .collect::<Vec<_>>()
+            .join(", ");
+        lines.push(("dropped", list));
+    }
+    lines.push(("training rows", m.file.summary.rows.to_string()));
+    let metrics = m
+        .file
+        .summary
+        .metrics
+        .iter()
+        .map(|r| format!("{}-{}={}", r.dataset, r.metric, r.value))
+        .collect::<Vec<_>>()
+        .join(" ");
+    lines.push((
+        "metrics",
+        if metrics.is_empty() {
+            "none".into()
+        } else {
+            metrics
+        },
+    ));
+    let params = match serde_json::to_value(model.params()) {
+        Ok(Value::Object(map)) => map
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(" "),
+        _ => String::new(),
+    };
+    lines.push(("parameters", params));
+    lines
+        .iter()
+        .map(|(k, v)| format!("{k:<15} {v}\n"))
+        .collect()
+}
+
+/// Runs `gbdt inspect`.
+pub fn inspect(args: &InspectArgs) -> CmdResult<()> {
+    let loaded = input::load_model(&args.model)?;
+    let path = args.model.display().to_string();
+    let text = if args.json {
+        let v = summary_json(&path, &loaded);
+        format!(
+            "{}\n",
+            serde_json::to_string_pretty(&v).unwrap_or_else(|_| v.to_string())
+        )
+    } else {
+        summary_text(&path, &loaded)
+    };
+    print(&text)
+}

@@ -1,0 +1,298 @@
+//! `gbdt predict`: model + CSV in, a CSV of predictions out.
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::time::Instant;
+
+use gbdt_core::PredictOptions;
+use gbdt_io::LabelRule;
+use ndarray::{Array2, Axis};
+use serde_json::json;
+
+use crate::cli::PredictArgs;
+use crate::config::check_threads;
+use crate::exit::{core, CmdResult, Failure, WithCode};
+use crate::input::{self, reading};
+
+/// The environment variable a Kubernetes Indexed Job sets in each pod.
+pub const SHARD_INDEX_ENV: &str = "JOB_COMPLETION_INDEX";
+
+/// Rows `i` with `i % count == index`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// This shard, `0..count`.
+    pub index: usize,
+    /// Number of shards, at least 1.
+    pub count: usize,
+}
+
+impl Shard {
+    fn new(index: usize, count: usize, source: &str) -> CmdResult<Shard> {
+        if count == 0 {
+            return Err(Failure::usage(format!(
+                "bad shard count 0 ({source}); give at least 1 shard"
+            )));
+        }
+        if index >= count {
+            return Err(Failure::usage(format!(
+                "shard index {index} is out of range for {count} shards ({source}); \
+                 indexes run from 0 to {}",
+                count - 1
+            )));
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// Parses `I/N`.
+    pub fn parse(spec: &str) -> CmdResult<Shard> {
+        let bad = || {
+            Failure::usage(format!(
+                "bad value for --shard: '{spec}'; write I/N with 0 <= I < N, e.g. --shard 0/4"
+            ))
+        };
+        let (i, n) = spec.split_once('/').ok_or_else(bad)?;
+        let i = i.trim().parse().map_err(|_| bad())?;
+        let n = n.trim().parse().map_err(|_| bad())?;
+        Shard::new(i, n, "--shard")
+    }
+
+    /// The index from `$JOB_COMPLETION_INDEX` (given as `env`), N from `--shards`.
+    pub fn from_env(env: Option<&str>, count: usize) -> CmdResult<Shard> {
+        let value = env.ok_or_else(|| {
+            Failure::usage(format!(
+                "--shard-from-env: environment variable {SHARD_INDEX_ENV} is not set; \
+                 it is set in Kubernetes Indexed Jobs, or set it yourself"
+            ))
+        })?;
+        let index = value.trim().parse().map_err(|_| {
+            Failure::usage(format!(
+                "--shard-from-env: {SHARD_INDEX_ENV}='{value}' is not a whole number >= 0"
+            ))
+        })?;
+        Shard::new(index, count, &format!("{SHARD_INDEX_ENV} and --shards"))
+    }
+
+    /// The row indexes of this shard among `rows` rows.
+    pub fn rows(&self, rows: usize) -> Vec<usize> {
+        (self.index..rows).step_by(self.count).collect()
+    }
+}
+
+/// Output column names: `prediction`, or one per class for multiclass.
+pub fn prediction_columns(num_outputs: usize, rule: &LabelRule) -> Vec<String> {
+    if num_outputs == 1 {
+        return vec!["prediction".to_string()];
+    }
+    match rule {
+        LabelRule::Classes { classes, .. } if classes.len() == num_outputs => {
+            classes.iter().map(|c| format!("prediction_{c}")).collect()
+        }
+        _ => (0..num_outputs)
+            .map(|k| format!("prediction_{k}"))
+            .collect(),
+    }
+}
+
+/// Quotes a CSV field when it needs it.
+pub fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\"")).into()
+    } else {
+        s.into()
+    }
+}
+
+/// Writes the prediction CSV. `rows[i]` is the data row index of output row
+/// `i` (written in a `row` column when `row_index`), `ids` the optional ID
+/// column. Floats use Rust's shortest representation that parses back to the
+/// same f64, so output is exact and deterministic.
+pub fn write_predictions(
+    out: &mut dyn Write,
+    columns: &[String],
+    preds: &Array2<f64>,
+    rows: &[usize],
+    row_index: bool,
+    ids: Option<(&str, &[String])>,
+) -> std::io::Result<()> {
+    let mut line = String::with_capacity(256);
+    let mut header: Vec<String> = Vec::new();
+    if row_index {
+        header.push("row".into());
+    }
+    if let Some((name, _)) = ids {
+        header.push(name.to_string());
+    }
+    header.extend(columns.iter().cloned());
+    let header: Vec<_> = header.iter().map(|h| csv_field(h).into_owned()).collect();
+    writeln!(out, "{}", header.join(","))?;
+    for (i, pred) in preds.outer_iter().enumerate() {
+        line.clear();
+        if row_index {
+            let _ = write!(line, "{},", rows[i]);
+        }
+        if let Some((_, ids)) = ids {
+            line.push_str(&csv_field(&ids[rows[i]]));
+            line.push(',');
+        }
+        for (k, v) in pred.iter().enumerate() {
+            if k > 0 {
+                line.push(',');
+            }
+            let _ = write!(line, "{v}");
+        }
+        line.push('\n');
+        out.write_all(line.as_bytes())?;
+    }
+    out.flush()
+}
+
+/// Runs `gbdt predict`.
+pub fn run(args: &PredictArgs) -> CmdResult<()> {
+    let start = Instant::now();
+    let threads = check_threads(args.threads)?;
+    let shard = match (&args.shard, args.shard_from_env, args.shards) {
+        (Some(spec), _, _) => Some(Shard::parse(spec)?),
+        (None, true, Some(n)) => Some(Shard::from_env(
+            std::env::var(SHARD_INDEX_ENV).ok().as_deref(),
+            n,
+        )?),
+        _ => None,
+    };
+    let csv = input::csv_options(&args.csv)?;
+    if let Some(p) = &args.output {
+        input::check_output_dir(p, "predictions")?;
+    }
+
+    let loaded = input::load_model(&args.model)?;
+    let model = &loaded.file.model;
+    let table = input::read_table(&args.data, &csv)?;
+    let mut features = reading(gbdt_io::prediction_features(&table, model.feature_names()))?;
+    let ids = match &args.id {
+        Some(col) => Some(reading(table.string_column(col))?),
+        None => None,
+    };
+    let rows: Vec<usize> = match shard {
+        Some(s) => {
+            let rows = s.rows(table.num_rows());
+            features = features.select(Axis(0), &rows);
+            rows
+        }
+        None => (0..table.num_rows()).collect(),
+    };
+    drop(table);
+    let load_s = start.elapsed().as_secs_f64();
+
+    let t = Instant::now();
+    let options = PredictOptions {
+        raw: args.raw,
+        rounds: None,
+        threads,
+    };
+    let preds = core(model.predict_with(features.view(), &options))?;
+    let predict_s = t.elapsed().as_secs_f64();
+
+    let t = Instant::now();
+    let columns = prediction_columns(model.num_outputs(), &loaded.file.label_rule);
+    let mut out = input::open_output(args.output.as_deref())?;
+    let row_index = args.row_index || shard.is_some();
+    let id_column = args.id.as_deref().zip(ids.as_deref());
+    write_predictions(&mut *out, &columns, &preds, &rows, row_index, id_column)
+        .map_err(|e| {
+            let target = args
+                .output
+                .as_ref()
+                .map_or("stdout".to_string(), |p| p.display().to_string());
+            anyhow::Error::new(e).context(format!("cannot write predictions to {target}"))
+        })
+        .runtime()?;
+    drop(out);
+    let write_s = t.elapsed().as_secs_f64();
+
+    if let Some(path) = &args.report_json {
+        let report = json!({
+            "command": "predict",
+            "model": args.model.display().to_string(),
+            "data": args.data.display().to_string(),
+            "output": args.output.as_ref().map(|p| p.display().to_string()),
+            "rows": rows.len(),
+            "shard": shard.map(|s| json!({"index": s.index, "count": s.count})),
+            "columns": columns,
+            "raw": args.raw,
+            "timings": {
+                "load_s": load_s,
+                "predict_s": predict_s,
+                "write_s": write_s,
+                "total_s": start.elapsed().as_secs_f64(),
+            },
+        });
+        input::write_report(path, &report)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exit::Code;
+
+    #[test]
+    fn shard_specs() {
+        assert_eq!(Shard::parse("1/4").unwrap(), Shard { index: 1, count: 4 });
+        assert_eq!(
+            Shard::parse(" 0 / 1 ").unwrap(),
+            Shard { index: 0, count: 1 }
+        );
+        for bad in ["4/4", "1", "a/2", "-1/2", "0/0", "1/2/3"] {
+            let e = Shard::parse(bad).unwrap_err();
+            assert_eq!(e.code, Code::Usage, "{bad}");
+        }
+        assert_eq!(Shard::parse("1/3").unwrap().rows(8), [1, 4, 7]);
+        assert_eq!(Shard::from_env(Some("2"), 3).unwrap().index, 2);
+        assert!(Shard::from_env(None, 3)
+            .unwrap_err()
+            .error
+            .to_string()
+            .contains(SHARD_INDEX_ENV));
+        assert!(Shard::from_env(Some("3"), 3).is_err());
+        assert!(Shard::from_env(Some("x"), 3).is_err());
+    }
+
+    #[test]
+    fn output_is_exact_and_quoted() {
+        let preds = Array2::from_shape_vec((2, 1), vec![0.1 + 0.2, 1.0 / 3.0]).unwrap();
+        let ids = vec!["a,b".to_string(), "c".to_string()];
+        let mut out = Vec::new();
+        let cols = ["prediction".to_string()];
+        write_predictions(
+            &mut out,
+            &cols,
+            &preds,
+            &[0, 1],
+            true,
+            Some(("Loan ID", &ids)),
+        )
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text,
+            "row,Loan ID,prediction\n0,\"a,b\",0.30000000000000004\n1,c,0.3333333333333333\n"
+        );
+        let back: f64 = "0.3333333333333333".parse().unwrap();
+        assert_eq!(back, 1.0 / 3.0);
+    }
+
+    #[test]
+    fn multiclass_columns_use_class_names() {
+        let rule = LabelRule::Classes {
+            column: "s".into(),
+            classes: vec!["x".into(), "y".into()],
+        };
+        assert_eq!(
+            prediction_columns(2, &rule),
+            ["prediction_x", "prediction_y"]
+        );
+        let col = LabelRule::Column { column: "s".into() };
+        assert_eq!(prediction_columns(3, &col)[2], "prediction_2");
+        assert_eq!(prediction_columns(1, &rule), ["prediction"]);
+    }
+}

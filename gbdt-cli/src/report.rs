@@ -1,0 +1,218 @@
+//! The training summary, as text for stderr and as JSON for `--report-json`.
+
+use std::fmt::Write as _;
+
+use gbdt_core::EvalResult;
+use gbdt_io::{ModelFile, ModelFormat, TrainingData};
+use serde_json::{json, Map, Value};
+
+use crate::cli::TrainArgs;
+
+/// Seconds spent in each phase of `gbdt train`.
+#[derive(Debug, Clone, Copy)]
+pub struct Timings {
+    /// Reading CSV files and selecting columns.
+    pub load_s: f64,
+    /// Checking parameters and binning features.
+    pub bin_s: f64,
+    /// Boosting.
+    pub train_s: f64,
+    /// Writing the model file.
+    pub save_s: f64,
+    /// Everything, from start to end.
+    pub total_s: f64,
+}
+
+/// Everything the training summary shows.
+pub struct TrainReport<'a> {
+    /// The command line.
+    pub args: &'a TrainArgs,
+    /// The training data as selected.
+    pub data: &'a TrainingData,
+    /// Rows of the validation set, when there is one.
+    pub valid_rows: Option<usize>,
+    /// The saved model file.
+    pub file: &'a ModelFile,
+    /// The format it was saved in.
+    pub format: ModelFormat,
+    /// Worker threads used.
+    pub threads: usize,
+    /// Phase timings.
+    pub timings: Timings,
+}
+
+/// Metrics as `{"valid": {"auc": 0.9, "logloss": 0.2}}`.
+pub fn metrics_json(results: &[EvalResult]) -> Value {
+    let mut sets = Map::new();
+    for r in results {
+        let entry = sets
+            .entry(r.dataset.clone())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(m) = entry {
+            m.insert(r.metric.name().to_string(), json_number(r.value));
+        }
+    }
+    Value::Object(sets)
+}
+
+/// A float as JSON; NaN and infinities (which JSON lacks) become null.
+pub fn json_number(v: f64) -> Value {
+    serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
+}
+
+/// `binary` or `json`.
+pub fn format_name(f: ModelFormat) -> &'static str {
+    match f {
+        ModelFormat::Binary => "binary",
+        ModelFormat::Json => "json",
+    }
+}
+
+impl TrainReport<'_> {
+    /// The summary as indented text lines, each starting with `gbdt:`.
+    pub fn text(&self) -> String {
+        let model = &self.file.model;
+        let t = &self.timings;
+        let mut s = String::new();
+        let _ = writeln!(s, "gbdt: summary");
+        let mut line = |k: &str, v: String| {
+            let _ = writeln!(s, "gbdt:   {k:<15} {v}");
+        };
+        let mut rows = self.data.labels.len().to_string();
+        if self.data.dropped_rows > 0 {
+            let _ = write!(
+                rows,
+                " ({} without a target skipped)",
+                self.data.dropped_rows
+            );
+        }
+        if let Some(v) = self.valid_rows {
+            let _ = write!(rows, "; validation {v}");
+        }
+        line("rows", rows);
+        line(
+            "features",
+            format!(
+                "{}: {}",
+                self.data.feature_names.len(),
+                self.data.feature_names.join(", ")
+            ),
+        );
+        if self.data.dropped_columns.is_empty() {
+            line("dropped", "none".into());
+        } else {
+            let list = self
+                .data
+                .dropped_columns
+                .iter()
+                .map(|d| format!("{} ({})", d.name, d.reason))
+                .collect::<Vec<_>>()
+                .join(", ");
+            line(
+                "dropped",
+                format!("{}: {list}", self.data.dropped_columns.len()),
+            );
+        }
+        line("target", self.data.label_rule.describe());
+        line("objective", model.objective().to_string());
+        line("threads", self.threads.to_string());
+        line(
+            "rounds",
+            format!(
+                "{} trained, best iteration {}",
+                model.num_rounds(),
+                model
+                    .best_iteration()
+                    .map_or("none (no early stopping)".to_string(), |b| b.to_string())
+            ),
+        );
+        let metrics = model
+            .metrics()
+            .iter()
+            .map(|r| format!("{}-{}={:.6}", r.dataset, r.metric, r.value))
+            .collect::<Vec<_>>()
+            .join(" ");
+        line(
+            "metrics",
+            if metrics.is_empty() {
+                "none (no evaluation set)".into()
+            } else {
+                metrics
+            },
+        );
+        line(
+            "time",
+            format!(
+                "load {:.2}s, bin {:.2}s, train {:.2}s, save {:.2}s, total {:.2}s",
+                t.load_s, t.bin_s, t.train_s, t.save_s, t.total_s
+            ),
+        );
+        line(
+            "model",
+            format!(
+                "{} ({})",
+                self.args.output.display(),
+                format_name(self.format)
+            ),
+        );
+        s
+    }
+
+    /// The summary as a JSON object.
+    pub fn json(&self) -> Value {
+        let model = &self.file.model;
+        let t = &self.timings;
+        json!({
+            "command": "train",
+            "data": self.args.data.display().to_string(),
+            "valid": self.args.valid.as_ref().map(|p| p.display().to_string()),
+            "output": self.args.output.display().to_string(),
+            "format": format_name(self.format),
+            "target": self.data.label_rule.describe(),
+            "objective": model.objective().name(),
+            "rows": self.data.labels.len(),
+            "dropped_rows": self.data.dropped_rows,
+            "valid_rows": self.valid_rows,
+            "features": self.data.feature_names,
+            "dropped": self.data.dropped_columns.iter()
+                .map(|d| json!({"name": d.name, "reason": d.reason}))
+                .collect::<Vec<_>>(),
+            "threads": self.threads,
+            "rounds": model.num_rounds(),
+            "best_iteration": model.best_iteration(),
+            "metrics": metrics_json(model.metrics()),
+            "params": serde_json::to_value(model.params()).unwrap_or(Value::Null),
+            "timings": {
+                "load_s": t.load_s,
+                "bin_s": t.bin_s,
+                "train_s": t.train_s,
+                "save_s": t.save_s,
+                "total_s": t.total_s,
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gbdt_core::Metric;
+
+    #[test]
+    fn metrics_group_by_dataset() {
+        let r = |d: &str, m, v| EvalResult {
+            dataset: d.into(),
+            metric: m,
+            value: v,
+        };
+        let v = metrics_json(&[
+            r("valid", Metric::Auc, 0.5),
+            r("valid", Metric::LogLoss, 0.25),
+            r("train", Metric::Auc, f64::NAN),
+        ]);
+        assert_eq!(
+            v,
+            json!({"valid": {"auc": 0.5, "logloss": 0.25}, "train": {"auc": null}})
+        );
+    }
+}

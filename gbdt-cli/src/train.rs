@@ -1,0 +1,267 @@
+//! `gbdt train`: CSV in, model file out, with progress and a summary.
+
+use std::io::IsTerminal;
+use std::ops::ControlFlow;
+use std::time::Instant;
+
+use gbdt_core::{Dataset, Metric, Objective, Trainer};
+use gbdt_io::{LabelRule, ModelFile, ModelFormat, Selection, TrainingData, TrainingSummary};
+
+use crate::cli::TrainArgs;
+use crate::config;
+use crate::exit::{core, CmdResult, Failure};
+use crate::input::{self, reading};
+use crate::progress::{select_mode, Progress};
+use crate::report::{Timings, TrainReport};
+
+/// The objective the target implies, the class count for multiclass
+/// (0 otherwise) and why, for the message that announces the choice.
+pub fn default_objective(rule: &LabelRule, labels: &[f32]) -> (Objective, usize, String) {
+    match rule {
+        LabelRule::Compare { .. } => (Objective::Logistic, 0, "the target is a comparison".into()),
+        LabelRule::Equals { .. } => (Objective::Logistic, 0, "the target is an equality".into()),
+        LabelRule::Classes { column, classes } if classes.len() > 2 => (
+            Objective::Softmax,
+            classes.len(),
+            format!("column '{column}' has {} classes", classes.len()),
+        ),
+        LabelRule::Classes { column, classes } => (
+            Objective::Logistic,
+            0,
+            format!("column '{column}' has {} classes", classes.len()),
+        ),
+        LabelRule::Column { column } => {
+            if labels.iter().all(|&y| y == 0.0 || y == 1.0) {
+                (
+                    Objective::Logistic,
+                    0,
+                    format!("column '{column}' holds only 0 and 1"),
+                )
+            } else {
+                (
+                    Objective::SquaredError,
+                    0,
+                    format!("column '{column}' is numeric"),
+                )
+            }
+        }
+    }
+}
+
+/// Metrics reported when `--eval-metric` is not given: both AUC and log loss
+/// for binary models (log loss last, so early stopping uses it), both error
+/// and log loss for multiclass, the objective's own metric otherwise.
+pub fn default_metrics(objective: Objective) -> Vec<Metric> {
+    match objective {
+        Objective::Logistic => vec![Metric::Auc, Metric::LogLoss],
+        Objective::Softmax => vec![Metric::MError, Metric::MLogLoss],
+        other => vec![other.default_metric()],
+    }
+}
+
+/// Runs `gbdt train`.
+pub fn run(args: &TrainArgs) -> CmdResult<()> {
+    let start = Instant::now();
+    let say = |msg: &str| {
+        if !args.quiet {
+            eprintln!("gbdt: {msg}");
+        }
+    };
+
+    // Flags first: a bad value fails before any data is read.
+    let file_params = match &args.config {
+        Some(path) => config::read_config(path)?,
+        None => Default::default(),
+    };
+    let param_args = config::merge(&args.params, file_params);
+    let chosen_objective = config::objective(&param_args)?;
+    config::to_params(&param_args, chosen_objective.unwrap_or_default(), 0)?;
+    if param_args.early_stopping_rounds.is_some() && args.valid.is_none() {
+        return Err(Failure::usage(
+            "--early-stopping-rounds needs --valid VALID.csv: early stopping watches a validation set",
+        ));
+    }
+    input::check_output_dir(&args.output, "model")?;
+    let csv = input::csv_options(&args.csv)?;
+
+    // Load.
+    let table = input::read_table(&args.data, &csv)?;
+    let rule = reading(gbdt_io::parse_target(&args.target, &table))?;
+    let selection = Selection {
+        features: (!args.features.is_empty()).then(|| args.features.clone()),
+        drop: args.drop.clone(),
+        weight: args.weight.clone(),
+        drop_missing_label: args.drop_missing_target,
+    };
+    let data = reading(gbdt_io::training_data(&table, &rule, &selection))?;
+    drop(table);
+    let valid = match &args.valid {
+        Some(path) => {
+            let vt = input::read_table(path, &csv)?;
+            Some(reading(gbdt_io::labelled_data(
+                &vt,
+                &data.label_rule,
+                &data.feature_names,
+                args.drop_missing_target,
+            ))?)
+        }
+        None => None,
+    };
+    let load_s = start.elapsed().as_secs_f64();
+
+    // Parameters that depend on the data.
+    let (implied, implied_classes, why) = default_objective(&data.label_rule, &data.labels);
+    let objective = chosen_objective.unwrap_or(implied);
+    let num_class = match (&data.label_rule, objective.is_multiclass()) {
+        (LabelRule::Classes { classes, .. }, true) => classes.len(),
+        (_, true) => implied_classes,
+        _ => 0,
+    };
+    let mut params = config::to_params(&param_args, objective, num_class)?;
+    if params.eval_metrics.is_empty() {
+        params.eval_metrics = default_metrics(objective);
+    }
+    if chosen_objective.is_some() {
+        say(&format!("objective {objective} (from --objective)"));
+    } else {
+        say(&format!(
+            "objective {objective} ({why}; change it with --objective)"
+        ));
+    }
+    say(&format!(
+        "target: {}; {} rows, {} features{}",
+        data.label_rule.describe(),
+        data.labels.len(),
+        data.feature_names.len(),
+        match data.dropped_rows {
+            0 => String::new(),
+            n => format!(", {n} rows without a target skipped"),
+        }
+    ));
+
+    // Bin.
+    let t = Instant::now();
+    let train_set = dataset(&data)?;
+    let valid_set = valid.as_ref().map(dataset).transpose()?;
+    let trainer = core(Trainer::new(&params, &train_set))?;
+    let threads = trainer.threads();
+    let bin_s = t.elapsed().as_secs_f64();
+    if args.verbose {
+        say(&format!(
+            "binned in {bin_s:.3}s; training on {threads} threads"
+        ));
+    }
+
+    // Train.
+    let t = Instant::now();
+    let mut evals: Vec<(&str, &Dataset<'_>)> = Vec::new();
+    if let Some(v) = &valid_set {
+        evals.push(("valid", v));
+    } else if !args.no_train_metrics {
+        evals.push(("train", &train_set));
+    }
+    let mode = select_mode(
+        std::io::stderr().is_terminal(),
+        args.quiet,
+        args.verbose,
+        params.num_rounds,
+    );
+    let mut progress = Progress::new(mode, std::io::stderr());
+    let model = trainer.train(&evals, |ev| {
+        progress.round(ev);
+        ControlFlow::Continue(())
+    });
+    progress.finish();
+    let model = core(model)?;
+    let train_s = t.elapsed().as_secs_f64();
+
+    // Save.
+    let t = Instant::now();
+    let summary = TrainingSummary {
+        rows: data.labels.len(),
+        features: data.feature_names.len(),
+        best_iteration: model.best_iteration(),
+        metrics: model.metrics().to_vec(),
+    };
+    let file = ModelFile {
+        model,
+        label_rule: data.label_rule.clone(),
+        dropped_columns: data.dropped_columns.clone(),
+        summary,
+    };
+    input::writing(gbdt_io::save_model(&args.output, &file, None))?;
+    let save_s = t.elapsed().as_secs_f64();
+
+    let report = TrainReport {
+        args,
+        data: &data,
+        valid_rows: valid.as_ref().map(|v| v.labels.len()),
+        file: &file,
+        format: ModelFormat::from_path(&args.output),
+        threads,
+        timings: Timings {
+            load_s,
+            bin_s,
+            train_s,
+            save_s,
+            total_s: start.elapsed().as_secs_f64(),
+        },
+    };
+    if !args.quiet {
+        eprint!("{}", report.text());
+    }
+    if let Some(path) = &args.report_json {
+        input::write_report(path, &report.json())?;
+    }
+    Ok(())
+}
+
+/// A gbdt-core dataset borrowing the loaded data.
+fn dataset(d: &TrainingData) -> CmdResult<Dataset<'_>> {
+    let mut ds = core(Dataset::new(d.features.view(), &d.labels))?;
+    ds = core(ds.with_feature_names(d.feature_names.clone()))?;
+    if let Some(w) = &d.weights {
+        ds = core(ds.with_weights(w))?;
+    }
+    Ok(ds)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn objective_follows_the_target() {
+        let cmp = LabelRule::Compare {
+            column: "a".into(),
+            op: gbdt_io::CompareOp::Gt,
+            value: 1.0,
+        };
+        assert_eq!(default_objective(&cmp, &[0.0, 1.0]).0, Objective::Logistic);
+        let col = LabelRule::Column { column: "a".into() };
+        assert_eq!(
+            default_objective(&col, &[0.0, 1.0, 1.0]).0,
+            Objective::Logistic
+        );
+        assert_eq!(
+            default_objective(&col, &[0.0, 1.0, 2.0]).0,
+            Objective::SquaredError
+        );
+        let classes = LabelRule::Classes {
+            column: "s".into(),
+            classes: vec!["x".into(), "y".into(), "z".into()],
+        };
+        let (o, k, why) = default_objective(&classes, &[0.0, 2.0]);
+        assert_eq!((o, k), (Objective::Softmax, 3));
+        assert!(why.contains("3 classes"), "{why}");
+    }
+
+    #[test]
+    fn binary_reports_auc_and_logloss_last() {
+        assert_eq!(
+            default_metrics(Objective::Logistic),
+            [Metric::Auc, Metric::LogLoss]
+        );
+        assert_eq!(default_metrics(Objective::SquaredError), [Metric::Rmse]);
+    }
+}

@@ -1,0 +1,828 @@
+//! End-to-end tests of the `gbdt` binary: every command, every exit code,
+//! every documented error, and the example workflow.
+
+mod util;
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::OnceLock;
+
+use serde_json::Value;
+use util::{credit_csv, csv_rows, gbdt_env, gbdt_in, small_csv, TempDir};
+
+const CREDIT_TARGET: &str = "Number of Credit Problems > 1";
+
+/// One model trained on the example data, shared by the tests that only
+/// read it. Lives in Cargo's per-target temp dir.
+fn credit_model() -> &'static (PathBuf, Value) {
+    static MODEL: OnceLock<(PathBuf, Value)> = OnceLock::new();
+    MODEL.get_or_init(|| {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("gbdt-cli-credit");
+        std::fs::create_dir_all(&dir).unwrap();
+        let model = dir.join("credit.gbdt");
+        let report = dir.join("report.json");
+        let r = gbdt_in(
+            &dir,
+            &[
+                "train",
+                &credit_csv(),
+                "--target",
+                CREDIT_TARGET,
+                "--rounds",
+                "20",
+                "--output",
+                model.to_str().unwrap(),
+                "--report-json",
+                report.to_str().unwrap(),
+            ],
+        );
+        r.ok();
+        let report: Value =
+            serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+        (model, report)
+    })
+}
+
+fn credit_model_path() -> String {
+    credit_model().0.to_string_lossy().into_owned()
+}
+
+fn here() -> TempDir {
+    TempDir::new("t")
+}
+
+// ---------------------------------------------------------------- help, usage
+
+#[test]
+fn help_and_version_go_to_stdout_with_exit_0() {
+    let d = here();
+    let r = gbdt_in(d.path(), &["--help"]);
+    r.ok();
+    assert!(r.stdout.contains("Examples:") && r.stdout.contains("Exit codes:"));
+    assert!(r.stderr.is_empty());
+    for cmd in ["train", "predict", "eval", "importance", "inspect", "dump"] {
+        let r = gbdt_in(d.path(), &[cmd, "--help"]);
+        r.ok();
+        assert!(
+            r.stdout.contains("Examples:"),
+            "{cmd} --help lacks examples"
+        );
+        assert!(
+            r.stdout.contains("3  bad input"),
+            "{cmd} --help lacks exit codes"
+        );
+    }
+    let r = gbdt_in(d.path(), &["--version"]);
+    r.ok();
+    assert_eq!(
+        r.stdout.trim(),
+        format!("gbdt {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let d = here();
+    gbdt_in(d.path(), &[])
+        .expect_code(2)
+        .stderr_says(&["command"]);
+    gbdt_in(d.path(), &["fly"])
+        .expect_code(2)
+        .stderr_says(&["fly"]);
+    gbdt_in(
+        d.path(),
+        &["train", "x.csv", "--target", "y", "--frobnicate"],
+    )
+    .expect_code(2)
+    .stderr_says(&["--frobnicate"]);
+    // --target is required.
+    gbdt_in(d.path(), &["train", "x.csv"])
+        .expect_code(2)
+        .stderr_says(&["--target"]);
+    gbdt_in(d.path(), &["train", "x.csv", "-t", "y", "--rounds", "many"])
+        .expect_code(2)
+        .stderr_says(&["--rounds", "many"]);
+}
+
+#[test]
+fn bad_flag_values_exit_2_and_name_the_flag() {
+    let d = here();
+    let data = d.write("d.csv", &small_csv(50, 1));
+    for (flag, value) in [
+        ("--learning-rate", "-1"),
+        ("--max-bin", "1"),
+        ("--subsample", "0"),
+        ("--threads", "0"),
+        ("--objective", "reg:magic"),
+        ("--grow-policy", "sideways"),
+        ("--eval-metric", "accuracy"),
+    ] {
+        gbdt_in(
+            d.path(),
+            &["train", &data, "--target", "label", flag, value],
+        )
+        .expect_code(2)
+        .stderr_says(&[flag]);
+    }
+    // Checked before the data is read: a bad value wins over a missing file.
+    gbdt_in(
+        d.path(),
+        &["train", "missing.csv", "-t", "y", "--learning-rate", "-1"],
+    )
+    .expect_code(2);
+    gbdt_in(
+        d.path(),
+        &[
+            "train",
+            &data,
+            "-t",
+            "label",
+            "--early-stopping-rounds",
+            "5",
+        ],
+    )
+    .expect_code(2)
+    .stderr_says(&["--valid"]);
+    gbdt_in(
+        d.path(),
+        &["train", &data, "-t", "label", "--delimiter", ";;"],
+    )
+    .expect_code(2)
+    .stderr_says(&["--delimiter"]);
+    assert!(!d.path().join("model.gbdt").exists());
+}
+
+#[test]
+fn bad_config_file_exits_2() {
+    let d = here();
+    let data = d.write("d.csv", &small_csv(50, 1));
+    let cfg = d.write("p.toml", "learning_rat = 0.1\n");
+    gbdt_in(d.path(), &["train", &data, "-t", "label", "--config", &cfg])
+        .expect_code(2)
+        .stderr_says(&["learning_rat", "p.toml"]);
+    gbdt_in(
+        d.path(),
+        &["train", &data, "-t", "label", "--config", "nope.toml"],
+    )
+    .expect_code(2)
+    .stderr_says(&["nope.toml"]);
+}
+
+// ------------------------------------------------------------------ bad input
+
+#[test]
+fn missing_files_exit_3() {
+    let d = here();
+    gbdt_in(d.path(), &["train", "no-such.csv", "--target", "y"])
+        .expect_code(3)
+        .stderr_says(&["no-such.csv"]);
+    gbdt_in(d.path(), &["predict", "no-model.gbdt", "x.csv"])
+        .expect_code(3)
+        .stderr_says(&["no-model.gbdt"]);
+    gbdt_in(d.path(), &["inspect", "no-model.gbdt"]).expect_code(3);
+}
+
+#[test]
+fn unknown_target_column_exits_3_and_lists_columns() {
+    let d = here();
+    let data = d.write("d.csv", &small_csv(50, 1));
+    gbdt_in(d.path(), &["train", &data, "--target", "Nope > 1"])
+        .expect_code(3)
+        .stderr_says(&["Nope", "x1"]);
+    gbdt_in(
+        d.path(),
+        &["train", &data, "--target", "label", "--drop", "zz"],
+    )
+    .expect_code(3)
+    .stderr_says(&["zz"]);
+}
+
+#[test]
+fn malformed_target_expression_exits_2() {
+    let d = here();
+    let data = d.write("d.csv", &small_csv(50, 1));
+    for expr in ["x1 >", "x1 > abc", ""] {
+        let r = gbdt_in(d.path(), &["train", &data, "--target", expr]);
+        r.expect_code(2).stderr_says(&["target"]);
+    }
+}
+
+#[test]
+fn empty_and_header_only_csv_exit_3() {
+    let d = here();
+    let empty = d.write("empty.csv", "");
+    gbdt_in(d.path(), &["train", &empty, "--target", "y"])
+        .expect_code(3)
+        .stderr_says(&["empty.csv", "empty"]);
+    let header = d.write("header.csv", "a,y\n");
+    gbdt_in(d.path(), &["train", &header, "--target", "y"])
+        .expect_code(3)
+        .stderr_says(&["header.csv"]);
+}
+
+#[test]
+fn a_file_that_is_not_a_model_exits_3() {
+    let d = here();
+    let data = d.write("d.csv", &small_csv(20, 1));
+    for cmd in ["inspect", "importance", "dump"] {
+        gbdt_in(d.path(), &[cmd, &data])
+            .expect_code(3)
+            .stderr_says(&["not a gbdt model"]);
+    }
+    gbdt_in(d.path(), &["predict", &data, &data])
+        .expect_code(3)
+        .stderr_says(&["not a gbdt model"]);
+    // A truncated model.
+    let bytes = std::fs::read(credit_model_path()).unwrap();
+    let cut = d.file("cut.gbdt");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    gbdt_in(d.path(), &["inspect", &cut])
+        .expect_code(3)
+        .stderr_says(&["cut.gbdt"]);
+}
+
+#[test]
+fn prediction_data_missing_a_feature_exits_3_and_names_it() {
+    let d = here();
+    let csv = std::fs::read_to_string(credit_csv()).unwrap();
+    // Drop the 'Credit Score' column (the 6th) from a few rows.
+    let text: String = csv
+        .lines()
+        .take(20)
+        .map(|l| {
+            let mut f: Vec<&str> = l.split(',').collect();
+            f.remove(5);
+            f.join(",") + "\n"
+        })
+        .collect();
+    let data = d.write("no-score.csv", &text);
+    gbdt_in(d.path(), &["predict", &credit_model_path(), &data])
+        .expect_code(3)
+        .stderr_says(&["Credit Score"]);
+}
+
+#[test]
+fn bad_labels_exit_3() {
+    let d = here();
+    let data = d.write("d.csv", "a,y\n1,0\n2,\n3,1\n");
+    gbdt_in(d.path(), &["train", &data, "--target", "y"])
+        .expect_code(3)
+        .stderr_says(&["y"]);
+    // ...unless rows without a target are skipped.
+    gbdt_in(
+        d.path(),
+        &[
+            "train",
+            &data,
+            "-t",
+            "y",
+            "--drop-missing-target",
+            "--rounds",
+            "2",
+            "-q",
+        ],
+    )
+    .ok();
+    let data = d.write("w.csv", "a,y,w\n1,0,1\n2,1,-1\n3,1,1\n");
+    gbdt_in(d.path(), &["train", &data, "-t", "y", "--weight", "w"]).expect_code(3);
+}
+
+// --------------------------------------------------------------- runtime (1)
+
+#[test]
+fn unwritable_outputs_exit_1() {
+    let d = here();
+    let data = d.write("d.csv", &small_csv(50, 1));
+    gbdt_in(
+        d.path(),
+        &[
+            "train",
+            &data,
+            "-t",
+            "label",
+            "--output",
+            "no/such/dir/m.gbdt",
+        ],
+    )
+    .expect_code(1)
+    .stderr_says(&["no/such/dir"]);
+    // A directory where the predictions file should go.
+    std::fs::create_dir(d.path().join("taken")).unwrap();
+    let model = credit_model_path();
+    gbdt_in(
+        d.path(),
+        &["predict", &model, &credit_csv(), "--output", "taken"],
+    )
+    .expect_code(1)
+    .stderr_says(&["taken"]);
+}
+
+// ------------------------------------------------------------ the workflow
+
+#[test]
+fn example_workflow_train_predict_eval() {
+    let (model, report) = credit_model();
+    let model = model.to_str().unwrap();
+    let d = here();
+
+    // Report: the fields the README and the container tests rely on.
+    assert_eq!(report["rows"], 10000);
+    assert_eq!(report["objective"], "binary:logistic");
+    assert_eq!(report["rounds"], 20);
+    for t in ["load_s", "bin_s", "train_s", "save_s", "total_s"] {
+        let v = report["timings"][t].as_f64().unwrap();
+        assert!(v >= 0.0, "{t}");
+    }
+    let features: Vec<&str> = report["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(features.contains(&"Bankruptcies") && features.contains(&"Credit Score"));
+    assert!(
+        !features.contains(&"Number of Credit Problems"),
+        "the target is not a feature"
+    );
+    let dropped: Vec<&str> = report["dropped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        dropped.contains(&"Loan ID") && dropped.contains(&"Purpose"),
+        "{dropped:?}"
+    );
+    assert!(report["threads"].as_u64().unwrap() >= 1);
+    let train_auc = report["metrics"]["train"]["auc"].as_f64().unwrap();
+    assert!(train_auc > 0.8 && train_auc < 1.0, "train auc {train_auc}");
+
+    // predict: a probability for every row, nothing else on stdout.
+    let r = gbdt_in(d.path(), &["predict", model, &credit_csv()]);
+    r.ok();
+    assert!(r.stderr.is_empty(), "{}", r.stderr);
+    let (header, rows) = csv_rows(&r.stdout);
+    assert_eq!(header, ["prediction"]);
+    assert_eq!(rows.len(), 10000);
+    let p: Vec<f64> = rows.iter().map(|r| r[0].parse().unwrap()).collect();
+    assert!(p.iter().all(|&p| (0.0..=1.0).contains(&p)));
+    let mean = p.iter().sum::<f64>() / p.len() as f64;
+    assert!((mean - 0.09).abs() < 0.03, "mean probability {mean}");
+
+    // Deterministic bytes.
+    let again = gbdt_in(d.path(), &["predict", model, &credit_csv()]);
+    assert_eq!(again.stdout, r.stdout);
+
+    // eval: AUC and logloss on stdout, matching training's numbers.
+    let r = gbdt_in(d.path(), &["eval", model, &credit_csv()]);
+    r.ok();
+    let metrics: Vec<(&str, f64)> = r
+        .stdout
+        .lines()
+        .map(|l| {
+            let (k, v) = l.split_once('\t').unwrap();
+            (k, v.parse().unwrap())
+        })
+        .collect();
+    let get = |name: &str| metrics.iter().find(|(k, _)| *k == name).unwrap().1;
+    assert!((get("auc") - train_auc).abs() < 1e-9, "{metrics:?}");
+    assert!(get("logloss") > 0.0 && get("logloss") < 0.3, "{metrics:?}");
+
+    let r = gbdt_in(d.path(), &["eval", model, &credit_csv(), "--json"]);
+    r.ok();
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["rows"], 10000);
+    assert!(v["auc"].as_f64().unwrap() > 0.8);
+
+    // eval with another target.
+    let r = gbdt_in(
+        d.path(),
+        &[
+            "eval",
+            model,
+            &credit_csv(),
+            "-t",
+            "Number of Credit Problems > 2",
+            "--metric",
+            "auc",
+        ],
+    );
+    r.ok();
+    assert!(r.stdout.starts_with("auc\t"));
+}
+
+#[test]
+fn train_prints_objective_progress_and_summary_on_stderr_only() {
+    let d = here();
+    let data = d.write("d.csv", &small_csv(400, 7));
+    let r = gbdt_in(
+        d.path(),
+        &[
+            "train", &data, "--target", "label", "--rounds", "30", "--drop", "y",
+        ],
+    );
+    r.ok();
+    assert!(
+        r.stdout.is_empty(),
+        "stdout must carry only data: {}",
+        r.stdout
+    );
+    let err = &r.stderr;
+    assert!(err.contains("gbdt: objective binary:logistic (column 'label' holds only 0 and 1"));
+    // Not a terminal: plain log lines, about ten, no carriage returns.
+    let rounds: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("gbdt: round"))
+        .collect();
+    assert_eq!(rounds.len(), 4, "{err}"); // rounds 1, 10, 20, 30
+    assert!(rounds[3].contains("round 30/30") && rounds[3].contains("train-auc="));
+    assert!(!err.contains('\r'));
+    for needle in [
+        "rows",
+        "features",
+        "dropped",
+        "id (",
+        "objective",
+        "threads",
+        "best iteration",
+        "time",
+        "load",
+        "bin",
+        "train",
+        "save",
+        "model.gbdt",
+    ] {
+        assert!(err.contains(needle), "summary lacks {needle}: {err}");
+    }
+    for line in err.lines() {
+        assert!(line.starts_with("gbdt:"), "{line}");
+    }
+    assert!(d.path().join("model.gbdt").exists());
+
+    // --quiet: nothing at all.
+    let r = gbdt_in(
+        d.path(),
+        &[
+            "train", &data, "-t", "label", "--rounds", "3", "-q", "-o", "q.gbdt",
+        ],
+    );
+    r.ok();
+    assert!(r.stderr.is_empty() && r.stdout.is_empty(), "{}", r.stderr);
+    // --verbose: every round.
+    let r = gbdt_in(
+        d.path(),
+        &[
+            "train", &data, "-t", "label", "--rounds", "3", "-v", "-o", "v.gbdt",
+        ],
+    );
+    r.ok();
+    assert_eq!(
+        r.stderr
+            .lines()
+            .filter(|l| l.starts_with("gbdt: round"))
+            .count(),
+        3
+    );
+}
+
+#[test]
+fn regression_multiclass_json_models_and_valid_sets() {
+    let d = here();
+    let data = d.write("d.csv", &small_csv(600, 3));
+    let valid = d.write("v.csv", &small_csv(200, 4));
+
+    // Regression, JSON model, validation set with early stopping.
+    let r = gbdt_in(
+        d.path(),
+        &[
+            "train",
+            &data,
+            "-t",
+            "y",
+            "--drop",
+            "label,kind",
+            "--valid",
+            &valid,
+            "--early-stopping-rounds",
+            "5",
+            "--rounds",
+            "200",
+            "--learning-rate",
+            "0.3",
+            "-o",
+            "reg.json",
+            "--report-json",
+            "reg-report.json",
+        ],
+    );
+    r.ok()
+        .stderr_says(&["objective reg:squarederror", "valid-rmse="]);
+    let rep: Value = serde_json::from_str(&d.read("reg-report.json")).unwrap();
+    let rmse = rep["metrics"]["valid"]["rmse"].as_f64().unwrap();
+    assert!(rmse < 1.5, "valid rmse {rmse}");
+    assert_eq!(rep["format"], "json");
+    assert_eq!(rep["valid_rows"], 200);
+    let model_json: Value = serde_json::from_str(&d.read("reg.json")).unwrap();
+    assert!(model_json.is_object());
+    let r = gbdt_in(d.path(), &["inspect", "reg.json"]);
+    r.ok();
+    assert!(r.stdout.contains("json, version"), "{}", r.stdout);
+    let r = gbdt_in(d.path(), &["eval", "reg.json", &valid]);
+    r.ok();
+    assert!(r.stdout.starts_with("rmse\t"), "{}", r.stdout);
+
+    // Multiclass from a string column: one column per class, rows sum to 1.
+    gbdt_in(
+        d.path(),
+        &[
+            "train", &data, "-t", "kind", "--drop", "y,label", "--rounds", "10", "-o", "mc.gbdt",
+        ],
+    )
+    .ok()
+    .stderr_says(&["objective multi:softprob", "3 classes"]);
+    let r = gbdt_in(d.path(), &["predict", "mc.gbdt", &valid, "--id", "id"]);
+    r.ok();
+    let (header, rows) = csv_rows(&r.stdout);
+    assert_eq!(header.len(), 4);
+    assert_eq!(header[0], "id");
+    let mut classes = header[1..].to_vec();
+    classes.sort();
+    assert_eq!(
+        classes,
+        ["prediction_high", "prediction_low", "prediction_mid"]
+    );
+    assert_eq!(rows.len(), 200);
+    assert_eq!(rows[0][0], "r00000");
+    for row in &rows {
+        let s: f64 = row[1..].iter().map(|v| v.parse::<f64>().unwrap()).sum();
+        assert!((s - 1.0).abs() < 1e-9);
+    }
+    let r = gbdt_in(d.path(), &["eval", "mc.gbdt", &valid]);
+    r.ok();
+    let merror: f64 = r
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("merror\t"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(merror < 0.2, "{}", r.stdout);
+}
+
+#[test]
+fn config_file_and_flags_combine() {
+    let d = here();
+    let data = d.write("d.csv", &small_csv(300, 5));
+    let cfg = d.write(
+        "params.toml",
+        "rounds = 4\nmax_depth = 2\nlearning-rate = 0.5\neval_metric = [\"logloss\"]\n",
+    );
+    gbdt_in(
+        d.path(),
+        &[
+            "train",
+            &data,
+            "-t",
+            "label",
+            "--config",
+            &cfg,
+            "--max-depth",
+            "3",
+            "--report-json",
+            "r.json",
+            "-q",
+        ],
+    )
+    .ok();
+    let rep: Value = serde_json::from_str(&d.read("r.json")).unwrap();
+    assert_eq!(rep["rounds"], 4);
+    assert_eq!(rep["params"]["max_depth"], 3, "the flag wins");
+    assert_eq!(rep["params"]["learning_rate"], 0.5);
+    assert!(rep["metrics"]["train"]["auc"].is_null());
+    assert!(rep["metrics"]["train"]["logloss"].is_number());
+}
+
+#[test]
+fn importance_inspect_and_dump() {
+    let model = credit_model_path();
+    let d = here();
+    let r = gbdt_in(d.path(), &["importance", &model, "--top", "3"]);
+    r.ok();
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines[0], "feature\tgain");
+    assert_eq!(lines.len(), 4);
+    let top: Vec<&str> = lines[1..]
+        .iter()
+        .map(|l| l.split('\t').next().unwrap())
+        .collect();
+    assert!(
+        top.contains(&"Bankruptcies") || top.contains(&"Tax Liens"),
+        "public records should matter most: {top:?}"
+    );
+    let r = gbdt_in(
+        d.path(),
+        &["importance", &model, "--type", "split", "--json"],
+    );
+    r.ok();
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert!(v.as_array().unwrap().len() > 3);
+    gbdt_in(d.path(), &["importance", &model, "--type", "bogus"]).expect_code(2);
+
+    let r = gbdt_in(d.path(), &["inspect", &model]);
+    r.ok();
+    for needle in [
+        "format",
+        "binary, version 1",
+        "binary:logistic",
+        "Number of Credit Problems",
+        "20 rounds",
+        "Bankruptcies",
+        "parameters",
+        "learning_rate=0.3",
+    ] {
+        assert!(
+            r.stdout.contains(needle),
+            "inspect lacks {needle}: {}",
+            r.stdout
+        );
+    }
+    let r = gbdt_in(d.path(), &["inspect", &model, "--json"]);
+    r.ok();
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["trees"], 20);
+    assert_eq!(v["format_version"], 1);
+
+    let r = gbdt_in(d.path(), &["dump", &model]);
+    r.ok();
+    assert_eq!(r.stdout.matches("booster[").count(), 20);
+    assert!(r.stdout.contains("<=") && r.stdout.contains("leaf="));
+    let r = gbdt_in(d.path(), &["dump", &model, "--format", "json"]);
+    r.ok();
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 20);
+    assert!(v[0]["children"].is_array());
+    gbdt_in(d.path(), &["dump", &model, "--format", "xml"]).expect_code(2);
+}
+
+// ---------------------------------------------------------------- sharding
+
+#[test]
+fn concatenated_shards_equal_the_unsharded_output() {
+    let model = credit_model_path();
+    let d = here();
+    let full = gbdt_in(
+        d.path(),
+        &[
+            "predict",
+            &model,
+            &credit_csv(),
+            "--row-index",
+            "--id",
+            "Loan ID",
+        ],
+    );
+    full.ok();
+    let n = 3;
+    let mut header = None;
+    let mut body: Vec<(usize, String)> = Vec::new();
+    for i in 0..n {
+        let out = d.file(&format!("s{i}.csv"));
+        let spec = format!("{i}/{n}");
+        gbdt_in(
+            d.path(),
+            &[
+                "predict",
+                &model,
+                &credit_csv(),
+                "--shard",
+                &spec,
+                "--id",
+                "Loan ID",
+                "-o",
+                &out,
+            ],
+        )
+        .ok();
+        let text = std::fs::read_to_string(&out).unwrap();
+        let mut lines = text.lines();
+        let h = lines.next().unwrap().to_string();
+        assert_eq!(header.get_or_insert(h.clone()), &h);
+        for l in lines {
+            let row: usize = l.split(',').next().unwrap().parse().unwrap();
+            assert_eq!(row % n, i, "shard {i} has row {row}");
+            body.push((row, l.to_string()));
+        }
+    }
+    body.sort_by_key(|(r, _)| *r);
+    let merged = format!(
+        "{}\n{}",
+        header.unwrap(),
+        body.iter()
+            .map(|(_, l)| format!("{l}\n"))
+            .collect::<String>()
+    );
+    assert_eq!(merged, full.stdout);
+    assert_eq!(body.len(), 10000);
+
+    // The same shard from the environment (Kubernetes Indexed Job).
+    let env = gbdt_env(
+        d.path(),
+        &[
+            "predict",
+            &model,
+            &credit_csv(),
+            "--shard-from-env",
+            "--shards",
+            "3",
+            "--id",
+            "Loan ID",
+        ],
+        &[("JOB_COMPLETION_INDEX", "1")],
+    );
+    env.ok();
+    assert_eq!(env.stdout, d.read("s1.csv"));
+    // Misconfigured shards are usage errors.
+    gbdt_in(
+        d.path(),
+        &["predict", &model, &credit_csv(), "--shard", "3/3"],
+    )
+    .expect_code(2);
+    gbdt_in(
+        d.path(),
+        &[
+            "predict",
+            &model,
+            &credit_csv(),
+            "--shard-from-env",
+            "--shards",
+            "3",
+        ],
+    )
+    .expect_code(2)
+    .stderr_says(&["JOB_COMPLETION_INDEX"]);
+}
+
+#[test]
+fn predict_report_raw_and_threads() {
+    let model = credit_model_path();
+    let d = here();
+    let r = gbdt_in(
+        d.path(),
+        &[
+            "predict",
+            &model,
+            &credit_csv(),
+            "--raw",
+            "--threads",
+            "1",
+            "-o",
+            "raw.csv",
+            "--report-json",
+            "p.json",
+        ],
+    );
+    r.ok();
+    assert!(r.stdout.is_empty());
+    let rep: Value = serde_json::from_str(&d.read("p.json")).unwrap();
+    assert_eq!(rep["rows"], 10000);
+    for t in ["load_s", "predict_s", "write_s", "total_s"] {
+        assert!(rep["timings"][t].as_f64().unwrap() >= 0.0);
+    }
+    let raw = d.read("raw.csv");
+    let (_, rows) = csv_rows(&raw);
+    let margins: Vec<f64> = rows.iter().map(|r| r[0].parse().unwrap()).collect();
+    assert!(margins.iter().any(|&m| m < 0.0), "raw margins are log-odds");
+    let probs = gbdt_in(
+        d.path(),
+        &["predict", &model, &credit_csv(), "--threads", "2"],
+    );
+    let (_, prows) = csv_rows(&probs.stdout);
+    let p: f64 = prows[0][0].parse().unwrap();
+    assert!((p - 1.0 / (1.0 + (-margins[0]).exp())).abs() < 1e-12);
+}
+
+#[test]
+fn broken_pipe_exits_quietly() {
+    let model = credit_model_path();
+    let mut child = util::bin()
+        .args(["predict", &model, &credit_csv()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    reader.read_line(&mut first).unwrap();
+    assert_eq!(first, "prediction\n");
+    drop(reader); // like `| head -1`
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
