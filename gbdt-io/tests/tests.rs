@@ -1,0 +1,8 @@
+//! Integration tests of gbdt-io: one binary, one module per area.
+
+mod csv_read;
+mod labels;
+mod model_files;
+mod props;
+mod select;
+mod util;
