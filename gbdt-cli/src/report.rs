@@ -98,20 +98,17 @@ impl TrainReport<'_> {
                 self.data.feature_names.join(", ")
             ),
         );
-        if self.data.dropped_columns.is_empty() {
-            line("dropped", "none".into());
-        } else {
-            let list = self
-                .data
-                .dropped_columns
-                .iter()
-                .map(|d| format!("{} ({})", d.name, d.reason))
-                .collect::<Vec<_>>()
-                .join(", ");
-            line(
-                "dropped",
-                format!("{}: {list}", self.data.dropped_columns.len()),
-            );
+        let dropped = &self.data.dropped_columns;
+        line(
+            "dropped",
+            match dropped.len() {
+                0 => "none".to_string(),
+                1 => "1 column:".to_string(),
+                n => format!("{n} columns:"),
+            },
+        );
+        for d in dropped {
+            line("", format!("- {}: {}", d.name, d.reason));
         }
         line("target", self.data.label_rule.describe());
         line("objective", model.objective().to_string());

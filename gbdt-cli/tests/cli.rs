@@ -445,7 +445,7 @@ fn train_prints_objective_progress_and_summary_on_stderr_only() {
         "rows",
         "features",
         "dropped",
-        "id (",
+        "- id: string column",
         "objective",
         "threads",
         "best iteration",
