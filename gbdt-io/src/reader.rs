@@ -138,13 +138,31 @@ fn read_first_record(data: &[u8], ctx: &Ctx) -> Result<FirstRecord> {
         });
     };
     let after = rdr.position();
+    let (start, line) = record_start(data, pos);
     Ok(FirstRecord {
         fields: rec.iter().map(<[u8]>::to_vec).collect(),
-        start: pos.byte() as usize,
+        start,
         end: after.byte() as usize,
-        line: pos.line() as usize,
+        line,
         next_line: after.line() as usize,
     })
+}
+
+/// Byte offset and 1-based line where a record really starts. The `csv`
+/// crate positions a record where the previous one ended, before the blank
+/// lines it skips; count those here.
+fn record_start(data: &[u8], pos: &csv::Position) -> (usize, usize) {
+    let mut byte = pos.byte() as usize;
+    let mut line = pos.line() as usize;
+    while let Some(&b) = data.get(byte) {
+        match b {
+            b'\n' => line += 1,
+            b'\r' => {}
+            _ => break,
+        }
+        byte += 1;
+    }
+    (byte, line)
 }
 
 /// Header names as pandas makes them: empty names become `Unnamed: i`,
@@ -539,7 +557,7 @@ fn parse_csv_crate(
         if !more {
             break;
         }
-        let line = rec.position().map_or(0, |p| p.line() as usize - 1);
+        let line = rec.position().map_or(0, |p| record_start(data, p).1 - 1);
         if rec.len() != ncols {
             return Err(Error::RaggedRow {
                 path: ctx.path.clone(),
@@ -578,7 +596,7 @@ fn read_text_columns(
         .read_byte_record(&mut rec)
         .map_err(|e| ctx.csv_error(e, first_line - 1))?
     {
-        let line = rec.position().map_or(0, |p| p.line() as usize) + first_line - 1;
+        let line = rec.position().map_or(0, |p| record_start(data, p).1) + first_line - 1;
         for (k, &c) in cols.iter().enumerate() {
             let field = rec.get(c).unwrap_or_default();
             out[k].push(if is_missing(field) {
