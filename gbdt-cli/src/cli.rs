@@ -137,7 +137,7 @@ pub struct CsvArgs {
     /// Field delimiter: one character, or 'tab'.
     #[arg(long, default_value = ",", value_name = "CHAR")]
     pub delimiter: String,
-    /// The first line is data, not column names (columns are named c0, c1, ...).
+    /// The first line is data, not column names (columns are named column_0, column_1, ...).
     #[arg(long)]
     pub no_header: bool,
 }
