@@ -324,7 +324,7 @@ mod tests {
         };
         check_gradient(Objective::Logistic, ll, 0.4, 1.0);
         check_gradient(Objective::Poisson, |m| m.exp() - 3.0 * m, 0.2, 3.0);
-        let ph = |m: f64| ((1.0 + (m - 1.0).powi(2)).sqrt() - 1.0);
+        let ph = |m: f64| (1.0 + (m - 1.0).powi(2)).sqrt() - 1.0;
         check_gradient(Objective::PseudoHuber, ph, 2.5, 1.0);
     }
 
