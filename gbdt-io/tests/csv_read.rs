@@ -84,7 +84,13 @@ fn quoted_fields_with_delimiters_quotes_and_newlines() {
     assert_eq!(t.num_rows(), 5);
     assert_eq!(
         t.string_column("comment").unwrap(),
-        ["plain", "with, comma", "with \"quotes\"", "multi\nline\ncomment", ""]
+        [
+            "plain",
+            "with, comma",
+            "with \"quotes\"",
+            "multi\nline\ncomment",
+            ""
+        ]
     );
     assert_eq!(t.column_type("amount"), Some(ColumnType::Number));
     assert_eq!(
@@ -168,9 +174,15 @@ fn empty_and_duplicate_header_names_follow_pandas() {
 #[test]
 fn ragged_rows_name_file_and_line() {
     let e = csv_error(b"a,b,c\n1,2,3\n4,5\n");
-    assert!(e.contains("t.csv, line 3: 2 fields") && e.contains("3 columns"), "{e}");
+    assert!(
+        e.contains("t.csv, line 3: 2 fields") && e.contains("3 columns"),
+        "{e}"
+    );
     let e = csv_error(b"a,b\n1,2\n3,4\n5,6,7,8\n");
-    assert!(e.contains("line 4: 4 fields") && e.contains("has 2 columns"), "{e}");
+    assert!(
+        e.contains("line 4: 4 fields") && e.contains("has 2 columns"),
+        "{e}"
+    );
     // The quoted (sequential) path reports the same way.
     let e = csv_error(b"a,b\n\"1\",2\n3,\"4\",5\n");
     assert!(e.contains("line 3: 3 fields"), "{e}");
@@ -191,7 +203,10 @@ fn empty_and_header_only_files_are_errors() {
 #[test]
 fn invalid_utf8_names_line_and_column() {
     let e = csv_error(b"a,b\n1,ok\n2,bad\xff\n");
-    assert!(e.contains("line 3") && e.contains("column 'b'") && e.contains("UTF-8"), "{e}");
+    assert!(
+        e.contains("line 3") && e.contains("column 'b'") && e.contains("UTF-8"),
+        "{e}"
+    );
     let e = csv_error(b"a,\xfe\n1,2\n");
     assert!(e.contains("line 1") && e.contains("UTF-8"), "{e}");
     let e = csv_error(b"a,b\n\"1\",ok\n2,\"bad\xff\"\n");
@@ -228,8 +243,16 @@ fn big_csv(rows: usize, quote_first_id: bool) -> String {
         } else {
             format!("{:.4}", rng.unit() * 100.0 - 50.0)
         };
-        let late = if i == rows - 2 { "oops".to_string() } else { format!("{}", i % 97) };
-        let nb = if i < rows / 2 { format!("{}", i % 3) } else { "true".to_string() };
+        let late = if i == rows - 2 {
+            "oops".to_string()
+        } else {
+            format!("{}", i % 97)
+        };
+        let nb = if i < rows / 2 {
+            format!("{}", i % 3)
+        } else {
+            "true".to_string()
+        };
         let flag = if i % 3 == 0 { "TRUE" } else { "false" };
         s.push_str(&format!("{id},{x},{late},{nb},,{flag}\n"));
         if i % 1000 == 999 {
@@ -251,7 +274,14 @@ fn parallel_chunks_and_sequential_path_agree() {
     assert_eq!(fast.column_type("empty"), Some(ColumnType::Number));
     assert_eq!(fast.column_type("flag"), Some(ColumnType::Bool));
     let late = fast.string_column("late_text").unwrap();
-    assert_eq!((late[0].as_str(), late[rows - 2].as_str(), late[rows - 1].as_str()), ("0", "oops", "10"));
+    assert_eq!(
+        (
+            late[0].as_str(),
+            late[rows - 2].as_str(),
+            late[rows - 1].as_str()
+        ),
+        ("0", "oops", "10")
+    );
     let nb = fast.string_column("num_then_bool").unwrap();
     assert_eq!((nb[4].as_str(), nb[rows - 1].as_str()), ("1", "true"));
     for name in fast.column_names() {

@@ -14,8 +14,12 @@ pub fn data(name: &str) -> PathBuf {
 
 /// A table from CSV text with default options.
 pub fn table(text: &str) -> Table {
-    parse_csv(text.as_bytes().to_vec(), Path::new("t.csv"), &CsvOptions::default())
-        .unwrap_or_else(|e| panic!("{e}"))
+    parse_csv(
+        text.as_bytes().to_vec(),
+        Path::new("t.csv"),
+        &CsvOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The error message of parsing CSV text.
