@@ -26,7 +26,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 fn generate(path: &Path, rows: usize, cols: usize) -> Result<(), Box<dyn std::error::Error>> {
     let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
     let header: Vec<String> = (0..cols)
-        .map(|j| if j == 0 { "label".to_string() } else { format!("f{j}") })
+        .map(|j| {
+            if j == 0 {
+                "label".to_string()
+            } else {
+                format!("f{j}")
+            }
+        })
         .collect();
     writeln!(out, "{}", header.join(","))?;
     let mut state = 0x9E37_79B9_7F4A_7C15u64;
@@ -45,7 +51,7 @@ fn generate(path: &Path, rows: usize, cols: usize) -> Result<(), Box<dyn std::er
             }
             let r = next();
             if j == 0 {
-                line.push_str(if r % 2 == 0 { "0" } else { "1" });
+                line.push_str(if r.is_multiple_of(2) { "0" } else { "1" });
             } else {
                 let v = ((r >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * 6.0;
                 line.push_str(&format!("{v:.5}"));

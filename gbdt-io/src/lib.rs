@@ -33,6 +33,7 @@
 //! ```
 
 mod error;
+mod json_value;
 mod label;
 mod model_file;
 mod parallel;

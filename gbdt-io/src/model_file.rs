@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::json_value;
 use crate::label::LabelRule;
 use crate::select::DroppedColumn;
 
@@ -122,16 +123,12 @@ pub fn encode_model(model: &ModelFile, format: ModelFormat, path: &Path) -> Resu
                 summary: &model.summary,
                 model: &model.model,
             };
+            // Through a Value so NaN and infinities are written as strings
+            // ("NaN", "Infinity") instead of serde_json's unreadable null.
+            let value = json_value::to_value(&file).map_err(|e| encode_err(e.to_string()))?;
             let mut out =
-                serde_json::to_vec_pretty(&file).map_err(|e| encode_err(e.to_string()))?;
+                serde_json::to_vec_pretty(&value).map_err(|e| encode_err(e.to_string()))?;
             out.push(b'\n');
-            // JSON has no NaN or infinity: serde_json writes them as null,
-            // which would not load. Check before anything reaches the disk.
-            if let Err(e) = serde_json::from_slice::<JsonFile>(&out) {
-                return Err(encode_err(format!(
-                    "the model holds a value JSON cannot represent (NaN or infinity?): {e}; save it in the binary format"
-                )));
-            }
             Ok(out)
         }
     }
@@ -242,35 +239,29 @@ fn decode_json(bytes: &[u8], path: &Path) -> Result<(ModelFile, u32)> {
             corrupt(format!("invalid model JSON: {e}"))
         }
     };
-    let header: JsonHeader = serde_json::from_slice(bytes).map_err(|e| {
-        if e.is_syntax() || e.is_eof() {
-            json_err(e)
-        } else {
-            Error::NotAModel {
-                path: path.to_path_buf(),
-                reason: format!("a JSON file, but not a gbdt model ({e})"),
-            }
-        }
-    })?;
-    match header.format.as_ref().and_then(|f| f.as_str()) {
-        Some(JSON_FORMAT) => {}
-        _ => {
-            return Err(Error::NotAModel {
-                path: path.to_path_buf(),
-                reason: format!("a JSON file without \"format\": \"{JSON_FORMAT}\""),
-            })
-        }
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(json_err)?;
+    let not_a_model = |what: &str| Error::NotAModel {
+        path: path.to_path_buf(),
+        reason: what.to_string(),
+    };
+    let Some(object) = value.as_object() else {
+        return Err(not_a_model(
+            "a JSON file, but its top level is not an object",
+        ));
+    };
+    if object.get("format").and_then(|f| f.as_str()) != Some(JSON_FORMAT) {
+        return Err(not_a_model(
+            "a JSON file without \"format\": \"gbdt-model\"",
+        ));
     }
-    let version = match header.format_version.as_ref().and_then(|v| v.as_u64()) {
-        Some(v) => v,
-        None => {
-            return Err(corrupt(
-                "\"format_version\" is missing or not a whole number".to_string(),
-            ))
-        }
+    let Some(version) = object.get("format_version").and_then(|v| v.as_u64()) else {
+        return Err(corrupt(
+            "\"format_version\" is missing or not a whole number".to_string(),
+        ));
     };
     check_version(version, path)?;
-    let file: JsonFile = serde_json::from_slice(bytes).map_err(json_err)?;
+    let file: JsonFile =
+        json_value::from_value(&value).map_err(|e| corrupt(format!("invalid model JSON: {e}")))?;
     Ok((
         ModelFile {
             model: file.model,
@@ -313,12 +304,6 @@ struct JsonFile {
     dropped_columns: Vec<DroppedColumn>,
     summary: TrainingSummary,
     model: gbdt_core::Model,
-}
-
-#[derive(Deserialize)]
-struct JsonHeader {
-    format: Option<serde_json::Value>,
-    format_version: Option<serde_json::Value>,
 }
 
 fn first_non_space(bytes: &[u8]) -> Option<u8> {

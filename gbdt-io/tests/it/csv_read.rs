@@ -238,7 +238,7 @@ fn big_csv(rows: usize, quote_first_id: bool) -> String {
         } else {
             format!("r{i}")
         };
-        let x = if rng.next() % 10 == 0 {
+        let x = if rng.next().is_multiple_of(10) {
             String::new()
         } else {
             format!("{:.4}", rng.unit() * 100.0 - 50.0)

@@ -298,7 +298,7 @@ fn compat_input() -> String {
     for i in 0..300 {
         let income = 20.0 + rng.unit() * 100.0;
         let ratio = rng.unit();
-        let owner = rng.next() % 2 == 0;
+        let owner = rng.next().is_multiple_of(2);
         let noise = rng.unit() * 0.3;
         let score = income / 120.0 - ratio + if owner { 0.2 } else { 0.0 } + noise;
         let grade = if score > 0.5 {
@@ -323,7 +323,7 @@ fn compat_input() -> String {
 
 /// Writes the compatibility files of the current format version. Run once
 /// per new format version and commit the output:
-/// `cargo test -p gbdt-io --test tests write_compat_files -- --ignored`.
+/// `cargo test -p gbdt-io --test it write_compat_files -- --ignored`.
 #[test]
 #[ignore]
 fn write_compat_files() {
