@@ -201,6 +201,7 @@ daemon_checks=(
     "no shell in the image (--entrypoint sh fails)"
     "batch training job writes the model on the host"
     "predictions in the container byte-identical to the host binary's"
+    "sharded scoring with the Indexed Job's args"
     "bad input gives exit code 3"
     "--cpus 1 gives one training thread"
     "compose one-shot train service"
@@ -297,6 +298,43 @@ if [ -z "$daemon_error" ] && [ "$have_bin" = 1 ] && [ "${built:-0}" = 1 ]; then
         fi
     else
         skip "predictions byte-identical: no model (training failed)"
+    fi
+
+    # Sharded scoring exactly as k8s/predict-indexed-job.yaml runs it: its args,
+    # one container per completion index, JOB_COMPLETION_INDEX set as the Job
+    # controller sets it and $(SHARD) expanded as the kubelet does.
+    if [ "$trained" = 1 ] && [ "$have_python" = 1 ]; then
+        mapfile -d '' -t kargs < <(python3 -c '
+import sys, yaml
+job = yaml.safe_load(open(sys.argv[1]))
+c = job["spec"]["template"]["spec"]["containers"][0]
+sys.stdout.write("\0".join([str(job["spec"]["completions"])] + [str(a) for a in c["args"]]) + "\0")
+' "$here/k8s/predict-indexed-job.yaml")
+        shards="${kargs[0]:-0}"
+        shard_rcs=""
+        rm -f "$data"/predictions.shard-*.csv
+        for i in $(seq 0 $((shards - 1))); do
+            a=("${kargs[@]:1}")
+            a=("${a[@]//\$(SHARD)/$i}")
+            docker run --rm --read-only --network none --cap-drop ALL -e "JOB_COMPLETION_INDEX=$i" \
+                -v "$data:/data" "$image" "${a[@]}" >/dev/null 2>"$work/shard-$i.err"
+            shard_rcs="$shard_rcs$?"
+        done
+        "$bin" predict "$data/model.gbdt" "$data/credit_train.csv" --row-index \
+            --output "$work/host-row-index.csv" 2>/dev/null
+        merged="$work/merged.csv"
+        { head -n1 "$data/predictions.shard-0.csv"
+          tail -q -n +2 "$data"/predictions.shard-*.csv | sort -t, -k1,1n; } >"$merged" 2>/dev/null
+        if [ "$shards" -ge 2 ] && [ "$shard_rcs" = "$(printf '0%.0s' $(seq 1 "$shards"))" ] \
+            && [ -s "$work/host-row-index.csv" ] && cmp -s "$merged" "$work/host-row-index.csv"; then
+            pass "Indexed Job args, $shards containers by JOB_COMPLETION_INDEX: merged shards = unsharded --row-index output"
+        else
+            fail "sharded scoring: $shards shards, exit codes '$shard_rcs'; $(cmp "$merged" "$work/host-row-index.csv" 2>&1); $(cat "$work"/shard-*.err 2>/dev/null | head -n 3)"
+        fi
+    elif [ "$trained" = 1 ]; then
+        skip "sharded scoring with the Indexed Job's args: PyYAML missing"
+    else
+        skip "sharded scoring with the Indexed Job's args: no model (training failed)"
     fi
 
     # Bad input: a model file that is not one, and a data file that does not exist.
