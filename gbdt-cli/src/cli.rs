@@ -157,7 +157,8 @@ pub struct TrainArgs {
     /// Validation data, evaluated every round (needed for early stopping).
     #[arg(long, value_name = "VALID.csv")]
     pub valid: Option<PathBuf>,
-    /// Do not evaluate the training set when there is no --valid.
+    /// Without --valid, the final model is scored once on the training set
+    /// (reported as train-METRIC); this skips that.
     #[arg(long)]
     pub no_train_metrics: bool,
     /// Parameters from a TOML file; flags given on the command line win.

@@ -17,6 +17,8 @@ pub struct Timings {
     pub bin_s: f64,
     /// Boosting.
     pub train_s: f64,
+    /// Scoring the training set for the final metrics (no `--valid`).
+    pub eval_s: f64,
     /// Writing the model file.
     pub save_s: f64,
     /// Everything, from start to end.
@@ -123,8 +125,10 @@ impl TrainReport<'_> {
                     .map_or("none (no early stopping)".to_string(), |b| b.to_string())
             ),
         );
-        let metrics = model
-            .metrics()
+        let metrics = self
+            .file
+            .summary
+            .metrics
             .iter()
             .map(|r| format!("{}-{}={:.6}", r.dataset, r.metric, r.value))
             .collect::<Vec<_>>()
@@ -140,8 +144,8 @@ impl TrainReport<'_> {
         line(
             "time",
             format!(
-                "load {:.2}s, bin {:.2}s, train {:.2}s, save {:.2}s, total {:.2}s",
-                t.load_s, t.bin_s, t.train_s, t.save_s, t.total_s
+                "load {:.2}s, bin {:.2}s, train {:.2}s, eval {:.2}s, save {:.2}s, total {:.2}s",
+                t.load_s, t.bin_s, t.train_s, t.eval_s, t.save_s, t.total_s
             ),
         );
         line(
@@ -177,12 +181,13 @@ impl TrainReport<'_> {
             "threads": self.threads,
             "rounds": model.num_rounds(),
             "best_iteration": model.best_iteration(),
-            "metrics": metrics_json(model.metrics()),
+            "metrics": metrics_json(&self.file.summary.metrics),
             "params": serde_json::to_value(model.params()).unwrap_or(Value::Null),
             "timings": {
                 "load_s": t.load_s,
                 "bin_s": t.bin_s,
                 "train_s": t.train_s,
+                "eval_s": t.eval_s,
                 "save_s": t.save_s,
                 "total_s": t.total_s,
             },

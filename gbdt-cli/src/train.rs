@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::ops::ControlFlow;
 use std::time::Instant;
 
-use gbdt_core::{Dataset, Metric, Objective, Trainer};
+use gbdt_core::{Dataset, EvalResult, Metric, Model, Objective, PredictOptions, Trainer};
 use gbdt_io::{LabelRule, ModelFile, ModelFormat, Selection, TrainingData, TrainingSummary};
 
 use crate::cli::TrainArgs;
@@ -154,12 +154,10 @@ pub fn run(args: &TrainArgs) -> CmdResult<()> {
 
     // Train.
     let t = Instant::now();
-    let mut evals: Vec<(&str, &Dataset<'_>)> = Vec::new();
-    if let Some(v) = &valid_set {
-        evals.push(("valid", v));
-    } else if !args.no_train_metrics {
-        evals.push(("train", &train_set));
-    }
+    // Only a validation set is evaluated every round. Without one, the
+    // training set is scored once at the end (below): per-round AUC on the
+    // training rows would cost about a third of the training time on 1M rows.
+    let evals: Vec<(&str, &Dataset<'_>)> = valid_set.iter().map(|v| ("valid", v)).collect();
     let mode = select_mode(
         std::io::stderr().is_terminal(),
         args.quiet,
@@ -175,13 +173,21 @@ pub fn run(args: &TrainArgs) -> CmdResult<()> {
     let model = core(model)?;
     let train_s = t.elapsed().as_secs_f64();
 
+    let t = Instant::now();
+    let metrics = if valid_set.is_some() || args.no_train_metrics {
+        model.metrics().to_vec()
+    } else {
+        final_metrics(&model, &train_set, &params.eval_metrics, threads)?
+    };
+    let eval_s = t.elapsed().as_secs_f64();
+
     // Save.
     let t = Instant::now();
     let summary = TrainingSummary {
         rows: data.labels.len(),
         features: data.feature_names.len(),
         best_iteration: model.best_iteration(),
-        metrics: model.metrics().to_vec(),
+        metrics,
     };
     let file = ModelFile {
         model,
@@ -203,6 +209,7 @@ pub fn run(args: &TrainArgs) -> CmdResult<()> {
             load_s,
             bin_s,
             train_s,
+            eval_s,
             save_s,
             total_s: start.elapsed().as_secs_f64(),
         },
@@ -214,6 +221,29 @@ pub fn run(args: &TrainArgs) -> CmdResult<()> {
         input::write_report(path, &report.json())?;
     }
     Ok(())
+}
+
+/// Metrics of the final model on the training set, named `train`.
+fn final_metrics(
+    model: &Model,
+    data: &Dataset<'_>,
+    metrics: &[Metric],
+    threads: usize,
+) -> CmdResult<Vec<EvalResult>> {
+    let options = PredictOptions {
+        threads: Some(threads),
+        ..PredictOptions::default()
+    };
+    let preds = core(model.predict_with(data.features(), &options))?;
+    let flat: Vec<f64> = preds.iter().copied().collect();
+    Ok(metrics
+        .iter()
+        .map(|&metric| EvalResult {
+            dataset: "train".to_string(),
+            metric,
+            value: metric.compute(data.labels(), data.weights(), &flat, model.num_outputs()),
+        })
+        .collect())
 }
 
 /// A gbdt-core dataset borrowing the loaded data.
