@@ -56,20 +56,55 @@ def log(msg: str) -> None:
 # ---------------------------------------------------------------------------
 # Child processes with rusage
 # ---------------------------------------------------------------------------
+GNU_TIME = "/usr/bin/time"
+
+
+def _gnu_time_ok() -> bool:
+    if not os.access(GNU_TIME, os.X_OK):
+        return False
+    r = subprocess.run([GNU_TIME, "-f", "%M", "-o", os.devnull, "true"],
+                       capture_output=True)
+    return r.returncode == 0
+
+
+USE_GNU_TIME = _gnu_time_ok()
+
+
 def run_child(cmd: list[str], stdout_path: str, stderr_path: str,
               env: dict | None = None) -> dict:
-    """Run cmd, wait with os.wait4 and return wall time, exit code, the peak
-    resident set size of that child (MiB) and its CPU time."""
+    """Run cmd and return wall time, exit code, the peak resident set size of
+    that child (MiB) and its CPU time.
+
+    The peak RSS comes from GNU time (`/usr/bin/time -f %M`), which forks the
+    command from its own small process.  os.wait4's ru_maxrss of a direct
+    child is not usable: Linux carries the high-water RSS of the forking
+    process (this Python, with pandas and sklearn loaded: ~150 MiB) over
+    exec into the child's figure.  Without GNU time we fall back to it and
+    mark the value as an upper bound."""
+    rss_file = stdout_path + ".rss"
+    full = [GNU_TIME, "-f", "%M", "-o", rss_file] + cmd if USE_GNU_TIME else cmd
     with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
         t0 = time.perf_counter()
-        p = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
+        p = subprocess.Popen(full, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
         _, status, ru = os.wait4(p.pid, 0)
         wall = time.perf_counter() - t0
     p.returncode = os.waitstatus_to_exitcode(status)
+    maxrss_kb, exact = ru.ru_maxrss, False  # Linux: KiB
+    if USE_GNU_TIME:
+        try:
+            with open(rss_file) as f:
+                last = [ln for ln in f.read().split() if ln.strip()][-1]
+            maxrss_kb, exact = int(last), True
+        except (OSError, IndexError, ValueError):
+            pass
+        finally:
+            if os.path.exists(rss_file):
+                os.remove(rss_file)
     return {
         "wall_s": wall,
         "rc": p.returncode,
-        "maxrss_mb": ru.ru_maxrss / 1024.0,  # Linux: KiB
+        "maxrss_mb": maxrss_kb / 1024.0,
+        "maxrss_exact": exact,
         "cpu_s": ru.ru_utime + ru.ru_stime,
     }
 
@@ -105,6 +140,8 @@ class Gbdt:
                 f"--engines xgboost,lightgbm)")
         v = subprocess.run([self.binary, "--version"], capture_output=True, text=True)
         self.version = (v.stdout.strip() or v.stderr.strip() or "?").splitlines()[0]
+        if self.version.startswith("gbdt "):
+            self.version = self.version[len("gbdt "):]
         h = subprocess.run([self.binary, "train", "--help"], capture_output=True, text=True)
         self.train_help = h.stdout + h.stderr
 
@@ -133,6 +170,9 @@ class Gbdt:
                     "--max-depth", "0"]
         if kind == "multiclass" and self.has_flag("--num-class"):
             cmd += ["--num-class", str(spec["num_class"])]
+        if self.has_flag("--no-train-metrics"):
+            # Peers evaluate nothing during training; neither should gbdt.
+            cmd.append("--no-train-metrics")
         if self.has_flag("--quiet"):
             cmd.append("--quiet")
         return cmd
@@ -165,6 +205,7 @@ class Gbdt:
             "e2e_s": ch["wall_s"],
             "report_total_s": t.get("total_s"),
             "maxrss_mb": ch["maxrss_mb"],
+            "maxrss_exact": ch["maxrss_exact"],
             "cpu_s": ch["cpu_s"],
             "cmd": cmd,
         }
@@ -198,7 +239,15 @@ def read_gbdt_predictions(path: str) -> np.ndarray:
         return df["prediction"].to_numpy(dtype=np.float64)
     if df.shape[1] == 1:
         return df.iloc[:, 0].to_numpy(dtype=np.float64)
-    return df.to_numpy(dtype=np.float64)  # one column per class, in class order
+    # Multiclass: one column per class, `prediction_<class>`.  Order them by
+    # the numeric class label (the labels here are 0..k-1), whatever order
+    # the file uses, so column j is the probability of class j.
+    cols = [c for c in df.columns if str(c).startswith("prediction_")]
+    try:
+        cols.sort(key=lambda c: float(str(c)[len("prediction_"):]))
+    except ValueError:
+        pass
+    return df[cols].to_numpy(dtype=np.float64)
 
 
 # ---------------------------------------------------------------------------
@@ -231,7 +280,8 @@ class Peer:
                               + tail(os.path.join(workdir, f"{tag}.err")))
         with open(res_path) as f:
             out = json.load(f)
-        out.update(maxrss_mb=ch["maxrss_mb"], cpu_s=ch["cpu_s"], process_wall_s=ch["wall_s"])
+        out.update(maxrss_mb=ch["maxrss_mb"], maxrss_exact=ch["maxrss_exact"], cpu_s=ch["cpu_s"],
+                   process_wall_s=ch["wall_s"])
         if keep_pred and s["pred_path"] and os.path.exists(s["pred_path"]):
             out["pred"] = np.load(s["pred_path"])
             os.remove(s["pred_path"])
@@ -347,6 +397,7 @@ def summarize(runs: list[dict]) -> dict:
     s["e2e_runs_s"] = [r.get("e2e_s") for r in runs]
     s["peak_maxrss_mb"] = max((r["maxrss_mb"] for r in runs if r.get("maxrss_mb")), default=None)
     s["model_bytes"] = runs[0].get("model_bytes") if runs else None
+    s["maxrss_exact"] = all(r.get("maxrss_exact", False) for r in runs)
     return s
 
 

@@ -115,13 +115,20 @@ def _metric_table(results: dict) -> list[str]:
     return out + [""]
 
 
+def _fmt_rss(entry) -> str:
+    v = _summary(entry, "peak_maxrss_mb")
+    if v is None:
+        return "—"
+    # "≤": measured without GNU time, so the figure includes the forking
+    # Python process's high-water mark (an upper bound).
+    return f"{v:.0f}" if _summary(entry, "maxrss_exact") else f"≤{v:.0f}"
+
+
 def _memory_extra(results: dict):
     engines = results["engines"]
     cols = []
     for e in engines:
-        cols.append((f"peak RSS {NAMES[e]} (MiB)",
-                     lambda r, e=e: (lambda v: "—" if v is None else f"{v:.0f}")(
-                         _summary(r["engines"].get(e), "peak_maxrss_mb"))))
+        cols.append((f"peak RSS {NAMES[e]} (MiB)", lambda r, e=e: _fmt_rss(r["engines"].get(e))))
     return cols
 
 
@@ -271,11 +278,20 @@ def render_markdown(results: dict, plot_rel: str | None = None) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _rows_label(v, _pos=None) -> str:
+    if v >= 1e6:
+        return f"{v / 1e6:g}M"
+    if v >= 1e3:
+        return f"{v / 1e3:g}k"
+    return f"{v:g}"
+
+
 def plot_train_time(results: dict, path: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, NullFormatter
 
     plot = results["plot"]
     regimes = list(plot["points"].keys())
@@ -290,6 +306,13 @@ def plot_train_time(results: dict, path: str) -> None:
             ax.plot(xs, ys, marker="o", label=NAMES[e], color=colors.get(e))
         ax.set_xscale("log")
         ax.set_yscale("log")
+        ax.xaxis.set_major_formatter(FuncFormatter(_rows_label))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.tick_params(axis="y", which="minor", labelsize=7)
+        xs_all = sorted({n for pts in plot["points"][regime].values() for n, _ in pts})
+        ax.set_xticks(xs_all)
         ax.set_xlabel("training rows")
         ax.set_ylabel("fit time (s, median)")
         ax.set_title(f"{plot['task']} task, {regime}")
