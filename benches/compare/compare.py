@@ -464,6 +464,8 @@ def main(argv=None) -> int:
     ap.add_argument("--readme", default=os.path.join(REPO, "README.md"), help="README to update")
     ap.add_argument("--gbdt-bin", default=os.path.join(REPO, "target", "release", "gbdt"))
     ap.add_argument("--build", action="store_true", help="cargo build --release -p gbdt-cli first")
+    ap.add_argument("--baseline", metavar="RESULTS.json",
+                    help="an earlier results file: also print gbdt now vs then (not written to the README)")
     ap.add_argument("--out-dir", default=os.path.join(HERE, "out"))
     ap.add_argument("--keep-going", action=argparse.BooleanOptionalAction, default=True,
                     help="record an engine failure and continue (default); --no-keep-going stops")
@@ -471,6 +473,13 @@ def main(argv=None) -> int:
     if args.repeats < 1 or args.rounds < 1 or args.threads < 1 or args.scale <= 0:
         ap.error("--repeats, --rounds, --threads and --scale must be positive")
 
+    baseline = None
+    if args.baseline:
+        try:
+            with open(args.baseline) as f:
+                baseline = json.load(f)
+        except (OSError, ValueError) as e:
+            ap.error(f"--baseline {args.baseline}: {e}")
     tasks = parse_list(args.task, TASK_ORDER, "task")
     regimes = parse_list(args.regime, REGIMES, "regime")
     engines = parse_list(args.engines, ENGINES, "engine")
@@ -562,11 +571,16 @@ def main(argv=None) -> int:
         plot_path = os.path.join(args.out_dir, "train_time.png")
         report.plot_train_time(results, plot_path)
 
-    md = report.render_markdown(results, plot_rel="benches/compare/train_time.png" if plot_path else None)
+    plot_rel = "benches/compare/train_time.png" if plot_path else None
+    md = report.render_markdown(results, plot_rel=plot_rel)
+    if baseline:
+        md_print = report.render_markdown(results, plot_rel=plot_rel, baseline=baseline)
+    else:
+        md_print = md
     md_path = os.path.join(args.out_dir, "table.md")
     with open(md_path, "w") as f:
-        f.write(md)
-    print(md)
+        f.write(md_print)
+    print(md_print)
     log(f"results: {os.path.relpath(res_path, REPO)}; table: {os.path.relpath(md_path, REPO)}"
         + (f"; plot: {os.path.relpath(plot_path, REPO)}" if plot_path else ""))
 

@@ -2,7 +2,10 @@
 compare.py.  Everything here reads the results dict (the same structure as
 the results JSON), so a table can be re-rendered from an old results file:
 
-    python3 benches/compare/report.py benches/compare/out/results.json
+    python3 benches/compare/report.py benches/compare/out/results.json [BASELINE.json]
+
+With a second results file it also prints gbdt's times and metrics against
+that baseline.
 """
 
 from __future__ import annotations
@@ -175,6 +178,7 @@ def issue2_checks(results: dict) -> list[str]:
         if gp is not None and pp is not None:
             checks.append((f"binary prediction faster than {NAMES[p]}", f"{gp / pp:.2f}×", gp < pp))
     mem = get("binary", "gbdt", "s", "peak_maxrss_mb")
+    bt = tasks.get("binary", {})
     if not checks:
         return []
     lines += ["### Issue 2 acceptance (depth-wise, gbdt vs XGBoost hist / LightGBM)", "",
@@ -182,7 +186,12 @@ def issue2_checks(results: dict) -> list[str]:
     for name, val, ok in checks:
         lines.append(f"| {name} | {val} | {mark(ok)} |")
     if mem is not None:
-        lines.append(f"| gbdt peak memory, binary training | {mem:.0f} MiB | — |")
+        ref = ""
+        if bt.get("train_rows") and bt.get("n_features"):
+            cells = bt["train_rows"] * bt["n_features"]
+            ref = (f" (for scale: the f32 matrix is {cells * 4 / 2**20:.0f} MiB, "
+                   f"the u8 bins {cells / 2**20:.0f} MiB)")
+        lines.append(f"| gbdt peak memory, binary training | {mem:.0f} MiB{ref} | — |")
     lines.append("")
     lines.append("Accuracy checks pass when gbdt is within the tolerance or better.")
     return lines + [""]
@@ -227,7 +236,41 @@ def biggest_gaps(results: dict) -> list[str]:
     return lines + [""]
 
 
-def render_markdown(results: dict, plot_rel: str | None = None) -> str:
+def baseline_section(results: dict, base: dict) -> list[str]:
+    """gbdt now against gbdt in an earlier results file: did a change make us
+    faster or less accurate?"""
+    bv = base.get("versions", {})
+    lines = [f"### gbdt against the baseline run of {base.get('started_utc', '?')} "
+             f"(commit {bv.get('gbdt_commit')})", "",
+             "| Task | Regime | fit now / before | predict now / before | e2e now / before | metrics now − before |",
+             "|---|---|---|---|---|---|"]
+    diff = [k for k in ("rounds", "threads", "seed", "scale")
+            if base.get("args", {}).get(k) != results.get("args", {}).get(k)]
+    if diff:
+        lines.insert(1, "Caution: the runs differ in " + ", ".join(
+            f"{k} ({base['args'].get(k)} then, {results['args'].get(k)} now)" for k in diff) + ".")
+        lines.insert(2, "")
+    n = 0
+    for task, t, regime, r in _rows(results):
+        bt = base.get("tasks", {}).get(task)
+        br = (bt or {}).get("regimes", {}).get(regime)
+        if not br or bt.get("train_rows") != t.get("train_rows"):
+            continue
+        g, b = r["engines"].get("gbdt"), br["engines"].get("gbdt")
+        if not g or not b:
+            continue
+        cells = [task, regime] + [_ratio(_summary(g, k), _summary(b, k))
+                                  for k in ("fit_s", "predict_s", "e2e_s")]
+        gm, bm = g.get("metrics") or {}, b.get("metrics") or {}
+        cells.append(", ".join(f"{m} {_delta(m, gm[m], bm.get(m))}" for m in gm if m in bm) or "—")
+        lines.append("| " + " | ".join(cells) + " |")
+        n += 1
+    if n == 0:
+        return [f"(baseline {base.get('started_utc')} has no gbdt run with the same tasks and row counts)", ""]
+    return lines + [""]
+
+
+def render_markdown(results: dict, plot_rel: str | None = None, baseline: dict | None = None) -> str:
     a = results["args"]
     m = results["machine"]
     v = results["versions"]
@@ -267,6 +310,8 @@ def render_markdown(results: dict, plot_rel: str | None = None) -> str:
     lines += _metric_table(results)
     lines += issue2_checks(results)
     lines += biggest_gaps(results)
+    if baseline:
+        lines += baseline_section(results, baseline)
     for task, t, regime, r in _rows(results):
         for e, ent in r["engines"].items():
             for err in ent.get("errors") or []:
@@ -342,8 +387,13 @@ def update_readme(readme: str, md: str) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
+    if len(sys.argv) not in (2, 3):
         print(__doc__, file=sys.stderr)
         sys.exit(2)
     with open(sys.argv[1]) as f:
-        print(render_markdown(json.load(f)))
+        res = json.load(f)
+    base = None
+    if len(sys.argv) == 3:
+        with open(sys.argv[2]) as f:
+            base = json.load(f)
+    print(render_markdown(res, baseline=base))
