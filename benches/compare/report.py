@@ -247,9 +247,9 @@ def baseline_section(results: dict, base: dict) -> list[str]:
     diff = [k for k in ("rounds", "threads", "seed", "scale")
             if base.get("args", {}).get(k) != results.get("args", {}).get(k)]
     if diff:
-        lines.insert(1, "Caution: the runs differ in " + ", ".join(
+        lines.insert(2, "Caution: the runs differ in " + ", ".join(
             f"{k} ({base['args'].get(k)} then, {results['args'].get(k)} now)" for k in diff) + ".")
-        lines.insert(2, "")
+        lines.insert(3, "")
     n = 0
     for task, t, regime, r in _rows(results):
         bt = base.get("tasks", {}).get(task)
