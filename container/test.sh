@@ -199,6 +199,7 @@ daemon_checks=(
     "image size under 5 MB"
     "image runs as 65532:65532, /data owned by 65532"
     "no shell in the image (--entrypoint sh fails)"
+    "two-stage Dockerfile on a stand-in builder"
     "batch training job writes the model on the host"
     "predictions in the container byte-identical to the host binary's"
     "sharded scoring with the Indexed Job's args"
@@ -268,6 +269,65 @@ if [ -z "$daemon_error" ] && [ "$have_bin" = 1 ] && [ "${built:-0}" = 1 ]; then
     else
         fail "docker run $image (--help): $out"
     fi
+
+    # The two-stage Dockerfile cannot pull its rust builder image here. Run it
+    # on a stand-in builder made from this host's sh, cp and mkdir, whose
+    # "cargo" does nothing because the context already holds the static
+    # binary: that checks every line of it but the compiler's, and that its
+    # final stage is the same image as Dockerfile.host's.
+    section "two-stage Dockerfile (stand-in builder image)"
+    fake=gbdt-test-rust:stand-in
+    two="$image-two-stage"
+    fake_dir="$work/fake-builder"
+    mkdir -p "$fake_dir/usr/local/bin"
+    printf '#!/bin/sh\n# Stand-in cargo: the context already holds the binary.\nexit 0\n' \
+        >"$fake_dir/usr/local/bin/cargo"
+    chmod 0755 "$fake_dir/usr/local/bin/cargo"
+    libs="$(for b in /bin/sh /bin/cp /bin/mkdir; do ldd "$(readlink -f "$b")"; done 2>/dev/null \
+        | awk '/=> \// {print $3} /^[[:space:]]*\/[^ ]*ld-linux/ {print $1}' | sort -u | sed 's|^/||')"
+    # shellcheck disable=SC2086
+    if tar -C / -chf "$fake_dir/base.tar" bin/sh bin/cp bin/mkdir $libs 2>"$work/fake.err" \
+        && tar -C "$fake_dir" -rf "$fake_dir/base.tar" usr/local/bin/cargo \
+        && docker import --change 'ENV PATH=/usr/local/bin:/usr/bin:/bin' \
+            --change 'LABEL gbdt.test=stand-in-builder' "$fake_dir/base.tar" "$fake" >/dev/null 2>>"$work/fake.err"; then
+        rel_bin="${bin#"$root"/}"
+        if [ "$rel_bin" = "$bin" ]; then
+            # CARGO_TARGET_DIR outside the repository: stage the binary.
+            mkdir -p "$fake_dir/ctx/target/$target/release" "$fake_dir/ctx/container"
+            cp "$bin" "$fake_dir/ctx/target/$target/release/gbdt"
+            cp "$here/Dockerfile" "$fake_dir/ctx/container/"
+            ctx_dir="$fake_dir/ctx"; rel_bin="target/$target/release/gbdt"
+        else
+            ctx_dir="$root"
+        fi
+        out="$(tar -C "$ctx_dir" -cf - container/Dockerfile "$rel_bin" \
+            | DOCKER_BUILDKIT=0 docker build -f container/Dockerfile --build-arg "RUST_IMAGE=$fake" \
+                --build-arg VERSION=test -t "$two" - 2>&1)"
+        rc=$?
+        fmt='{{.Config.User}}|{{json .Config.Entrypoint}}|{{json .Config.Cmd}}|{{.Config.WorkingDir}}|{{len .RootFS.Layers}}|{{range $k, $v := .Config.Labels}}{{if ne $k "gbdt.test"}}{{$k}},{{end}}{{end}}'
+        a="$(docker image inspect -f "$fmt" "$image" 2>/dev/null)"
+        b="$(docker image inspect -f "$fmt" "$two" 2>/dev/null)"
+        files() {
+            local c
+            c="$(docker create "$1" 2>/dev/null)" || return
+            docker export "$c" | tar -tvf - | awk '{print $1, $2, $NF}' | sort
+            docker export "$c" | tar -xOf - gbdt | sha256sum | cut -c1-64
+            docker rm "$c" >/dev/null
+        }
+        fa="$(files "$image")"
+        fb="$(files "$two")"
+        if [ "$rc" = 0 ] && [ -n "$a" ] && [ "$a" = "$b" ] \
+            && grep -q '^d.* 65532/65532 data/$' <<<"$fa" && [ "$fa" = "$fb" ]; then
+            pass "Dockerfile builds on a stand-in builder; final stage = Dockerfile.host's image (config, labels, files, binary)"
+        else
+            fail "two-stage Dockerfile: build exit $rc; config host '$a' vs two-stage '$b'; files: $(diff <(echo "$fa") <(echo "$fb") | grep '^[<>]' | head -n 4 | tr '\n' ' '); $(echo "$out" | tail -n 3)"
+        fi
+    else
+        skip "two-stage Dockerfile: could not make the stand-in builder image: $(head -n 2 "$work/fake.err")"
+    fi
+    docker image rm "$two" >/dev/null 2>&1
+    docker image prune --force --filter label=gbdt.test=stand-in-builder >/dev/null 2>&1
+    docker image rm "$fake" >/dev/null 2>&1
 
     section "batch jobs"
     data="$(new_data_dir job)"
