@@ -20,6 +20,39 @@ pub(crate) fn for_each_chunk_mut<T: Send>(
         .for_each(|(i, c)| f(i, c));
 }
 
+/// `f` applied to every element of `items` in parallel, results in order.
+pub(crate) fn map_vec<T: Send, U: Send>(items: Vec<T>, f: impl Fn(T) -> U + Sync + Send) -> Vec<U> {
+    items.into_par_iter().map(f).collect()
+}
+
+/// Reads a whole file; large files are read in parallel slices with
+/// positioned reads, so the copy from the page cache uses every core.
+pub(crate) fn read_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileExt;
+        const MIN_PARALLEL: u64 = 16 << 20;
+        let file = std::fs::File::open(path)?;
+        let len = file.metadata()?.len();
+        let parts = threads() as u64;
+        if len >= MIN_PARALLEL && parts > 1 && usize::try_from(len).is_ok() {
+            let mut buf = vec![0u8; len as usize];
+            let slice = (len as usize).div_ceil(parts as usize);
+            let results: Vec<std::io::Result<()>> = buf
+                .par_chunks_mut(slice)
+                .enumerate()
+                .map(|(i, chunk)| file.read_exact_at(chunk, (i * slice) as u64))
+                .collect();
+            // A file that changed size while being read: read it plainly.
+            let unchanged = file.metadata().map(|m| m.len() == len).unwrap_or(false);
+            if results.iter().all(|r| r.is_ok()) && unchanged {
+                return Ok(buf);
+            }
+        }
+    }
+    std::fs::read(path)
+}
+
 /// Threads in the global pool (at least 1).
 pub(crate) fn threads() -> usize {
     rayon::current_num_threads().max(1)

@@ -86,15 +86,25 @@ const POW10: [f64; 23] = [
 /// Returns `None` for anything else; the caller then tries the slow path.
 #[inline]
 pub(crate) fn parse_number(b: &[u8]) -> Option<f64> {
+    match parse_number_at(b, 0) {
+        Some((v, end)) if end == b.len() => Some(v),
+        _ => None,
+    }
+}
+
+/// The fast-path number starting at `b[start]` and the index just after
+/// it; the caller checks what follows.
+#[inline(always)]
+pub(crate) fn parse_number_at(b: &[u8], start: usize) -> Option<(f64, usize)> {
     let n = b.len();
-    let mut i = 0;
-    let neg = match b.first()? {
+    let mut i = start;
+    let neg = match b.get(i)? {
         b'-' => {
-            i = 1;
+            i += 1;
             true
         }
         b'+' => {
-            i = 1;
+            i += 1;
             false
         }
         _ => false,
@@ -132,18 +142,18 @@ pub(crate) fn parse_number(b: &[u8]) -> Option<f64> {
             }
             _ => false,
         };
-        let start = i;
+        let first = i;
         let mut e: i64 = 0;
-        while i < n && b[i].is_ascii_digit() && i - start < 6 {
+        while i < n && b[i].is_ascii_digit() && i - first < 6 {
             e = e * 10 + (b[i] - b'0') as i64;
             i += 1;
         }
-        if i == start {
+        if i == first {
             return None;
         }
         exp += if eneg { -e } else { e };
     }
-    if i != n || mant > (1u64 << 53) || !(-22..=22).contains(&exp) {
+    if mant > (1u64 << 53) || !(-22..=22).contains(&exp) {
         return None;
     }
     let mut v = mant as f64;
@@ -152,7 +162,7 @@ pub(crate) fn parse_number(b: &[u8]) -> Option<f64> {
     } else {
         v *= POW10[exp as usize];
     }
-    Some(if neg { -v } else { v })
+    Some((if neg { -v } else { v }, i))
 }
 
 #[cfg(test)]

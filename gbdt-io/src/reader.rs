@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::parallel;
-use crate::parse::{classify, is_missing, parse_number, Cell};
+use crate::parse::{classify, is_missing, parse_number, parse_number_at, Cell};
 use crate::table::{Column, CsvOptions, Numbers, RowLines, Table, BOOL_MISSING};
 
 /// Chunks smaller than this are not worth a task.
@@ -58,7 +58,7 @@ pub(crate) fn parse(mut bytes: Vec<u8>, path: &Path, opts: &CsvOptions) -> Resul
     let rescan: Vec<usize> = (0..names.len())
         .filter(|&c| kinds[c] == Kind::Rescan)
         .collect();
-    let mut texts = if rescan.is_empty() {
+    let texts = if rescan.is_empty() {
         Vec::new()
     } else {
         read_text_columns(data, &rescan, rows, &ctx, &names, first_line)?
@@ -68,21 +68,32 @@ pub(crate) fn parse(mut bytes: Vec<u8>, path: &Path, opts: &CsvOptions) -> Resul
     // copies the per-chunk parts into whole columns.
     bytes = Vec::new();
     drop(bytes);
+    // Hand each column its parts (moved, not copied), then merge the
+    // columns in parallel.
     let mut chunks = chunks;
-    let mut columns = Vec::with_capacity(names.len());
-    for (c, kind) in kinds.iter().enumerate() {
-        let parts: Vec<PartBuilder> = chunks
-            .iter_mut()
-            .map(|ch| std::mem::take(&mut ch.parts[c]))
-            .collect();
-        columns.push(match kind {
-            Kind::Rescan => {
-                let i = rescan.iter().position(|&r| r == c).unwrap_or(0);
-                Column::String(std::mem::take(&mut texts[i]))
-            }
-            _ => merge_parts(parts, *kind, rows),
-        });
+    let mut per_column: Vec<(Kind, Vec<PartBuilder>)> = kinds
+        .iter()
+        .map(|&k| (k, Vec::with_capacity(chunks.len())))
+        .collect();
+    for chunk in &mut chunks {
+        for (c, part) in chunk.parts.drain(..).enumerate() {
+            per_column[c].1.push(part);
+        }
     }
+    let mut texts = texts.into_iter();
+    let mut jobs = Vec::with_capacity(per_column.len());
+    for (kind, parts) in per_column {
+        let text = if kind == Kind::Rescan {
+            texts.next()
+        } else {
+            None
+        };
+        jobs.push((kind, parts, text));
+    }
+    let columns = parallel::map_vec(jobs, |(kind, parts, text)| match text {
+        Some(t) => Column::String(t),
+        None => merge_parts(parts, kind, rows),
+    });
     Ok(Table {
         path: ctx.path,
         names,
@@ -271,6 +282,28 @@ impl PartBuilder {
         Ok(())
     }
 
+    /// True while numbers can still be stored directly.
+    #[inline]
+    fn takes_numbers(&self) -> bool {
+        matches!(self.part, Part::Number(_) | Part::Empty)
+    }
+
+    /// Stores a number parsed in place (the column takes numbers).
+    #[inline(always)]
+    fn push_value(&mut self, v: f64) {
+        match &mut self.part {
+            Part::Number(nums) => push_number(nums, v),
+            _ => {
+                let mut values = Vec::with_capacity(self.capacity.max(self.len + 1));
+                values.resize(self.len, f32::NAN);
+                let mut nums = Numbers::F32(values);
+                push_number(&mut nums, v);
+                self.part = Part::Number(nums);
+            }
+        }
+        self.len += 1;
+    }
+
     fn push_slow(&mut self, field: &[u8]) -> std::result::Result<(), BadUtf8> {
         let len = self.len;
         match &mut self.part {
@@ -324,22 +357,28 @@ fn text(field: &[u8]) -> std::result::Result<Box<str>, BadUtf8> {
 
 /// Stores a number as `f32`, switching the column to `f64` when an integer
 /// (an ID, a count) does not fit `f32` exactly.
-#[inline]
+#[inline(always)]
 fn push_number(nums: &mut Numbers, v: f64) {
     match nums {
         Numbers::F32(values) => {
             let f = v as f32;
-            if f as f64 != v && v.fract() == 0.0 {
-                let mut wide: Vec<f64> =
-                    Vec::with_capacity(values.capacity().max(values.len() + 1));
-                wide.extend(values.iter().map(|&x| x as f64));
-                wide.push(v);
-                *nums = Numbers::F64(wide);
+            if f as f64 != v && v.abs() > 16_777_216.0 && v.fract() == 0.0 {
+                widen(nums, v);
             } else {
                 values.push(f);
             }
         }
         Numbers::F64(values) => values.push(v),
+    }
+}
+
+#[cold]
+fn widen(nums: &mut Numbers, v: f64) {
+    if let Numbers::F32(values) = nums {
+        let mut wide: Vec<f64> = Vec::with_capacity(values.capacity().max(values.len() + 1));
+        wide.extend(values.iter().map(|&x| x as f64));
+        wide.push(v);
+        *nums = Numbers::F64(wide);
     }
 }
 
@@ -500,27 +539,47 @@ fn parse_chunk_fast(
         let mut col = 0;
         loop {
             let start = i;
-            while i < n {
-                let c = data[i];
-                if c == delim || c == b'\n' || c == b'\r' || c == b'"' {
-                    break;
-                }
-                i += 1;
-            }
-            let term = data.get(i).copied().unwrap_or(b'\n');
-            if term == b'"' || (term == b'\r' && data.get(i + 1) != Some(&b'\n')) {
-                return Err(ChunkError::Fallback);
-            }
             if col >= ncols {
                 let rest = &data[start..];
                 let eol = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
-                let found = col + 1 + rest[..eol].iter().filter(|&&b| b == delim).count();
+                let found = col + rest[..eol].iter().filter(|&&b| b == delim).count() + 1;
                 return Err(ChunkError::Ragged { line, found });
             }
-            chunk.parts[col]
-                .push(&data[start..i])
-                .map_err(|_| ChunkError::Utf8 { line, column: col })?;
+            let part = &mut chunk.parts[col];
+            // Hot path: a plain number parsed where it stands, no second pass.
+            let parsed = if part.takes_numbers() {
+                parse_number_at(data, i).filter(|&(_, end)| match data.get(end) {
+                    None | Some(b'\n') => true,
+                    Some(&b) if b == delim => true,
+                    Some(b'\r') => data.get(end + 1) == Some(&b'\n'),
+                    _ => false,
+                })
+            } else {
+                None
+            };
+            if let Some((v, end)) = parsed {
+                part.push_value(v);
+                i = end;
+            } else {
+                while i < n {
+                    let c = data[i];
+                    if c == delim || c == b'\n' || c == b'\r' || c == b'"' {
+                        break;
+                    }
+                    i += 1;
+                }
+                match data.get(i) {
+                    Some(b'"') => return Err(ChunkError::Fallback),
+                    Some(b'\r') if data.get(i + 1) != Some(&b'\n') => {
+                        return Err(ChunkError::Fallback)
+                    }
+                    _ => {}
+                }
+                part.push(&data[start..i])
+                    .map_err(|_| ChunkError::Utf8 { line, column: col })?;
+            }
             col += 1;
+            let term = data.get(i).copied().unwrap_or(b'\n');
             if term == delim {
                 i += 1;
                 continue;

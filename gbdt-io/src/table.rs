@@ -161,7 +161,7 @@ pub struct Table {
 /// no quote characters; files with quotes take a sequential path.
 pub fn read_csv(path: &Path, opts: &CsvOptions) -> Result<Table> {
     opts.check()?;
-    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+    let bytes = crate::parallel::read_file(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
         action: "read CSV file",
         source,
