@@ -351,9 +351,10 @@ fn build_hists(
     leaves.sort_by_key(|l| l.range.start);
     let ranges: Vec<Range<usize>> = leaves.iter().map(|l| l.range.clone()).collect();
     let rows = ws.partition.all_rows();
-    let mut pieces = carve_mut(&mut ws.ordered, &ranges);
+    let blocks = gather_blocks(&ranges);
+    let mut pieces = carve_mut(&mut ws.ordered, &blocks);
     par.for_each_mut(&mut pieces, |i, piece| {
-        for (slot, &row) in piece.iter_mut().zip(&rows[ranges[i].clone()]) {
+        for (slot, &row) in piece.iter_mut().zip(&rows[blocks[i].clone()]) {
             *slot = input.grads[row as usize * input.stride + input.output];
         }
     });
@@ -367,6 +368,22 @@ fn build_hists(
         })
         .collect();
     histogram::build(input.matrix, input.features, jobs, par);
+}
+
+/// `ranges` cut into pieces of at most `GATHER_BLOCK` rows, so one large
+/// node is gathered in parallel too.
+fn gather_blocks(ranges: &[Range<usize>]) -> Vec<Range<usize>> {
+    const GATHER_BLOCK: usize = 65_536;
+    let mut out = Vec::new();
+    for r in ranges {
+        let mut start = r.start;
+        while start < r.end {
+            let end = (start + GATHER_BLOCK).min(r.end);
+            out.push(start..end);
+            start = end;
+        }
+    }
+    out
 }
 
 /// Disjoint mutable pieces of `data` for sorted, disjoint `ranges`.

@@ -63,11 +63,13 @@ pub(crate) fn build(
     }
 }
 
+/// One node and one or two features: two features share the loads of the
+/// row indices and gradients.
 struct Task<'a, T> {
-    column: &'a [T],
     rows: &'a [u32],
     grads: &'a [GradPair],
-    hist: &'a mut [BinStat],
+    first: (&'a [T], &'a mut [BinStat]),
+    second: Option<(&'a [T], &'a mut [BinStat])>,
 }
 
 fn build_typed<T: BinId>(
@@ -78,20 +80,24 @@ fn build_typed<T: BinId>(
     par: &Parallel,
 ) {
     let n = matrix.rows;
-    let mut tasks = Vec::with_capacity(jobs.len() * features.len());
+    let mut tasks = Vec::with_capacity(jobs.len() * features.len().div_ceil(2));
     for job in jobs {
-        for (f, hist) in feature_slices(job.hist, &matrix.offsets, features) {
-            let column = &bins[f * n..(f + 1) * n];
+        let mut slices = feature_slices(job.hist, &matrix.offsets, features).into_iter();
+        while let Some((f, hist)) = slices.next() {
+            let column = |f: usize| &bins[f * n..(f + 1) * n];
             tasks.push(Task {
-                column,
                 rows: job.rows,
                 grads: job.grads,
-                hist,
+                first: (column(f), hist),
+                second: slices.next().map(|(g, h)| (column(g), h)),
             });
         }
     }
-    par.for_each_mut(&mut tasks, |_, t| {
-        accumulate(t.column, t.rows, t.grads, t.hist)
+    par.for_each_mut(&mut tasks, |_, t| match &mut t.second {
+        Some((column, hist)) => {
+            accumulate_pair(t.first.0, column, t.rows, t.grads, t.first.1, hist)
+        }
+        None => accumulate(t.first.0, t.rows, t.grads, t.first.1),
     });
 }
 
@@ -118,6 +124,22 @@ fn feature_slices<'h>(
 fn accumulate<T: BinId>(column: &[T], rows: &[u32], grads: &[GradPair], hist: &mut [BinStat]) {
     for (&r, &g) in rows.iter().zip(grads) {
         hist[column[r as usize].idx()].add(g);
+    }
+}
+
+/// The same kernel for two features at once.
+#[inline(never)]
+fn accumulate_pair<T: BinId>(
+    a: &[T],
+    b: &[T],
+    rows: &[u32],
+    grads: &[GradPair],
+    hist_a: &mut [BinStat],
+    hist_b: &mut [BinStat],
+) {
+    for (&r, &g) in rows.iter().zip(grads) {
+        hist_a[a[r as usize].idx()].add(g);
+        hist_b[b[r as usize].idx()].add(g);
     }
 }
 
