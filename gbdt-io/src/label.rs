@@ -457,3 +457,42 @@ impl LabelRule {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operators_are_read_longest_first() {
+        assert_eq!(split_op(">= 3"), Some((CompareOp::Ge, "3")));
+        assert_eq!(split_op("> 3"), Some((CompareOp::Gt, "3")));
+        assert_eq!(split_op("=x"), Some((CompareOp::Eq, "x")));
+        assert_eq!(split_op("!3"), None);
+        for op in [
+            CompareOp::Gt,
+            CompareOp::Ge,
+            CompareOp::Lt,
+            CompareOp::Le,
+            CompareOp::Eq,
+            CompareOp::Ne,
+        ] {
+            assert_eq!(split_op(op.symbol()).map(|(o, _)| o), Some(op));
+        }
+    }
+
+    #[test]
+    fn quotes_around_names_and_values() {
+        assert_eq!(quoted_prefix("`a b` > 1"), Some(("a b", " > 1")));
+        assert_eq!(quoted_prefix("'x"), None);
+        assert_eq!(unquote("\"Charged Off\""), Some("Charged Off"));
+        assert_eq!(unquote("\"a\" b"), None);
+        assert_eq!(unquote("plain"), None);
+    }
+
+    #[test]
+    fn comparisons_hold_like_floats() {
+        assert!(CompareOp::Gt.holds(2.0, 1.0) && !CompareOp::Gt.holds(1.0, 1.0));
+        assert!(CompareOp::Ne.holds(1.0, 2.0) && CompareOp::Le.holds(1.0, 1.0));
+        assert!(!CompareOp::Eq.holds(f64::NAN, f64::NAN));
+    }
+}

@@ -466,3 +466,40 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnv1a_matches_reference_values() {
+        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv1a(b"foobar"), 0x8594_4171_f739_67e8);
+    }
+
+    #[test]
+    fn versions_outside_1_to_current_are_refused() {
+        let p = Path::new("m");
+        assert!(check_version(1, p).is_ok());
+        assert!(check_version(0, p).is_err());
+        assert!(check_version(u64::from(FORMAT_VERSION) + 1, p).is_err());
+    }
+
+    #[test]
+    fn bincode_length_prefixes_cannot_allocate_unbounded_memory() {
+        // A string claiming 2^40 bytes inside a tiny payload must fail
+        // without trying to allocate it.
+        let mut payload = vec![0xfd];
+        payload.extend_from_slice(&(1u64 << 40).to_le_bytes());
+        payload.extend_from_slice(b"abc");
+        assert!(decode_bincode(&payload).is_err());
+    }
+
+    #[test]
+    fn foreign_bytes_are_described() {
+        assert_eq!(describe_foreign(b""), "the file is empty");
+        assert!(describe_foreign(b"PK\x03\x04").starts_with("it starts with bytes 50 4b 03 04"));
+        assert_eq!(first_non_space(b"\xef\xbb\xbf  {"), Some(b'{'));
+    }
+}

@@ -752,3 +752,84 @@ fn merge_parts(parts: Vec<PartBuilder>, kind: Kind, rows: usize) -> Column {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_merge_to_the_widest_type() {
+        use Kind::*;
+        let m = |k: &[Kind]| merged_kind(k.iter().copied());
+        assert_eq!(m(&[]), Empty);
+        assert_eq!(m(&[Empty, Number, Empty]), Number);
+        assert_eq!(m(&[Bool, Empty, Bool]), Bool);
+        assert_eq!(m(&[Text, Empty]), Text);
+        assert_eq!(m(&[Number, Bool]), Rescan);
+        assert_eq!(m(&[Number, Text]), Rescan);
+        assert_eq!(m(&[Text, Rescan]), Rescan);
+    }
+
+    #[test]
+    fn chunks_start_after_line_breaks() {
+        let line = b"12345,67890\n";
+        let data: Vec<u8> = line
+            .iter()
+            .copied()
+            .cycle()
+            .take(line.len() * 300_000)
+            .collect();
+        let bounds = chunk_bounds(&data);
+        assert_eq!((bounds[0], *bounds.last().unwrap()), (0, data.len()));
+        for w in bounds.windows(2) {
+            assert!(w[0] < w[1]);
+        }
+        for &b in &bounds[1..bounds.len() - 1] {
+            assert_eq!(data[b - 1], b'\n');
+        }
+        assert_eq!(chunk_bounds(b""), [0, 0]);
+    }
+
+    #[test]
+    fn columns_switch_type_and_widen_for_large_integers() {
+        let mut p = PartBuilder::new(4);
+        for f in [&b""[..], b"1", b"NA", b"2.5"] {
+            assert!(p.push(f).is_ok());
+        }
+        assert_eq!(p.kind(), Kind::Number);
+        assert!(p.push(b"text").is_ok());
+        assert_eq!((p.kind(), p.len), (Kind::Rescan, 5));
+        let mut n = Numbers::F32(vec![1.5]);
+        push_number(&mut n, 123_456_789_012.0);
+        push_number(&mut n, 0.1);
+        assert_eq!(n, Numbers::F64(vec![1.5, 123_456_789_012.0, 0.1]));
+        let mut n = Numbers::F32(vec![]);
+        push_number(&mut n, 16_777_217.5); // not an integer: f32 is fine
+        assert!(matches!(n, Numbers::F32(_)));
+        assert!(PartBuilder::new(0).push(b"\xff").is_err());
+    }
+
+    #[test]
+    fn blank_lines_make_row_lines_explicit() {
+        let ctx = Ctx {
+            path: "x".into(),
+            delimiter: b',',
+        };
+        let _ = &ctx;
+        let c = match parse_chunk_fast(b"1\n\n2\r\n3", 1, b',') {
+            Ok(c) => c,
+            Err(_) => panic!("chunk should parse"),
+        };
+        assert_eq!((c.rows, c.lines), (3, 4));
+        assert_eq!(c.row_lines.as_deref(), Some(&[0, 2, 3][..]));
+        assert_eq!(row_lines(&[c], 2), RowLines::Explicit(vec![2, 4, 5]));
+        assert!(matches!(
+            parse_chunk_fast(b"1,\"2\"\n", 2, b','),
+            Err(ChunkError::Fallback)
+        ));
+        assert!(matches!(
+            parse_chunk_fast(b"1,2\r3,4\n", 2, b','),
+            Err(ChunkError::Fallback)
+        ));
+    }
+}

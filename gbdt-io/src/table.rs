@@ -257,3 +257,46 @@ impl Table {
         s
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delimiters_are_checked() {
+        for ok in [b',', b';', b'\t', b'|', b' '] {
+            let o = CsvOptions {
+                delimiter: ok,
+                has_header: true,
+            };
+            assert!(o.check().is_ok(), "{ok}");
+        }
+        for bad in [b'"', b'\n', b'\r', b'a', b'0', 0xff] {
+            let o = CsvOptions {
+                delimiter: bad,
+                has_header: true,
+            };
+            assert!(o.check().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn columns_render_values_as_text() {
+        let c = Column::Number(Numbers::F32(vec![1.0, f32::NAN, 0.1]));
+        assert_eq!(
+            (c.text(0), c.text(1), c.text(2)),
+            (Some("1".into()), None, Some("0.1".into()))
+        );
+        assert_eq!(c.number(1), None);
+        let b = Column::Bool(vec![1, BOOL_MISSING, 0]);
+        assert_eq!(
+            (b.number(0), b.number(1), b.text(2)),
+            (Some(1.0), None, Some("false".into()))
+        );
+        let s = Column::String(vec![Some("x".into()), None]);
+        assert_eq!(
+            (s.number(0), s.text(0), s.text(1)),
+            (None, Some("x".into()), None)
+        );
+    }
+}

@@ -312,3 +312,23 @@ fn read_csv_reads_files_from_disk() {
     assert_eq!(t.string_column("b").unwrap(), ["x"]);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn big_files_are_read_in_parallel_slices_without_changing_anything() {
+    let text = big_csv(700_000, false); // about 21 MB: above the parallel-read threshold
+    assert!(text.len() > 16 << 20);
+    let dir = temp_dir("bigread");
+    let path = dir.join("big.csv");
+    std::fs::write(&path, &text).unwrap();
+    let from_disk = read_csv(&path, &CsvOptions::default()).unwrap();
+    let in_memory = table(&text);
+    assert_eq!(from_disk.num_rows(), 700_000);
+    for name in ["x", "late_text", "flag"] {
+        assert_eq!(
+            from_disk.string_column(name).unwrap(),
+            in_memory.string_column(name).unwrap(),
+            "{name}"
+        );
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
