@@ -257,11 +257,16 @@ if [ -z "$daemon_error" ] && [ "$have_bin" = 1 ] && [ "${built:-0}" = 1 ]; then
         fail "image user '$user' (want 65532:65532), /data owner '$data_owner' (want 65532/65532)"
     fi
 
-    if docker run --rm --entrypoint sh "$image" -c true >/dev/null 2>&1 \
-        || docker run --rm --entrypoint /bin/sh "$image" -c true >/dev/null 2>&1; then
-        fail "a shell runs in the image"
+    # Fails, and for the right reason: the executable does not exist.
+    sh_out="$(docker run --rm --entrypoint sh "$image" -c true 2>&1)"
+    sh_rc=$?
+    binsh_out="$(docker run --rm --entrypoint /bin/sh "$image" -c true 2>&1)"
+    binsh_rc=$?
+    if [ "$sh_rc" != 0 ] && [ "$binsh_rc" != 0 ] \
+        && grep -q 'not found\|no such file' <<<"$sh_out" && grep -q 'not found\|no such file' <<<"$binsh_out"; then
+        pass "no shell: --entrypoint sh and /bin/sh fail (exit $sh_rc, $binsh_rc: not found)"
     else
-        pass "no shell: --entrypoint sh and /bin/sh fail"
+        fail "shell check: sh exit $sh_rc ($sh_out), /bin/sh exit $binsh_rc ($binsh_out)"
     fi
 
     if out="$(docker run --rm "$image" 2>&1)" && grep -q 'train' <<<"$out"; then
@@ -444,7 +449,7 @@ sys.stdout.write("\0".join([str(job["spec"]["completions"])] + [str(a) for a in 
         d="$(new_data_dir compose)"
         project="gbdttest$$"
         out="$(GBDT_DATA="$d" GBDT_IMAGE="$image" timeout 600 "${compose[@]}" -p "$project" \
-            -f "$here/compose.yaml" run --rm train 2>&1)"
+            -f "$here/compose.yaml" run --rm -T train 2>&1)"
         rc=$?
         GBDT_DATA="$d" GBDT_IMAGE="$image" "${compose[@]}" -p "$project" -f "$here/compose.yaml" \
             down --remove-orphans >/dev/null 2>&1
