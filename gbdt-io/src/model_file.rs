@@ -115,20 +115,37 @@ pub fn encode_model(model: &ModelFile, format: ModelFormat, path: &Path) -> Resu
             Ok(out)
         }
         ModelFormat::Json => {
-            let file = JsonFileRef {
-                format: JSON_FORMAT,
-                format_version: FORMAT_VERSION,
-                label_rule: &model.label_rule,
-                dropped_columns: &model.dropped_columns,
-                summary: &model.summary,
-                model: &model.model,
+            // Each part goes through a Value so NaN and infinities are
+            // written as strings ("NaN", "Infinity") instead of serde_json's
+            // unreadable null. The envelope is written by hand to keep
+            // "format" first and the model (the long part) last.
+            let value = |v: std::result::Result<serde_json::Value, serde_json::Error>| {
+                v.map_err(|e| encode_err(e.to_string()))
             };
-            // Through a Value so NaN and infinities are written as strings
-            // ("NaN", "Infinity") instead of serde_json's unreadable null.
-            let value = json_value::to_value(&file).map_err(|e| encode_err(e.to_string()))?;
-            let mut out =
-                serde_json::to_vec_pretty(&value).map_err(|e| encode_err(e.to_string()))?;
-            out.push(b'\n');
+            let parts = [
+                ("format", serde_json::Value::from(JSON_FORMAT)),
+                ("format_version", serde_json::Value::from(FORMAT_VERSION)),
+                (
+                    "label_rule",
+                    value(json_value::to_value(&model.label_rule))?,
+                ),
+                (
+                    "dropped_columns",
+                    value(json_value::to_value(&model.dropped_columns))?,
+                ),
+                ("summary", value(json_value::to_value(&model.summary))?),
+                ("model", value(json_value::to_value(&model.model))?),
+            ];
+            let mut out = String::from("{\n");
+            for (i, (key, v)) in parts.iter().enumerate() {
+                let body =
+                    serde_json::to_string_pretty(v).map_err(|e| encode_err(e.to_string()))?;
+                // JSON strings never hold a raw line break, so this only indents.
+                out.push_str(&format!("  \"{key}\": {}", body.replace('\n', "\n  ")));
+                out.push_str(if i + 1 < parts.len() { ",\n" } else { "\n" });
+            }
+            out.push_str("}\n");
+            let out = out.into_bytes();
             Ok(out)
         }
     }
@@ -283,16 +300,6 @@ fn check_version(version: u64, path: &Path) -> Result<()> {
     } else {
         Ok(())
     }
-}
-
-#[derive(Serialize)]
-struct JsonFileRef<'a> {
-    format: &'a str,
-    format_version: u32,
-    label_rule: &'a LabelRule,
-    dropped_columns: &'a [DroppedColumn],
-    summary: &'a TrainingSummary,
-    model: &'a gbdt_core::Model,
 }
 
 #[derive(Deserialize)]

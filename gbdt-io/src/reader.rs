@@ -811,11 +811,6 @@ mod tests {
 
     #[test]
     fn blank_lines_make_row_lines_explicit() {
-        let ctx = Ctx {
-            path: "x".into(),
-            delimiter: b',',
-        };
-        let _ = &ctx;
         let c = match parse_chunk_fast(b"1\n\n2\r\n3", 1, b',') {
             Ok(c) => c,
             Err(_) => panic!("chunk should parse"),

@@ -256,3 +256,25 @@ fn save_load_through_files_in_both_formats() {
     }
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// Regression: a split that sends every present value left has an infinite
+/// threshold, which serde_json alone writes as `null` (unloadable).
+#[test]
+fn models_with_infinite_thresholds_save_as_json() {
+    let (file, x) = model_file(Objective::Softmax, 23, 1, 1, 1, 10091009290329320512);
+    let json = encode_model(&file, ModelFormat::Json, Path::new("m.json")).unwrap();
+    let text = String::from_utf8(json.clone()).unwrap();
+    assert!(
+        text.contains("\"Infinity\"") || text.contains("\"NaN\""),
+        "no non-finite value left to test"
+    );
+    let (back, _, _) = decode_model(&json, Path::new("m.json")).unwrap();
+    let (a, b) = (
+        file.model.predict(x.view()).unwrap(),
+        back.model.predict(x.view()).unwrap(),
+    );
+    assert!(a
+        .iter()
+        .zip(b.iter())
+        .all(|(p, q)| p.to_bits() == q.to_bits()));
+}
