@@ -174,5 +174,5 @@ pub enum Error {
     UnknownFormat { name: String },
 }
 
-/// `Result` with [`Error`].
+/// `Result` with [`enum@Error`].
 pub type Result<T> = std::result::Result<T, Error>;

@@ -1,5 +1,24 @@
-//! Model files: binary (magic, version, length, checksum, bincode payload)
-//! and JSON, both written atomically.
+//! Model files, written atomically in one of two formats.
+//!
+//! **Binary** (any extension but `.json`), all integers little-endian:
+//!
+//! | bytes  | content                                              |
+//! |--------|------------------------------------------------------|
+//! | 0..8   | magic `GBDTMDL\0`                                    |
+//! | 8..12  | format version (`u32`)                               |
+//! | 12..20 | payload length in bytes (`u64`)                      |
+//! | 20..28 | FNV-1a 64 checksum of the payload (`u64`)            |
+//! | 28..   | payload: [`ModelFile`] in bincode 2.0.1, standard config |
+//!
+//! **JSON** (`.json`): an object with `"format": "gbdt-model"`,
+//! `"format_version"`, then the fields of [`ModelFile`]. NaN and infinities,
+//! which JSON numbers cannot hold, are the strings `"NaN"`, `"Infinity"` and
+//! `"-Infinity"`.
+//!
+//! Loading detects the format from the content, checks the version, length
+//! and checksum, decodes with an allocation limit scaled to the file size,
+//! and checks the trees' structure, so damaged files give an error rather
+//! than a panic at prediction time.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
