@@ -63,6 +63,7 @@ equals the output of an unsharded run with --row-index.
 
 Examples:
   gbdt predict model.gbdt new.csv > preds.csv
+  zcat new.csv.gz | gbdt predict model.gbdt - > preds.csv
   gbdt predict model.gbdt new.csv --id 'Loan ID' --output preds.csv
   gbdt predict model.gbdt big.csv --shard 3/8 --output part-3.csv
   JOB_COMPLETION_INDEX=3 gbdt predict model.gbdt big.csv --shard-from-env --shards 8";
@@ -145,7 +146,7 @@ pub struct CsvArgs {
 /// Flags of `gbdt train`.
 #[derive(Debug, Args)]
 pub struct TrainArgs {
-    /// Training data (CSV with a header line).
+    /// Training data (CSV with a header line; '-' reads standard input).
     #[arg(value_name = "DATA.csv")]
     pub data: PathBuf,
     /// What to predict: a column name or an expression such as 'Col > 1'.
@@ -316,7 +317,8 @@ pub struct PredictArgs {
     /// A model file written by 'gbdt train'.
     #[arg(value_name = "MODEL")]
     pub model: PathBuf,
-    /// Rows to predict (CSV with the model's feature columns, in any order).
+    /// Rows to predict (CSV with the model's feature columns, in any order;
+    /// '-' reads standard input).
     #[arg(value_name = "DATA.csv")]
     pub data: PathBuf,
     /// Write predictions here instead of stdout.
@@ -357,7 +359,7 @@ pub struct EvalArgs {
     /// A model file written by 'gbdt train'.
     #[arg(value_name = "MODEL")]
     pub model: PathBuf,
-    /// Labelled rows.
+    /// Labelled rows ('-' reads standard input).
     #[arg(value_name = "DATA.csv")]
     pub data: PathBuf,
     /// Target expression [default: the one the model was trained with]

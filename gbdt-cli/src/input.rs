@@ -2,7 +2,7 @@
 //! exit code of each failure decided in one place.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, Read, Write};
 use std::path::Path;
 
 use gbdt_io::{CsvOptions, ModelFile, ModelFormat, Table};
@@ -63,8 +63,17 @@ pub fn csv_options(args: &CsvArgs) -> CmdResult<CsvOptions> {
     })
 }
 
-/// Reads a CSV file (exit 3 when it is missing or malformed).
+/// Reads a CSV file (exit 3 when it is missing or malformed); `-` reads
+/// standard input.
 pub fn read_table(path: &Path, opts: &CsvOptions) -> CmdResult<Table> {
+    if path == Path::new("-") {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .lock()
+            .read_to_end(&mut bytes)
+            .map_err(|e| Failure::new(Code::Runtime, format!("cannot read standard input: {e}")))?;
+        return reading(gbdt_io::parse_csv(bytes, Path::new("<stdin>"), opts));
+    }
     reading(gbdt_io::read_csv(path, opts))
 }
 

@@ -9,7 +9,7 @@ use std::process::Stdio;
 use std::sync::OnceLock;
 
 use serde_json::Value;
-use util::{credit_csv, csv_rows, gbdt_env, gbdt_in, small_csv, TempDir};
+use util::{credit_csv, csv_rows, gbdt_env, gbdt_in, gbdt_stdin, small_csv, TempDir};
 
 const CREDIT_TARGET: &str = "Number of Credit Problems > 1";
 
@@ -371,9 +371,13 @@ fn example_workflow_train_predict_eval() {
     let mean = p.iter().sum::<f64>() / p.len() as f64;
     assert!((mean - 0.09).abs() < 0.03, "mean probability {mean}");
 
-    // Deterministic bytes.
+    // Deterministic bytes, also when the data comes on stdin.
     let again = gbdt_in(d.path(), &["predict", model, &credit_csv()]);
     assert_eq!(again.stdout, r.stdout);
+    let csv_bytes = std::fs::read(credit_csv()).unwrap();
+    let piped = gbdt_stdin(d.path(), &["predict", model, "-"], &csv_bytes);
+    piped.ok();
+    assert_eq!(piped.stdout, r.stdout);
 
     // eval: AUC and logloss on stdout, matching training's numbers.
     let r = gbdt_in(d.path(), &["eval", model, &credit_csv()]);

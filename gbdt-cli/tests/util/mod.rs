@@ -88,6 +88,27 @@ pub fn gbdt_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     finish(cmd.output().expect("the gbdt binary runs"))
 }
 
+/// Runs `gbdt ARGS` in `dir` with `input` on stdin.
+pub fn gbdt_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Run {
+    use std::io::Write;
+    let mut child = bin()
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the gbdt binary runs");
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = child.wait_with_output().expect("gbdt finishes");
+    let _ = writer.join();
+    finish(out)
+}
+
 /// A directory under the system temp dir, removed on drop.
 pub struct TempDir(PathBuf);
 
