@@ -411,35 +411,68 @@ def base_spec(args, task: str, regime: str) -> dict:
     }
 
 
-def run_engine(args, runners: dict, engine: str, spec: dict, train: str, test: str | None,
-               workdir: str, label: str, with_metrics_y=None) -> dict:
-    runs, errors = [], []
-    for rep in range(args.repeats):
-        tag = f"{label}_{engine}_r{rep}"
+_LGB_PROBES: dict[str, dict] = {}
+
+
+def lgb_probe(runners: dict, spec: dict, train: str, workdir: str, label: str) -> None:
+    """Find out whether LightGBM picks col-wise or row-wise on this train file
+    (once per file) and record it in spec, so the timed runs force it."""
+    if "lightgbm" not in runners:
+        return
+    if train not in _LGB_PROBES:
         try:
-            r = runners[engine].run(spec, train, test, workdir, tag, keep_pred=(rep == 0 and test is not None))
+            _LGB_PROBES[train] = runners["lightgbm"].run(
+                spec, train, None, workdir, f"{label}_lgbprobe", keep_pred=False, probe=True)
+            log(f"    lightgbm auto-chooses {_LGB_PROBES[train].get('lgb_multithreading')} "
+                f"(testing overhead {_LGB_PROBES[train].get('lgb_probe_overhead_s')} s); "
+                f"the timed runs force it")
         except EngineError as e:
-            errors.append(str(e))
-            log(f"    {engine:8s} repeat {rep + 1}: FAILED\n      " + str(e).replace("\n", "\n      "))
-            if not args.keep_going:
-                raise
-            break
-        runs.append(r)
-        log(f"    {engine:8s} repeat {rep + 1}/{args.repeats}: fit {r['fit_s']:.3f}s"
-            + (f", predict {r['predict_s']:.4f}s" if r.get("predict_s") is not None else "")
-            + f", e2e {r['e2e_s']:.3f}s, peak {r['maxrss_mb']:.0f} MiB")
-    entry: dict[str, Any] = {"runs": [{k: v for k, v in r.items() if k != "pred"} for r in runs],
-                             "errors": errors}
-    if runs:
-        entry["summary"] = summarize(runs)
-        if with_metrics_y is not None and "pred" in runs[0]:
+            log(f"    lightgbm probe failed, letting it auto-choose: {e}")
+            _LGB_PROBES[train] = {}
+    spec["lgb_multithreading"] = _LGB_PROBES[train].get("lgb_multithreading")
+    spec["lgb_probe_overhead_s"] = _LGB_PROBES[train].get("lgb_probe_overhead_s")
+
+
+def run_setting(args, runners: dict, engines: list[str], spec: dict, train: str,
+                test: str | None, workdir: str, label: str, y_test=None) -> dict:
+    """All engines on one task/regime.  Repeats are interleaved (gbdt, XGBoost,
+    LightGBM, gbdt, ...) so a change in background load hits every engine
+    alike; the first repeat keeps its predictions for the metrics."""
+    runs: dict[str, list] = {e: [] for e in engines}
+    errors: dict[str, list] = {e: [] for e in engines}
+    for rep in range(args.repeats):
+        for engine in engines:
+            if errors[engine]:
+                continue  # failed once: do not retry
+            tag = f"{label}_{engine}_r{rep}"
             try:
-                entry["metrics"] = compute_metrics(spec["kind"], spec["num_class"],
-                                                   with_metrics_y, runs[0]["pred"])
+                r = runners[engine].run(spec, train, test, workdir, tag,
+                                        keep_pred=(rep == 0 and test is not None))
             except EngineError as e:
-                entry["errors"].append(str(e))
-                log(f"    {engine}: metrics failed: {e}")
-    return entry
+                errors[engine].append(str(e))
+                log(f"    {engine:8s} repeat {rep + 1}: FAILED\n      " + str(e).replace("\n", "\n      "))
+                if not args.keep_going:
+                    raise SystemExit(f"compare.py: {engine} failed (--no-keep-going)")
+                continue
+            runs[engine].append(r)
+            log(f"    {engine:8s} repeat {rep + 1}/{args.repeats}: fit {r['fit_s']:.3f}s"
+                + (f", predict {r['predict_s']:.4f}s" if r.get("predict_s") is not None else "")
+                + f", e2e {r['e2e_s']:.3f}s, peak {r['maxrss_mb']:.0f} MiB")
+    out = {}
+    for engine in engines:
+        rs = runs[engine]
+        entry: dict[str, Any] = {"runs": [{k: v for k, v in r.items() if k != "pred"} for r in rs],
+                                 "errors": errors[engine]}
+        if rs:
+            entry["summary"] = summarize(rs)
+            if y_test is not None and "pred" in rs[0]:
+                try:
+                    entry["metrics"] = compute_metrics(spec["kind"], spec["num_class"], y_test, rs[0]["pred"])
+                except EngineError as e:
+                    entry["errors"].append(str(e))
+                    log(f"    {engine}: metrics failed: {e}")
+        out[engine] = entry
+    return out
 
 
 def main(argv=None) -> int:
@@ -535,20 +568,9 @@ def main(argv=None) -> int:
             label = f"{task}_n{n}_{regime}"
             workdir = os.path.join(work_root, label)
             log(f"[{task}] {regime}")
-            if "lightgbm" in engines:
-                try:
-                    probe = runners["lightgbm"].run(spec, train, None, workdir, f"{label}_lgbprobe",
-                                                    keep_pred=False, probe=True)
-                    spec["lgb_multithreading"] = probe.get("lgb_multithreading")
-                    spec["lgb_probe_overhead_s"] = probe.get("lgb_probe_overhead_s")
-                    log(f"    lightgbm auto-chooses {spec['lgb_multithreading']} "
-                        f"(testing overhead {spec['lgb_probe_overhead_s']}s); forcing it in timed runs")
-                except EngineError as e:
-                    log(f"    lightgbm probe failed, letting it auto-choose: {e}")
-            reg_res = {"spec": spec, "engines": {}}
-            for engine in engines:
-                reg_res["engines"][engine] = run_engine(args, runners, engine, spec, train, test,
-                                                        workdir, label, with_metrics_y=y_test)
+            lgb_probe(runners, spec, train, workdir, label)
+            reg_res = {"spec": spec, "engines": run_setting(args, runners, engines, spec, train, test,
+                                                            workdir, label, y_test=y_test)}
             tres["regimes"][regime] = reg_res
         results["tasks"][task] = tres
 
@@ -557,6 +579,7 @@ def main(argv=None) -> int:
 
     finished = _dt.datetime.now(_dt.timezone.utc)
     results["finished_utc"] = finished.isoformat(timespec="seconds")
+    results["loadavg_at_end"] = list(os.getloadavg())
     results["elapsed_s"] = (finished - started).total_seconds()
 
     os.makedirs(args.out_dir, exist_ok=True)
@@ -607,32 +630,23 @@ def run_plot_series(args, runners, engines, regimes, results, data_dir, work_roo
         train = None
         if not reuse:
             log(f"[plot] {task} data: {n} train rows")
-            train, _ = datagen.ensure_dataset(task, n, args.seed, data_dir, log=log)
+            train, _ = datagen.ensure_dataset(task, n, args.seed, data_dir, log=log, with_test=False)
         for regime in regimes:
             spec = base_spec(args, task, regime)
             if reuse and regime in main["regimes"]:
-                mspec = main["regimes"][regime]["spec"]
                 eres = main["regimes"][regime]["engines"]
             else:
                 if train is None:
-                    train, _ = datagen.ensure_dataset(task, n, args.seed, data_dir, log=log)
+                    train, _ = datagen.ensure_dataset(task, n, args.seed, data_dir, log=log,
+                                                      with_test=False)
                 label = f"plot_{task}_n{n}_{regime}"
                 workdir = os.path.join(work_root, label)
                 log(f"[plot] {task} {n} rows {regime}")
-                if "lightgbm" in engines:
-                    try:
-                        probe = runners["lightgbm"].run(spec, train, None, workdir, f"{label}_lgbprobe",
-                                                        keep_pred=False, probe=True)
-                        spec["lgb_multithreading"] = probe.get("lgb_multithreading")
-                    except EngineError:
-                        pass
-                mspec = spec
-                eres = {e: run_engine(args, runners, e, spec, train, None, workdir, label)
-                        for e in engines}
+                lgb_probe(runners, spec, train, workdir, label)
+                eres = run_setting(args, runners, engines, spec, train, None, workdir, label)
             for e in engines:
                 fit = eres[e].get("summary", {}).get("fit_s")
                 points.setdefault(regime, {}).setdefault(e, []).append([n, fit])
-            del mspec
     return {"task": task, "points": points}
 
 

@@ -253,15 +253,20 @@ def write_csv(df: pd.DataFrame, path: str) -> None:
 
 
 def ensure_dataset(task: str, n_train: int, seed: int, data_dir: str,
-                   n_test: int | None = None, log=print) -> tuple[str, str]:
-    """Return (train_csv, test_csv), generating them if not cached."""
+                   n_test: int | None = None, log=print,
+                   with_test: bool = True) -> tuple[str, str | None]:
+    """Return (train_csv, test_csv), generating them if not cached (the test
+    file only when with_test)."""
     os.makedirs(data_dir, exist_ok=True)
     if n_test is None:
         n_test = max(MIN_ROWS // 4, int(round(n_train * TEST_FRACTION)))
     gen = GENERATORS[task]
     train = os.path.join(data_dir, f"{task}_n{n_train}_s{seed}_train.csv")
     test = os.path.join(data_dir, f"{task}_n{n_test}_s{seed}_test.csv")
-    for path, n, row_seed in ((train, n_train, seed * 2 + 1), (test, n_test, seed * 2 + 2)):
+    todo = [(train, n_train, seed * 2 + 1)]
+    if with_test:
+        todo.append((test, n_test, seed * 2 + 2))
+    for path, n, row_seed in todo:
         if os.path.exists(path):
             continue
         t0 = time.perf_counter()
@@ -269,4 +274,4 @@ def ensure_dataset(task: str, n_train: int, seed: int, data_dir: str,
         write_csv(df, path)
         log(f"  generated {os.path.basename(path)} ({n} rows, "
             f"{df.shape[1] - 1} features) in {time.perf_counter() - t0:.1f}s")
-    return train, test
+    return train, (test if with_test else None)
