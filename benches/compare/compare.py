@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import hashlib
 import json
 import os
 import platform
@@ -354,8 +355,11 @@ def versions(gbdt: Gbdt | None) -> dict:
         except ImportError:
             v[mod] = None
     v["gbdt"] = gbdt.version if gbdt else None
+    if gbdt:
+        v["gbdt_binary"] = getattr(gbdt, "source_binary", gbdt.binary)
+        v["gbdt_sha256"] = getattr(gbdt, "sha256", None)
     try:
-        v["gbdt_commit"] = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
+        v["gbdt_commit"] = subprocess.run(["git", "-C", REPO, "describe", "--always", "--dirty"],
                                           capture_output=True, text=True).stdout.strip() or None
     except OSError:
         v["gbdt_commit"] = None
@@ -530,6 +534,16 @@ def main(argv=None) -> int:
             gbdt.check()
         except EngineError as e:
             raise SystemExit(f"compare.py: {e}")
+        # Run a private copy: target/ is shared, and a rebuild during a long
+        # run must not swap the binary between repeats.
+        bin_dir = os.path.join(args.out_dir, "bin")
+        os.makedirs(bin_dir, exist_ok=True)
+        copy = os.path.join(bin_dir, "gbdt")
+        shutil.copy2(gbdt.binary, copy + ".tmp")
+        os.replace(copy + ".tmp", copy)
+        gbdt.source_binary, gbdt.binary = gbdt.binary, copy
+        with open(copy, "rb") as f:
+            gbdt.sha256 = hashlib.sha256(f.read()).hexdigest()
         runners["gbdt"] = gbdt
     for e in ("xgboost", "lightgbm"):
         if e in engines:

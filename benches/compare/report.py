@@ -284,8 +284,8 @@ def render_markdown(results: dict, plot_rel: str | None = None, baseline: dict |
         f"- **Date:** {date}",
         f"- **Machine:** {m.get('cpu')}, {m.get('usable_cpus')} usable of {m.get('logical_cpus')} "
         f"logical CPUs, {m.get('mem_gb')} GB RAM; {m.get('os')}; load average at start "
-        f"{(m.get('loadavg_at_start') or ['?'])[0]}" + (
-            f", at end {results['loadavg_at_end'][0]}" if results.get("loadavg_at_end") else ""),
+        f"{(m.get('loadavg_at_start') or [float('nan')])[0]:.2f}" + (
+            f", at end {results['loadavg_at_end'][0]:.2f}" if results.get("loadavg_at_end") else ""),
         f"- **Versions:** gbdt {gv}; XGBoost {v.get('xgboost')}; LightGBM {v.get('lightgbm')}; "
         f"Python {v.get('python')}; numpy {v.get('numpy')}; pandas {v.get('pandas')}; "
         f"scikit-learn {v.get('sklearn')}",
