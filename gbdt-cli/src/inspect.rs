@@ -120,15 +120,17 @@ pub fn summary_text(path: &str, m: &LoadedModel) -> String {
             ),
         ),
     ];
-    if !m.file.dropped_columns.is_empty() {
-        let list = m
-            .file
-            .dropped_columns
-            .iter()
-            .map(|d| format!("{} ({})", d.name, d.reason))
-            .collect::<Vec<_>>()
-            .join(", ");
-        lines.push(("dropped", list));
+    let dropped = &m.file.dropped_columns;
+    lines.push((
+        "dropped",
+        match dropped.len() {
+            0 => "none".to_string(),
+            1 => "1 column:".to_string(),
+            n => format!("{n} columns:"),
+        },
+    ));
+    for d in dropped {
+        lines.push(("", format!("- {}: {}", d.name, d.reason)));
     }
     lines.push(("training rows", m.file.summary.rows.to_string()));
     let metrics = m

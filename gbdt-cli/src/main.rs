@@ -37,7 +37,7 @@ fn main() -> ExitCode {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(f)) if f.is_broken_pipe() => ExitCode::SUCCESS,
         Ok(Err(f)) => {
-            eprintln!("gbdt: {:#}", f.error);
+            eprintln!("gbdt: {}", message(&f.error));
             ExitCode::from(f.code as u8)
         }
         Err(_) => ExitCode::from(Code::Runtime as u8),
@@ -53,6 +53,22 @@ fn run(cli: Cli) -> CmdResult<()> {
         Command::Inspect(args) => inspect::inspect(&args),
         Command::Dump(args) => dump::run(&args),
     }
+}
+
+/// The error and its causes joined with `: `, skipping a cause whose text
+/// the message already shows (gbdt-io errors include their I/O cause).
+fn message(error: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in error.chain() {
+        let part = cause.to_string();
+        if text.is_empty() {
+            text = part;
+        } else if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+    }
+    text
 }
 
 /// Help and version go to stdout with exit 0; flag errors to stderr with
@@ -74,6 +90,21 @@ fn clap_exit(e: clap::Error) -> ExitCode {
             eprint!("gbdt: {text}");
             ExitCode::from(Code::Usage as u8)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::message;
+
+    #[test]
+    fn causes_are_shown_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let e = anyhow::Error::new(io).context("could not read x.csv: no such file");
+        assert_eq!(message(&e), "could not read x.csv: no such file");
+        let io = std::io::Error::new(std::io::ErrorKind::Other, "disk full");
+        let e = anyhow::Error::new(io).context("cannot write predictions to p.csv");
+        assert_eq!(message(&e), "cannot write predictions to p.csv: disk full");
     }
 }
 
