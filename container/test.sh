@@ -163,11 +163,15 @@ fi
 # ------------------------------------------------------ Kubernetes schemas
 section "Kubernetes schemas (kubernetes-validate --strict)"
 if [ "$have_kv" = 1 ]; then
-    if out="$(kubernetes-validate --strict --quiet "$here"/k8s/*.yaml 2>&1)"; then
-        pass "kubernetes-validate --strict k8s/*.yaml"
-    else
-        fail "kubernetes-validate --strict k8s/*.yaml:"; echo "$out" | sed 's/^/      /'
-    fi
+    # The newest schemas it ships, and the oldest Kubernetes the manifests
+    # support (1.31: podFailurePolicy is GA).
+    for k in "" 1.31.0; do
+        if out="$(kubernetes-validate --strict --quiet ${k:+-k "$k"} "$here"/k8s/*.yaml 2>&1)"; then
+            pass "kubernetes-validate --strict k8s/*.yaml (${k:+Kubernetes $k}${k:-its default, newest schemas})"
+        else
+            fail "kubernetes-validate --strict ${k:+-k $k} k8s/*.yaml:"; echo "$out" | sed 's/^/      /'
+        fi
+    done
     # Strict mode must be on: a misspelled field is an error, not a warning.
     if kubernetes-validate --strict --quiet "$here/testdata/k8s-strict-typo.yaml" >/dev/null 2>&1; then
         fail "kubernetes-validate --strict accepted testdata/k8s-strict-typo.yaml (backofLimit)"
