@@ -166,8 +166,10 @@ if [ "$have_kv" = 1 ]; then
     # The newest schemas it ships, and the oldest Kubernetes the manifests
     # support (1.31: podFailurePolicy is GA).
     for k in "" 1.31.0; do
+        label="its default, newest schemas"
+        [ -n "$k" ] && label="Kubernetes $k"
         if out="$(kubernetes-validate --strict --quiet ${k:+-k "$k"} "$here"/k8s/*.yaml 2>&1)"; then
-            pass "kubernetes-validate --strict k8s/*.yaml (${k:+Kubernetes $k}${k:-its default, newest schemas})"
+            pass "kubernetes-validate --strict k8s/*.yaml ($label)"
         else
             fail "kubernetes-validate --strict ${k:+-k $k} k8s/*.yaml:"; echo "$out" | sed 's/^/      /'
         fi
