@@ -501,6 +501,9 @@ def main(argv=None) -> int:
     ap.add_argument("--readme", default=os.path.join(REPO, "README.md"), help="README to update")
     ap.add_argument("--gbdt-bin", default=os.path.join(REPO, "target", "release", "gbdt"))
     ap.add_argument("--build", action="store_true", help="cargo build --release -p gbdt-cli first")
+    ap.add_argument("--generate-only", action="store_true",
+                    help="write the data files for these tasks and scale (and the plot sizes "
+                         "unless --skip-plot), then exit")
     ap.add_argument("--baseline", metavar="RESULTS.json",
                     help="an earlier results file: also print gbdt now vs then (not written to the README)")
     ap.add_argument("--out-dir", default=os.path.join(HERE, "out"))
@@ -522,6 +525,18 @@ def main(argv=None) -> int:
     engines = parse_list(args.engines, ENGINES, "engine")
     data_dir = os.path.join(args.out_dir, "data")
     work_root = os.path.join(args.out_dir, "runs")
+    if args.generate_only:
+        for task in tasks:
+            datagen.ensure_dataset(task, datagen.scaled_rows(task, args.scale), args.seed, data_dir, log=log)
+        if not args.skip_plot:
+            for full in PLOT_ROWS_FULL:
+                n = max(datagen.MIN_ROWS, int(round(full * args.scale)))
+                main_n = datagen.scaled_rows(args.plot_task, args.scale)
+                if not (args.plot_task in tasks and n == main_n):
+                    datagen.ensure_dataset(args.plot_task, n, args.seed, data_dir, log=log,
+                                           with_test=False)
+        log(f"data files are in {os.path.relpath(data_dir, REPO)}")
+        return 0
     os.makedirs(work_root, exist_ok=True)
 
     gbdt = None
