@@ -57,6 +57,7 @@ remove_stack_containers() {
         ids="$(docker ps -aq --filter "label=com.docker.stack.namespace=$1")"
         [ -z "$ids" ] && return 0
         # Task containers exit on their own; remove the exited ones.
+        # shellcheck disable=SC2086 # one argument per id
         docker rm $ids >/dev/null 2>&1
         sleep 1
     done
@@ -315,6 +316,7 @@ if [ -z "$daemon_error" ] && [ "$have_bin" = 1 ] && [ "${built:-0}" = 1 ]; then
             | DOCKER_BUILDKIT=0 docker build -f container/Dockerfile --build-arg "RUST_IMAGE=$fake" \
                 --build-arg VERSION=test -t "$two" - 2>&1)"
         rc=$?
+        # shellcheck disable=SC2016 # a Go template, not shell
         fmt='{{.Config.User}}|{{json .Config.Entrypoint}}|{{json .Config.Cmd}}|{{.Config.WorkingDir}}|{{len .RootFS.Layers}}|{{range $k, $v := .Config.Labels}}{{if ne $k "gbdt.test"}}{{$k}},{{end}}{{end}}'
         a="$(docker image inspect -f "$fmt" "$image" 2>/dev/null)"
         b="$(docker image inspect -f "$fmt" "$two" 2>/dev/null)"
