@@ -287,10 +287,11 @@ impl<'d, 'x> Evaluation<'d, 'x> {
         par: &Parallel,
     ) -> Vec<EvalResult> {
         let x = self.data.features();
+        let forest = predict::Forest::new(new_trees);
         par.for_each_chunk_mut(&mut self.margins, predict::BLOCK * k, |b, out| {
             let start = b * predict::BLOCK;
             let rows = x.slice(ndarray::s![start..start + out.len() / k, ..]);
-            predict::add_trees(new_trees, k, rows, out);
+            forest.add(k, rows, out);
         });
         let mut outputs = self.margins.clone();
         for row in outputs.chunks_exact_mut(k) {

@@ -35,6 +35,8 @@
 //! # Ok::<(), gbdt_core::Error>(())
 //! ```
 
+#[doc(hidden)]
+pub mod bench_api;
 mod binning;
 mod booster;
 mod dataset;

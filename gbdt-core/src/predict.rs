@@ -5,6 +5,7 @@ use ndarray::{Array2, ArrayView2};
 use crate::error::Result;
 use crate::model::Model;
 use crate::parallel::Parallel;
+use crate::tree::{FlatNode, Tree};
 
 /// Rows per block: small enough that a block's rows stay in L1 while every
 /// tree walks them.
@@ -25,36 +26,69 @@ pub(crate) fn margins(
     if x.nrows() == 0 {
         return Ok(out);
     }
-    let trees = &model.trees[..rounds * k];
+    let forest = Forest::new(&model.trees[..rounds * k]);
     let par = Parallel::new(threads)?;
     let slice = out.as_slice_mut().expect("fresh array is row-major");
     par.for_each_chunk_mut(slice, BLOCK * k, |b, out_block| {
         let rows = x.slice(ndarray::s![b * BLOCK..b * BLOCK + out_block.len() / k, ..]);
-        add_trees(trees, k, rows, out_block);
+        forest.add(k, rows, out_block);
     });
     Ok(out)
 }
 
-/// Adds every tree's leaf value to `out` (rows × k, row-major) for `rows`.
-pub(crate) fn add_trees(
-    trees: &[crate::tree::Tree],
-    k: usize,
-    rows: ArrayView2<'_, f32>,
-    out: &mut [f64],
-) {
-    let owned;
-    let contiguous: &[f32] = match rows.as_slice() {
-        Some(s) => s,
-        None => {
-            owned = rows.iter().copied().collect::<Vec<f32>>();
-            &owned
+/// Trees flattened into one node array for branch-free traversal.
+pub(crate) struct Forest {
+    nodes: Vec<FlatNode>,
+    values: Vec<f32>,
+    /// (first node, depth) of each tree.
+    trees: Vec<(u32, usize)>,
+}
+
+impl Forest {
+    pub fn new(trees: &[Tree]) -> Forest {
+        let mut f = Forest {
+            nodes: Vec::new(),
+            values: Vec::new(),
+            trees: Vec::with_capacity(trees.len()),
+        };
+        for t in trees {
+            f.trees.push((f.nodes.len() as u32, t.depth()));
+            t.flatten_into(&mut f.nodes, &mut f.values);
         }
-    };
-    let f = rows.ncols();
-    for (t, tree) in trees.iter().enumerate() {
-        let class = t % k;
-        for (r, row) in contiguous.chunks_exact(f).enumerate() {
-            out[r * k + class] += tree.predict_row(row) as f64;
+        f
+    }
+
+    /// Adds the forest's outputs to `out` (rows × k, row-major) for up to
+    /// `BLOCK` rows: trees in the outer
+    /// loop; every row of the block takes exactly `depth` steps, so the
+    /// inner loop has no data-dependent branch and rows overlap in flight.
+    pub fn add(&self, k: usize, rows: ArrayView2<'_, f32>, out: &mut [f64]) {
+        let owned;
+        let contiguous: &[f32] = match rows.as_slice() {
+            Some(s) => s,
+            None => {
+                owned = rows.iter().copied().collect::<Vec<f32>>();
+                &owned
+            }
+        };
+        let f = rows.ncols();
+        let n = rows.nrows();
+        let mut at = [0u32; BLOCK];
+        for (t, &(root, depth)) in self.trees.iter().enumerate() {
+            let at = &mut at[..n];
+            at.fill(root);
+            for _ in 0..depth {
+                for (node, row) in at.iter_mut().zip(contiguous.chunks_exact(f)) {
+                    let nd = &self.nodes[*node as usize];
+                    let v = row[nd.feature as usize];
+                    let left = (v <= nd.threshold) | (v.is_nan() & nd.default_left);
+                    *node = nd.left + (!left) as u32;
+                }
+            }
+            let class = t % k;
+            for (r, node) in at.iter().enumerate() {
+                out[r * k + class] += self.values[*node as usize] as f64;
+            }
         }
     }
 }

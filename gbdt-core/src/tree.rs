@@ -142,6 +142,45 @@ impl Tree {
     }
 }
 
+/// A node laid out for branch-free batch prediction (see `predict.rs`).
+/// A leaf points at itself with an infinite threshold and missing values
+/// sent left, so extra steps past a leaf stay on it.
+#[derive(Debug, Clone, Copy)]
+#[repr(C)]
+pub(crate) struct FlatNode {
+    pub feature: u32,
+    pub threshold: f32,
+    /// Absolute index of the left child; the right child follows it.
+    pub left: u32,
+    pub default_left: bool,
+}
+
+impl Tree {
+    /// Appends this tree's nodes to `nodes` and values to `values`, with
+    /// child indices offset by where the tree starts.
+    pub(crate) fn flatten_into(&self, nodes: &mut Vec<FlatNode>, values: &mut Vec<f32>) {
+        let base = nodes.len() as u32;
+        for i in 0..self.num_nodes() {
+            nodes.push(if self.is_leaf(i) {
+                FlatNode {
+                    feature: 0,
+                    threshold: f32::INFINITY,
+                    left: base + i as u32,
+                    default_left: true,
+                }
+            } else {
+                FlatNode {
+                    feature: self.feature[i],
+                    threshold: self.threshold[i],
+                    left: base + self.left[i],
+                    default_left: self.default_left[i],
+                }
+            });
+        }
+        values.extend_from_slice(&self.value);
+    }
+}
+
 /// Everything a split writes into the tree.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct SplitRecord {

@@ -1,0 +1,89 @@
+//! Criterion benchmarks of the engine's kernels on seeded synthetic data:
+//! histogram building, split finding, growing one tree, batch prediction.
+//! Run with `cargo bench -p gbdt-benches`.
+
+use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use gbdt_core::bench_api::Kernels;
+use gbdt_core::{train, Dataset, Objective, Params};
+use ndarray::Array2;
+
+const FEATURES: usize = 28;
+
+/// Seeded features in [0, 1) (5% missing) and a 0/1 label from a nonlinear rule.
+fn data(rows: usize) -> (Array2<f32>, Vec<f32>) {
+    let mut s = 0x2545_F491_4F6C_DD1Du64;
+    let mut next = move || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        (s >> 40) as f32 / (1u64 << 24) as f32
+    };
+    let mut x = Array2::from_shape_fn((rows, FEATURES), |_| next());
+    for i in (0..rows).step_by(20) {
+        x[[i, 3]] = f32::NAN;
+    }
+    let y = (0..rows)
+        .map(|i| {
+            ((x[[i, 0]] * 6.0).sin() + x[[i, 1]] * x[[i, 2]] + 0.3 * next() > 0.6) as u8 as f32
+        })
+        .collect();
+    (x, y)
+}
+
+fn params() -> Params {
+    Params {
+        objective: Objective::Logistic,
+        learning_rate: 0.1,
+        max_depth: 6,
+        ..Params::default()
+    }
+}
+
+fn kernels(c: &mut Criterion) {
+    for rows in [100_000usize, 400_000] {
+        let (x, y) = data(rows);
+        let mut k = Kernels::new(x.view(), &y, &params(), 2).expect("kernels");
+        let mut g = c.benchmark_group("kernels");
+        g.sample_size(10);
+        g.throughput(Throughput::Elements((rows * FEATURES) as u64));
+        g.bench_with_input(BenchmarkId::new("histogram_root", rows), &rows, |b, _| {
+            b.iter(|| k.build_histogram())
+        });
+        k.build_histogram();
+        g.throughput(Throughput::Elements(FEATURES as u64));
+        g.bench_with_input(BenchmarkId::new("split_root", rows), &rows, |b, _| {
+            b.iter(|| black_box(k.find_split()))
+        });
+        g.throughput(Throughput::Elements(rows as u64));
+        g.bench_with_input(BenchmarkId::new("grow_tree_depth6", rows), &rows, |b, _| {
+            b.iter(|| black_box(k.grow_tree()))
+        });
+        g.finish();
+    }
+}
+
+fn prediction(c: &mut Criterion) {
+    let (x, y) = data(100_000);
+    let p = Params {
+        num_rounds: 100,
+        threads: Some(2),
+        ..params()
+    };
+    let model = train(&p, &Dataset::new(x.view(), &y).expect("dataset"), &[]).expect("train");
+    let mut g = c.benchmark_group("predict");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(x.nrows() as u64));
+    g.bench_function("batch_100k_rows_100_trees", |b| {
+        b.iter(|| black_box(model.predict(x.view()).expect("predict")))
+    });
+    let row: Vec<f32> = x.row(0).to_vec();
+    let mut out = [0.0];
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("single_row_100_trees", |b| {
+        b.iter(|| model.predict_row(black_box(&row), &mut out).expect("row"))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, kernels, prediction);
+criterion_main!(benches);

@@ -1,0 +1,105 @@
+//! Entry points to the internal kernels for the criterion benchmarks in
+//! `benches/`. Not part of the supported API.
+
+use ndarray::ArrayView2;
+
+use crate::binning::BinnedMatrix;
+use crate::error::Result;
+use crate::grower::{self, GrowConfig, GrowInput, Workspace};
+use crate::histogram::{self, BinStat, BuildJob};
+use crate::objective::GradPair;
+use crate::parallel::Parallel;
+use crate::params::Params;
+use crate::split::{best_of_feature, SplitParams};
+
+/// A binned matrix with logistic gradients at margin 0, ready to run one
+/// kernel at a time.
+pub struct Kernels {
+    matrix: BinnedMatrix,
+    grads: Vec<GradPair>,
+    rows: Vec<u32>,
+    hist: Vec<BinStat>,
+    features: Vec<usize>,
+    cfg: GrowConfig,
+    ws: Workspace,
+    par: Parallel,
+}
+
+impl Kernels {
+    /// Bins `x` (256 bins) and computes gradients for 0/1 `labels`.
+    pub fn new(
+        x: ArrayView2<'_, f32>,
+        labels: &[f32],
+        params: &Params,
+        threads: usize,
+    ) -> Result<Kernels> {
+        let par = Parallel::new(threads)?;
+        let matrix = BinnedMatrix::new(x, None, params.max_bin, 0, &par);
+        let grads = labels
+            .iter()
+            .map(|&y| GradPair {
+                g: 0.5 - y,
+                h: 0.25,
+            })
+            .collect();
+        let cfg = GrowConfig {
+            policy: params.grow_policy,
+            max_depth: params.max_depth,
+            max_leaves: params.max_leaves,
+            split: SplitParams::from_params(params),
+            colsample_bynode: 1.0,
+            subtraction: true,
+        };
+        Ok(Kernels {
+            rows: (0..x.nrows() as u32).collect(),
+            hist: vec![BinStat::default(); matrix.total_bins()],
+            features: (0..x.ncols()).collect(),
+            ws: Workspace::new(&matrix),
+            matrix,
+            grads,
+            cfg,
+            par,
+        })
+    }
+
+    /// Builds the root histogram of every feature.
+    pub fn build_histogram(&mut self) {
+        self.hist.fill(BinStat::default());
+        let job = BuildJob {
+            rows: &self.rows,
+            grads: &self.grads,
+            hist: &mut self.hist,
+        };
+        histogram::build(&self.matrix, &self.features, vec![job], &self.par);
+    }
+
+    /// Finds the root's best split over every feature; returns its gain.
+    pub fn find_split(&self) -> f64 {
+        let total = self.grads.iter().fold(BinStat::default(), |mut s, g| {
+            s.add(*g);
+            s
+        });
+        let o = &self.matrix.offsets;
+        self.features
+            .iter()
+            .filter_map(|&f| best_of_feature(&self.hist[o[f]..o[f + 1]], f, total, &self.cfg.split))
+            .map(|c| c.gain)
+            .fold(0.0, f64::max)
+    }
+
+    /// Grows one tree; returns its number of leaves.
+    pub fn grow_tree(&mut self) -> usize {
+        let input = GrowInput {
+            matrix: &self.matrix,
+            grads: &self.grads,
+            stride: 1,
+            output: 0,
+            features: &self.features,
+            rng_stream: [0, 0, 0],
+            seed: 0,
+        };
+        grower::grow(&input, &self.cfg, &mut self.ws, &self.par)
+            .leaves
+            .len()
+    }
+}
