@@ -35,7 +35,11 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/gbdt-container-test.XXXXXX")"
 swarm_inited=0
 gwbridge_existed=1
 stack=""
+svc=""
 cleanup() {
+    if [ -n "$svc" ]; then
+        docker service rm "$svc" >/dev/null 2>&1
+    fi
     if [ -n "$stack" ]; then
         docker stack rm "$stack" >/dev/null 2>&1
         remove_stack_containers "$stack"
@@ -213,7 +217,9 @@ daemon_checks=(
     "bad input gives exit code 3"
     "--cpus 1 gives one training thread"
     "compose one-shot train service"
-    "Swarm one-shot job (mode: replicated-job)"
+    "Swarm job stack (compose.swarm.yaml, mode: replicated-job)"
+    "Swarm stack from compose.yaml (restart condition none), then predict on demand"
+    "Swarm service created with --restart-condition none"
 )
 if [ -n "$daemon_error" ] || [ "$have_bin" = 0 ]; then
     section "image and jobs"
@@ -471,6 +477,14 @@ sys.stdout.write("\0".join([str(job["spec"]["completions"])] + [str(a) for a in 
     fi
 
     section "Swarm"
+    swarm_checks=(
+        "Swarm job stack (compose.swarm.yaml, mode: replicated-job)"
+        "Swarm stack from compose.yaml (restart condition none), then predict on demand"
+        "Swarm service created with --restart-condition none"
+    )
+    skip_swarm() {
+        for c in "${swarm_checks[@]}"; do skip "$c: $1"; done
+    }
     state="$(docker info -f '{{.Swarm.LocalNodeState}}' 2>/dev/null)"
     is_manager="$(docker info -f '{{.Swarm.ControlAvailable}}' 2>/dev/null)"
     swarm_ok=1
@@ -480,29 +494,42 @@ sys.stdout.write("\0".join([str(job["spec"]["completions"])] + [str(a) for a in 
             swarm_inited=1
         else
             swarm_ok=0
-            skip "Swarm one-shot job: 'docker swarm init --advertise-addr 127.0.0.1' failed: $(echo "$out" | head -n1)"
+            skip_swarm "'docker swarm init --advertise-addr 127.0.0.1' failed: $(echo "$out" | head -n1)"
         fi
     elif [ "$state" = active ] && [ "$is_manager" != true ]; then
         swarm_ok=0
-        skip "Swarm one-shot job: this node is a Swarm worker, stacks need a manager"
+        skip_swarm "this node is a Swarm worker; services need a manager"
     elif [ "$state" != active ]; then
         swarm_ok=0
-        skip "Swarm one-shot job: Swarm state is '$state'"
+        skip_swarm "Swarm state is '$state'"
     fi
+
+    # The state of a service's (first) task once it has ended: Complete,
+    # Failed or Rejected; whatever it is after 120 s otherwise.
+    wait_task() {
+        local status=""
+        for _ in $(seq 1 120); do
+            status="$(docker service ps "$1" --format '{{.CurrentState}} {{.Error}}' 2>/dev/null | head -n1)"
+            case "$status" in
+                Complete*|Failed*|Rejected*) break ;;
+            esac
+            sleep 1
+        done
+        echo "$status"
+    }
+    have() { [ -s "$1" ] && echo present || echo missing; }
+    end_stack() {
+        docker stack rm "$stack" >/dev/null 2>&1
+        remove_stack_containers "$stack"
+        stack=""
+    }
+
     if [ "$swarm_ok" = 1 ]; then
         d="$(new_data_dir swarm)"
         stack="gbdttest$$"
-        status=""
         if out="$(GBDT_DATA="$d" GBDT_IMAGE="$image" docker stack deploy --resolve-image never \
             -c "$here/compose.swarm.yaml" "$stack" 2>&1)"; then
-            # A job's task ends Complete, or Failed / Rejected.
-            for _ in $(seq 1 120); do
-                status="$(docker service ps "${stack}_train" --format '{{.CurrentState}} {{.Error}}' 2>/dev/null | head -n1)"
-                case "$status" in
-                    Complete*|Failed*|Rejected*) break ;;
-                esac
-                sleep 1
-            done
+            status="$(wait_task "${stack}_train")"
         else
             status="deploy failed: $out"
         fi
@@ -510,11 +537,54 @@ sys.stdout.write("\0".join([str(job["spec"]["completions"])] + [str(a) for a in 
         if [[ "$status" == Complete* ]] && [ "$mode" = replicated-job ] && [ -s "$d/model.gbdt" ]; then
             pass "Swarm replicated-job ran to completion and wrote model.gbdt ($(stat -c %s "$d/model.gbdt") bytes)"
         else
-            fail "Swarm job: mode '$mode', task '$status', model $( [ -s "$d/model.gbdt" ] && echo present || echo missing)"
+            fail "Swarm job: mode '$mode', task '$status', model $(have "$d/model.gbdt")"
         fi
-        docker stack rm "$stack" >/dev/null 2>&1
-        remove_stack_containers "$stack"
-        stack=""
+        end_stack
+
+        # compose.yaml as a stack: train runs once; predict (0 replicas) runs
+        # once when scaled to 1.
+        d="$(new_data_dir swarm-compose)"
+        stack="gbdttest${$}c"
+        if out="$(GBDT_DATA="$d" GBDT_IMAGE="$image" docker stack deploy --resolve-image never \
+            -c "$here/compose.yaml" "$stack" 2>&1)"; then
+            status="$(wait_task "${stack}_train")"
+            if [[ "$status" == Complete* ]]; then
+                docker service scale --detach "${stack}_predict=1" >/dev/null 2>&1
+                pstatus="$(wait_task "${stack}_predict")"
+            else
+                pstatus="not started"
+            fi
+        else
+            status="deploy failed: $out"
+            pstatus="not started"
+        fi
+        tasks="$(docker service ps "${stack}_train" -q 2>/dev/null | wc -l)"
+        if [[ "$status" == Complete* ]] && [[ "$pstatus" == Complete* ]] && [ "$tasks" = 1 ] \
+            && [ -s "$d/model.gbdt" ] && [ -s "$d/predictions.csv" ]; then
+            pass "compose.yaml stack: train ran once (1 task, not restarted), predict on demand wrote predictions.csv"
+        else
+            fail "compose.yaml stack: train '$status' ($tasks tasks), predict '$pstatus', model $(have "$d/model.gbdt"), predictions $(have "$d/predictions.csv")"
+        fi
+        end_stack
+
+        # The users' own way: a plain service that is not restarted.
+        d="$(new_data_dir swarm-service)"
+        svc="gbdttest${$}s"
+        if out="$(docker service create --detach --name "$svc" --restart-condition none \
+            --read-only --cap-drop ALL --mount "type=bind,source=$d,target=/data" "$image" \
+            train /data/credit_train.csv --target "$target_expr" --output /data/model.gbdt 2>&1)"; then
+            status="$(wait_task "$svc")"
+        else
+            status="create failed: $(echo "$out" | tail -n1)"
+        fi
+        if [[ "$status" == Complete* ]] && [ -s "$d/model.gbdt" ]; then
+            pass "Swarm service with --restart-condition none ran once and wrote model.gbdt"
+        else
+            fail "Swarm service --restart-condition none: task '$status', model $(have "$d/model.gbdt")"
+        fi
+        docker service rm "$svc" >/dev/null 2>&1
+        svc=""
+
         if [ "$swarm_inited" = 1 ]; then
             docker swarm leave --force >/dev/null 2>&1
             [ "$gwbridge_existed" = 0 ] && docker network rm docker_gwbridge >/dev/null 2>&1
