@@ -54,6 +54,8 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
+# Interrupted: still leave the swarm and remove what this run created.
+trap 'exit 130' INT TERM
 
 remove_stack_containers() {
     local ids
