@@ -13,8 +13,8 @@ Compose files (a document with "services"):
     service sets it to none or on-failure (Swarm's default "any" reruns a
     finished batch job forever);
   - deploy.mode is replicated, global, replicated-job or global-job;
-  - restart is "no", always, on-failure[:N] or unless-stopped (an unquoted
-    `restart: no` is YAML false);
+  - restart, when set, is "no" or on-failure[:N]: always and unless-stopped
+    restart a finished job, and an unquoted `restart: no` is YAML false;
   - the service mounts something at /data, is read_only and drops ALL caps.
 Kubernetes manifests (Job, or the jobTemplate of a CronJob):
   - the pod's restartPolicy is Never or OnFailure, and backoffLimit is set;
