@@ -32,6 +32,7 @@
 //! # Ok::<(), gbdt_io::Error>(())
 //! ```
 
+mod builder;
 mod error;
 mod json_value;
 mod label;

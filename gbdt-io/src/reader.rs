@@ -10,10 +10,11 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::builder::{self, merged_kind, text, Done, Kind, PartBuilder};
 use crate::error::{Error, Result};
 use crate::parallel;
-use crate::parse::{classify, is_missing, parse_number, parse_number_at, Cell};
-use crate::table::{Column, CsvOptions, Numbers, RowLines, Table, BOOL_MISSING};
+use crate::parse::{classify, is_missing, parse_number_at, Cell};
+use crate::table::{Column, CsvOptions, RowLines, Table};
 
 /// Chunks smaller than this are not worth a task.
 const MIN_CHUNK_BYTES: usize = 1 << 20;
@@ -43,7 +44,7 @@ pub(crate) fn parse(mut bytes: Vec<u8>, path: &Path, opts: &CsvOptions) -> Resul
         (names, head.start, head.line)
     };
     let data = &bytes[bom + data_start..];
-    let chunks = parse_chunks(data, names.len(), &ctx, &names, first_line)?;
+    let (chunks, slots) = parse_chunks(data, names.len(), &ctx, &names, first_line)?;
     let rows: usize = chunks.iter().map(|c| c.rows).sum();
     if rows == 0 {
         return Err(if opts.has_header {
@@ -53,7 +54,7 @@ pub(crate) fn parse(mut bytes: Vec<u8>, path: &Path, opts: &CsvOptions) -> Resul
         });
     }
     let kinds: Vec<Kind> = (0..names.len())
-        .map(|c| merged_kind(chunks.iter().map(|ch| ch.parts[c].kind())))
+        .map(|c| merged_kind(chunks.iter().map(|ch| ch.parts[c].part.kind())))
         .collect();
     let rescan: Vec<usize> = (0..names.len())
         .filter(|&c| kinds[c] == Kind::Rescan)
@@ -64,35 +65,38 @@ pub(crate) fn parse(mut bytes: Vec<u8>, path: &Path, opts: &CsvOptions) -> Resul
         read_text_columns(data, &rescan, rows, &ctx, &names, first_line)?
     };
     let lines = row_lines(&chunks, first_line);
-    // The file buffer is not needed any more: free it before the merge
-    // copies the per-chunk parts into whole columns.
+    // The file buffer is not needed any more: free it before the merge.
     bytes = Vec::new();
     drop(bytes);
-    // Hand each column its parts (moved, not copied), then merge the
-    // columns in parallel.
+    // Hand each column its parts and buffer (moved, not copied), then
+    // merge the columns in parallel.
     let mut chunks = chunks;
-    let mut per_column: Vec<(Kind, Vec<PartBuilder>)> = kinds
+    let Slots {
+        columns: buffers,
+        offsets,
+    } = slots;
+    let mut per_column: Vec<Vec<Done>> = kinds
         .iter()
-        .map(|&k| (k, Vec::with_capacity(chunks.len())))
+        .map(|_| Vec::with_capacity(chunks.len()))
         .collect();
     for chunk in &mut chunks {
         for (c, part) in chunk.parts.drain(..).enumerate() {
-            per_column[c].1.push(part);
+            per_column[c].push(part);
         }
     }
     let mut texts = texts.into_iter();
     let mut jobs = Vec::with_capacity(per_column.len());
-    for (kind, parts) in per_column {
-        let text = if kind == Kind::Rescan {
+    for ((kind, parts), buffer) in kinds.iter().zip(per_column).zip(buffers) {
+        let text = if *kind == Kind::Rescan {
             texts.next()
         } else {
             None
         };
-        jobs.push((kind, parts, text));
+        jobs.push((*kind, parts, buffer, text));
     }
-    let columns = parallel::map_vec(jobs, |(kind, parts, text)| match text {
+    let columns = parallel::map_vec(jobs, |(kind, parts, buffer, text)| match text {
         Some(t) => Column::String(t),
-        None => merge_parts(parts, kind, rows),
+        None => builder::merge(kind, parts, buffer, &offsets, rows),
     });
     Ok(Table {
         path: ctx.path,
@@ -202,189 +206,9 @@ fn header_names(fields: &[Vec<u8>], ctx: &Ctx) -> Result<Vec<String>> {
     Ok(names)
 }
 
-/// The column type a set of chunk parts adds up to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Empty,
-    Number,
-    Bool,
-    /// Text in every chunk that has values: the parts hold it all.
-    Text,
-    /// Text, but some chunk stored numbers or bools: read the text again.
-    Rescan,
-}
-
-fn merged_kind(kinds: impl Iterator<Item = Kind>) -> Kind {
-    let mut acc = Kind::Empty;
-    for k in kinds {
-        acc = match (acc, k) {
-            (a, Kind::Empty) => a,
-            (Kind::Empty, k) => k,
-            (a, k) if a == k => a,
-            _ => Kind::Rescan,
-        };
-    }
-    acc
-}
-
-/// One column of one chunk while it is being parsed.
-#[derive(Debug, Default)]
-enum Part {
-    /// Only missing values so far.
-    #[default]
-    Empty,
-    Number(Numbers),
-    Bool(Vec<u8>),
-    Text(Vec<Option<Box<str>>>),
-    /// Became text after holding numbers or bools: values are not kept.
-    Incomplete,
-}
-
-#[derive(Debug, Default)]
-struct PartBuilder {
-    part: Part,
-    len: usize,
-    capacity: usize,
-}
-
-struct BadUtf8;
-
-impl PartBuilder {
-    fn new(capacity: usize) -> Self {
-        PartBuilder {
-            part: Part::Empty,
-            len: 0,
-            capacity,
-        }
-    }
-
-    fn kind(&self) -> Kind {
-        match self.part {
-            Part::Empty => Kind::Empty,
-            Part::Number(_) => Kind::Number,
-            Part::Bool(_) => Kind::Bool,
-            Part::Text(_) => Kind::Text,
-            Part::Incomplete => Kind::Rescan,
-        }
-    }
-
-    #[inline]
-    fn push(&mut self, field: &[u8]) -> std::result::Result<(), BadUtf8> {
-        if let Part::Number(nums) = &mut self.part {
-            if let Some(v) = parse_number(field) {
-                push_number(nums, v);
-                self.len += 1;
-                return Ok(());
-            }
-        }
-        self.push_slow(field)?;
-        self.len += 1;
-        Ok(())
-    }
-
-    /// True while numbers can still be stored directly.
-    #[inline]
-    fn takes_numbers(&self) -> bool {
-        matches!(self.part, Part::Number(_) | Part::Empty)
-    }
-
-    /// Stores a number parsed in place (the column takes numbers).
-    #[inline(always)]
-    fn push_value(&mut self, v: f64) {
-        match &mut self.part {
-            Part::Number(nums) => push_number(nums, v),
-            _ => {
-                let mut values = Vec::with_capacity(self.capacity.max(self.len + 1));
-                values.resize(self.len, f32::NAN);
-                let mut nums = Numbers::F32(values);
-                push_number(&mut nums, v);
-                self.part = Part::Number(nums);
-            }
-        }
-        self.len += 1;
-    }
-
-    fn push_slow(&mut self, field: &[u8]) -> std::result::Result<(), BadUtf8> {
-        let len = self.len;
-        match &mut self.part {
-            Part::Incomplete => {}
-            Part::Text(values) => values.push(if is_missing(field) {
-                None
-            } else {
-                Some(text(field)?)
-            }),
-            Part::Number(nums) => match classify(field) {
-                Cell::Missing => push_number(nums, f64::NAN),
-                Cell::Number(v) => push_number(nums, v),
-                Cell::Bool(_) | Cell::Text => self.part = Part::Incomplete,
-            },
-            Part::Bool(values) => match classify(field) {
-                Cell::Missing => values.push(BOOL_MISSING),
-                Cell::Bool(b) => values.push(b as u8),
-                Cell::Number(_) | Cell::Text => self.part = Part::Incomplete,
-            },
-            Part::Empty => match classify(field) {
-                Cell::Missing => {}
-                Cell::Number(v) => {
-                    let mut values = Vec::with_capacity(self.capacity.max(len + 1));
-                    values.resize(len, f32::NAN);
-                    let mut nums = Numbers::F32(values);
-                    push_number(&mut nums, v);
-                    self.part = Part::Number(nums);
-                }
-                Cell::Bool(b) => {
-                    let mut values = Vec::with_capacity(self.capacity.max(len + 1));
-                    values.resize(len, BOOL_MISSING);
-                    values.push(b as u8);
-                    self.part = Part::Bool(values);
-                }
-                Cell::Text => {
-                    let mut values = vec![None; len];
-                    values.push(Some(text(field)?));
-                    self.part = Part::Text(values);
-                }
-            },
-        }
-        Ok(())
-    }
-}
-
-fn text(field: &[u8]) -> std::result::Result<Box<str>, BadUtf8> {
-    std::str::from_utf8(field)
-        .map(Box::from)
-        .map_err(|_| BadUtf8)
-}
-
-/// Stores a number as `f32`, switching the column to `f64` when an integer
-/// (an ID, a count) does not fit `f32` exactly.
-#[inline(always)]
-fn push_number(nums: &mut Numbers, v: f64) {
-    match nums {
-        Numbers::F32(values) => {
-            let f = v as f32;
-            if f as f64 != v && v.abs() > 16_777_216.0 && v.fract() == 0.0 {
-                widen(nums, v);
-            } else {
-                values.push(f);
-            }
-        }
-        Numbers::F64(values) => values.push(v),
-    }
-}
-
-#[cold]
-fn widen(nums: &mut Numbers, v: f64) {
-    if let Numbers::F32(values) = nums {
-        let mut wide: Vec<f64> = Vec::with_capacity(values.capacity().max(values.len() + 1));
-        wide.extend(values.iter().map(|&x| x as f64));
-        wide.push(v);
-        *nums = Numbers::F64(wide);
-    }
-}
-
 /// The parts of one chunk of rows.
 struct Chunk {
-    parts: Vec<PartBuilder>,
+    parts: Vec<Done>,
     rows: usize,
     /// Lines the chunk spans (its line breaks, plus a last line without one).
     lines: usize,
@@ -392,17 +216,15 @@ struct Chunk {
     row_lines: Option<Vec<usize>>,
 }
 
-impl Chunk {
-    fn new(ncols: usize, capacity: usize) -> Self {
-        Chunk {
-            parts: (0..ncols).map(|_| PartBuilder::new(capacity)).collect(),
-            rows: 0,
-            lines: 0,
-            row_lines: None,
-        }
-    }
+/// Row lines of a chunk while it is parsed.
+#[derive(Default)]
+struct RowTracker {
+    rows: usize,
+    row_lines: Option<Vec<usize>>,
+}
 
-    fn add_row_line(&mut self, line: usize) {
+impl RowTracker {
+    fn add(&mut self, line: usize) {
         if self.row_lines.is_none() && line != self.rows {
             self.row_lines = Some((0..self.rows).collect());
         }
@@ -411,6 +233,83 @@ impl Chunk {
         }
         self.rows += 1;
     }
+
+    fn finish(self, parts: Vec<PartBuilder<'_>>, lines: usize) -> Chunk {
+        Chunk {
+            parts: parts.into_iter().map(PartBuilder::finish).collect(),
+            rows: self.rows,
+            lines,
+            row_lines: self.row_lines,
+        }
+    }
+}
+
+/// Every column's shared `f32` buffer and where each chunk's slot starts.
+struct Slots {
+    columns: Vec<Vec<f32>>,
+    offsets: Vec<usize>,
+}
+
+impl Slots {
+    /// Buffers of `sizes.iter().sum()` rows for the `numeric` columns (the
+    /// others get none), cut into one slot per chunk. Untouched pages of a
+    /// large zeroed allocation cost no memory.
+    fn new(numeric: &[bool], sizes: &[usize]) -> Self {
+        let total: usize = sizes.iter().sum();
+        let columns = numeric
+            .iter()
+            .map(|&n| if n { vec![0f32; total] } else { Vec::new() })
+            .collect();
+        let mut offsets = Vec::with_capacity(sizes.len());
+        let mut at = 0;
+        for s in sizes {
+            offsets.push(at);
+            at += s;
+        }
+        Slots { columns, offsets }
+    }
+
+    /// Per chunk, per column: the chunk's slot (empty for columns without a buffer).
+    fn cut(&mut self, sizes: &[usize]) -> Vec<Vec<&mut [f32]>> {
+        let mut out: Vec<Vec<&mut [f32]>> = sizes
+            .iter()
+            .map(|_| Vec::with_capacity(self.columns.len()))
+            .collect();
+        for col in &mut self.columns {
+            let mut rest: &mut [f32] = col.as_mut_slice();
+            for (k, &size) in sizes.iter().enumerate() {
+                if rest.is_empty() {
+                    out[k].push(&mut []);
+                } else {
+                    let (slot, tail) = rest.split_at_mut(size);
+                    out[k].push(slot);
+                    rest = tail;
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Columns that may hold numbers: no text or bool in the first rows. A
+/// column with text or bools there is not a number column whatever follows.
+fn sniff_numeric(data: &[u8], ncols: usize, ctx: &Ctx) -> Vec<bool> {
+    const SAMPLE: usize = 64;
+    let mut numeric = vec![true; ncols];
+    let mut rdr = ctx.csv_reader(data);
+    let mut rec = csv::ByteRecord::new();
+    for _ in 0..SAMPLE {
+        match rdr.read_byte_record(&mut rec) {
+            Ok(true) => {}
+            _ => break,
+        }
+        for (c, field) in rec.iter().enumerate().take(ncols) {
+            if matches!(classify(field), Cell::Text | Cell::Bool(_)) {
+                numeric[c] = false;
+            }
+        }
+    }
+    numeric
 }
 
 /// Why the fast path stopped.
@@ -434,16 +333,34 @@ fn parse_chunks(
     ctx: &Ctx,
     names: &[String],
     first_line: usize,
-) -> Result<Vec<Chunk>> {
+) -> Result<(Vec<Chunk>, Slots)> {
+    let numeric = sniff_numeric(data, ncols, ctx);
     let bounds = chunk_bounds(data);
-    let results = parallel::map_indices(bounds.len() - 1, |i| {
-        parse_chunk_fast(&data[bounds[i]..bounds[i + 1]], ncols, ctx.delimiter)
+    let nchunks = bounds.len() - 1;
+    // A chunk ends just after a line break, so it has at most as many rows
+    // as line breaks; the last one may end without a line break.
+    let mut sizes =
+        parallel::map_indices(nchunks, |k| count_newlines(&data[bounds[k]..bounds[k + 1]]));
+    if let Some(last) = sizes.last_mut() {
+        *last += 1;
+    }
+    let mut slots = Slots::new(&numeric, &sizes);
+    let jobs: Vec<(usize, Vec<&mut [f32]>)> = slots.cut(&sizes).into_iter().enumerate().collect();
+    let results = parallel::map_vec(jobs, |(k, chunk_slots)| {
+        parse_chunk_fast(
+            &data[bounds[k]..bounds[k + 1]],
+            ncols,
+            ctx.delimiter,
+            chunk_slots,
+            sizes[k],
+        )
     });
     if results
         .iter()
         .any(|r| matches!(r, Err(ChunkError::Fallback)))
     {
-        return parse_csv_crate(data, ncols, ctx, names, first_line).map(|c| vec![c]);
+        drop(slots);
+        return parse_csv_crate(data, ncols, ctx, names, first_line, &numeric);
     }
     let mut chunks = Vec::with_capacity(results.len());
     for (i, r) in results.into_iter().enumerate() {
@@ -453,7 +370,8 @@ fn parse_chunks(
                 // A quote or a lone \r later in the file changes the row
                 // boundaries: the csv crate decides what is really wrong.
                 if data.contains(&b'"') || has_lone_cr(data) {
-                    return parse_csv_crate(data, ncols, ctx, names, first_line).map(|c| vec![c]);
+                    drop(slots);
+                    return parse_csv_crate(data, ncols, ctx, names, first_line, &numeric);
                 }
                 let base = first_line + count_newlines(&data[..bounds[i]]);
                 return Err(match e {
@@ -473,7 +391,7 @@ fn parse_chunks(
             }
         }
     }
-    Ok(chunks)
+    Ok((chunks, slots))
 }
 
 fn unreachable_fallback(ctx: &Ctx) -> Error {
@@ -520,8 +438,14 @@ fn parse_chunk_fast(
     data: &[u8],
     ncols: usize,
     delim: u8,
+    slots: Vec<&mut [f32]>,
+    bound: usize,
 ) -> std::result::Result<Chunk, ChunkError> {
-    let mut chunk = Chunk::new(ncols, count_newlines(data) + 1);
+    let mut parts: Vec<PartBuilder<'_>> = slots
+        .into_iter()
+        .map(|slot| PartBuilder::new(bound, slot))
+        .collect();
+    let mut tracker = RowTracker::default();
     let n = data.len();
     let mut i = 0;
     let mut line = 0;
@@ -545,7 +469,7 @@ fn parse_chunk_fast(
                 let found = col + rest[..eol].iter().filter(|&&b| b == delim).count() + 1;
                 return Err(ChunkError::Ragged { line, found });
             }
-            let part = &mut chunk.parts[col];
+            let part = &mut parts[col];
             // Hot path: a plain number parsed where it stands, no second pass.
             let parsed = if part.takes_numbers() {
                 parse_number_at(data, i).filter(|&(_, end)| match data.get(end) {
@@ -590,52 +514,62 @@ fn parse_chunk_fast(
         if col != ncols {
             return Err(ChunkError::Ragged { line, found: col });
         }
-        chunk.add_row_line(line);
+        tracker.add(line);
         line += 1;
     }
-    chunk.lines = line;
-    Ok(chunk)
+    Ok(tracker.finish(parts, line))
 }
 
-/// The sequential path for files with quoted fields.
+/// The sequential path for files with quoted fields: one chunk.
 fn parse_csv_crate(
     data: &[u8],
     ncols: usize,
     ctx: &Ctx,
     names: &[String],
     first_line: usize,
-) -> Result<Chunk> {
-    let mut chunk = Chunk::new(ncols, 0);
-    let mut rdr = ctx.csv_reader(data);
-    let mut rec = csv::ByteRecord::new();
-    let offset = first_line - 1;
-    loop {
-        let more = rdr
-            .read_byte_record(&mut rec)
-            .map_err(|e| ctx.csv_error(e, offset))?;
-        if !more {
-            break;
+    numeric: &[bool],
+) -> Result<(Vec<Chunk>, Slots)> {
+    // Every record ends with \n, \r or the end of the data.
+    let bound = data.iter().filter(|&&b| b == b'\n' || b == b'\r').count() + 1;
+    let mut slots = Slots::new(numeric, &[bound]);
+    let chunk = {
+        let chunk_slots = slots.cut(&[bound]).pop().unwrap_or_default();
+        let mut parts: Vec<PartBuilder<'_>> = chunk_slots
+            .into_iter()
+            .map(|slot| PartBuilder::new(bound, slot))
+            .collect();
+        let mut tracker = RowTracker::default();
+        let mut rdr = ctx.csv_reader(data);
+        let mut rec = csv::ByteRecord::new();
+        let offset = first_line - 1;
+        loop {
+            let more = rdr
+                .read_byte_record(&mut rec)
+                .map_err(|e| ctx.csv_error(e, offset))?;
+            if !more {
+                break;
+            }
+            let line = rec.position().map_or(0, |p| record_start(data, p).1 - 1);
+            if rec.len() != ncols {
+                return Err(Error::RaggedRow {
+                    path: ctx.path.clone(),
+                    line: line + first_line,
+                    found: rec.len(),
+                    expected: ncols,
+                });
+            }
+            for (c, field) in rec.iter().enumerate() {
+                parts[c].push(field).map_err(|_| Error::InvalidUtf8 {
+                    path: ctx.path.clone(),
+                    line: line + first_line,
+                    column: names[c].clone(),
+                })?;
+            }
+            tracker.add(line);
         }
-        let line = rec.position().map_or(0, |p| record_start(data, p).1 - 1);
-        if rec.len() != ncols {
-            return Err(Error::RaggedRow {
-                path: ctx.path.clone(),
-                line: line + first_line,
-                found: rec.len(),
-                expected: ncols,
-            });
-        }
-        for (c, field) in rec.iter().enumerate() {
-            chunk.parts[c].push(field).map_err(|_| Error::InvalidUtf8 {
-                path: ctx.path.clone(),
-                line: line + first_line,
-                column: names[c].clone(),
-            })?;
-        }
-        chunk.add_row_line(line);
-    }
-    chunk.lines = rdr.position().line() as usize;
-    Ok(chunk)
+        tracker.finish(parts, rdr.position().line() as usize)
+    };
+    Ok((vec![chunk], slots))
 }
 
 /// Reads the given columns again as text (missing values as `None`).
@@ -702,73 +636,9 @@ fn row_lines(chunks: &[Chunk], first_line: usize) -> RowLines {
     RowLines::Explicit(lines)
 }
 
-fn merge_parts(parts: Vec<PartBuilder>, kind: Kind, rows: usize) -> Column {
-    match kind {
-        Kind::Empty => Column::Number(Numbers::F32(vec![f32::NAN; rows])),
-        Kind::Number => {
-            let wide = parts
-                .iter()
-                .any(|p| matches!(p.part, Part::Number(Numbers::F64(_))));
-            if wide {
-                let mut out = Vec::with_capacity(rows);
-                for p in parts {
-                    match p.part {
-                        Part::Number(Numbers::F64(v)) => out.extend(v),
-                        Part::Number(Numbers::F32(v)) => out.extend(v.iter().map(|&x| x as f64)),
-                        _ => out.resize(out.len() + p.len, f64::NAN),
-                    }
-                }
-                Column::Number(Numbers::F64(out))
-            } else {
-                let mut out = Vec::with_capacity(rows);
-                for p in parts {
-                    match p.part {
-                        Part::Number(Numbers::F32(v)) => out.extend_from_slice(&v),
-                        _ => out.resize(out.len() + p.len, f32::NAN),
-                    }
-                }
-                Column::Number(Numbers::F32(out))
-            }
-        }
-        Kind::Bool => {
-            let mut out = Vec::with_capacity(rows);
-            for p in parts {
-                match p.part {
-                    Part::Bool(v) => out.extend_from_slice(&v),
-                    _ => out.resize(out.len() + p.len, BOOL_MISSING),
-                }
-            }
-            Column::Bool(out)
-        }
-        Kind::Text | Kind::Rescan => {
-            let mut out = Vec::with_capacity(rows);
-            for p in parts {
-                match p.part {
-                    Part::Text(v) => out.extend(v),
-                    _ => out.resize(out.len() + p.len, None),
-                }
-            }
-            Column::String(out)
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn kinds_merge_to_the_widest_type() {
-        use Kind::*;
-        let m = |k: &[Kind]| merged_kind(k.iter().copied());
-        assert_eq!(m(&[]), Empty);
-        assert_eq!(m(&[Empty, Number, Empty]), Number);
-        assert_eq!(m(&[Bool, Empty, Bool]), Bool);
-        assert_eq!(m(&[Text, Empty]), Text);
-        assert_eq!(m(&[Number, Bool]), Rescan);
-        assert_eq!(m(&[Number, Text]), Rescan);
-        assert_eq!(m(&[Text, Rescan]), Rescan);
-    }
 
     #[test]
     fn chunks_start_after_line_breaks() {
@@ -791,27 +661,9 @@ mod tests {
     }
 
     #[test]
-    fn columns_switch_type_and_widen_for_large_integers() {
-        let mut p = PartBuilder::new(4);
-        for f in [&b""[..], b"1", b"NA", b"2.5"] {
-            assert!(p.push(f).is_ok());
-        }
-        assert_eq!(p.kind(), Kind::Number);
-        assert!(p.push(b"text").is_ok());
-        assert_eq!((p.kind(), p.len), (Kind::Rescan, 5));
-        let mut n = Numbers::F32(vec![1.5]);
-        push_number(&mut n, 123_456_789_012.0);
-        push_number(&mut n, 0.1);
-        assert_eq!(n, Numbers::F64(vec![1.5, 123_456_789_012.0, 0.1]));
-        let mut n = Numbers::F32(vec![]);
-        push_number(&mut n, 16_777_217.5); // not an integer: f32 is fine
-        assert!(matches!(n, Numbers::F32(_)));
-        assert!(PartBuilder::new(0).push(b"\xff").is_err());
-    }
-
-    #[test]
     fn blank_lines_make_row_lines_explicit() {
-        let c = match parse_chunk_fast(b"1\n\n2\r\n3", 1, b',') {
+        let mut slot = vec![0f32; 4];
+        let c = match parse_chunk_fast(b"1\n\n2\r\n3", 1, b',', vec![&mut slot], 4) {
             Ok(c) => c,
             Err(_) => panic!("chunk should parse"),
         };
@@ -819,11 +671,11 @@ mod tests {
         assert_eq!(c.row_lines.as_deref(), Some(&[0, 2, 3][..]));
         assert_eq!(row_lines(&[c], 2), RowLines::Explicit(vec![2, 4, 5]));
         assert!(matches!(
-            parse_chunk_fast(b"1,\"2\"\n", 2, b','),
+            parse_chunk_fast(b"1,\"2\"\n", 2, b',', vec![&mut [], &mut []], 1),
             Err(ChunkError::Fallback)
         ));
         assert!(matches!(
-            parse_chunk_fast(b"1,2\r3,4\n", 2, b','),
+            parse_chunk_fast(b"1,2\r3,4\n", 2, b',', vec![&mut [], &mut []], 1),
             Err(ChunkError::Fallback)
         ));
     }

@@ -231,7 +231,7 @@ fn unknown_column_lists_the_known_ones() {
 /// whose type is only decided by a later chunk.
 fn big_csv(rows: usize, quote_first_id: bool) -> String {
     let mut rng = Rng::new(7);
-    let mut s = String::from("id,x,late_text,num_then_bool,empty,flag\n");
+    let mut s = String::from("id,x,late_text,num_then_bool,empty,flag,early_text\n");
     for i in 0..rows {
         let id = if i == 0 && quote_first_id {
             "\"r0\"".to_string()
@@ -254,7 +254,12 @@ fn big_csv(rows: usize, quote_first_id: bool) -> String {
             "true".to_string()
         };
         let flag = if i % 3 == 0 { "TRUE" } else { "false" };
-        s.push_str(&format!("{id},{x},{late},{nb},,{flag}\n"));
+        let early = if i == 0 {
+            "start".to_string()
+        } else {
+            format!("{}", i % 5)
+        };
+        s.push_str(&format!("{id},{x},{late},{nb},,{flag},{early}\n"));
         if i % 1000 == 999 {
             s.push('\n'); // blank lines shift row lines
         }
@@ -282,6 +287,16 @@ fn parallel_chunks_and_sequential_path_agree() {
         ),
         ("0", "oops", "10")
     );
+    assert_eq!(fast.column_type("early_text"), Some(ColumnType::String));
+    let early = fast.string_column("early_text").unwrap();
+    assert_eq!(
+        (
+            early[0].as_str(),
+            early[1].as_str(),
+            early[rows - 1].as_str()
+        ),
+        ("start", "1", "4")
+    );
     let nb = fast.string_column("num_then_bool").unwrap();
     assert_eq!((nb[4].as_str(), nb[rows - 1].as_str()), ("1", "true"));
     for name in fast.column_names() {
@@ -297,10 +312,10 @@ fn parallel_chunks_and_sequential_path_agree() {
     }
     // An error deep in the file reports the right line from any chunk.
     let mut text = big_csv(rows, false);
-    text.push_str("r,1,2,3\n");
+    text.push_str("r,1,2,3,4,5,6,7\n");
     let e = csv_error(text.as_bytes());
     let line = rows + 2 + rows / 1000;
-    assert!(e.contains(&format!("line {line}: 4 fields")), "{e}");
+    assert!(e.contains(&format!("line {line}: 8 fields")), "{e}");
 }
 
 #[test]
