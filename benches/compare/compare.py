@@ -652,8 +652,8 @@ def run_plot_series(args, runners, engines, regimes, results, data_dir, work_roo
     full-size point, train-only runs (no predict) for the smaller ones."""
     task = args.plot_task
     points: dict[str, dict[str, list]] = {}
-    for full in PLOT_ROWS_FULL:
-        n = max(datagen.MIN_ROWS, int(round(full * args.scale)))
+    sizes = sorted({max(datagen.MIN_ROWS, int(round(full * args.scale))) for full in PLOT_ROWS_FULL})
+    for n in sizes:
         main = results["tasks"].get(task)
         reuse = main is not None and main["train_rows"] == n
         train = None
