@@ -2,11 +2,12 @@
 //!
 //! The header is read with the `csv` crate. When the data has no quote
 //! characters (and no lone `\r`), line breaks are row boundaries: the data is
-//! split into chunks at line breaks and the chunks are parsed in parallel
-//! into typed per-column parts, which are then merged. Otherwise one
-//! sequential `csv` pass fills a single chunk. Types are decided over all
-//! chunks; a column that turns out to be text after some chunks stored it
-//! as numbers is read again as text (rare: only for mixed columns).
+//! split into chunks at line breaks and the chunks are parsed in parallel,
+//! numbers straight into each column's final `f32` buffer (every chunk owns
+//! a disjoint slot of it; see [`crate::builder`]). Otherwise one sequential
+//! `csv` pass fills a single chunk. Types are decided over all chunks; a
+//! column that turns out to be text after some chunk stored numbers or
+//! bools is read again as text (rare: only for mixed columns).
 
 use std::path::{Path, PathBuf};
 
@@ -19,7 +20,7 @@ use crate::table::{Column, CsvOptions, RowLines, Table};
 /// Chunks smaller than this are not worth a task.
 const MIN_CHUNK_BYTES: usize = 1 << 20;
 
-pub(crate) fn parse(mut bytes: Vec<u8>, path: &Path, opts: &CsvOptions) -> Result<Table> {
+pub(crate) fn parse(bytes: Vec<u8>, path: &Path, opts: &CsvOptions) -> Result<Table> {
     let bom = if bytes.starts_with(b"\xEF\xBB\xBF") {
         3
     } else {
@@ -66,7 +67,6 @@ pub(crate) fn parse(mut bytes: Vec<u8>, path: &Path, opts: &CsvOptions) -> Resul
     };
     let lines = row_lines(&chunks, first_line);
     // The file buffer is not needed any more: free it before the merge.
-    bytes = Vec::new();
     drop(bytes);
     // Hand each column its parts and buffer (moved, not copied), then
     // merge the columns in parallel.
