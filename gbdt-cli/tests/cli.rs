@@ -835,3 +835,78 @@ fn broken_pipe_exits_quietly() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn csv_format_and_column_selection_flags() {
+    let d = here();
+    let csv = small_csv(300, 9);
+    // Semicolons, and no header line (columns become column_0, ...).
+    let semi = d.write("semi.csv", &csv.replace(',', ";"));
+    let body: String = csv.lines().skip(1).map(|l| format!("{l}\n")).collect();
+    let headless = d.write("headless.csv", &body);
+
+    gbdt_in(
+        d.path(),
+        &[
+            "train",
+            &semi,
+            "-t",
+            "label",
+            "--delimiter",
+            ";",
+            "--features",
+            "x2,flag",
+            "--weight",
+            "x1",
+            "--rounds",
+            "5",
+            "-o",
+            "semi.gbdt",
+            "--report-json",
+            "semi.json",
+            "-q",
+        ],
+    )
+    .ok();
+    let rep: Value = serde_json::from_str(&d.read("semi.json")).unwrap();
+    assert_eq!(rep["features"], serde_json::json!(["x2", "flag"]));
+    let r = gbdt_in(
+        d.path(),
+        &["predict", "semi.gbdt", &semi, "--delimiter", ";"],
+    );
+    r.ok();
+    assert_eq!(csv_rows(&r.stdout).1.len(), 300);
+    // The comma file has no semicolons: one column, so the features are missing.
+    gbdt_in(d.path(), &["predict", "semi.gbdt", &semi])
+        .expect_code(3)
+        .stderr_says(&["x2"]);
+
+    gbdt_in(
+        d.path(),
+        &[
+            "train",
+            &headless,
+            "--no-header",
+            "-t",
+            "column_6",
+            "--features",
+            "column_1,column_2",
+            "--rounds",
+            "5",
+            "-o",
+            "nh.gbdt",
+            "-q",
+        ],
+    )
+    .ok();
+    let r = gbdt_in(d.path(), &["eval", "nh.gbdt", &headless, "--no-header"]);
+    r.ok();
+    let auc: f64 = r
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("auc\t"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(auc > 0.9, "{}", r.stdout);
+}
