@@ -93,6 +93,12 @@ fn clap_exit(e: clap::Error) -> ExitCode {
     }
 }
 
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("gbdt: internal error (this is a bug; please report it): {info}");
+    }));
+}
+
 #[cfg(test)]
 mod tests {
     use super::message;
@@ -102,14 +108,8 @@ mod tests {
         let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
         let e = anyhow::Error::new(io).context("could not read x.csv: no such file");
         assert_eq!(message(&e), "could not read x.csv: no such file");
-        let io = std::io::Error::new(std::io::ErrorKind::Other, "disk full");
+        let io = std::io::Error::other("disk full");
         let e = anyhow::Error::new(io).context("cannot write predictions to p.csv");
         assert_eq!(message(&e), "cannot write predictions to p.csv: disk full");
     }
-}
-
-fn install_panic_hook() {
-    std::panic::set_hook(Box::new(|info| {
-        eprintln!("gbdt: internal error (this is a bug; please report it): {info}");
-    }));
 }
