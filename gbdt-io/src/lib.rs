@@ -5,8 +5,8 @@
 //! - **CSV files** ([`read_csv`]): typed columns (number, bool, string) inferred
 //!   over the whole file the way `pandas.read_csv` does, with pandas' missing
 //!   tokens (`NA`, `null`, empty, ...) read as missing values.
-//! - **Labels** ([`parse_target`]): a column, a comparison such as
-//!   `Number of Credit Problems > 1`, a string equality such as
+//! - **Labels** ([`parse_target`], [`class_rule`]): a column, a comparison
+//!   such as `Number of Credit Problems > 1`, a string equality such as
 //!   `Loan Status == Charged Off`, or a class column for multiclass.
 //! - **Selection** ([`training_data`], [`labelled_data`],
 //!   [`prediction_features`]): number and bool columns become an `f32`
@@ -15,6 +15,10 @@
 //! - **Model files** ([`save_model`], [`load_model`]): a binary format (magic
 //!   bytes, format version, checksum, bincode payload) and a JSON format, both
 //!   written atomically.
+//!
+//! Parallel work (CSV chunks, the feature matrix, large file reads) runs on
+//! the current rayon pool: call from inside `ThreadPool::install` to bound
+//! the threads.
 //!
 //! ```
 //! use gbdt_io::{parse_csv, parse_target, training_data, CsvOptions, LabelRule, Selection};

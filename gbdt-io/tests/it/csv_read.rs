@@ -40,6 +40,23 @@ fn files_without_header_get_generated_names() {
 }
 
 #[test]
+fn quoted_files_without_header() {
+    let opts = CsvOptions {
+        has_header: false,
+        ..CsvOptions::default()
+    };
+    let t = parse_csv(
+        b"\n\"a,b\",1\n\"c\",2\n".to_vec(),
+        Path::new("x.csv"),
+        &opts,
+    )
+    .unwrap();
+    assert_eq!(t.column_names(), ["column_0", "column_1"]);
+    assert_eq!(t.string_column("column_0").unwrap(), ["a,b", "c"]);
+    assert_eq!((t.line_of_row(0), t.line_of_row(1)), (2, 3));
+}
+
+#[test]
 fn semicolon_delimiter_and_crlf_line_endings() {
     let opts = CsvOptions {
         delimiter: b';',
@@ -267,6 +284,20 @@ fn big_csv(rows: usize, quote_first_id: bool) -> String {
     s
 }
 
+/// Same names, types, values (as text, so NaN equals NaN) and row lines.
+fn assert_same(a: &gbdt_io::Table, b: &gbdt_io::Table) {
+    assert_eq!(a.column_names(), b.column_names());
+    assert_eq!(a.num_rows(), b.num_rows());
+    for name in a.column_names() {
+        assert_eq!(a.column_type(name), b.column_type(name), "{name}");
+        assert!(
+            a.string_column(name).unwrap() == b.string_column(name).unwrap(),
+            "{name} differs"
+        );
+    }
+    assert!((0..a.num_rows()).all(|r| a.line_of_row(r) == b.line_of_row(r)));
+}
+
 #[test]
 fn parallel_chunks_and_sequential_path_agree() {
     let rows = 120_000; // about 4 MB: several chunks on any machine
@@ -299,13 +330,14 @@ fn parallel_chunks_and_sequential_path_agree() {
     );
     let nb = fast.string_column("num_then_bool").unwrap();
     assert_eq!((nb[4].as_str(), nb[rows - 1].as_str()), ("1", "true"));
-    for name in fast.column_names() {
-        assert_eq!(
-            fast.string_column(name).unwrap(),
-            slow.string_column(name).unwrap(),
-            "{name}"
-        );
-    }
+    assert_same(&fast, &slow);
+    // Other chunk counts (one thread: fewer chunks) give the same table.
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap()
+        .install(|| table(&big_csv(rows, false)));
+    assert_same(&one, &fast);
     for r in [0, 998, 999, 1000, 50_000, rows - 1] {
         assert_eq!(fast.line_of_row(r), slow.line_of_row(r), "row {r}");
         assert_eq!(fast.line_of_row(r), r + 2 + r / 1000, "row {r}");
