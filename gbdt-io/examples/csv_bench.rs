@@ -17,8 +17,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         [flag, path, rows, cols] if flag == "--generate" => {
             generate(Path::new(path), rows.parse()?, cols.parse()?)
         }
-        [path] => measure(Path::new(path)),
-        _ => Err("usage: csv_bench FILE | csv_bench --generate FILE ROWS COLS".into()),
+        [path] => measure(Path::new(path), false),
+        [flag, path] if flag == "--in-memory" => measure(Path::new(path), true),
+        _ => {
+            Err("usage: csv_bench [--in-memory] FILE | csv_bench --generate FILE ROWS COLS".into())
+        }
     }
 }
 
@@ -64,9 +67,16 @@ fn generate(path: &Path, rows: usize, cols: usize) -> Result<(), Box<dyn std::er
     Ok(())
 }
 
-fn measure(path: &Path) -> Result<(), Box<dyn std::error::Error>> {
+/// Times `read_csv` (streamed for large files), or with `in_memory` reading
+/// the whole file first and parsing the bytes.
+fn measure(path: &Path, in_memory: bool) -> Result<(), Box<dyn std::error::Error>> {
     let t = Instant::now();
-    let table = gbdt_io::read_csv(path, &gbdt_io::CsvOptions::default())?;
+    let opts = gbdt_io::CsvOptions::default();
+    let table = if in_memory {
+        gbdt_io::parse_csv(std::fs::read(path)?, path, &opts)?
+    } else {
+        gbdt_io::read_csv(path, &opts)?
+    };
     let parsed = t.elapsed();
     let names: Vec<String> = table
         .column_names()

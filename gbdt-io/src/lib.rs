@@ -45,6 +45,8 @@ mod parallel;
 mod parse;
 mod reader;
 mod select;
+#[cfg(unix)]
+mod stream;
 mod table;
 
 pub use error::{Error, Result};

@@ -35,23 +35,84 @@ pub(crate) fn parse(bytes: Vec<u8>, path: &Path, opts: &CsvOptions) -> Result<Ta
         path: path.to_path_buf(),
         delimiter: opts.delimiter,
     };
-    let head = read_first_record(&bytes[bom..], &ctx)?;
-    let (names, data_start, first_line) = if opts.has_header {
-        (header_names(&head.fields, &ctx)?, head.end, head.next_line)
+    let head = header(&bytes[bom..], &ctx, opts)?;
+    let start = bom + head.data_start;
+    let data = &bytes[start..];
+    let numeric = sniff_numeric(data, head.names.len(), &ctx);
+    let (chunks, slots) = parse_chunks(data, &numeric, &ctx, &head.names, head.first_line)?;
+    let source = Source::Memory { bytes, start };
+    assemble(head, chunks, slots, source, &ctx, opts)
+}
+
+/// Column names, where the data starts (relative to after the BOM) and
+/// the line it starts on.
+pub(crate) struct Header {
+    pub names: Vec<String>,
+    pub data_start: usize,
+    pub first_line: usize,
+}
+
+pub(crate) fn header(data: &[u8], ctx: &Ctx, opts: &CsvOptions) -> Result<Header> {
+    let head = read_first_record(data, ctx)?;
+    Ok(if opts.has_header {
+        Header {
+            names: header_names(&head.fields, ctx)?,
+            data_start: head.end,
+            first_line: head.next_line,
+        }
     } else {
-        let names = (0..head.fields.len())
-            .map(|i| format!("column_{i}"))
-            .collect();
-        (names, head.start, head.line)
-    };
-    let data = &bytes[bom + data_start..];
-    let (chunks, slots) = parse_chunks(data, names.len(), &ctx, &names, first_line)?;
+        Header {
+            names: (0..head.fields.len())
+                .map(|i| format!("column_{i}"))
+                .collect(),
+            data_start: head.start,
+            first_line: head.line,
+        }
+    })
+}
+
+/// Where the data rows can be read again, for columns read a second time.
+pub(crate) enum Source<'p> {
+    Memory { bytes: Vec<u8>, start: usize },
+    File { path: &'p Path, start: usize },
+}
+
+impl Source<'_> {
+    fn with_data<T>(&self, ctx: &Ctx, f: impl FnOnce(&[u8]) -> Result<T>) -> Result<T> {
+        match self {
+            Source::Memory { bytes, start } => f(&bytes[*start..]),
+            Source::File { path, start } => {
+                let bytes = parallel::read_file(path).map_err(|source| Error::Io {
+                    path: ctx.path.clone(),
+                    action: "read CSV file",
+                    source,
+                })?;
+                f(bytes.get(*start..).unwrap_or_default())
+            }
+        }
+    }
+}
+
+/// The table from parsed chunks: decide types, read mixed columns again as
+/// text, free the input, merge columns in parallel.
+pub(crate) fn assemble(
+    head: Header,
+    chunks: Vec<Chunk>,
+    slots: Slots,
+    source: Source<'_>,
+    ctx: &Ctx,
+    opts: &CsvOptions,
+) -> Result<Table> {
+    let Header {
+        names, first_line, ..
+    } = head;
     let rows: usize = chunks.iter().map(|c| c.rows).sum();
     if rows == 0 {
+        let path = ctx.path.clone();
         return Err(if opts.has_header {
-            Error::NoDataRows { path: ctx.path }
+            Error::NoDataRows { path }
         } else {
-            Error::EmptyFile { path: ctx.path }
+            Error::EmptyFile { path }
         });
     }
     let kinds: Vec<Kind> = (0..names.len())
@@ -63,11 +124,13 @@ pub(crate) fn parse(bytes: Vec<u8>, path: &Path, opts: &CsvOptions) -> Result<Ta
     let texts = if rescan.is_empty() {
         Vec::new()
     } else {
-        read_text_columns(data, &rescan, rows, &ctx, &names, first_line)?
+        source.with_data(ctx, |data| {
+            read_text_columns(data, &rescan, rows, ctx, &names, first_line)
+        })?
     };
     let lines = row_lines(&chunks, first_line);
-    // The file buffer is not needed any more: free it before the merge.
-    drop(bytes);
+    // The input is not needed any more: free it before the merge.
+    drop(source);
     // Hand each column its parts and buffer (moved, not copied), then
     // merge the columns in parallel.
     let mut chunks = chunks;
@@ -99,7 +162,7 @@ pub(crate) fn parse(bytes: Vec<u8>, path: &Path, opts: &CsvOptions) -> Result<Ta
         None => builder::merge(kind, parts, buffer, &offsets, rows),
     });
     Ok(Table {
-        path: ctx.path,
+        path: ctx.path.clone(),
         names,
         columns,
         rows,
@@ -107,9 +170,9 @@ pub(crate) fn parse(bytes: Vec<u8>, path: &Path, opts: &CsvOptions) -> Result<Ta
     })
 }
 
-struct Ctx {
-    path: PathBuf,
-    delimiter: u8,
+pub(crate) struct Ctx {
+    pub path: PathBuf,
+    pub delimiter: u8,
 }
 
 impl Ctx {
@@ -207,7 +270,7 @@ fn header_names(fields: &[Vec<u8>], ctx: &Ctx) -> Result<Vec<String>> {
 }
 
 /// The parts of one chunk of rows.
-struct Chunk {
+pub(crate) struct Chunk {
     parts: Vec<Done>,
     rows: usize,
     /// Lines the chunk spans (its line breaks, plus a last line without one).
@@ -218,13 +281,13 @@ struct Chunk {
 
 /// Row lines of a chunk while it is parsed.
 #[derive(Default)]
-struct RowTracker {
+pub(crate) struct RowTracker {
     rows: usize,
     row_lines: Option<Vec<usize>>,
 }
 
 impl RowTracker {
-    fn add(&mut self, line: usize) {
+    pub(crate) fn add(&mut self, line: usize) {
         if self.row_lines.is_none() && line != self.rows {
             self.row_lines = Some((0..self.rows).collect());
         }
@@ -234,7 +297,7 @@ impl RowTracker {
         self.rows += 1;
     }
 
-    fn finish(self, parts: Vec<PartBuilder<'_>>, lines: usize) -> Chunk {
+    pub(crate) fn finish(self, parts: Vec<PartBuilder<'_>>, lines: usize) -> Chunk {
         Chunk {
             parts: parts.into_iter().map(PartBuilder::finish).collect(),
             rows: self.rows,
@@ -245,7 +308,7 @@ impl RowTracker {
 }
 
 /// Every column's shared `f32` buffer and where each chunk's slot starts.
-struct Slots {
+pub(crate) struct Slots {
     columns: Vec<Vec<f32>>,
     offsets: Vec<usize>,
 }
@@ -254,7 +317,7 @@ impl Slots {
     /// Buffers of `sizes.iter().sum()` rows for the `numeric` columns (the
     /// others get none), cut into one slot per chunk. Untouched pages of a
     /// large zeroed allocation cost no memory.
-    fn new(numeric: &[bool], sizes: &[usize]) -> Self {
+    pub(crate) fn new(numeric: &[bool], sizes: &[usize]) -> Self {
         let total: usize = sizes.iter().sum();
         let columns = numeric
             .iter()
@@ -270,7 +333,7 @@ impl Slots {
     }
 
     /// Per chunk, per column: the chunk's slot (empty for columns without a buffer).
-    fn cut(&mut self, sizes: &[usize]) -> Vec<Vec<&mut [f32]>> {
+    pub(crate) fn cut(&mut self, sizes: &[usize]) -> Vec<Vec<&mut [f32]>> {
         let mut out: Vec<Vec<&mut [f32]>> = sizes
             .iter()
             .map(|_| Vec::with_capacity(self.columns.len()))
@@ -293,7 +356,7 @@ impl Slots {
 
 /// Columns that may hold numbers: no text or bool in the first rows. A
 /// column with text or bools there is not a number column whatever follows.
-fn sniff_numeric(data: &[u8], ncols: usize, ctx: &Ctx) -> Vec<bool> {
+pub(crate) fn sniff_numeric(data: &[u8], ncols: usize, ctx: &Ctx) -> Vec<bool> {
     const SAMPLE: usize = 64;
     let mut numeric = vec![true; ncols];
     let mut rdr = ctx.csv_reader(data);
@@ -313,7 +376,7 @@ fn sniff_numeric(data: &[u8], ncols: usize, ctx: &Ctx) -> Vec<bool> {
 }
 
 /// Why the fast path stopped.
-enum ChunkError {
+pub(crate) enum ChunkError {
     /// Quotes or lone `\r`: use the `csv` crate.
     Fallback,
     /// A row has the wrong number of fields; `line` is within the chunk.
@@ -327,14 +390,14 @@ enum ChunkError {
     },
 }
 
-fn parse_chunks(
+pub(crate) fn parse_chunks(
     data: &[u8],
-    ncols: usize,
+    numeric: &[bool],
     ctx: &Ctx,
     names: &[String],
     first_line: usize,
 ) -> Result<(Vec<Chunk>, Slots)> {
-    let numeric = sniff_numeric(data, ncols, ctx);
+    let ncols = names.len();
     let bounds = chunk_bounds(data);
     let nchunks = bounds.len() - 1;
     // A chunk ends just after a line break, so it has at most as many rows
@@ -344,7 +407,7 @@ fn parse_chunks(
     if let Some(last) = sizes.last_mut() {
         *last += 1;
     }
-    let mut slots = Slots::new(&numeric, &sizes);
+    let mut slots = Slots::new(numeric, &sizes);
     let jobs: Vec<(usize, Vec<&mut [f32]>)> = slots.cut(&sizes).into_iter().enumerate().collect();
     let results = parallel::map_vec(jobs, |(k, chunk_slots)| {
         parse_chunk_fast(
@@ -360,7 +423,7 @@ fn parse_chunks(
         .any(|r| matches!(r, Err(ChunkError::Fallback)))
     {
         drop(slots);
-        return parse_csv_crate(data, ncols, ctx, names, first_line, &numeric);
+        return parse_csv_crate(data, ncols, ctx, names, first_line, numeric);
     }
     let mut chunks = Vec::with_capacity(results.len());
     for (i, r) in results.into_iter().enumerate() {
@@ -371,7 +434,7 @@ fn parse_chunks(
                 // boundaries: the csv crate decides what is really wrong.
                 if data.contains(&b'"') || has_lone_cr(data) {
                     drop(slots);
-                    return parse_csv_crate(data, ncols, ctx, names, first_line, &numeric);
+                    return parse_csv_crate(data, ncols, ctx, names, first_line, numeric);
                 }
                 let base = first_line + count_newlines(&data[..bounds[i]]);
                 return Err(match e {
@@ -402,13 +465,13 @@ fn unreachable_fallback(ctx: &Ctx) -> Error {
     }
 }
 
-fn has_lone_cr(data: &[u8]) -> bool {
+pub(crate) fn has_lone_cr(data: &[u8]) -> bool {
     data.iter()
         .enumerate()
         .any(|(i, &b)| b == b'\r' && data.get(i + 1) != Some(&b'\n'))
 }
 
-fn count_newlines(data: &[u8]) -> usize {
+pub(crate) fn count_newlines(data: &[u8]) -> usize {
     data.iter().filter(|&&b| b == b'\n').count()
 }
 
@@ -434,7 +497,7 @@ fn chunk_bounds(data: &[u8]) -> Vec<usize> {
 
 /// Parses rows split at line breaks and fields split at the delimiter.
 /// Blank lines are skipped.
-fn parse_chunk_fast(
+pub(crate) fn parse_chunk_fast(
     data: &[u8],
     ncols: usize,
     delim: u8,

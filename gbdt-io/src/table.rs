@@ -157,16 +157,24 @@ pub struct Table {
 /// Reads a CSV file into typed columns. Types are inferred over the whole
 /// file; pandas' missing tokens are missing values in any column type.
 ///
-/// The file is read into memory once and parsed on all cores when it has
-/// no quote characters; files with quotes take a sequential path.
+/// Files without quote characters are parsed on all cores; large ones are
+/// streamed in chunks, so the whole file is never in memory at once. Files
+/// with quotes are read whole and take a sequential path.
 pub fn read_csv(path: &Path, opts: &CsvOptions) -> Result<Table> {
     opts.check()?;
-    let bytes = crate::parallel::read_file(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        action: "read CSV file",
-        source,
-    })?;
-    crate::reader::parse(bytes, path, opts)
+    #[cfg(unix)]
+    {
+        crate::stream::read(path, opts)
+    }
+    #[cfg(not(unix))]
+    {
+        let bytes = crate::parallel::read_file(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            action: "read CSV file",
+            source,
+        })?;
+        crate::reader::parse(bytes, path, opts)
+    }
 }
 
 /// Parses CSV bytes already in memory; `path` only names the data in error
