@@ -25,6 +25,15 @@ pub(crate) fn map_vec<T: Send, U: Send>(items: Vec<T>, f: impl Fn(T) -> U + Sync
     items.into_par_iter().map(f).collect()
 }
 
+/// `f(buffer, item)` for every item in parallel, results in order; each
+/// worker reuses one byte buffer across its items.
+pub(crate) fn map_with_buffer<T: Send, U: Send>(
+    items: Vec<T>,
+    f: impl Fn(&mut Vec<u8>, T) -> U + Sync + Send,
+) -> Vec<U> {
+    items.into_par_iter().map_init(Vec::new, f).collect()
+}
+
 /// Reads a whole file; large files are read in parallel slices with
 /// positioned reads, so the copy from the page cache uses every core.
 pub(crate) fn read_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {

@@ -9,9 +9,8 @@ use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
-use rayon::prelude::*;
-
 use crate::error::{Error, Result};
+use crate::parallel;
 use crate::reader::{
     self, assemble, count_newlines, header, parse_chunk_fast, sniff_numeric, ChunkError, Ctx,
     Slots, Source,
@@ -122,9 +121,8 @@ fn try_stream(
             (start + (k + 1) * limits.chunk).min(len),
         )
     };
-    let scans: Vec<std::io::Result<Scan>> = (0..segments)
-        .into_par_iter()
-        .map_init(Vec::new, |buf, k| {
+    let scans: Vec<std::io::Result<Scan>> =
+        parallel::map_with_buffer((0..segments).collect(), |buf, k| {
             let (a, b) = seg(k);
             read_into(file, buf, a, b)?;
             let own = &buf[..];
@@ -135,8 +133,7 @@ fn try_stream(
                 newlines: count_newlines(own),
                 needs_csv_crate: needs,
             })
-        })
-        .collect();
+        });
     let mut scanned = Vec::with_capacity(scans.len());
     for s in scans {
         scanned.push(s.map_err(io)?);
@@ -173,9 +170,8 @@ fn try_stream(
     }
     let mut slots = Slots::new(&numeric, &sizes);
     let jobs: Vec<(usize, Vec<&mut [f32]>)> = slots.cut(&sizes).into_iter().enumerate().collect();
-    let results: Vec<Result<std::result::Result<reader::Chunk, ChunkError>>> = jobs
-        .into_par_iter()
-        .map_init(Vec::new, |buf, (k, chunk_slots)| {
+    let results: Vec<Result<std::result::Result<reader::Chunk, ChunkError>>> =
+        parallel::map_with_buffer(jobs, |buf, (k, chunk_slots)| {
             let span = &spans[k];
             read_into(file, buf, span.start, span.end).map_err(io)?;
             if count_newlines(buf) + usize::from(k + 1 == spans.len()) > sizes[k] {
@@ -192,8 +188,7 @@ fn try_stream(
                 chunk_slots,
                 sizes[k],
             ))
-        })
-        .collect();
+        });
     let mut chunks = Vec::with_capacity(results.len());
     let mut base = h.first_line;
     for (k, r) in results.into_iter().enumerate() {
