@@ -357,6 +357,9 @@ fn validate(file: &ModelFile) -> std::result::Result<(), String> {
     if k == 0 {
         return Err("the model has 0 outputs".to_string());
     }
+    if m.num_features() == 0 {
+        return Err("the model has no features".to_string());
+    }
     if m.base_margins().len() != k {
         return Err(format!(
             "{} base margins for {k} outputs",

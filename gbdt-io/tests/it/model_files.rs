@@ -238,6 +238,15 @@ fn inconsistent_trees_are_rejected_before_prediction() {
         t["value"].as_array_mut().unwrap().pop();
     });
     assert!(e.contains("different lengths"), "{e}");
+    let mut v = value.clone();
+    v["model"]["num_features"] = 0.into();
+    v["model"]["feature_names"] = serde_json::json!([]);
+    let e = decode_err(&serde_json::to_vec(&v).unwrap());
+    assert!(e.contains("no features"), "{e}");
+    let mut v = value.clone();
+    v["model"]["base_margins"] = serde_json::json!([0.0, 1.0]);
+    let e = decode_err(&serde_json::to_vec(&v).unwrap());
+    assert!(e.contains("2 base margins for 1 outputs"), "{e}");
 }
 
 /// The committed model files of each format version and their inputs.

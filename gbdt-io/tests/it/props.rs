@@ -230,7 +230,11 @@ proptest! {
                 let i = at.index(damaged.len());
                 damaged[i] ^= b | 1;
             }
-            let _ = decode_model(&damaged, Path::new("m"));
+            // Whatever still loads must also predict without panicking.
+            if let Ok((m, _, _)) = decode_model(&damaged, Path::new("m")) {
+                let x = Array2::from_elem((3, m.model.num_features()), 0.5f32);
+                let _ = m.model.predict(x.view());
+            }
             let _ = decode_model(&bytes[..cut.index(bytes.len())], Path::new("m"));
             // Garbage after a valid header and checksum reaches bincode itself.
             if format == ModelFormat::Binary {
