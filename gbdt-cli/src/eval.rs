@@ -3,6 +3,7 @@
 use std::io::Write;
 
 use gbdt_core::{Metric, Objective, PredictOptions};
+use gbdt_io::LabelRule;
 
 use crate::cli::EvalArgs;
 use crate::config::check_threads;
@@ -41,9 +42,16 @@ pub fn run(args: &EvalArgs) -> CmdResult<()> {
     };
 
     let table = input::read_table(&args.data, &csv)?;
+    let model_rule = &loaded.file.label_rule;
     let rule = match &args.target {
-        Some(expr) => reading(gbdt_io::parse_target(expr, &table))?,
-        None => loaded.file.label_rule.clone(),
+        Some(expr) => match reading(gbdt_io::parse_target(expr, &table))? {
+            // Class indexes must mean what they meant in training.
+            LabelRule::Classes { column, .. } if column == model_rule.column() => {
+                model_rule.clone()
+            }
+            rule => rule,
+        },
+        None => model_rule.clone(),
     };
     let data = reading(gbdt_io::labelled_data(
         &table,

@@ -578,6 +578,9 @@ fn regression_multiclass_json_models_and_valid_sets() {
         .parse()
         .unwrap();
     assert!(merror < 0.2, "{}", r.stdout);
+    // Naming the class column again keeps the model's class order.
+    let again = gbdt_in(d.path(), &["eval", "mc.gbdt", &valid, "--target", "kind"]);
+    assert_eq!(again.ok().stdout, r.stdout);
 }
 
 #[test]
