@@ -188,7 +188,12 @@ impl<'a> Trainer<'a> {
                 None
             },
             metrics: best_results,
-            params: p.clone(),
+            // The thread count is how training ran, not what it learned: the
+            // model is the same for any, so it is not stored.
+            params: Params {
+                threads: None,
+                ..p.clone()
+            },
         })
     }
 

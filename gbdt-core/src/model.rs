@@ -129,7 +129,8 @@ impl Model {
         &self.metrics
     }
 
-    /// The parameters the model was trained with.
+    /// The parameters the model was trained with (`threads` is not kept:
+    /// the model does not depend on it).
     pub fn params(&self) -> &Params {
         &self.params
     }

@@ -94,13 +94,15 @@ fn build_typed<T: BinId>(
         }
     }
     par.for_each_mut(&mut tasks, |_, t| match &mut t.second {
-        Some((column, hist)) => {
-            accumulate_pair(t.first.0, column, t.rows, t.grads, t.first.1, hist)
-        }
-        None => accumulate(t.first.0, t.rows, t.grads, t.first.1),
+        Some((column, hist)) => accumulate(
+            [t.first.0, column],
+            [&mut *t.first.1, hist],
+            t.rows,
+            t.grads,
+        ),
+        None => accumulate([t.first.0], [&mut *t.first.1], t.rows, t.grads),
     });
 }
-
 /// Splits a node histogram into the slices of the selected (sorted) features.
 fn feature_slices<'h>(
     mut hist: &'h mut [BinStat],
@@ -119,27 +121,20 @@ fn feature_slices<'h>(
     out
 }
 
-/// The innermost kernel: one feature, one node.
+/// The innermost kernel: one node, `N` features sharing the loads of row
+/// indices and gradients. Each feature's sums follow the node's row order,
+/// whatever the thread count.
 #[inline(never)]
-fn accumulate<T: BinId>(column: &[T], rows: &[u32], grads: &[GradPair], hist: &mut [BinStat]) {
-    for (&r, &g) in rows.iter().zip(grads) {
-        hist[column[r as usize].idx()].add(g);
-    }
-}
-
-/// The same kernel for two features at once.
-#[inline(never)]
-fn accumulate_pair<T: BinId>(
-    a: &[T],
-    b: &[T],
+fn accumulate<T: BinId, const N: usize>(
+    columns: [&[T]; N],
+    mut hists: [&mut [BinStat]; N],
     rows: &[u32],
     grads: &[GradPair],
-    hist_a: &mut [BinStat],
-    hist_b: &mut [BinStat],
 ) {
     for (&r, &g) in rows.iter().zip(grads) {
-        hist_a[a[r as usize].idx()].add(g);
-        hist_b[b[r as usize].idx()].add(g);
+        for (c, h) in columns.iter().zip(hists.iter_mut()) {
+            h[c[r as usize].idx()].add(g);
+        }
     }
 }
 
