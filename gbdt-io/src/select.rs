@@ -424,9 +424,23 @@ fn matrix(cols: &[&Column], rows: usize, keep: Option<&[usize]>) -> Array2<f32> 
             let first = b * BLOCK_ROWS;
             let count = block.len() / f;
             for (j, col) in cols.iter().enumerate() {
-                for i in 0..count {
-                    let r = keep.map_or(first + i, |k| k[first + i]);
-                    block[i * f + j] = value_f32(col, r);
+                match (col, keep) {
+                    // The common case without a per-value match.
+                    (Column::Number(Numbers::F32(v)), None) => {
+                        for (dst, &x) in block[j..]
+                            .iter_mut()
+                            .step_by(f)
+                            .zip(&v[first..first + count])
+                        {
+                            *dst = x;
+                        }
+                    }
+                    _ => {
+                        for i in 0..count {
+                            let r = keep.map_or(first + i, |k| k[first + i]);
+                            block[i * f + j] = value_f32(col, r);
+                        }
+                    }
                 }
             }
         });

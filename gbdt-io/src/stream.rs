@@ -174,13 +174,6 @@ fn try_stream(
         parallel::map_with_buffer(jobs, |buf, (k, chunk_slots)| {
             let span = &spans[k];
             read_into(file, buf, span.start, span.end).map_err(io)?;
-            if count_newlines(buf) + usize::from(k + 1 == spans.len()) > sizes[k] {
-                return Err(Error::Csv {
-                    path: path.to_path_buf(),
-                    line: 0,
-                    message: "the file changed while it was being read; read it again".to_string(),
-                });
-            }
             Ok(parse_chunk_fast(
                 buf,
                 h.names.len(),
@@ -195,6 +188,13 @@ fn try_stream(
         match r? {
             Ok(c) => chunks.push(c),
             Err(ChunkError::Fallback) => return Ok(None),
+            Err(ChunkError::TooManyRows) => {
+                return Err(Error::Csv {
+                    path: path.to_path_buf(),
+                    line: base,
+                    message: "the file changed while it was being read; read it again".to_string(),
+                })
+            }
             Err(ChunkError::Ragged { line, found }) => {
                 return Err(Error::RaggedRow {
                     path: path.to_path_buf(),
