@@ -4,10 +4,12 @@ use std::io::IsTerminal;
 use std::ops::ControlFlow;
 use std::time::Instant;
 
-use gbdt_core::{Dataset, EvalResult, Metric, Model, Objective, PredictOptions, Trainer};
-use gbdt_io::{LabelRule, ModelFile, ModelFormat, Selection, TrainingData, TrainingSummary};
+use gbdt_core::{Dataset, EvalResult, Metric, Model, Objective, Params, PredictOptions, Trainer};
+use gbdt_io::{
+    CsvOptions, LabelRule, ModelFile, ModelFormat, Selection, TrainingData, TrainingSummary,
+};
 
-use crate::cli::TrainArgs;
+use crate::cli::{ParamArgs, TrainArgs};
 use crate::config;
 use crate::exit::{core, CmdResult, Failure};
 use crate::input::{self, reading};
@@ -59,33 +61,40 @@ pub fn default_metrics(objective: Objective) -> Vec<Metric> {
     }
 }
 
-/// Runs `gbdt train`.
-pub fn run(args: &TrainArgs) -> CmdResult<()> {
-    let start = Instant::now();
-    let say = |msg: &str| {
-        if !args.quiet {
-            eprintln!("gbdt: {msg}");
-        }
-    };
+/// Flags checked before any data is read.
+struct Checked {
+    params: ParamArgs,
+    objective: Option<Objective>,
+    csv: CsvOptions,
+}
 
-    // Flags first: a bad value fails before any data is read.
+/// Checks every flag and the `--config` file, so that a bad value fails
+/// before any data is read.
+fn check_flags(args: &TrainArgs) -> CmdResult<Checked> {
     let file_params = match &args.config {
         Some(path) => config::read_config(path)?,
-        None => Default::default(),
+        None => ParamArgs::default(),
     };
-    let param_args = config::merge(&args.params, file_params);
-    let chosen_objective = config::objective(&param_args)?;
-    config::to_params(&param_args, chosen_objective.unwrap_or_default(), 0)?;
-    if param_args.early_stopping_rounds.is_some() && args.valid.is_none() {
+    let params = config::merge(&args.params, file_params);
+    let objective = config::objective(&params)?;
+    config::to_params(&params, objective.unwrap_or_default(), 0)?;
+    if params.early_stopping_rounds.is_some() && args.valid.is_none() {
         return Err(Failure::usage(
             "--early-stopping-rounds needs --valid VALID.csv: early stopping watches a validation set",
         ));
     }
     input::check_output_dir(&args.output, "model")?;
     let csv = input::csv_options(&args.csv)?;
+    Ok(Checked {
+        params,
+        objective,
+        csv,
+    })
+}
 
-    // Load.
-    let table = input::read_table(&args.data, &csv)?;
+/// Reads the training data and the validation data, if any.
+fn load(args: &TrainArgs, csv: &CsvOptions) -> CmdResult<(TrainingData, Option<TrainingData>)> {
+    let table = input::read_table(&args.data, csv)?;
     let rule = reading(gbdt_io::parse_target(&args.target, &table))?;
     let selection = Selection {
         features: (!args.features.is_empty()).then(|| args.features.clone()),
@@ -97,7 +106,7 @@ pub fn run(args: &TrainArgs) -> CmdResult<()> {
     drop(table);
     let valid = match &args.valid {
         Some(path) => {
-            let vt = input::read_table(path, &csv)?;
+            let vt = input::read_table(path, csv)?;
             Some(reading(gbdt_io::labelled_data(
                 &vt,
                 &data.label_rule,
@@ -107,27 +116,69 @@ pub fn run(args: &TrainArgs) -> CmdResult<()> {
         }
         None => None,
     };
-    let load_s = start.elapsed().as_secs_f64();
+    Ok((data, valid))
+}
 
-    // Parameters that depend on the data.
+/// The parameters, with the objective (and class count) implied by the
+/// target unless `--objective` chose one, and the message announcing it.
+fn resolve_params(flags: &Checked, data: &TrainingData) -> CmdResult<(Params, String)> {
     let (implied, implied_classes, why) = default_objective(&data.label_rule, &data.labels);
-    let objective = chosen_objective.unwrap_or(implied);
+    let objective = flags.objective.unwrap_or(implied);
     let num_class = match (&data.label_rule, objective.is_multiclass()) {
         (LabelRule::Classes { classes, .. }, true) => classes.len(),
         (_, true) => implied_classes,
         _ => 0,
     };
-    let mut params = config::to_params(&param_args, objective, num_class)?;
+    let mut params = config::to_params(&flags.params, objective, num_class)?;
     if params.eval_metrics.is_empty() {
         params.eval_metrics = default_metrics(objective);
     }
-    if chosen_objective.is_some() {
-        say(&format!("objective {objective} (from --objective)"));
-    } else {
-        say(&format!(
-            "objective {objective} ({why}; change it with --objective)"
-        ));
-    }
+    let message = match flags.objective {
+        Some(_) => format!("objective {objective} (from --objective)"),
+        None => format!("objective {objective} ({why}; change it with --objective)"),
+    };
+    Ok((params, message))
+}
+
+/// Boosts with progress on stderr. Only a validation set is evaluated every
+/// round: per-round AUC on the training rows would cost about a third of the
+/// training time on 1M rows, so the training set is scored once at the end.
+fn boost(
+    args: &TrainArgs,
+    rounds: usize,
+    trainer: Trainer<'_>,
+    valid: Option<&Dataset<'_>>,
+) -> CmdResult<Model> {
+    let evals: Vec<(&str, &Dataset<'_>)> = valid.iter().map(|v| ("valid", *v)).collect();
+    let mode = select_mode(
+        std::io::stderr().is_terminal(),
+        args.quiet,
+        args.verbose,
+        rounds,
+    );
+    let mut progress = Progress::new(mode, std::io::stderr());
+    let model = trainer.train(&evals, |ev| {
+        progress.round(ev);
+        ControlFlow::Continue(())
+    });
+    progress.finish();
+    core(model)
+}
+
+/// Runs `gbdt train`.
+pub fn run(args: &TrainArgs) -> CmdResult<()> {
+    let start = Instant::now();
+    let say = |msg: &str| {
+        if !args.quiet {
+            eprintln!("gbdt: {msg}");
+        }
+    };
+    let flags = check_flags(args)?;
+
+    let (data, valid) = load(args, &flags.csv)?;
+    let load_s = start.elapsed().as_secs_f64();
+    let (params, objective_message) = resolve_params(&flags, &data)?;
+    say(&objective_message);
     say(&format!(
         "target: {}; {} rows, {} features{}",
         data.label_rule.describe(),
@@ -139,7 +190,6 @@ pub fn run(args: &TrainArgs) -> CmdResult<()> {
         }
     ));
 
-    // Bin.
     let t = Instant::now();
     let train_set = dataset(&data)?;
     let valid_set = valid.as_ref().map(dataset).transpose()?;
@@ -152,25 +202,8 @@ pub fn run(args: &TrainArgs) -> CmdResult<()> {
         ));
     }
 
-    // Train.
     let t = Instant::now();
-    // Only a validation set is evaluated every round. Without one, the
-    // training set is scored once at the end (below): per-round AUC on the
-    // training rows would cost about a third of the training time on 1M rows.
-    let evals: Vec<(&str, &Dataset<'_>)> = valid_set.iter().map(|v| ("valid", v)).collect();
-    let mode = select_mode(
-        std::io::stderr().is_terminal(),
-        args.quiet,
-        args.verbose,
-        params.num_rounds,
-    );
-    let mut progress = Progress::new(mode, std::io::stderr());
-    let model = trainer.train(&evals, |ev| {
-        progress.round(ev);
-        ControlFlow::Continue(())
-    });
-    progress.finish();
-    let model = core(model)?;
+    let model = boost(args, params.num_rounds, trainer, valid_set.as_ref())?;
     let train_s = t.elapsed().as_secs_f64();
 
     let t = Instant::now();
@@ -181,19 +214,17 @@ pub fn run(args: &TrainArgs) -> CmdResult<()> {
     };
     let eval_s = t.elapsed().as_secs_f64();
 
-    // Save.
     let t = Instant::now();
-    let summary = TrainingSummary {
-        rows: data.labels.len(),
-        features: data.feature_names.len(),
-        best_iteration: model.best_iteration(),
-        metrics,
-    };
     let file = ModelFile {
+        summary: TrainingSummary {
+            rows: data.labels.len(),
+            features: data.feature_names.len(),
+            best_iteration: model.best_iteration(),
+            metrics,
+        },
         model,
         label_rule: data.label_rule.clone(),
         dropped_columns: data.dropped_columns.clone(),
-        summary,
     };
     input::writing(gbdt_io::save_model(&args.output, &file, None))?;
     let save_s = t.elapsed().as_secs_f64();
