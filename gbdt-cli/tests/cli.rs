@@ -589,7 +589,7 @@ fn config_file_and_flags_combine() {
     let data = d.write("d.csv", &small_csv(300, 5));
     let cfg = d.write(
         "params.toml",
-        "rounds = 4\nmax_depth = 2\nlearning-rate = 0.5\neval_metric = [\"logloss\"]\n",
+        "rounds = 4\nmax_depth = 2\nlearning-rate = 0.5\nnthread = 1\neval_metric = [\"logloss\"]\n",
     );
     gbdt_in(
         d.path(),
@@ -610,6 +610,7 @@ fn config_file_and_flags_combine() {
     .ok();
     let rep: Value = serde_json::from_str(&d.read("r.json")).unwrap();
     assert_eq!(rep["rounds"], 4);
+    assert_eq!(rep["threads"], 1, "from the config file's nthread alias");
     assert_eq!(rep["params"]["max_depth"], 3, "the flag wins");
     assert_eq!(rep["params"]["learning_rate"], 0.5);
     assert!(rep["metrics"]["train"]["auc"].is_null());
