@@ -82,7 +82,7 @@ pub(crate) fn grow(
     ws: &mut Workspace,
     par: &Parallel,
 ) -> Grown {
-    ws.partition = RowPartition::new(input.matrix.rows);
+    ws.partition.reset();
     let n = input.matrix.rows;
     let sum = node_sum(input, par);
     let mut tree = Tree::with_root(cfg.split.leaf_value(sum), sum.h as f32);

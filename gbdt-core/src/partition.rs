@@ -42,6 +42,13 @@ impl RowPartition {
         }
     }
 
+    /// Puts every row back into one range, in order, reusing the buffers.
+    pub fn reset(&mut self) {
+        for (i, r) in self.rows.iter_mut().enumerate() {
+            *r = i as u32;
+        }
+    }
+
     pub fn rows(&self, range: Range<usize>) -> &[u32] {
         &self.rows[range]
     }
