@@ -13,16 +13,22 @@ pub const MAX_CLASSES: usize = 1000;
 /// A comparison operator in a target expression.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CompareOp {
+    /// `>`
     #[serde(rename = ">")]
     Gt,
+    /// `>=`
     #[serde(rename = ">=")]
     Ge,
+    /// `<`
     #[serde(rename = "<")]
     Lt,
+    /// `<=`
     #[serde(rename = "<=")]
     Le,
+    /// `==` (also written `=`)
     #[serde(rename = "==")]
     Eq,
+    /// `!=`
     #[serde(rename = "!=")]
     Ne,
 }
@@ -68,19 +74,33 @@ impl CompareOp {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum LabelRule {
     /// A number or bool column used as it is (bool as 0/1).
-    Column { column: String },
-    /// 1 when `column op value` holds, else 0 (`Number of Credit Problems > 1`).
-    Compare {
+    Column {
+        /// The label column.
         column: String,
+    },
+    /// 1 when `column op value` holds, else 0 (`Number of Credit Problems > 1`).
+    /// A missing value gives a missing label (pandas would give 0).
+    Compare {
+        /// A number or bool column.
+        column: String,
+        /// The comparison.
         op: CompareOp,
+        /// The right-hand side.
         value: f64,
     },
     /// 1 when a string column equals `value`, else 0 (`Loan Status == Charged Off`).
-    Equals { column: String, value: String },
+    Equals {
+        /// The column, compared as text.
+        column: String,
+        /// The value that gives label 1.
+        value: String,
+    },
     /// A class column mapped to `0..classes.len()` in the order of `classes`.
     /// Two classes are a binary label (the first is 0).
     Classes {
+        /// The class column, compared as text.
         column: String,
+        /// The class names; class `i` is label `i`.
         classes: Vec<String>,
     },
 }

@@ -41,9 +41,13 @@ pub const FORMAT_VERSION: u32 = 1;
 /// What training reports about itself.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainingSummary {
+    /// Training rows (after dropping rows without a label).
     pub rows: usize,
+    /// Feature columns.
     pub features: usize,
+    /// The best round found by early stopping, if it ran.
     pub best_iteration: Option<usize>,
+    /// Final metrics on the evaluation sets.
     pub metrics: Vec<gbdt_core::EvalResult>,
 }
 
@@ -51,16 +55,22 @@ pub struct TrainingSummary {
 /// parameters are inside the model (`model.params()`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelFile {
+    /// Trees, objective, feature names and training parameters.
     pub model: gbdt_core::Model,
+    /// How labels were derived (with the class mapping for classes).
     pub label_rule: LabelRule,
+    /// Columns of the training file that were not features, and why.
     pub dropped_columns: Vec<DroppedColumn>,
+    /// What training reported.
     pub summary: TrainingSummary,
 }
 
 /// The two model file formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ModelFormat {
+    /// Magic bytes, version, length, checksum, bincode payload.
     Binary,
+    /// A JSON object, for inspection and interchange.
     Json,
 }
 

@@ -27,7 +27,9 @@ pub struct Selection {
 /// A column that was not used as a feature, and why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DroppedColumn {
+    /// The column name.
     pub name: String,
+    /// Why it is not a feature, for people.
     pub reason: String,
 }
 
@@ -36,9 +38,13 @@ pub struct DroppedColumn {
 pub struct TrainingData {
     /// Rows × features, row-major; NaN is missing; bools are 0/1.
     pub features: Array2<f32>,
+    /// Feature column names, in matrix column order.
     pub feature_names: Vec<String>,
+    /// One label per row.
     pub labels: Vec<f32>,
+    /// One weight per row, when a weight column was given.
     pub weights: Option<Vec<f32>>,
+    /// The rule the labels came from.
     pub label_rule: LabelRule,
     /// Columns not used as features (string columns, dropped by request,
     /// not listed), in file order. The label and weight columns are not listed.
