@@ -169,10 +169,14 @@ pub fn parse_target(expr: &str, table: &Table) -> Result<LabelRule> {
             let Some(v) = v else {
                 return Err(invalid(
                     expr,
-                    format!(
-                        "column '{column}' holds {}s, so compare it with a number, not '{value}'",
-                        col.column_type()
-                    ),
+                    match col.column_type() {
+                        ColumnType::Bool => format!(
+                            "column '{column}' holds true/false values, so compare it with true or false, not '{value}'"
+                        ),
+                        _ => format!(
+                            "column '{column}' holds numbers, so compare it with a number, not '{value}'"
+                        ),
+                    },
                 ));
             };
             Ok(LabelRule::Compare {

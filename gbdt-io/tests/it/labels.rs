@@ -130,6 +130,8 @@ fn bool_comparisons_and_bool_labels() {
     assert_eq!(labels(&rule, &t), [1., 0., 1.]);
     let rule = parse_target("b", &t).unwrap();
     assert_eq!(labels(&rule, &t), [1., 0., 1.]);
+    let e = parse_target("b == yes", &t).unwrap_err().to_string();
+    assert!(e.contains("compare it with true or false"), "{e}");
 }
 
 #[test]
