@@ -27,11 +27,11 @@ Run 'gbdt help COMMAND' for the flags of one command.";
 
 const TRAIN_EXAMPLES: &str = "\
 Target expressions (--target):
-  'Price'                        regression on a numeric column
-  'Defaulted'                    binary when the column holds only 0/1
-  'Number of Credit Problems > 1' binary: a comparison (>, >=, <, <=, ==, !=)
-  'Loan Status == Charged Off'   binary: one value against the rest
-  'Species'                      multiclass when a text column has > 2 values
+  'Price'                          regression on a numeric column
+  'Defaulted'                      binary when the column holds only 0/1
+  'Number of Credit Problems > 1'  binary: a comparison (>, >=, <, <=, ==, !=)
+  'Loan Status == Charged Off'     binary: one text value against the rest
+  'Species'                        multiclass when a text column has > 2 values
 The objective follows from the target unless --objective is given.
 
 Examples:
