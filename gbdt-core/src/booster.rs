@@ -99,6 +99,16 @@ impl<'a> Trainer<'a> {
         self.threads
     }
 
+    /// The validated parameters.
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+
+    /// Model outputs per row: the number of classes for multiclass, else 1.
+    pub fn num_outputs(&self) -> usize {
+        self.num_outputs
+    }
+
     /// Boosts, evaluating on `valid` after every round and calling `on_round`;
     /// `ControlFlow::Break` stops early (the model keeps the rounds so far).
     pub fn train(
