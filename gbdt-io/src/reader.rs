@@ -4,10 +4,11 @@
 //! characters (and no lone `\r`), line breaks are row boundaries: the data is
 //! split into chunks at line breaks and the chunks are parsed in parallel,
 //! numbers straight into each column's final `f32` buffer (every chunk owns
-//! a disjoint slot of it; see [`crate::builder`]). Otherwise one sequential
-//! `csv` pass fills a single chunk. Types are decided over all chunks; a
-//! column that turns out to be text after some chunk stored numbers or
-//! bools is read again as text (rare: only for mixed columns).
+//! a disjoint slot of it; see [`crate::builder`]). Files with quotes are
+//! read by the `csv` crate: in parallel chunks too when no quoted field
+//! spans a line break, else in one sequential pass. Types are decided over
+//! all chunks; a column that turns out to be text after some chunk stored
+//! numbers or bools is read again as text (rare: only for mixed columns).
 
 use std::path::{Path, PathBuf};
 
@@ -425,7 +426,7 @@ pub(crate) fn parse_chunks(
         .any(|r| matches!(r, Err(ChunkError::Fallback)))
     {
         drop(slots);
-        return parse_csv_crate(data, ncols, ctx, names, first_line, numeric);
+        return parse_csv_crate(data, ctx, names, first_line, numeric);
     }
     let mut chunks = Vec::with_capacity(results.len());
     for (i, r) in results.into_iter().enumerate() {
@@ -436,7 +437,7 @@ pub(crate) fn parse_chunks(
                 // boundaries: the csv crate decides what is really wrong.
                 if data.contains(&b'"') || has_lone_cr(data) {
                     drop(slots);
-                    return parse_csv_crate(data, ncols, ctx, names, first_line, numeric);
+                    return parse_csv_crate(data, ctx, names, first_line, numeric);
                 }
                 let base = first_line + count_newlines(&data[..bounds[i]]);
                 return Err(match e {
@@ -596,56 +597,136 @@ pub(crate) fn parse_chunk_fast(
     Ok(tracker.finish(parts, line))
 }
 
-/// The sequential path for files with quoted fields: one chunk.
+/// Files with quotes. When no quoted field spans a line break and there is
+/// no lone `\r`, every line break ends a record: the chunks are parsed by
+/// the `csv` crate in parallel. Otherwise one sequential pass.
 fn parse_csv_crate(
     data: &[u8],
-    ncols: usize,
     ctx: &Ctx,
     names: &[String],
     first_line: usize,
     numeric: &[bool],
 ) -> Result<(Vec<Chunk>, Slots)> {
-    // Every record ends with \n, \r or the end of the data.
-    let bound = data.iter().filter(|&&b| b == b'\n' || b == b'\r').count() + 1;
-    let mut slots = Slots::new(numeric, &[bound]);
-    let chunk = {
-        let chunk_slots = slots.cut(&[bound]).pop().unwrap_or_default();
-        let mut parts: Vec<PartBuilder<'_>> = chunk_slots
+    let bounds = chunk_bounds(data);
+    let n = bounds.len() - 1;
+    let chunk = |k: usize| &data[bounds[k]..bounds[k + 1]];
+    let line_breaks_end_records = n > 1
+        && parallel::map_indices(n, |k| lines_end_outside_quotes(chunk(k), ctx.delimiter))
             .into_iter()
-            .map(|slot| PartBuilder::new(bound, slot))
-            .collect();
-        let mut tracker = RowTracker::default();
-        let mut rdr = ctx.csv_reader(data);
-        let mut rec = csv::ByteRecord::new();
-        let offset = first_line - 1;
-        loop {
-            let more = rdr
-                .read_byte_record(&mut rec)
-                .map_err(|e| ctx.csv_error(e, offset))?;
-            if !more {
-                break;
-            }
-            let line = rec.position().map_or(0, |p| record_start(data, p).1 - 1);
-            if rec.len() != ncols {
-                return Err(Error::RaggedRow {
-                    path: ctx.path.clone(),
-                    line: line + first_line,
-                    found: rec.len(),
-                    expected: ncols,
-                });
-            }
-            for (c, field) in rec.iter().enumerate() {
-                parts[c].push(field).map_err(|_| Error::InvalidUtf8 {
-                    path: ctx.path.clone(),
-                    line: line + first_line,
-                    column: names[c].clone(),
-                })?;
-            }
-            tracker.add(line);
+            .all(|ok| ok);
+    if !line_breaks_end_records {
+        // Every record ends with \n, \r or the end of the data.
+        let bound = data.iter().filter(|&&b| b == b'\n' || b == b'\r').count() + 1;
+        let mut slots = Slots::new(numeric, &[bound]);
+        let chunk_slots = slots.cut(&[bound]).pop().unwrap_or_default();
+        let c = csv_chunk(data, chunk_slots, bound, ctx, names, first_line)?;
+        return Ok((vec![c], slots));
+    }
+    let newlines = parallel::map_indices(n, |k| count_newlines(chunk(k)));
+    let mut sizes = newlines.clone();
+    if let Some(last) = sizes.last_mut() {
+        *last += 1;
+    }
+    let mut starts = Vec::with_capacity(n);
+    let mut line = first_line;
+    for nl in &newlines {
+        starts.push(line);
+        line += nl;
+    }
+    let mut slots = Slots::new(numeric, &sizes);
+    let jobs: Vec<(usize, Vec<&mut [f32]>)> = slots.cut(&sizes).into_iter().enumerate().collect();
+    let results = parallel::map_vec(jobs, |(k, chunk_slots)| {
+        csv_chunk(chunk(k), chunk_slots, sizes[k], ctx, names, starts[k])
+    });
+    let mut chunks = Vec::with_capacity(n);
+    for r in results {
+        chunks.push(r?);
+    }
+    Ok((chunks, slots))
+}
+
+/// True when, read from a line start, no line break falls inside a quoted
+/// field and every `\r` is followed by `\n`: then each line starts a new
+/// record, as it would in one sequential pass. Follows the quoting rules of
+/// `csv-core`: a quote opens a field only at its start, `""` inside a
+/// quoted field is a quote, and text after a closing quote joins the field.
+fn lines_end_outside_quotes(data: &[u8], delim: u8) -> bool {
+    #[derive(Clone, Copy, PartialEq)]
+    enum S {
+        FieldStart,
+        Unquoted,
+        Quoted,
+        AfterQuote,
+    }
+    let mut s = S::FieldStart;
+    for (i, &b) in data.iter().enumerate() {
+        s = match (s, b) {
+            (S::Quoted, b'"') => S::AfterQuote,
+            (S::Quoted, _) => S::Quoted,
+            (S::AfterQuote, b'"') => S::Quoted,
+            (_, b'\n') => S::FieldStart,
+            (_, b'\r') if data.get(i + 1) == Some(&b'\n') => s,
+            (_, b'\r') => return false,
+            (_, c) if c == delim => S::FieldStart,
+            (S::FieldStart, b'"') => S::Quoted,
+            _ => S::Unquoted,
+        };
+        if b == b'\n' && s == S::Quoted {
+            return false;
         }
-        tracker.finish(parts, rdr.position().line() as usize)
-    };
-    Ok((vec![chunk], slots))
+    }
+    // A chunk other than the last ends just after a line break.
+    s != S::Quoted
+}
+
+/// One chunk of a file read by the `csv` crate; `first_line` is the line
+/// the chunk starts on and `bound` the most records it can hold.
+fn csv_chunk(
+    data: &[u8],
+    chunk_slots: Vec<&mut [f32]>,
+    bound: usize,
+    ctx: &Ctx,
+    names: &[String],
+    first_line: usize,
+) -> Result<Chunk> {
+    let ncols = names.len();
+    let mut parts: Vec<PartBuilder<'_>> = chunk_slots
+        .into_iter()
+        .map(|slot| PartBuilder::new(bound, slot))
+        .collect();
+    let mut tracker = RowTracker::default();
+    let mut rdr = ctx.csv_reader(data);
+    let mut rec = csv::ByteRecord::new();
+    let offset = first_line - 1;
+    loop {
+        let more = rdr
+            .read_byte_record(&mut rec)
+            .map_err(|e| ctx.csv_error(e, offset))?;
+        if !more {
+            break;
+        }
+        let line = rec.position().map_or(0, |p| record_start(data, p).1 - 1);
+        if rec.len() != ncols {
+            return Err(Error::RaggedRow {
+                path: ctx.path.clone(),
+                line: line + first_line,
+                found: rec.len(),
+                expected: ncols,
+            });
+        }
+        if tracker.rows >= bound {
+            return Err(unreachable_fallback(ctx));
+        }
+        for (c, field) in rec.iter().enumerate() {
+            parts[c].push(field).map_err(|_| Error::InvalidUtf8 {
+                path: ctx.path.clone(),
+                line: line + first_line,
+                column: names[c].clone(),
+            })?;
+        }
+        tracker.add(line);
+    }
+    Ok(tracker.finish(parts, count_newlines(data)))
 }
 
 /// Reads the given columns again as text (missing values as `None`).
@@ -752,6 +833,41 @@ mod tests {
         let mut slot = vec![0f32; 2];
         let r = parse_chunk_fast(b"1\n2\n3\n", 1, b',', vec![&mut slot], 2);
         assert!(matches!(r, Err(ChunkError::TooManyRows)));
+    }
+
+    #[test]
+    fn quoted_data_is_split_into_chunks_only_when_safe() {
+        let ctx = Ctx {
+            path: "q.csv".into(),
+            delimiter: b',',
+        };
+        let names = vec!["a".to_string(), "b".to_string()];
+        let mut data = String::new();
+        for i in 0..200_000 {
+            data.push_str(&format!("\"x, {i}\",{i}\n"));
+        }
+        let (chunks, _) = parse_csv_crate(data.as_bytes(), &ctx, &names, 2, &[false, true])
+            .unwrap_or_else(|_| panic!("parse"));
+        assert!(chunks.len() > 1);
+        assert_eq!(chunks.iter().map(|c| c.rows).sum::<usize>(), 200_000);
+        data.push_str("\"two\nlines\",1\n");
+        let (chunks, _) = parse_csv_crate(data.as_bytes(), &ctx, &names, 2, &[false, true])
+            .unwrap_or_else(|_| panic!("parse"));
+        assert_eq!(chunks.len(), 1);
+        assert_eq!(chunks[0].rows, 200_001);
+    }
+
+    #[test]
+    fn line_breaks_inside_quotes_are_detected() {
+        let ok = |s: &str| lines_end_outside_quotes(s.as_bytes(), b',');
+        assert!(ok("a,b\n\"x,y\",2\n\"he said \"\"hi\"\"\",3\r\n"));
+        assert!(ok("5\" pipe,1\n")); // a quote inside a field is a plain character
+        assert!(ok("\"a\"b,1\n")); // text after a closing quote joins the field
+        assert!(!ok("\"multi\nline\",1\n"));
+        assert!(!ok("a,\"x\"\"\ny\"\n")); // "" keeps the field open
+        assert!(!ok("a\rb\n")); // a lone \r ends a record
+        assert!(!ok("a,\"open")); // still inside quotes at the end
+        assert!(ok("a,b\r\n\r\n"));
     }
 
     #[test]

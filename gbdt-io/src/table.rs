@@ -157,9 +157,10 @@ pub struct Table {
 /// Reads a CSV file into typed columns. Types are inferred over the whole
 /// file; pandas' missing tokens are missing values in any column type.
 ///
-/// Files without quote characters are parsed on all cores; large ones are
+/// Files are parsed on all cores. Large files without quote characters are
 /// streamed in chunks, so the whole file is never in memory at once. Files
-/// with quotes are read whole and take a sequential path.
+/// with quotes are read whole; one with a line break inside a quoted field
+/// (or a lone `\r`) is parsed in a single sequential pass.
 pub fn read_csv(path: &Path, opts: &CsvOptions) -> Result<Table> {
     opts.check()?;
     #[cfg(unix)]

@@ -379,3 +379,59 @@ fn big_files_are_read_in_parallel_slices_without_changing_anything() {
     }
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// A multi-chunk file with quoted fields (commas, escaped quotes, CRLF
+/// rows, blank lines) but no line break inside quotes.
+fn big_quoted(rows: usize) -> String {
+    let mut s = String::from("id,comment,amount,flag\n");
+    for i in 0..rows {
+        let comment = match i % 4 {
+            0 => format!("\"note, {i}\""),
+            1 => format!("\"said \"\"{i}\"\"\""),
+            2 => String::new(),
+            _ => format!("plain {i}"),
+        };
+        let end = if i % 5 == 0 { "\r\n" } else { "\n" };
+        s.push_str(&format!(
+            "\"r{i}\",{comment},{}.5,{}{end}",
+            i % 1000,
+            i % 2 == 0
+        ));
+        if i % 777 == 0 {
+            s.push('\n');
+        }
+    }
+    s
+}
+
+#[test]
+fn quoted_files_parse_in_parallel_chunks_like_one_sequential_pass() {
+    let rows = 100_000; // about 4 MB: several chunks
+    let text = big_quoted(rows);
+    let parallel = table(&text);
+    // A quoted line break at the end forces the sequential pass.
+    let sequential = table(&format!("{text}\"last\",\"two\nlines\",1,true\n"));
+    assert_eq!(parallel.num_rows(), rows);
+    assert_eq!(sequential.num_rows(), rows + 1);
+    for name in parallel.column_names() {
+        let (p, s) = (
+            parallel.string_column(name).unwrap(),
+            sequential.string_column(name).unwrap(),
+        );
+        assert!(p[..] == s[..rows], "{name} differs");
+    }
+    assert_eq!(parallel.string_column("comment").unwrap()[1], "said \"1\"");
+    assert_eq!(parallel.string_column("comment").unwrap()[4], "note, 4");
+    assert_eq!(parallel.column_type("amount"), Some(ColumnType::Number));
+    for r in [0, 1, 776, 777, 778, 50_000, rows - 1] {
+        assert_eq!(
+            parallel.line_of_row(r),
+            sequential.line_of_row(r),
+            "row {r}"
+        );
+    }
+    // An error deep in the file names its line from any chunk.
+    let e = csv_error(format!("{text}\"x\",1\n").as_bytes());
+    let line = text.matches('\n').count() + 1;
+    assert!(e.contains(&format!("line {line}: 2 fields")), "{e}");
+}
