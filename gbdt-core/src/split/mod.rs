@@ -81,6 +81,11 @@ fn enumerate(
     };
     let mut best: Option<Candidate> = None;
     for (bin, stat) in hist[..last].iter().enumerate() {
+        // An empty bin repeats the previous threshold's partition, and ties
+        // keep the earlier threshold anyway: skip it (small nodes have many).
+        if stat.h == 0.0 && stat.g == 0.0 {
+            continue;
+        }
         acc = acc.plus(*stat);
         let right = total.minus(acc);
         if !sp.child_ok(acc) || !sp.child_ok(right) {
