@@ -914,3 +914,35 @@ fn csv_format_and_column_selection_flags() {
         .unwrap();
     assert!(auc > 0.9, "{}", r.stdout);
 }
+
+#[test]
+fn model_bytes_do_not_depend_on_the_thread_count() {
+    let d = here();
+    let train = |threads: &str, out: &str| {
+        gbdt_in(
+            d.path(),
+            &[
+                "train",
+                &credit_csv(),
+                "--target",
+                "Number of Credit Problems > 1",
+                "--rounds",
+                "15",
+                "--subsample",
+                "0.8",
+                "--colsample-bytree",
+                "0.7",
+                "--threads",
+                threads,
+                "--quiet",
+                "-o",
+                out,
+            ],
+        )
+        .ok();
+        std::fs::read(d.path().join(out)).unwrap()
+    };
+    let one = train("1", "t1.gbdt");
+    assert_eq!(one, train("2", "t2.gbdt"), "1 vs 2 threads");
+    assert_eq!(one, train("7", "t7.gbdt"), "1 vs 7 threads");
+}

@@ -198,12 +198,14 @@ fn select(open: &mut Vec<Leaf>, cfg: &GrowConfig, num_leaves: usize) -> Vec<Leaf
         }
     };
     if picked.len() > room {
+        // Best first, as a total order (ties fall back to the row range).
         picked.sort_by(|a, b| {
-            if gain_of(a).beats(&gain_of(b)) {
-                std::cmp::Ordering::Less
-            } else {
-                std::cmp::Ordering::Greater
-            }
+            let (ca, cb) = (gain_of(a), gain_of(b));
+            cb.gain
+                .total_cmp(&ca.gain)
+                .then(ca.feature.cmp(&cb.feature))
+                .then(ca.bin.cmp(&cb.bin))
+                .then(a.range.start.cmp(&b.range.start))
         });
         open.extend(picked.drain(room..));
     }
@@ -353,7 +355,8 @@ fn build_hists(
     let rows = ws.partition.all_rows();
     let blocks = gather_blocks(&ranges);
     let mut pieces = carve_mut(&mut ws.ordered, &blocks);
-    par.for_each_mut(&mut pieces, |i, piece| {
+    let total_rows: usize = ranges.iter().map(|r| r.len()).sum();
+    par.for_each_mut_sized(&mut pieces, total_rows, |i, piece| {
         for (slot, &row) in piece.iter_mut().zip(&rows[blocks[i].clone()]) {
             *slot = input.grads[row as usize * input.stride + input.output];
         }
@@ -402,7 +405,8 @@ fn carve_mut<'a, T>(mut data: &'a mut [T], ranges: &[Range<usize>]) -> Vec<&'a m
 
 /// Finds each leaf's best split over its (sampled) features, in parallel.
 fn find_best(input: &GrowInput<'_>, cfg: &GrowConfig, par: &Parallel, leaves: &mut [&mut Leaf]) {
-    par.for_each_mut(leaves, |_, leaf| {
+    let work = leaves.len() * input.matrix.total_bins();
+    par.for_each_mut_sized(leaves, work, |_, leaf| {
         let hist = leaf.hist.as_ref().expect("leaf has a histogram");
         let features = node_features(input, cfg, leaf.node);
         let mut best: Option<Candidate> = None;

@@ -6,6 +6,11 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 
+/// Below this much work a parallel step runs on the calling thread. Unit
+/// tests use 0 so their small data still goes through the worker pool (the
+/// thread-count determinism tests need it).
+const MIN_PARALLEL_WORK: usize = if cfg!(test) { 0 } else { 65_536 };
+
 /// A fixed-size worker pool, passed explicitly to every parallel step.
 pub(crate) struct Parallel {
     pool: rayon::ThreadPool,
@@ -29,6 +34,22 @@ impl Parallel {
     pub fn for_each_mut<T: Send>(&self, items: &mut [T], f: impl Fn(usize, &mut T) + Sync + Send) {
         self.pool
             .install(|| items.par_iter_mut().enumerate().for_each(|(i, t)| f(i, t)));
+    }
+
+    /// Like [`Parallel::for_each_mut`], but runs on the calling thread when
+    /// `work` (cells, rows or bins to touch) is too small to pay for waking
+    /// the workers: small nodes of leaf-wise trees split in microseconds.
+    pub fn for_each_mut_sized<T: Send>(
+        &self,
+        items: &mut [T],
+        work: usize,
+        f: impl Fn(usize, &mut T) + Sync + Send,
+    ) {
+        if items.len() <= 1 || work < MIN_PARALLEL_WORK {
+            items.iter_mut().enumerate().for_each(|(i, t)| f(i, t));
+        } else {
+            self.for_each_mut(items, f);
+        }
     }
 
     /// Calls `f(i, chunk)` for consecutive chunks of `chunk` items, in parallel.

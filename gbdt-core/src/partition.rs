@@ -81,7 +81,8 @@ impl RowPartition {
         // Pass 1: each block writes its lefts forward and its rights backward
         // into the same place of the scratch array.
         let mut blocks = carve_blocks(&mut self.rows, &mut self.scratch, nodes);
-        par.for_each_mut(&mut blocks, |_, b| {
+        let rows: usize = nodes.iter().map(|(r, _)| r.len()).sum();
+        par.for_each_mut_sized(&mut blocks, rows, |_, b| {
             let column = &bins[b.rule.feature * n..(b.rule.feature + 1) * n];
             b.lefts = partition_block(column, &b.rule, b.rows, b.out);
         });
@@ -89,7 +90,7 @@ impl RowPartition {
         drop(blocks);
         // Pass 2: copy lefts (block order) then rights (block order) back.
         let mut copies = carve_copies(&mut self.rows, &self.scratch, nodes, &counts);
-        par.for_each_mut(&mut copies, |_, c| c.run());
+        par.for_each_mut_sized(&mut copies, rows, |_, c| c.run());
         let mut left = vec![0usize; nodes.len()];
         for (node, l) in counts {
             left[node] += l;

@@ -186,6 +186,20 @@ mod tests {
     }
 
     #[test]
+    fn max_leaves_caps_depthwise_trees() {
+        let (x, y) = synthetic(3000, 6, Objective::SquaredError, 5);
+        let data = Dataset::new(x.view(), &y).unwrap();
+        let p = Params {
+            max_leaves: 10,
+            num_rounds: 3,
+            ..Params::default()
+        };
+        let model = assert_paths_agree(&p, &data);
+        assert!(model.trees().iter().all(|t| t.num_leaves() <= 10));
+        assert!(model.trees().iter().any(|t| t.num_leaves() == 10));
+    }
+
+    #[test]
     fn same_seed_same_model_and_other_seed_differs() {
         let (x, y) = synthetic(2000, 5, Objective::Logistic, 3);
         let data = Dataset::new(x.view(), &y).unwrap();

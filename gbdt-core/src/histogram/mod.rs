@@ -93,7 +93,11 @@ fn build_typed<T: BinId>(
             });
         }
     }
-    par.for_each_mut(&mut tasks, |_, t| match &mut t.second {
+    let work: usize = tasks
+        .iter()
+        .map(|t| t.rows.len() * (1 + t.second.is_some() as usize))
+        .sum();
+    par.for_each_mut_sized(&mut tasks, work, |_, t| match &mut t.second {
         Some((column, hist)) => accumulate(
             [t.first.0, column],
             [&mut *t.first.1, hist],
