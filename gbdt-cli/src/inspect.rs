@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use crate::cli::{ImportanceArgs, InspectArgs};
 use crate::exit::{CmdResult, Failure, WithCode};
 use crate::input::{self, LoadedModel};
-use crate::report::{format_name, json_number, metrics_json};
+use crate::report::{dropped_lines, format_name, json_number, metrics_json};
 
 /// Writes data to stdout (exit 1 on failure, quiet on a closed pipe).
 pub fn print(text: &str) -> CmdResult<()> {
@@ -120,18 +120,7 @@ pub fn summary_text(path: &str, m: &LoadedModel) -> String {
             ),
         ),
     ];
-    let dropped = &m.file.dropped_columns;
-    lines.push((
-        "dropped",
-        match dropped.len() {
-            0 => "none".to_string(),
-            1 => "1 column:".to_string(),
-            n => format!("{n} columns:"),
-        },
-    ));
-    for d in dropped {
-        lines.push(("", format!("- {}: {}", d.name, d.reason)));
-    }
+    lines.extend(dropped_lines(&m.file.dropped_columns));
     lines.push(("training rows", m.file.summary.rows.to_string()));
     let metrics = m
         .file

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use gbdt_core::EvalResult;
-use gbdt_io::{ModelFile, ModelFormat, TrainingData};
+use gbdt_io::{DroppedColumn, ModelFile, ModelFormat, TrainingData};
 use serde_json::{json, Map, Value};
 
 use crate::cli::TrainArgs;
@@ -100,17 +100,8 @@ impl TrainReport<'_> {
                 self.data.feature_names.join(", ")
             ),
         );
-        let dropped = &self.data.dropped_columns;
-        line(
-            "dropped",
-            match dropped.len() {
-                0 => "none".to_string(),
-                1 => "1 column:".to_string(),
-                n => format!("{n} columns:"),
-            },
-        );
-        for d in dropped {
-            line("", format!("- {}: {}", d.name, d.reason));
+        for (k, v) in dropped_lines(&self.data.dropped_columns) {
+            line(k, v);
         }
         line("target", self.data.label_rule.describe());
         line("objective", model.objective().to_string());
@@ -193,6 +184,19 @@ impl TrainReport<'_> {
             },
         })
     }
+}
+
+/// Summary lines for the dropped columns: a count, then one line each.
+pub(crate) fn dropped_lines(dropped: &[DroppedColumn]) -> Vec<(&'static str, String)> {
+    let count = match dropped.len() {
+        0 => "none".to_string(),
+        1 => "1 column:".to_string(),
+        n => format!("{n} columns:"),
+    };
+    let each = dropped
+        .iter()
+        .map(|d| ("", format!("- {}: {}", d.name, d.reason)));
+    std::iter::once(("dropped", count)).chain(each).collect()
 }
 
 #[cfg(test)]
