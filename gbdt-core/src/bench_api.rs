@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::grower::{self, GrowConfig, GrowInput, Workspace};
 use crate::histogram::{self, BinStat, BuildJob};
 use crate::objective::GradPair;
-use crate::parallel::Parallel;
+use crate::parallel::Executor;
 use crate::params::Params;
 use crate::split::{best_of_feature, SplitParams};
 
@@ -22,7 +22,7 @@ pub struct Kernels {
     features: Vec<usize>,
     cfg: GrowConfig,
     ws: Workspace,
-    par: Parallel,
+    par: Executor,
 }
 
 impl Kernels {
@@ -33,7 +33,7 @@ impl Kernels {
         params: &Params,
         threads: usize,
     ) -> Result<Kernels> {
-        let par = Parallel::new(threads)?;
+        let par = Executor::new(threads)?;
         let matrix = BinnedMatrix::new(x, None, params.max_bin, 0, &par);
         let grads = labels
             .iter()

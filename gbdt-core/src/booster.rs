@@ -10,7 +10,7 @@ use crate::grower::{self, GrowConfig, GrowInput, Workspace};
 use crate::metric::Metric;
 use crate::model::{EvalResult, Model};
 use crate::objective::{GradContext, GradPair};
-use crate::parallel::Parallel;
+use crate::parallel::Executor;
 use crate::params::Params;
 use crate::predict;
 use crate::sampling::{fraction_count, Rng};
@@ -61,21 +61,29 @@ pub struct Trainer<'a> {
     data: Dataset<'a>,
     num_outputs: usize,
     matrix: BinnedMatrix,
-    par: Parallel,
+    par: Executor,
     threads: usize,
     pub(crate) subtraction: bool,
 }
 
 impl<'a> Trainer<'a> {
-    /// Validates parameters and labels and bins the features.
+    /// Validates parameters and labels and bins the features, on a pool of
+    /// `params.threads` workers (or the caller's rayon pool when unset).
     pub fn new(params: &Params, data: &Dataset<'a>) -> Result<Self> {
+        params.check()?;
+        Self::with_executor(params, data, &Executor::with_threads(params.threads)?)
+    }
+
+    /// Like [`Trainer::new`], running every parallel step on `exec`
+    /// (`params.threads` is ignored).
+    pub fn with_executor(params: &Params, data: &Dataset<'a>, exec: &Executor) -> Result<Self> {
         params.check()?;
         let num_outputs = num_outputs(params, data.labels())?;
         for (row, &y) in data.labels().iter().enumerate() {
             params.objective.check_label(row, y, num_outputs)?;
         }
-        let threads = params.resolved_threads();
-        let par = Parallel::new(threads)?;
+        let par = exec.clone();
+        let threads = par.threads();
         let matrix = BinnedMatrix::new(
             data.features(),
             data.weights(),
@@ -299,7 +307,7 @@ impl<'d, 'x> Evaluation<'d, 'x> {
         k: usize,
         objective: crate::Objective,
         metrics: &[Metric],
-        par: &Parallel,
+        par: &Executor,
     ) -> Vec<EvalResult> {
         let x = self.data.features();
         let forest = predict::Forest::new(new_trees);

@@ -8,7 +8,7 @@ use std::ops::Range;
 use crate::binning::BinnedMatrix;
 use crate::histogram::{self, BinStat, BuildJob, HistPool};
 use crate::objective::GradPair;
-use crate::parallel::Parallel;
+use crate::parallel::Executor;
 use crate::params::GrowPolicy;
 use crate::partition::{RowPartition, SplitRule};
 use crate::sampling::{fraction_count, Rng};
@@ -80,7 +80,7 @@ pub(crate) fn grow(
     input: &GrowInput<'_>,
     cfg: &GrowConfig,
     ws: &mut Workspace,
-    par: &Parallel,
+    par: &Executor,
 ) -> Grown {
     ws.partition.reset();
     let n = input.matrix.rows;
@@ -127,7 +127,7 @@ pub(crate) fn grow(
 
 /// Sum of the tree's gradients over all rows, in fixed-size blocks added in
 /// block order: the same result for any thread count.
-fn node_sum(input: &GrowInput<'_>, par: &Parallel) -> BinStat {
+fn node_sum(input: &GrowInput<'_>, par: &Executor) -> BinStat {
     const BLOCK: usize = 65_536;
     let n = input.matrix.rows;
     let partial = par.map_range(n.div_ceil(BLOCK), |b| {
@@ -224,7 +224,7 @@ fn split_batch(
     cfg: &GrowConfig,
     tree: &mut Tree,
     ws: &mut Workspace,
-    par: &Parallel,
+    par: &Executor,
 ) -> Vec<Leaf> {
     let rules: Vec<(Range<usize>, SplitRule)> = batch
         .iter()
@@ -292,7 +292,7 @@ fn child_histograms(
     input: &GrowInput<'_>,
     cfg: &GrowConfig,
     ws: &mut Workspace,
-    par: &Parallel,
+    par: &Executor,
 ) {
     let mut to_build: Vec<&mut Leaf> = Vec::new();
     let mut derive = Vec::new();
@@ -344,7 +344,7 @@ fn child_histograms(
 fn build_hists(
     input: &GrowInput<'_>,
     ws: &mut Workspace,
-    par: &Parallel,
+    par: &Executor,
     leaves: &mut [&mut Leaf],
 ) {
     if leaves.is_empty() {
@@ -404,7 +404,7 @@ fn carve_mut<'a, T>(mut data: &'a mut [T], ranges: &[Range<usize>]) -> Vec<&'a m
 }
 
 /// Finds each leaf's best split over its (sampled) features, in parallel.
-fn find_best(input: &GrowInput<'_>, cfg: &GrowConfig, par: &Parallel, leaves: &mut [&mut Leaf]) {
+fn find_best(input: &GrowInput<'_>, cfg: &GrowConfig, par: &Executor, leaves: &mut [&mut Leaf]) {
     let work = leaves.len() * input.matrix.total_bins();
     par.for_each_mut_sized(leaves, work, |_, leaf| {
         let hist = leaf.hist.as_ref().expect("leaf has a histogram");

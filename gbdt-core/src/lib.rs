@@ -63,5 +63,6 @@ pub use error::{Error, Result};
 pub use metric::Metric;
 pub use model::{EvalResult, ImportanceType, Model, PredictOptions};
 pub use objective::Objective;
+pub use parallel::Executor;
 pub use params::{GrowPolicy, Params};
 pub use tree::Tree;

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::metric::Metric;
 use crate::objective::Objective;
+use crate::parallel::Executor;
 use crate::params::Params;
 use crate::predict;
 use crate::tree::Tree;
@@ -173,10 +174,11 @@ impl Model {
         let rounds = options
             .rounds
             .unwrap_or_else(|| self.rounds_for_prediction());
-        let threads = options
-            .threads
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-        let mut out = predict::margins(self, features, rounds.min(self.num_rounds()), threads)?;
+        let exec = match options.threads {
+            Some(threads) => Executor::new(threads)?,
+            None => Executor::current(),
+        };
+        let mut out = predict::margins(self, features, rounds.min(self.num_rounds()), &exec)?;
         if !options.raw {
             for mut row in out.rows_mut() {
                 self.objective
@@ -259,6 +261,7 @@ pub struct PredictOptions {
     pub raw: bool,
     /// Number of rounds to use; `None` uses up to the best iteration.
     pub rounds: Option<usize>,
-    /// Worker threads; `None` uses every available core.
+    /// Worker threads; `None` runs in the caller's rayon pool (the global
+    /// pool, or the one of an enclosing `ThreadPool::install`).
     pub threads: Option<usize>,
 }

@@ -1,6 +1,8 @@
-//! The only place that touches rayon. Work is split into pieces whose
-//! boundaries never depend on the thread count, so results are identical
-//! for any number of threads.
+//! The executor: the only place that touches rayon. Work is split into
+//! pieces whose boundaries never depend on the thread count, so results are
+//! identical for any number of threads.
+
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -11,14 +13,53 @@ use crate::error::{Error, Result};
 /// thread-count determinism tests need it).
 const MIN_PARALLEL_WORK: usize = if cfg!(test) { 0 } else { 65_536 };
 
-/// A fixed-size worker pool, passed explicitly to every parallel step.
-pub(crate) struct Parallel {
-    pool: rayon::ThreadPool,
+/// Where parallel work runs: a pool of a fixed number of workers, or the
+/// rayon pool the caller is already in (the global pool unless the caller is
+/// inside `ThreadPool::install`).
+///
+/// One executor is built per program (the CLI builds it from `--threads`)
+/// and passed to every phase: CSV parsing, binning, training, prediction.
+/// Cloning is cheap and shares the pool. Results never depend on the number
+/// of threads: every step splits its work at boundaries fixed by the data.
+///
+/// ```
+/// use gbdt_core::Executor;
+/// let exec = Executor::new(2)?;
+/// assert_eq!(exec.threads(), 2);
+/// let squares = exec.map_range(4, |i| i * i);
+/// assert_eq!(squares, [0, 1, 4, 9]);
+/// # Ok::<(), gbdt_core::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Executor {
+    pool: Option<Arc<rayon::ThreadPool>>,
 }
 
-impl Parallel {
+impl std::fmt::Debug for Executor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Executor")
+            .field("threads", &self.threads())
+            .field("own_pool", &self.pool.is_some())
+            .finish()
+    }
+}
+
+impl Default for Executor {
+    fn default() -> Self {
+        Executor::current()
+    }
+}
+
+impl Executor {
     /// A pool of exactly `threads` workers.
     pub fn new(threads: usize) -> Result<Self> {
+        if threads == 0 {
+            return Err(Error::InvalidParam {
+                name: "threads",
+                value: "0".to_string(),
+                allowed: ">= 1 (or unset for all available cores)".to_string(),
+            });
+        }
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .thread_name(|i| format!("gbdt-worker-{i}"))
@@ -27,16 +68,46 @@ impl Parallel {
                 threads,
                 reason: e.to_string(),
             })?;
-        Ok(Parallel { pool })
+        Ok(Executor {
+            pool: Some(Arc::new(pool)),
+        })
+    }
+
+    /// Runs in the rayon pool of the calling thread: the global pool
+    /// (`available_parallelism` workers), or the pool of an enclosing
+    /// `ThreadPool::install`.
+    pub fn current() -> Self {
+        Executor { pool: None }
+    }
+
+    /// `Some(n)` builds a pool of `n` workers, `None` uses [`Executor::current`].
+    pub fn with_threads(threads: Option<usize>) -> Result<Self> {
+        threads.map_or_else(|| Ok(Executor::current()), Executor::new)
+    }
+
+    /// Number of workers.
+    pub fn threads(&self) -> usize {
+        match &self.pool {
+            Some(pool) => pool.current_num_threads(),
+            None => rayon::current_num_threads(),
+        }
+        .max(1)
+    }
+
+    /// Runs `f` inside the pool, so that rayon calls made by `f` use its workers.
+    pub fn install<R: Send>(&self, f: impl FnOnce() -> R + Send) -> R {
+        match &self.pool {
+            Some(pool) => pool.install(f),
+            None => f(),
+        }
     }
 
     /// Calls `f(i, item)` for every item, in parallel.
     pub fn for_each_mut<T: Send>(&self, items: &mut [T], f: impl Fn(usize, &mut T) + Sync + Send) {
-        self.pool
-            .install(|| items.par_iter_mut().enumerate().for_each(|(i, t)| f(i, t)));
+        self.install(|| items.par_iter_mut().enumerate().for_each(|(i, t)| f(i, t)));
     }
 
-    /// Like [`Parallel::for_each_mut`], but runs on the calling thread when
+    /// Like [`Executor::for_each_mut`], but runs on the calling thread when
     /// `work` (cells, rows or bins to touch) is too small to pay for waking
     /// the workers: small nodes of leaf-wise trees split in microseconds.
     // The threshold is 0 in unit tests, where the comparison is always false.
@@ -54,14 +125,22 @@ impl Parallel {
         }
     }
 
-    /// Calls `f(i, chunk)` for consecutive chunks of `chunk` items, in parallel.
+    /// Calls `f(i, chunk)` for consecutive chunks of `chunk` items (the last
+    /// may be shorter), in parallel.
     pub fn for_each_chunk_mut<T: Send>(
         &self,
         data: &mut [T],
         chunk: usize,
         f: impl Fn(usize, &mut [T]) + Sync + Send,
     ) {
-        self.pool.install(|| {
+        let chunk = chunk.max(1);
+        if data.len() <= chunk {
+            if !data.is_empty() {
+                f(0, data);
+            }
+            return;
+        }
+        self.install(|| {
             data.par_chunks_mut(chunk)
                 .enumerate()
                 .for_each(|(i, c)| f(i, c))
@@ -70,8 +149,34 @@ impl Parallel {
 
     /// `f(i)` for `i` in `0..n`, collected in order.
     pub fn map_range<R: Send>(&self, n: usize, f: impl Fn(usize) -> R + Sync + Send) -> Vec<R> {
-        self.pool
-            .install(|| (0..n).into_par_iter().map(f).collect())
+        if n <= 1 {
+            return (0..n).map(f).collect();
+        }
+        self.install(|| (0..n).into_par_iter().map(f).collect())
+    }
+
+    /// `f(item)` for every item, collected in order.
+    pub fn map_vec<T: Send, U: Send>(
+        &self,
+        items: Vec<T>,
+        f: impl Fn(T) -> U + Sync + Send,
+    ) -> Vec<U> {
+        if items.len() <= 1 {
+            return items.into_iter().map(f).collect();
+        }
+        self.install(|| items.into_par_iter().map(f).collect())
+    }
+
+    /// `f(state, item)` for every item, collected in order; each worker
+    /// makes one `state` with `init` and reuses it across its items (e.g. a
+    /// scratch buffer).
+    pub fn map_vec_with<T: Send, U: Send, S>(
+        &self,
+        items: Vec<T>,
+        init: impl Fn() -> S + Sync + Send,
+        f: impl Fn(&mut S, T) -> U + Sync + Send,
+    ) -> Vec<U> {
+        self.install(|| items.into_par_iter().map_init(init, f).collect())
     }
 }
 
@@ -81,15 +186,27 @@ mod tests {
 
     #[test]
     fn chunk_boundaries_do_not_depend_on_threads() {
-        let run = |threads| {
-            let par = Parallel::new(threads).unwrap();
+        let run = |exec: Executor| {
             let mut data: Vec<f64> = (0..1000).map(|i| i as f64 * 0.1).collect();
-            let sums = par.map_range(10, |b| data[b * 100..(b + 1) * 100].iter().sum::<f64>());
-            par.for_each_chunk_mut(&mut data, 7, |i, c| {
+            let sums = exec.map_range(10, |b| data[b * 100..(b + 1) * 100].iter().sum::<f64>());
+            exec.for_each_chunk_mut(&mut data, 7, |i, c| {
                 c.iter_mut().for_each(|v| *v += i as f64)
             });
             (sums, data)
         };
-        assert_eq!(run(1), run(3));
+        let one = run(Executor::new(1).unwrap());
+        assert_eq!(one, run(Executor::new(3).unwrap()));
+        assert_eq!(one, run(Executor::current()));
+    }
+
+    #[test]
+    fn a_pool_runs_on_its_own_workers_only() {
+        let exec = Executor::new(1).unwrap();
+        let names = exec.map_range(64, |_| std::thread::current().name().map(str::to_string));
+        assert!(
+            names.iter().all(|n| n.as_deref() == Some("gbdt-worker-0")),
+            "{names:?}"
+        );
+        assert!(Executor::new(0).is_err());
     }
 }

@@ -5,7 +5,7 @@
 use std::ops::Range;
 
 use crate::binning::{BinId, BinnedMatrix, Bins};
-use crate::parallel::Parallel;
+use crate::parallel::Executor;
 
 /// Rows per parallel partition task.
 const BLOCK: usize = 32_768;
@@ -63,7 +63,7 @@ impl RowPartition {
         &mut self,
         matrix: &BinnedMatrix,
         nodes: &[(Range<usize>, SplitRule)],
-        par: &Parallel,
+        par: &Executor,
     ) -> Vec<usize> {
         match &matrix.bins {
             Bins::U8(b) => self.split_typed(b, matrix.rows, nodes, par),
@@ -76,7 +76,7 @@ impl RowPartition {
         bins: &[T],
         n: usize,
         nodes: &[(Range<usize>, SplitRule)],
-        par: &Parallel,
+        par: &Executor,
     ) -> Vec<usize> {
         // Pass 1: each block writes its lefts forward and its rights backward
         // into the same place of the scratch array.
@@ -235,7 +235,7 @@ mod tests {
         ) {
             let n = values.len();
             let x = Array2::from_shape_vec((n, 1), values).unwrap();
-            let par = Parallel::new(threads).unwrap();
+            let par = Executor::new(threads).unwrap();
             let m = BinnedMatrix::new(x.view(), None, 16, 0, &par);
             let rule = SplitRule { feature: 0, bin: cut, missing_bin: m.missing_bin(0), default_left };
             let mut p = RowPartition::new(n);
@@ -262,7 +262,7 @@ mod tests {
     fn large_nodes_split_in_blocks() {
         let n = 3 * BLOCK + 17;
         let x = Array2::from_shape_fn((n, 1), |(i, _)| (i % 7) as f32);
-        let par = Parallel::new(2).unwrap();
+        let par = Executor::new(2).unwrap();
         let m = BinnedMatrix::new(x.view(), None, 16, 0, &par);
         let rule = SplitRule {
             feature: 0,

@@ -4,7 +4,7 @@ use ndarray::{Array2, ArrayView2};
 
 use crate::error::Result;
 use crate::model::Model;
-use crate::parallel::Parallel;
+use crate::parallel::Executor;
 use crate::tree::{FlatNode, Tree};
 
 /// Rows per block: small enough that a block's rows stay in L1 while every
@@ -16,7 +16,7 @@ pub(crate) fn margins(
     model: &Model,
     x: ArrayView2<'_, f32>,
     rounds: usize,
-    threads: usize,
+    exec: &Executor,
 ) -> Result<Array2<f64>> {
     let k = model.num_outputs;
     let mut out = Array2::<f64>::zeros((x.nrows(), k));
@@ -27,9 +27,8 @@ pub(crate) fn margins(
         return Ok(out);
     }
     let forest = Forest::new(&model.trees[..rounds * k]);
-    let par = Parallel::new(threads)?;
     let slice = out.as_slice_mut().expect("fresh array is row-major");
-    par.for_each_chunk_mut(slice, BLOCK * k, |b, out_block| {
+    exec.for_each_chunk_mut(slice, BLOCK * k, |b, out_block| {
         let rows = x.slice(ndarray::s![b * BLOCK..b * BLOCK + out_block.len() / k, ..]);
         forest.add(k, rows, out_block);
     });

@@ -7,7 +7,7 @@ pub(crate) use cuts::FeatureCuts;
 
 use ndarray::ArrayView2;
 
-use crate::parallel::Parallel;
+use crate::parallel::Executor;
 use crate::sampling::Rng;
 
 /// Rows sampled to find cut points.
@@ -66,7 +66,7 @@ impl BinnedMatrix {
         weights: Option<&[f32]>,
         max_bin: usize,
         seed: u64,
-        par: &Parallel,
+        par: &Executor,
     ) -> BinnedMatrix {
         let sample = sample_rows(x.nrows(), seed);
         let cuts = par.map_range(x.ncols(), |f| {
@@ -125,7 +125,7 @@ fn sample_rows(n: usize, seed: u64) -> Vec<usize> {
 
 /// Bin ids of every cell, column-major, filled in parallel row blocks (each
 /// block reads its rows once and writes its piece of every column).
-fn bin_columns<T: BinId>(x: ArrayView2<'_, f32>, cuts: &[FeatureCuts], par: &Parallel) -> Vec<T> {
+fn bin_columns<T: BinId>(x: ArrayView2<'_, f32>, cuts: &[FeatureCuts], par: &Executor) -> Vec<T> {
     let (n, nf) = x.dim();
     let mut bins = vec![T::from_bin(0); n * nf];
     let blocks = n.div_ceil(ROW_BLOCK);
@@ -156,7 +156,7 @@ mod tests {
         let x =
             Array2::from_shape_vec((4, 2), vec![1.0, 10.0, 2.0, f32::NAN, 3.0, 10.0, 1.0, 20.0])
                 .unwrap();
-        let par = Parallel::new(2).unwrap();
+        let par = Executor::new(2).unwrap();
         let m = BinnedMatrix::new(x.view(), None, 256, 0, &par);
         let Bins::U8(b) = &m.bins else {
             panic!("expected u8 bins")
@@ -170,7 +170,7 @@ mod tests {
     #[test]
     fn many_bins_use_u16() {
         let x = Array2::from_shape_fn((1000, 1), |(i, _)| i as f32);
-        let par = Parallel::new(1).unwrap();
+        let par = Executor::new(1).unwrap();
         let m = BinnedMatrix::new(x.view(), None, 1000, 0, &par);
         assert!(matches!(m.bins, Bins::U16(_)));
         assert_eq!(m.cuts[0].num_value_bins(), 999);

@@ -8,7 +8,7 @@ pub(crate) use pool::HistPool;
 
 use crate::binning::{BinId, BinnedMatrix, Bins};
 use crate::objective::GradPair;
-use crate::parallel::Parallel;
+use crate::parallel::Executor;
 
 /// Gradient and hessian sums of one bin (or of a node).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -55,7 +55,7 @@ pub(crate) fn build(
     matrix: &BinnedMatrix,
     features: &[usize],
     jobs: Vec<BuildJob<'_>>,
-    par: &Parallel,
+    par: &Executor,
 ) {
     match &matrix.bins {
         Bins::U8(b) => build_typed(b, matrix, features, jobs, par),
@@ -77,7 +77,7 @@ fn build_typed<T: BinId>(
     matrix: &BinnedMatrix,
     features: &[usize],
     jobs: Vec<BuildJob<'_>>,
-    par: &Parallel,
+    par: &Executor,
 ) {
     let n = matrix.rows;
     let mut tasks = Vec::with_capacity(jobs.len() * features.len().div_ceil(2));
@@ -156,14 +156,14 @@ mod tests {
     use ndarray::Array2;
     use proptest::prelude::*;
 
-    fn setup(x: &Array2<f32>) -> (BinnedMatrix, Parallel) {
-        let par = Parallel::new(2).unwrap();
+    fn setup(x: &Array2<f32>) -> (BinnedMatrix, Executor) {
+        let par = Executor::new(2).unwrap();
         (BinnedMatrix::new(x.view(), None, 16, 0, &par), par)
     }
 
     fn build_one(
         m: &BinnedMatrix,
-        par: &Parallel,
+        par: &Executor,
         rows: &[u32],
         grads: &[GradPair],
     ) -> Vec<BinStat> {
