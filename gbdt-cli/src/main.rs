@@ -3,10 +3,12 @@
 //! This binary only wires things together: `cli` parses flags, `config`
 //! turns them into checked parameters, `input` reads files through gbdt-io,
 //! and one module per command calls gbdt-core. Every failure carries its
-//! documented exit code (`exit`).
+//! documented exit code (`exit`). stdout carries data only; every diagnostic
+//! goes through `diag`, so a closed or full stderr never turns into a panic.
 
 mod cli;
 mod config;
+mod diag;
 mod dump;
 mod eval;
 mod exit;
@@ -37,7 +39,7 @@ fn main() -> ExitCode {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(f)) if f.is_broken_pipe() => ExitCode::SUCCESS,
         Ok(Err(f)) => {
-            eprintln!("gbdt: {}", message(&f.error));
+            diag::say(message(&f.error));
             ExitCode::from(f.code as u8)
         }
         Err(_) => ExitCode::from(Code::Runtime as u8),
@@ -81,13 +83,13 @@ fn clap_exit(e: clap::Error) -> ExitCode {
             ExitCode::SUCCESS
         }
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            eprint!("gbdt: a command is required\n\n{}", e.render());
+            diag::text(&format!("gbdt: a command is required\n\n{}", e.render()));
             ExitCode::from(Code::Usage as u8)
         }
         _ => {
             let text = e.render().to_string();
             let text = text.strip_prefix("error: ").unwrap_or(&text);
-            eprint!("gbdt: {text}");
+            diag::text(&format!("gbdt: {text}"));
             ExitCode::from(Code::Usage as u8)
         }
     }
@@ -95,7 +97,9 @@ fn clap_exit(e: clap::Error) -> ExitCode {
 
 fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
-        eprintln!("gbdt: internal error (this is a bug; please report it): {info}");
+        diag::say(format!(
+            "internal error (this is a bug; please report it): {info}"
+        ));
     }));
 }
 

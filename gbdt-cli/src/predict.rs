@@ -1,7 +1,7 @@
 //! `gbdt predict`: model + CSV in, a CSV of predictions out.
 
-use std::fmt::Write as _;
-use std::io::Write;
+use std::fmt::{Display, Write as _};
+use std::io::{self, Write};
 use std::time::Instant;
 
 use gbdt_core::PredictOptions;
@@ -93,19 +93,12 @@ pub fn prediction_columns(num_outputs: usize, rule: &LabelRule) -> Vec<String> {
     }
 }
 
-/// Quotes a CSV field when it needs it.
-pub fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\"")).into()
-    } else {
-        s.into()
-    }
-}
-
 /// Writes the prediction CSV. `rows[i]` is the data row index of output row
 /// `i` (written in a `row` column when `row_index`), `ids` the optional ID
-/// column. Floats use Rust's shortest representation that parses back to the
-/// same f64, so output is exact and deterministic.
+/// column. The csv crate quotes headers and IDs where needed and checks that
+/// every record has as many fields as the header. Floats use Rust's shortest
+/// representation that parses back to the same f64 (`Display`, never an
+/// exponent), so output is exact and deterministic.
 pub fn write_predictions(
     out: &mut dyn Write,
     columns: &[String],
@@ -113,37 +106,51 @@ pub fn write_predictions(
     rows: &[usize],
     row_index: bool,
     ids: Option<(&str, &[String])>,
-) -> std::io::Result<()> {
-    let mut line = String::with_capacity(256);
-    let mut header: Vec<String> = Vec::new();
+) -> io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    let mut header: Vec<&str> = Vec::with_capacity(columns.len() + 2);
     if row_index {
-        header.push("row".into());
+        header.push("row");
     }
     if let Some((name, _)) = ids {
-        header.push(name.to_string());
+        header.push(name);
     }
-    header.extend(columns.iter().cloned());
-    let header: Vec<_> = header.iter().map(|h| csv_field(h).into_owned()).collect();
-    writeln!(out, "{}", header.join(","))?;
-    for (i, pred) in preds.outer_iter().enumerate() {
-        line.clear();
+    header.extend(columns.iter().map(String::as_str));
+    w.write_record(&header).map_err(io_error)?;
+    let mut text = String::with_capacity(32);
+    for (pred, &row) in preds.outer_iter().zip(rows) {
         if row_index {
-            let _ = write!(line, "{},", rows[i]);
+            write_number(&mut w, &mut text, row)?;
         }
         if let Some((_, ids)) = ids {
-            line.push_str(&csv_field(&ids[rows[i]]));
-            line.push(',');
+            w.write_field(&ids[row]).map_err(io_error)?;
         }
-        for (k, v) in pred.iter().enumerate() {
-            if k > 0 {
-                line.push(',');
-            }
-            let _ = write!(line, "{v}");
+        for v in pred {
+            write_number(&mut w, &mut text, v)?;
         }
-        line.push('\n');
-        out.write_all(line.as_bytes())?;
+        w.write_record(None::<&[u8]>).map_err(io_error)?;
     }
-    out.flush()
+    w.flush()
+}
+
+/// Writes one field with its `Display` form, reusing `text`.
+fn write_number<W: Write>(
+    w: &mut csv::Writer<W>,
+    text: &mut String,
+    value: impl Display,
+) -> io::Result<()> {
+    text.clear();
+    let _ = write!(text, "{value}");
+    w.write_field(text.as_bytes()).map_err(io_error)
+}
+
+/// The I/O error inside a csv error, so that a closed pipe is still seen as
+/// one (`Failure::is_broken_pipe`).
+fn io_error(e: csv::Error) -> io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => io,
+        other => io::Error::other(format!("CSV writer: {other:?}")),
+    }
 }
 
 /// Runs `gbdt predict`.
@@ -279,6 +286,39 @@ mod tests {
         );
         let back: f64 = "0.3333333333333333".parse().unwrap();
         assert_eq!(back, 1.0 / 3.0);
+    }
+
+    #[test]
+    fn floats_keep_their_display_form_and_headers_are_quoted() {
+        let preds = Array2::from_shape_vec((1, 4), vec![1e-7, 1e21, f64::NAN, -0.0]).unwrap();
+        let cols = ["a\"b", "p,1", "p\n2", "p3"].map(String::from);
+        let mut out = Vec::new();
+        write_predictions(&mut out, &cols, &preds, &[7], false, None).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "\"a\"\"b\",\"p,1\",\"p\n2\",p3\n0.0000001,1000000000000000000000,NaN,-0\n"
+        );
+    }
+
+    /// A reader that went away, like `gbdt predict ... | head -1`.
+    struct ClosedPipe;
+
+    impl Write for ClosedPipe {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            Err(io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_closed_pipe_stays_a_broken_pipe_error() {
+        let preds = Array2::zeros((3, 1));
+        let cols = ["prediction".to_string()];
+        let e =
+            write_predictions(&mut ClosedPipe, &cols, &preds, &[0, 1, 2], true, None).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::BrokenPipe);
     }
 
     #[test]

@@ -1,10 +1,18 @@
-//! Training progress on stderr: a one-line bar redrawn with `\r` on a
-//! terminal, plain log lines every few rounds otherwise (pipes, `docker logs`).
+//! Training progress on stderr: an indicatif bar on a terminal, plain log
+//! lines every few rounds otherwise (pipes, `docker logs`).
+//!
+//! indicatif redraws the bar in place, limits redraws to 20 per second and
+//! estimates the time left from a time-weighted rate of rounds. The log lines
+//! read the same elapsed time and estimate from a hidden bar, so both modes
+//! agree. Drawing errors are dropped by indicatif; log lines go to a writer
+//! that drops them too ([`crate::diag::Stderr`]): progress never stops training.
 
+use std::fmt;
 use std::io::Write;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use gbdt_core::{EvalResult, RoundEval};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 /// How progress is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +45,12 @@ pub fn select_mode(stderr_is_terminal: bool, quiet: bool, verbose: bool, rounds:
     }
 }
 
+/// True when a bar drawn on stderr would be seen: stderr is a terminal and
+/// `TERM` is not `dumb` (the same test indicatif applies before drawing).
+pub fn stderr_can_draw_bar() -> bool {
+    !ProgressDrawTarget::stderr().is_hidden()
+}
+
 /// Formats seconds compactly: `4.2s`, `3m05s`, `1h02m`.
 pub fn format_duration(d: Duration) -> String {
     let s = d.as_secs_f64();
@@ -60,111 +74,121 @@ pub fn format_metrics(results: &[EvalResult]) -> String {
         .join(" ")
 }
 
-/// Estimated time left after `done` of `total` rounds took `elapsed`.
-pub fn eta(elapsed: Duration, done: usize, total: usize) -> Duration {
-    if done == 0 {
-        return Duration::ZERO;
+/// The metrics after a space, or nothing: the end of a progress line.
+fn metrics_suffix(results: &[EvalResult]) -> String {
+    if results.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", format_metrics(results))
     }
-    elapsed.mul_f64(total.saturating_sub(done) as f64 / done as f64)
 }
 
-/// Draws progress for one training run.
+/// The bar's look: `gbdt: [#####---------------] round  5/20 elapsed 1.2s
+/// eta 3.4s valid-auc=0.875000`, the round right-aligned to the width of
+/// `rounds` so the line does not jump.
+fn bar_style(rounds: usize) -> ProgressStyle {
+    let width = rounds.to_string().len();
+    let template = format!(
+        "gbdt: [{{bar:20}}] round {{pos:>{width}}}/{{len}} \
+         elapsed {{elapsed_compact}} eta {{eta_compact}}{{msg}}"
+    );
+    ProgressStyle::with_template(&template)
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("#-")
+        .with_key(
+            "elapsed_compact",
+            |s: &ProgressState, w: &mut dyn fmt::Write| {
+                let _ = w.write_str(&format_duration(s.elapsed()));
+            },
+        )
+        .with_key(
+            "eta_compact",
+            |s: &ProgressState, w: &mut dyn fmt::Write| {
+                let _ = w.write_str(&format_duration(s.eta()));
+            },
+        )
+}
+
+/// Shows progress for one training run.
 pub struct Progress<W: Write> {
     mode: Mode,
-    out: W,
-    start: Instant,
-    last_draw: Option<Instant>,
-    drew_bar: bool,
+    log: W,
+    /// Drawn on stderr in [`Mode::Bar`]; hidden otherwise, where it still
+    /// keeps the clock and the estimate for the log lines.
+    bar: ProgressBar,
 }
 
 impl<W: Write> Progress<W> {
-    /// A progress display writing to `out`.
-    pub fn new(mode: Mode, out: W) -> Self {
-        Progress {
-            mode,
-            out,
-            start: Instant::now(),
-            last_draw: None,
-            drew_bar: false,
-        }
+    /// Progress in `mode`: the bar on stderr, log lines to `log`.
+    pub fn new(mode: Mode, log: W) -> Self {
+        let target = match mode {
+            Mode::Bar => ProgressDrawTarget::stderr(),
+            Mode::Silent | Mode::Log { .. } => ProgressDrawTarget::hidden(),
+        };
+        Self::with_target(mode, log, target)
     }
 
-    /// The line for a finished round.
+    /// Progress drawing the bar on `target` (an in-memory terminal in tests).
+    fn with_target(mode: Mode, log: W, target: ProgressDrawTarget) -> Self {
+        // The length, and with it the style, is known at the first round.
+        let bar = ProgressBar::with_draw_target(None, target);
+        Progress { mode, log, bar }
+    }
+
+    /// The log line for a finished round, without the `gbdt: ` prefix.
     pub fn line(&self, ev: &RoundEval<'_>) -> String {
         let done = ev.round + 1;
-        let elapsed = self.start.elapsed();
         let width = ev.num_rounds.to_string().len();
-        let mut s = format!(
-            "round {done:>width$}/{} elapsed {} eta {}",
+        format!(
+            "round {done:>width$}/{} elapsed {} eta {}{}",
             ev.num_rounds,
-            format_duration(elapsed),
-            format_duration(eta(elapsed, done, ev.num_rounds)),
-        );
-        if !ev.results.is_empty() {
-            s.push(' ');
-            s.push_str(&format_metrics(ev.results));
-        }
-        s
+            format_duration(self.bar.elapsed()),
+            format_duration(self.bar.eta()),
+            metrics_suffix(ev.results),
+        )
     }
 
-    /// Called after every round. Errors writing to stderr are ignored:
-    /// progress must never stop training.
+    /// Called after every round.
     pub fn round(&mut self, ev: &RoundEval<'_>) {
-        let last = ev.round + 1 == ev.num_rounds;
-        match self.mode {
-            Mode::Silent => {}
-            Mode::Log { every } => {
-                if (ev.round + 1) % every == 0 || last || ev.round == 0 {
-                    let line = self.line(ev);
-                    let _ = writeln!(self.out, "gbdt: {line}");
-                }
-            }
-            Mode::Bar => {
-                let now = Instant::now();
-                let due = self.last_draw.map_or(true, |t| {
-                    now.duration_since(t) >= Duration::from_millis(100)
-                });
-                if due || last {
-                    let line = self.line(ev);
-                    let bar = bar(ev.round + 1, ev.num_rounds, 20);
-                    // Clear to the end of the line: the new text may be shorter.
-                    let _ = write!(self.out, "\r\x1b[2Kgbdt: {bar} {line}");
-                    let _ = self.out.flush();
-                    self.last_draw = Some(now);
-                    self.drew_bar = true;
-                }
+        if self.mode == Mode::Silent {
+            return;
+        }
+        let total = ev.num_rounds as u64;
+        if self.bar.length() != Some(total) {
+            self.bar.set_style(bar_style(ev.num_rounds));
+            self.bar.set_length(total);
+        }
+        if self.mode == Mode::Bar {
+            self.bar.set_message(metrics_suffix(ev.results));
+        }
+        self.bar.set_position(ev.round as u64 + 1);
+        if let Mode::Log { every } = self.mode {
+            let last = ev.round + 1 == ev.num_rounds;
+            if (ev.round + 1) % every == 0 || last || ev.round == 0 {
+                let line = format!("gbdt: {}\n", self.line(ev));
+                let _ = self.log.write_all(line.as_bytes());
             }
         }
     }
 
-    /// Ends the bar's line (training may stop before the last round).
+    /// Draws the final state and ends the bar's line, wherever training
+    /// stopped (early stopping ends before the last round).
     pub fn finish(&mut self) {
-        if self.drew_bar {
-            let _ = writeln!(self.out);
-            self.drew_bar = false;
-        }
+        self.bar.abandon();
     }
 
-    /// The writer, for tests.
+    /// The log writer, for tests.
     #[cfg(test)]
     pub fn into_inner(self) -> W {
-        self.out
+        self.log
     }
-}
-
-/// `[#########-----------]`.
-pub fn bar(done: usize, total: usize, width: usize) -> String {
-    let filled = (done * width)
-        .checked_div(total)
-        .unwrap_or(width)
-        .min(width);
-    format!("[{}{}]", "#".repeat(filled), "-".repeat(width - filled))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use gbdt_core::Metric;
+    use indicatif::InMemoryTerm;
 
     #[test]
     fn mode_follows_terminal_and_flags() {
@@ -192,13 +216,17 @@ mod tests {
         }
     }
 
-    #[test]
-    fn log_mode_prints_first_every_nth_and_last_round() {
-        let results = [EvalResult {
+    fn auc(value: f64) -> [EvalResult; 1] {
+        [EvalResult {
             dataset: "valid".into(),
             metric: Metric::Auc,
-            value: 0.875,
-        }];
+            value,
+        }]
+    }
+
+    #[test]
+    fn log_mode_prints_first_every_nth_and_last_round() {
+        let results = auc(0.875);
         let mut p = Progress::new(Mode::Log { every: 5 }, Vec::new());
         for r in 0..20 {
             p.round(&ev(r, &results));
@@ -213,35 +241,67 @@ mod tests {
             lines[0]
         );
         assert!(lines[1].starts_with("gbdt: round  5/20"), "{}", lines[1]);
+        assert!(lines[4].starts_with("gbdt: round 20/20"), "{}", lines[4]);
+        // The last round has nothing left to wait for.
+        assert!(lines[4].contains(" eta 0.0s "), "{}", lines[4]);
         assert!(lines[4].ends_with("valid-auc=0.875000"), "{}", lines[4]);
         assert!(!text.contains('\r'));
     }
 
     #[test]
-    fn bar_mode_redraws_one_line() {
-        let mut p = Progress::new(Mode::Bar, Vec::new());
+    fn silent_mode_writes_nothing() {
+        let mut p = Progress::new(Mode::Silent, Vec::new());
         for r in 0..20 {
-            p.round(&ev(r, &[]));
+            p.round(&ev(r, &auc(0.5)));
         }
         p.finish();
-        let text = String::from_utf8(p.into_inner()).unwrap();
-        assert!(text.starts_with("\r\x1b[2Kgbdt: [#---"), "{text:?}");
-        assert!(
-            text.contains("[####################] round 20/20"),
-            "{text:?}"
-        );
-        assert_eq!(text.matches('\n').count(), 1);
-        assert!(text.ends_with('\n'));
+        assert!(p.into_inner().is_empty());
+    }
+
+    /// Runs `rounds` rounds in bar mode on an in-memory terminal and
+    /// returns its screen and what went to the log writer.
+    fn bar_screen(rounds: usize, results: &[EvalResult]) -> (String, Vec<u8>) {
+        let term = InMemoryTerm::new(4, 120);
+        let target = ProgressDrawTarget::term_like(Box::new(term.clone()));
+        let mut p = Progress::with_target(Mode::Bar, Vec::new(), target);
+        for r in 0..rounds {
+            p.round(&ev(r, results));
+        }
+        p.finish();
+        (term.contents(), p.into_inner())
     }
 
     #[test]
-    fn durations_and_eta() {
+    fn bar_mode_redraws_one_line() {
+        let (screen, log) = bar_screen(20, &auc(0.875));
+        assert!(log.is_empty(), "the bar writes no log lines");
+        // One line, redrawn in place, showing the last round.
+        assert_eq!(screen.lines().count(), 1, "{screen:?}");
+        assert!(
+            screen.starts_with("gbdt: [####################] round 20/20 elapsed "),
+            "{screen:?}"
+        );
+        assert!(screen.contains(" eta 0.0s "), "{screen:?}");
+        assert!(screen.ends_with(" valid-auc=0.875000"), "{screen:?}");
+    }
+
+    #[test]
+    fn bar_stays_where_early_stopping_ended_it() {
+        let (screen, _) = bar_screen(5, &[]);
+        assert!(
+            screen.starts_with("gbdt: [#####---------------] round  5/20 elapsed "),
+            "{screen:?}"
+        );
+        // No metrics: the line ends with the estimate.
+        assert!(screen.ends_with('s'), "{screen:?}");
+    }
+
+    #[test]
+    fn durations() {
         assert_eq!(format_duration(Duration::from_millis(4200)), "4.2s");
         assert_eq!(format_duration(Duration::from_secs(185)), "3m05s");
         assert_eq!(format_duration(Duration::from_secs(3720)), "1h02m");
-        assert_eq!(eta(Duration::from_secs(10), 5, 20), Duration::from_secs(30));
-        assert_eq!(eta(Duration::from_secs(10), 0, 20), Duration::ZERO);
-        assert_eq!(bar(5, 10, 4), "[##--]");
-        assert_eq!(bar(0, 0, 4), "[####]");
+        assert_eq!(metrics_suffix(&[]), "");
+        assert_eq!(metrics_suffix(&auc(0.5)), " valid-auc=0.500000");
     }
 }

@@ -1,6 +1,5 @@
 //! `gbdt train`: CSV in, model file out, with progress and a summary.
 
-use std::io::IsTerminal;
 use std::ops::ControlFlow;
 use std::time::Instant;
 
@@ -11,9 +10,10 @@ use gbdt_io::{
 
 use crate::cli::{ParamArgs, TrainArgs};
 use crate::config;
+use crate::diag;
 use crate::exit::{core, CmdResult, Failure};
 use crate::input::{self, reading};
-use crate::progress::{select_mode, Progress};
+use crate::progress::{select_mode, stderr_can_draw_bar, Progress};
 use crate::report::{Timings, TrainReport};
 
 /// The objective the target implies, the class count for multiclass
@@ -150,13 +150,8 @@ fn boost(
     valid: Option<&Dataset<'_>>,
 ) -> CmdResult<Model> {
     let evals: Vec<(&str, &Dataset<'_>)> = valid.iter().map(|v| ("valid", *v)).collect();
-    let mode = select_mode(
-        std::io::stderr().is_terminal(),
-        args.quiet,
-        args.verbose,
-        rounds,
-    );
-    let mut progress = Progress::new(mode, std::io::stderr());
+    let mode = select_mode(stderr_can_draw_bar(), args.quiet, args.verbose, rounds);
+    let mut progress = Progress::new(mode, diag::Stderr);
     let model = trainer.train(&evals, |ev| {
         progress.round(ev);
         ControlFlow::Continue(())
@@ -170,7 +165,7 @@ pub fn run(args: &TrainArgs) -> CmdResult<()> {
     let start = Instant::now();
     let say = |msg: &str| {
         if !args.quiet {
-            eprintln!("gbdt: {msg}");
+            diag::say(msg);
         }
     };
     let flags = check_flags(args)?;
@@ -246,7 +241,7 @@ pub fn run(args: &TrainArgs) -> CmdResult<()> {
         },
     };
     if !args.quiet {
-        eprint!("{}", report.text());
+        diag::text(&report.text());
     }
     if let Some(path) = &args.report_json {
         input::write_report(path, &report.json())?;

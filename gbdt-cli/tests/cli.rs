@@ -9,7 +9,9 @@ use std::process::Stdio;
 use std::sync::OnceLock;
 
 use serde_json::Value;
-use util::{credit_csv, csv_rows, gbdt_env, gbdt_in, gbdt_stdin, small_csv, TempDir};
+use util::{
+    credit_csv, csv_rows, gbdt_env, gbdt_in, gbdt_stderr_to, gbdt_stdin, small_csv, TempDir,
+};
 
 const CREDIT_TARGET: &str = "Number of Credit Problems > 1";
 
@@ -316,6 +318,82 @@ fn unwritable_outputs_exit_1() {
     )
     .expect_code(1)
     .stderr_says(&["taken"]);
+}
+
+// ------------------------------------------------ a stderr that cannot be written
+
+/// Regression (issue 16): `2>/dev/full` made `eprint!` panic, and the panic
+/// hook's own `eprintln!` aborted with 134. Diagnostics are dropped instead;
+/// the exit code is the one the command earned.
+#[test]
+fn a_full_stderr_keeps_the_exit_code() {
+    let d = here();
+    let data = d.write("d.csv", &small_csv(200, 3));
+    let full = || Stdio::from(std::fs::File::create("/dev/full").unwrap());
+    // Objective, progress on every round, and the summary all go to stderr.
+    let train = ["train", &data, "-t", "label", "--rounds", "5", "-v"];
+    let r = gbdt_stderr_to(d.path(), &train, full());
+    assert_eq!(r.code, 0, "train with 2>/dev/full");
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    assert!(d.path().join("model.gbdt").exists());
+    let r = gbdt_stderr_to(d.path(), &["train", "no-such.csv", "-t", "y"], full());
+    assert_eq!(r.code, 3, "bad input with 2>/dev/full");
+    let r = gbdt_stderr_to(d.path(), &["fly"], full());
+    assert_eq!(r.code, 2, "usage error with 2>/dev/full");
+    let r = gbdt_stderr_to(d.path(), &["predict", "model.gbdt", &data], full());
+    assert_eq!(r.code, 0, "predict with 2>/dev/full");
+    assert_eq!(csv_rows(&r.stdout).1.len(), 200);
+}
+
+/// Regression (issue 16): `gbdt train ... 2>&1 | head -3` panicked once the
+/// reader had gone. The reader of stderr here is gone before the first line.
+#[test]
+fn a_closed_stderr_pipe_keeps_the_exit_code() {
+    let d = here();
+    let data = d.write("d.csv", &small_csv(200, 4));
+    let mut child = util::bin()
+        .args(["train", &data, "-t", "label", "--rounds", "20", "-v"])
+        .current_dir(d.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(out.stdout.is_empty());
+    assert!(d.path().join("model.gbdt").exists());
+}
+
+/// Regression (issue 16): labels near the f32 limit overflow the gradients,
+/// the predictions become NaN, and AUC looped forever on NaN scores. The run
+/// now ends, and the summary says the metric is undefined.
+#[test]
+fn auc_of_nan_predictions_ends_with_nan() {
+    let d = here();
+    let mut rng = util::Rng::new(16);
+    let mut text = String::from("x,y\n");
+    for i in 0..200 {
+        let y = if i % 2 == 0 { "3e38" } else { "-3e38" };
+        text.push_str(&format!("{:.4},{y}\n", rng.uniform()));
+    }
+    let data = d.write("big.csv", &text);
+    let args = [
+        "train",
+        &data,
+        "-t",
+        "y",
+        "--objective",
+        "reg:squarederror",
+        "--eval-metric",
+        "auc",
+        "--rounds",
+        "3",
+    ];
+    let r = gbdt_in(d.path(), &args);
+    r.ok();
+    assert!(r.stderr.contains("train-auc=NaN"), "{}", r.stderr);
 }
 
 // ------------------------------------------------------------ the workflow

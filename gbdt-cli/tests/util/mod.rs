@@ -1,27 +1,50 @@
-//! A small runner for the `gbdt` binary, temporary directories, and seeded
-//! test data.
+//! Helpers for the end-to-end tests: runs of the `gbdt` binary (assert_cmd),
+//! temporary directories (tempfile), and seeded test data.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
+use std::process::{Output, Stdio};
+use std::time::Duration;
+
+use assert_cmd::assert::Assert;
+use assert_cmd::cargo::{cargo_bin, cargo_bin_cmd};
+use predicates::prelude::*;
+
+/// Longer than any run here takes; a hang fails the test instead of the suite
+/// waiting forever.
+const TIMEOUT: Duration = Duration::from_secs(300);
 
 /// What one run of `gbdt` did.
 #[derive(Debug)]
 pub struct Run {
+    /// The exit code, -1 when a signal ended the process (a crash).
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
+    output: Output,
+    command: String,
 }
 
 impl Run {
-    /// Asserts the exit code, showing both streams when it differs.
+    fn new(command: String, output: Output) -> Run {
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            output,
+            command,
+        }
+    }
+
+    /// assert_cmd's assertions on this run: a failure shows the command, the
+    /// exit code and both streams.
+    fn assert(&self) -> Assert {
+        Assert::new(self.output.clone()).append_context("command", self.command.clone())
+    }
+
+    /// Asserts the exit code.
     #[track_caller]
     pub fn expect_code(&self, code: i32) -> &Self {
-        assert_eq!(
-            self.code, code,
-            "expected exit {code}, got {}\n--- stdout\n{}\n--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        );
+        let _ = self.assert().code(code);
         self
     }
 
@@ -31,105 +54,85 @@ impl Run {
         self.expect_code(0)
     }
 
-    /// Asserts that every stderr line starts with `gbdt:` and that it
-    /// mentions every one of `needles`.
+    /// Asserts that stderr starts with `gbdt: ` and mentions every one of
+    /// `needles`.
     #[track_caller]
     pub fn stderr_says(&self, needles: &[&str]) -> &Self {
-        assert!(!self.stderr.is_empty(), "stderr is empty");
-        assert!(
-            self.stderr.starts_with("gbdt: "),
-            "diagnostic must start with 'gbdt: ': {}",
-            self.stderr
-        );
+        let _ = self.assert().stderr(predicate::str::starts_with("gbdt: "));
         for n in needles {
-            assert!(
-                self.stderr.contains(n),
-                "stderr should mention {n:?}:\n{}",
-                self.stderr
-            );
+            let _ = self.assert().stderr(predicate::str::contains(*n));
         }
         self
     }
 }
 
-/// The binary under test.
-pub fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_gbdt"))
+/// The binary under test, as a plain `std` command for tests that spawn it
+/// and drive its streams themselves.
+pub fn bin() -> std::process::Command {
+    std::process::Command::new(cargo_bin!("gbdt"))
 }
 
-fn finish(out: Output) -> Run {
-    Run {
-        // A signal (no code) counts as a crash.
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+/// `gbdt ARGS` in `dir`, with the run timeout.
+fn command(dir: &Path, args: &[&str]) -> assert_cmd::Command {
+    let mut cmd = cargo_bin_cmd!("gbdt");
+    cmd.args(args).current_dir(dir).timeout(TIMEOUT);
+    cmd
 }
 
-/// Runs `gbdt ARGS` in `dir` with stdin closed.
+fn run(cmd: &mut assert_cmd::Command, args: &[&str]) -> Run {
+    let output = cmd.output().expect("the gbdt binary runs");
+    Run::new(format!("gbdt {}", args.join(" ")), output)
+}
+
+/// Runs `gbdt ARGS` in `dir` with an empty stdin.
 pub fn gbdt_in(dir: &Path, args: &[&str]) -> Run {
-    let out = bin()
-        .args(args)
-        .current_dir(dir)
-        .env_remove("JOB_COMPLETION_INDEX")
-        .stdin(Stdio::null())
-        .output()
-        .expect("the gbdt binary runs");
-    finish(out)
+    run(command(dir, args).env_remove("JOB_COMPLETION_INDEX"), args)
 }
 
 /// Runs `gbdt ARGS` with extra environment variables.
 pub fn gbdt_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut cmd = bin();
-    cmd.args(args).current_dir(dir).stdin(Stdio::null());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    finish(cmd.output().expect("the gbdt binary runs"))
+    run(command(dir, args).envs(env.iter().copied()), args)
 }
 
 /// Runs `gbdt ARGS` in `dir` with `input` on stdin.
 pub fn gbdt_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Run {
-    use std::io::Write;
-    let mut child = bin()
+    run(command(dir, args).write_stdin(input), args)
+}
+
+/// Runs `gbdt ARGS` in `dir` with stderr sent to `stderr` (a full device,
+/// a pipe whose reader is gone): only stdout is captured.
+pub fn gbdt_stderr_to(dir: &Path, args: &[&str], stderr: Stdio) -> Run {
+    let output = bin()
         .args(args)
         .current_dir(dir)
-        .stdin(Stdio::piped())
+        .env_remove("JOB_COMPLETION_INDEX")
+        .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
+        .stderr(stderr)
+        .output()
         .expect("the gbdt binary runs");
-    let mut stdin = child.stdin.take().expect("stdin is piped");
-    let input = input.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let out = child.wait_with_output().expect("gbdt finishes");
-    let _ = writer.join();
-    finish(out)
+    Run::new(format!("gbdt {} 2>...", args.join(" ")), output)
 }
 
 /// A directory under the system temp dir, removed on drop.
-pub struct TempDir(PathBuf);
+pub struct TempDir(tempfile::TempDir);
 
 impl TempDir {
     pub fn new(name: &str) -> TempDir {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let dir =
-            std::env::temp_dir().join(format!("gbdt-cli-test-{}-{n}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir");
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("gbdt-cli-test-{name}-"))
+            .tempdir()
+            .expect("temp dir");
         TempDir(dir)
     }
 
     pub fn path(&self) -> &Path {
-        &self.0
+        self.0.path()
     }
 
     /// A path inside the directory, as a string for argument lists.
     pub fn file(&self, name: &str) -> String {
-        self.0.join(name).to_string_lossy().into_owned()
+        self.path().join(name).to_string_lossy().into_owned()
     }
 
     /// Writes a file and returns its path.
@@ -140,13 +143,7 @@ impl TempDir {
     }
 
     pub fn read(&self, name: &str) -> String {
-        std::fs::read_to_string(self.0.join(name)).expect("read test file")
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        std::fs::read_to_string(self.path().join(name)).expect("read test file")
     }
 }
 
@@ -212,17 +209,24 @@ pub fn small_csv(rows: usize, seed: u64) -> String {
     s
 }
 
-/// Parses a prediction CSV body (after the header) into rows of fields.
+/// Parses a prediction CSV (header, then records) into its header and rows
+/// of fields, with the csv crate so that quoted fields come back whole.
 pub fn csv_rows(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
-    let mut lines = text.lines();
-    let header = lines
-        .next()
-        .unwrap_or_default()
-        .split(',')
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header = reader
+        .headers()
+        .expect("a CSV header")
+        .iter()
         .map(str::to_string)
         .collect();
-    let rows = lines
-        .map(|l| l.split(',').map(str::to_string).collect())
+    let rows = reader
+        .records()
+        .map(|r| {
+            r.expect("a CSV record")
+                .iter()
+                .map(str::to_string)
+                .collect()
+        })
         .collect();
     (header, rows)
 }

@@ -1,8 +1,13 @@
 //! Area under the ROC curve, with tied scores counted as half.
 
 /// Weighted ROC AUC of binary labels (> 0.5 is positive). Returns NaN when
-/// one class is absent.
+/// one class is absent, and when any score is NaN: a NaN score has no rank,
+/// so the AUC is undefined, and NaN is what the other metrics give for such
+/// predictions too (early stopping skips NaN values).
 pub(super) fn auc(labels: &[f32], weights: Option<&[f32]>, scores: &[f64]) -> f64 {
+    if scores.iter().any(|s| s.is_nan()) {
+        return f64::NAN;
+    }
     let mut order: Vec<u32> = (0..scores.len() as u32).collect();
     order.sort_unstable_by(|&a, &b| scores[a as usize].total_cmp(&scores[b as usize]));
     let w = |i: usize| weights.map_or(1.0, |w| w[i] as f64);
@@ -12,9 +17,10 @@ pub(super) fn auc(labels: &[f32], weights: Option<&[f32]>, scores: &[f64]) -> f6
     let mut start = 0;
     while start < order.len() {
         let s = scores[order[start] as usize];
+        // The group holds at least its first row, so the walk always advances.
         let mut end = start;
         let (mut pos, mut neg) = (0.0, 0.0);
-        while end < order.len() && scores[order[end] as usize] == s {
+        while end < order.len() && (end == start || scores[order[end] as usize] == s) {
             let i = order[end] as usize;
             if labels[i] > 0.5 {
                 pos += w(i);
@@ -44,6 +50,19 @@ mod tests {
         assert_eq!(auc(&[0.0, 1.0], None, &[0.9, 0.1]), 0.0);
         assert_eq!(auc(&[0.0, 1.0], None, &[0.5, 0.5]), 0.5);
         assert!(auc(&[1.0, 1.0], None, &[0.5, 0.2]).is_nan());
+    }
+
+    /// Regression (issue 16): a NaN score formed a tie group that never
+    /// advanced, since NaN != NaN, and training with AUC hung.
+    #[test]
+    fn nan_scores_end_with_nan() {
+        let y = [0.0, 1.0, 0.0, 1.0];
+        assert!(auc(&y, None, &[0.1, f64::NAN, 0.3, 0.9]).is_nan());
+        assert!(auc(&y, None, &[f64::NAN; 4]).is_nan());
+        assert!(auc(&y, Some(&[1.0; 4]), &[-f64::NAN, 0.2, 0.3, 0.4]).is_nan());
+        // Infinite scores are ordinary ranks, and -0.0 ties with 0.0.
+        let s = [f64::NEG_INFINITY, f64::INFINITY, -0.0, 0.0];
+        assert_eq!(auc(&y, None, &s), 0.875);
     }
 
     #[test]
