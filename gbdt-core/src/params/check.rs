@@ -277,8 +277,13 @@ mod tests {
             ),
         ];
         for (p, name) in cases {
-            let msg = err_of(p);
+            let msg = err_of(p.clone());
             assert!(msg.contains(name), "{msg} should name {name}");
+            // The name is a declared parameter, so front ends can map it to a flag.
+            let Err(Error::InvalidParam { name: reported, .. }) = p.check() else {
+                panic!("{msg} is not an InvalidParam")
+            };
+            assert_eq!(Params::lookup(reported).map(|d| d.name()), Some(reported));
         }
     }
 
