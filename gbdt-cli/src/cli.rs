@@ -2,9 +2,11 @@
 //! types; `config.rs` turns it into training parameters and the commands
 //! check the rest.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Arg, ArgAction, ArgMatches, Args, FromArgMatches, Parser, Subcommand};
+use gbdt_core::{Objective, Param, Params, ValueKind};
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -41,7 +43,8 @@ Examples:
   gbdt train train.csv --target y --config params.toml --max-depth 8   # flag wins
   gbdt train data.csv --target label --drop 'Loan ID,Customer ID' --report-json run.json
 
---config FILE is TOML with the long flag names as keys ('-' or '_'), e.g.
+--config FILE is TOML with the long flag names as keys ('-' or '_'), or their
+XGBoost and LightGBM names (eta, num_leaves, reg_lambda, nthread, ...), e.g.
   rounds = 500
   learning_rate = 0.1
   grow_policy = \"lossguide\"
@@ -69,12 +72,26 @@ Examples:
   JOB_COMPLETION_INDEX=3 gbdt predict model.gbdt big.csv --shard-from-env --shards 8";
 
 const EVAL_EXAMPLES: &str = "\
-Prints one metric per line: name, a tab, the value. Binary models report
-auc, logloss and error; multiclass mlogloss and merror; regression rmse and mae.
-
 Examples:
   gbdt eval model.gbdt test.csv
   gbdt eval model.gbdt test.csv --target 'Number of Credit Problems > 2' --json";
+
+/// What `gbdt eval` prints, with the default metrics of each objective
+/// (the ones `gbdt train` reports too).
+fn eval_intro() -> String {
+    let defaults: Vec<String> = Objective::ALL
+        .iter()
+        .map(|o| {
+            let names: Vec<&str> = o.default_metrics().iter().map(|m| m.name()).collect();
+            format!("  {:<22} {}", o.name(), names.join(", "))
+        })
+        .collect();
+    format!(
+        "Prints one metric per line: name, a tab, the value. Without --metric, the\n\
+         metrics 'gbdt train' reports for the model's objective:\n{}",
+        defaults.join("\n")
+    )
+}
 
 const IMPORTANCE_EXAMPLES: &str = "\
 Prints a tab-separated table (feature, importance), largest first.
@@ -119,7 +136,7 @@ pub enum Command {
     #[command(after_help = format!("{PREDICT_EXAMPLES}\n\n{EXIT_CODES}"))]
     Predict(PredictArgs),
     /// Compute metrics of a model on a labelled CSV file.
-    #[command(after_help = format!("{EVAL_EXAMPLES}\n\n{EXIT_CODES}"))]
+    #[command(after_help = format!("{}\n\n{EVAL_EXAMPLES}\n\n{EXIT_CODES}", eval_intro()))]
     Eval(EvalArgs),
     /// Print feature importance.
     #[command(after_help = format!("{IMPORTANCE_EXAMPLES}\n\n{EXIT_CODES}"))]
@@ -196,119 +213,111 @@ pub struct TrainArgs {
     pub verbose: bool,
 }
 
-/// Training parameters as flags. Every one is optional so that a `--config`
-/// file can supply it; unset ones keep gbdt-core's defaults.
-#[derive(Debug, Default, Clone, Args)]
+/// Training parameters as flags, one per entry of [`Params::all`] that has
+/// a flag: the names, help text and defaults all come from that table. A
+/// flag keeps its text; `config.rs` merges it with a `--config` file and
+/// sets it on `Params`. Values are type-checked while parsing, so
+/// `--rounds many` is a usage error that names the flag.
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct ParamArgs {
-    /// Loss: reg:squarederror, binary:logistic, multi:softprob, count:poisson,
-    /// reg:pseudohubererror (LightGBM names work too) [default: from the target]
-    #[arg(long, value_name = "NAME", help_heading = "Parameters")]
-    pub objective: Option<String>,
-    /// Boosting rounds [default: 100]
-    #[arg(long, value_name = "N", help_heading = "Parameters")]
-    pub rounds: Option<usize>,
-    /// Shrinkage of every tree (eta) [default: 0.3]
-    #[arg(
-        long,
-        value_name = "X",
-        allow_negative_numbers = true,
-        help_heading = "Parameters"
-    )]
-    pub learning_rate: Option<f64>,
-    /// Maximum tree depth, 0 for none (lossguide only) [default: 6]
-    #[arg(long, value_name = "N", help_heading = "Parameters")]
-    pub max_depth: Option<usize>,
-    /// Maximum leaves per tree, 0 for none [default: 0]
-    #[arg(long, value_name = "N", help_heading = "Parameters")]
-    pub max_leaves: Option<usize>,
-    /// depthwise (XGBoost) or lossguide (LightGBM's leaf-wise) [default: depthwise]
-    #[arg(long, value_name = "POLICY", help_heading = "Parameters")]
-    pub grow_policy: Option<String>,
-    /// Histogram bins per feature, 2..=65535 [default: 256]
-    #[arg(long, value_name = "N", help_heading = "Parameters")]
-    pub max_bin: Option<usize>,
-    /// L2 regularisation of leaf weights [default: 1]
-    #[arg(
-        long,
-        value_name = "X",
-        allow_negative_numbers = true,
-        help_heading = "Parameters"
-    )]
-    pub lambda: Option<f64>,
-    /// L1 regularisation of leaf weights [default: 0]
-    #[arg(
-        long,
-        value_name = "X",
-        allow_negative_numbers = true,
-        help_heading = "Parameters"
-    )]
-    pub alpha: Option<f64>,
-    /// Minimum loss reduction to split [default: 0]
-    #[arg(
-        long,
-        value_name = "X",
-        allow_negative_numbers = true,
-        help_heading = "Parameters"
-    )]
-    pub gamma: Option<f64>,
-    /// Minimum hessian sum in a child [default: 1]
-    #[arg(
-        long,
-        value_name = "X",
-        allow_negative_numbers = true,
-        help_heading = "Parameters"
-    )]
-    pub min_child_weight: Option<f64>,
-    /// Largest leaf weight, 0 for none [default: 0; 0.7 for count:poisson]
-    #[arg(
-        long,
-        value_name = "X",
-        allow_negative_numbers = true,
-        help_heading = "Parameters"
-    )]
-    pub max_delta_step: Option<f64>,
-    /// Fraction of rows sampled per tree [default: 1]
-    #[arg(
-        long,
-        value_name = "X",
-        allow_negative_numbers = true,
-        help_heading = "Parameters"
-    )]
-    pub subsample: Option<f64>,
-    /// Fraction of features sampled per tree [default: 1]
-    #[arg(
-        long,
-        value_name = "X",
-        allow_negative_numbers = true,
-        help_heading = "Parameters"
-    )]
-    pub colsample_bytree: Option<f64>,
-    /// Fraction of the tree's features sampled per split [default: 1]
-    #[arg(
-        long,
-        value_name = "X",
-        allow_negative_numbers = true,
-        help_heading = "Parameters"
-    )]
-    pub colsample_bynode: Option<f64>,
-    /// Seed of row and feature sampling [default: 0]
-    #[arg(long, value_name = "N", help_heading = "Parameters")]
-    pub seed: Option<u64>,
-    /// Worker threads [default: the CPUs available, container quota included]
-    #[arg(long, value_name = "N", help_heading = "Parameters")]
-    pub threads: Option<usize>,
-    /// Stop when the last metric on --valid has not improved for N rounds
-    #[arg(long, value_name = "N", help_heading = "Parameters")]
-    pub early_stopping_rounds: Option<usize>,
-    /// Metrics to report, comma-separated: rmse, mae, logloss, auc, error,
-    /// mlogloss, merror, poisson-nloglik [default: from the objective]
-    #[arg(
-        long,
-        value_delimiter = ',',
-        value_name = "NAMES",
-        help_heading = "Parameters"
-    )]
-    pub eval_metric: Vec<String>,
+    /// Text per canonical parameter name.
+    values: BTreeMap<&'static str, String>,
+}
+
+impl ParamArgs {
+    /// The text given for a parameter (canonical name), if any.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.values.get(name).map(String::as_str)
+    }
+
+    /// Sets the text of a parameter, replacing an earlier one.
+    pub fn insert(&mut self, param: &'static Param, text: String) {
+        self.values.insert(param.name(), text);
+    }
+
+    /// Every parameter given, in the order of [`Params::all`].
+    pub fn iter(&self) -> impl Iterator<Item = (&'static Param, &str)> + '_ {
+        Params::all()
+            .iter()
+            .filter_map(|p| self.get(p.name()).map(|text| (p, text)))
+    }
+}
+
+/// The help's default for a flag: `Params::default()`'s value, except that
+/// `gbdt train` picks the objective from the target.
+pub fn default_text(param: &Param) -> String {
+    match param.name() {
+        "objective" => "from the target".to_string(),
+        _ => param.default_text(),
+    }
+}
+
+/// The doc line of a parameter and its default, as `--help` shows them.
+pub fn help_text(param: &Param) -> String {
+    let doc = param.doc().trim_end_matches('.');
+    format!("{doc} [default: {}]", default_text(param))
+}
+
+fn param_arg(param: &'static Param, flag: &'static str) -> Arg {
+    let (value_name, many) = match param.kind() {
+        ValueKind::Count => ("N", false),
+        ValueKind::Number => ("X", false),
+        ValueKind::Names => ("NAMES", true),
+        _ => ("NAME", false),
+    };
+    let arg = Arg::new(flag)
+        .long(flag)
+        .value_name(value_name)
+        .help(help_text(param))
+        .help_heading("Parameters")
+        .allow_negative_numbers(param.kind() == ValueKind::Number)
+        .value_parser(move |text: &str| check_value(param, text));
+    if many {
+        arg.action(ArgAction::Append).value_delimiter(',')
+    } else {
+        arg.action(ArgAction::Set)
+    }
+}
+
+/// Type-checks one flag value with the parameter's own setter.
+fn check_value(param: &Param, text: &str) -> Result<String, String> {
+    match param.set(&mut Params::default(), text) {
+        Ok(()) => Ok(text.to_string()),
+        Err(gbdt_core::Error::InvalidParam { allowed, .. }) => Err(format!("expected {allowed}")),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+impl Args for ParamArgs {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        Params::all()
+            .iter()
+            .filter_map(|p| p.flag().map(|flag| param_arg(p, flag)))
+            .fold(cmd, clap::Command::arg)
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
+}
+
+impl FromArgMatches for ParamArgs {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        let mut args = ParamArgs::default();
+        args.update_from_arg_matches(matches)?;
+        Ok(args)
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        for param in Params::all() {
+            let Some(flag) = param.flag() else { continue };
+            if let Some(values) = matches.get_many::<String>(flag) {
+                let values: Vec<&str> = values.map(String::as_str).collect();
+                self.insert(param, values.join(","));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Flags of `gbdt predict`.
@@ -448,7 +457,85 @@ mod tests {
         let Command::Train(t) = cli.command else {
             panic!("not train")
         };
-        assert_eq!(t.params.learning_rate, Some(-1.0));
+        assert_eq!(t.params.get("learning_rate"), Some("-1"));
+    }
+
+    /// The help text of `gbdt train` from `--flag` to the next flag.
+    fn train_help_of(flag: &str) -> String {
+        let mut cmd = Cli::command();
+        let help = cmd
+            .find_subcommand_mut("train")
+            .map(|c| c.render_help().to_string())
+            .unwrap_or_default();
+        let start = help.find(&format!("--{flag} <")).unwrap_or(help.len());
+        let rest = &help[start..];
+        let end = ["\n      --", "\n\n"]
+            .iter()
+            .filter_map(|stop| rest[2..].find(stop).map(|i| i + 2))
+            .min()
+            .unwrap_or(rest.len());
+        rest[..end].split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    #[test]
+    fn help_shows_every_parameter_with_its_default_from_core() {
+        assert!(train_help_of("learning-rate").ends_with("[default: 0.3]"));
+        assert!(train_help_of("max-depth").ends_with("[default: 6]"));
+        assert!(train_help_of("objective").ends_with("[default: from the target]"));
+        let d = Params::default();
+        assert!(train_help_of("max-bin").ends_with(&format!("[default: {}]", d.max_bin)));
+        let mut shown = 0;
+        for param in Params::all() {
+            let Some(flag) = param.flag() else { continue };
+            let help = train_help_of(flag);
+            let doc = param.doc().trim_end_matches('.');
+            assert!(help.contains(doc), "--{flag}: {help}");
+            if flag != "objective" {
+                let want = format!("[default: {}]", param.default_text());
+                assert!(help.ends_with(&want), "--{flag}: {help} lacks {want}");
+            }
+            shown += 1;
+        }
+        assert_eq!(
+            shown,
+            Params::all().len() - 1,
+            "all but num_class are flags"
+        );
+    }
+
+    #[test]
+    fn flag_values_are_type_checked_by_the_parameter() {
+        let err = |flag: &str, value: &str| {
+            Cli::try_parse_from(["gbdt", "train", "d.csv", "-t", "y", flag, value])
+                .unwrap_err()
+                .to_string()
+        };
+        let m = err("--rounds", "many");
+        assert!(
+            m.contains("'many' for '--rounds <N>'") && m.contains("expected a whole number >= 0"),
+            "{m}"
+        );
+        let m = err("--grow-policy", "sideways");
+        assert!(m.contains("expected one of depthwise"), "{m}");
+        // Counts do not take negative numbers, as before: "-1" looks like a flag.
+        assert!(err("--max-depth", "-1").contains("-1"));
+        let cli = Cli::try_parse_from([
+            "gbdt",
+            "train",
+            "d.csv",
+            "-t",
+            "y",
+            "--eval-metric",
+            "auc",
+            "--eval-metric",
+            "error,logloss",
+        ])
+        .unwrap();
+        let Command::Train(t) = cli.command else {
+            panic!("not train")
+        };
+        assert_eq!(t.params.get("eval_metrics"), Some("auc,error,logloss"));
+        assert_eq!(t.params.get("num_rounds"), None);
     }
 
     #[test]

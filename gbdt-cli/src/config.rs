@@ -1,33 +1,14 @@
 //! Training parameters from flags and an optional `--config` TOML file.
-//! Flags win over the file; both map 1:1 onto `gbdt_core::Params`.
+//! Both are text per parameter of `gbdt_core::Params::all()` (the one
+//! declaration of names, aliases and types); flags win over the file, and
+//! `Params::set` turns the text into values.
 
 use std::path::Path;
 
-use gbdt_core::{GrowPolicy, Metric, Objective, Params};
+use gbdt_core::{Objective, Param, Params, ValueKind};
 
 use crate::cli::ParamArgs;
 use crate::exit::{CmdResult, Failure};
-
-/// Keys accepted in a config file besides the long flag names, with the flag
-/// they stand for (XGBoost and LightGBM spellings).
-const ALIASES: &[(&str, &str)] = &[
-    ("eta", "learning_rate"),
-    ("num_rounds", "rounds"),
-    ("num_boost_round", "rounds"),
-    ("n_estimators", "rounds"),
-    ("num_iterations", "rounds"),
-    ("num_leaves", "max_leaves"),
-    ("reg_lambda", "lambda"),
-    ("lambda_l2", "lambda"),
-    ("reg_alpha", "alpha"),
-    ("lambda_l1", "alpha"),
-    ("min_split_loss", "gamma"),
-    ("nthread", "threads"),
-    ("num_threads", "threads"),
-    ("n_jobs", "threads"),
-    ("random_state", "seed"),
-    ("metric", "eval_metric"),
-];
 
 /// Reads a config file into the same shape as the flags.
 pub fn read_config(path: &Path) -> CmdResult<ParamArgs> {
@@ -40,7 +21,8 @@ pub fn read_config(path: &Path) -> CmdResult<ParamArgs> {
     parse_config(&text, path)
 }
 
-/// Parses config text; `path` is only used in messages.
+/// Parses config text; `path` is only used in messages. Keys are a
+/// parameter's flag, name or alias; values are type-checked here.
 pub fn parse_config(text: &str, path: &Path) -> CmdResult<ParamArgs> {
     let table: toml::Table = toml::from_str(text).map_err(|e| {
         Failure::usage(format!(
@@ -49,41 +31,18 @@ pub fn parse_config(text: &str, path: &Path) -> CmdResult<ParamArgs> {
         ))
     })?;
     let mut args = ParamArgs::default();
+    let mut keys: Vec<(&str, &str)> = Vec::new();
     for (key, value) in &table {
-        let normal = key.replace('-', "_");
-        let name = ALIASES
-            .iter()
-            .find(|(alias, _)| *alias == normal)
-            .map_or(normal.as_str(), |(_, name)| name);
         let v = Value { key, value, path };
-        match name {
-            "objective" => args.objective = Some(v.string()?),
-            "rounds" => args.rounds = Some(v.count()?),
-            "learning_rate" => args.learning_rate = Some(v.number()?),
-            "max_depth" => args.max_depth = Some(v.count()?),
-            "max_leaves" => args.max_leaves = Some(v.count()?),
-            "grow_policy" => args.grow_policy = Some(v.string()?),
-            "max_bin" => args.max_bin = Some(v.count()?),
-            "lambda" => args.lambda = Some(v.number()?),
-            "alpha" => args.alpha = Some(v.number()?),
-            "gamma" => args.gamma = Some(v.number()?),
-            "min_child_weight" => args.min_child_weight = Some(v.number()?),
-            "max_delta_step" => args.max_delta_step = Some(v.number()?),
-            "subsample" => args.subsample = Some(v.number()?),
-            "colsample_bytree" => args.colsample_bytree = Some(v.number()?),
-            "colsample_bynode" => args.colsample_bynode = Some(v.number()?),
-            "seed" => args.seed = Some(v.count()? as u64),
-            "threads" => args.threads = Some(v.count()?),
-            "early_stopping_rounds" => args.early_stopping_rounds = Some(v.count()?),
-            "eval_metric" => args.eval_metric = v.strings()?,
-            _ => {
-                return Err(Failure::usage(format!(
-                    "unknown key '{key}' in --config file {}; keys are the long flag names of \
-                     'gbdt train' (see 'gbdt train --help'), e.g. learning_rate",
-                    path.display()
-                )))
-            }
+        let param = v.param()?;
+        if let Some((other, _)) = keys.iter().find(|(_, name)| *name == param.name()) {
+            return Err(v.fail(&format!(
+                "sets {} like '{other}'; give only one",
+                param.name()
+            )));
         }
+        keys.push((key, param.name()));
+        args.insert(param, v.text(param)?);
     }
     Ok(args)
 }
@@ -96,83 +55,89 @@ struct Value<'a> {
 }
 
 impl Value<'_> {
-    fn wrong(&self, expected: &str) -> Failure {
+    fn fail(&self, what: &str) -> Failure {
         Failure::usage(format!(
-            "key '{}' in --config file {} is a {}; expected {expected}",
+            "key '{}' in --config file {} {what}",
             self.key,
-            self.path.display(),
-            self.value.type_str()
+            self.path.display()
         ))
     }
 
-    fn string(&self) -> CmdResult<String> {
-        self.value
-            .as_str()
-            .map(str::to_string)
-            .ok_or_else(|| self.wrong("a string"))
+    /// The parameter the key names; an unknown key lists the closest ones.
+    fn param(&self) -> CmdResult<&'static Param> {
+        match Params::lookup(self.key) {
+            Some(p) if p.flag().is_some() => Ok(p),
+            Some(p) => Err(self.fail(&format!(
+                "cannot be set: 'gbdt train' derives {} from the target",
+                p.name()
+            ))),
+            None => Err(Failure::usage(unknown_key(self.key, self.path))),
+        }
     }
 
-    fn strings(&self) -> CmdResult<Vec<String>> {
-        match self.value {
-            toml::Value::String(s) => Ok(s.split(',').map(|p| p.trim().to_string()).collect()),
-            toml::Value::Array(items) => items
+    /// The value as the text a flag would give, after checking its TOML
+    /// type against the parameter's kind and the text with its setter.
+    fn text(&self, param: &Param) -> CmdResult<String> {
+        let text = match (param.kind(), self.value) {
+            (ValueKind::Count, toml::Value::Integer(i)) if *i >= 0 => i.to_string(),
+            (ValueKind::Number, toml::Value::Integer(i)) => i.to_string(),
+            (ValueKind::Number, toml::Value::Float(f)) => f.to_string(),
+            (ValueKind::Name | ValueKind::Names, toml::Value::String(s)) => s.clone(),
+            (ValueKind::Names, toml::Value::Array(items)) => items
                 .iter()
-                .map(|i| i.as_str().map(str::to_string))
+                .map(|i| i.as_str())
                 .collect::<Option<Vec<_>>>()
-                .ok_or_else(|| self.wrong("a string or an array of strings")),
-            _ => Err(self.wrong("a string or an array of strings")),
-        }
+                .ok_or_else(|| self.wrong(param))?
+                .join(","),
+            _ => return Err(self.wrong(param)),
+        };
+        param
+            .set(&mut Params::default(), &text)
+            .map_err(|e| self.fail(&format!("has a bad value: {e}")))?;
+        Ok(text)
     }
 
-    fn count(&self) -> CmdResult<usize> {
-        self.value
-            .as_integer()
-            .and_then(|i| usize::try_from(i).ok())
-            .ok_or_else(|| self.wrong("a whole number >= 0"))
-    }
-
-    fn number(&self) -> CmdResult<f64> {
-        match self.value {
-            toml::Value::Float(f) => Ok(*f),
-            toml::Value::Integer(i) => Ok(*i as f64),
-            _ => Err(self.wrong("a number")),
-        }
+    fn wrong(&self, param: &Param) -> Failure {
+        let expected = match param.kind() {
+            ValueKind::Names => "a string or an array of strings",
+            ValueKind::Name => "a string",
+            kind => kind.expected(),
+        };
+        self.fail(&format!(
+            "is a {}; expected {expected}",
+            self.value.type_str()
+        ))
     }
 }
 
-/// Flags win: every field set on the command line replaces the file's.
+/// The message for a key no parameter is known by.
+fn unknown_key(key: &str, path: &Path) -> String {
+    let close = Params::suggest(key);
+    let hint = if close.is_empty() {
+        let flags: Vec<&str> = Params::all().iter().filter_map(Param::flag).collect();
+        format!("known keys: {}", flags.join(", "))
+    } else {
+        format!("did you mean {}?", close.join(" or "))
+    };
+    format!(
+        "unknown key '{key}' in --config file {}; {hint} Keys are the long flag names of \
+         'gbdt train' (see 'gbdt train --help') or their XGBoost/LightGBM names",
+        path.display()
+    )
+}
+
+/// Flags win: every parameter set on the command line replaces the file's.
 pub fn merge(flags: &ParamArgs, file: ParamArgs) -> ParamArgs {
-    ParamArgs {
-        objective: flags.objective.clone().or(file.objective),
-        rounds: flags.rounds.or(file.rounds),
-        learning_rate: flags.learning_rate.or(file.learning_rate),
-        max_depth: flags.max_depth.or(file.max_depth),
-        max_leaves: flags.max_leaves.or(file.max_leaves),
-        grow_policy: flags.grow_policy.clone().or(file.grow_policy),
-        max_bin: flags.max_bin.or(file.max_bin),
-        lambda: flags.lambda.or(file.lambda),
-        alpha: flags.alpha.or(file.alpha),
-        gamma: flags.gamma.or(file.gamma),
-        min_child_weight: flags.min_child_weight.or(file.min_child_weight),
-        max_delta_step: flags.max_delta_step.or(file.max_delta_step),
-        subsample: flags.subsample.or(file.subsample),
-        colsample_bytree: flags.colsample_bytree.or(file.colsample_bytree),
-        colsample_bynode: flags.colsample_bynode.or(file.colsample_bynode),
-        seed: flags.seed.or(file.seed),
-        threads: flags.threads.or(file.threads),
-        early_stopping_rounds: flags.early_stopping_rounds.or(file.early_stopping_rounds),
-        eval_metric: if flags.eval_metric.is_empty() {
-            file.eval_metric
-        } else {
-            flags.eval_metric.clone()
-        },
+    let mut merged = file;
+    for (param, text) in flags.iter() {
+        merged.insert(param, text.to_string());
     }
+    merged
 }
 
 /// The objective named by `--objective`, if any.
 pub fn objective(args: &ParamArgs) -> CmdResult<Option<Objective>> {
-    args.objective
-        .as_deref()
+    args.get("objective")
         .map(|name| {
             name.parse::<Objective>()
                 .map_err(|e| bad_flag("objective", e))
@@ -180,63 +145,31 @@ pub fn objective(args: &ParamArgs) -> CmdResult<Option<Objective>> {
         .transpose()
 }
 
-/// Builds and checks gbdt-core parameters. Out-of-range values are usage
-/// errors that name the flag.
+/// Builds and checks gbdt-core parameters: defaults, then every given
+/// value, then the objective and class count chosen by the caller.
+/// Bad values are usage errors that name the flag.
 pub fn to_params(args: &ParamArgs, objective: Objective, num_class: usize) -> CmdResult<Params> {
-    let d = Params::default();
-    let grow_policy = match &args.grow_policy {
-        Some(name) => name
-            .parse::<GrowPolicy>()
-            .map_err(|e| bad_flag("grow-policy", e))?,
-        None => d.grow_policy,
-    };
-    let eval_metrics = args
-        .eval_metric
-        .iter()
-        .filter(|m| !m.is_empty())
-        .map(|m| m.parse::<Metric>().map_err(|e| bad_flag("eval-metric", e)))
-        .collect::<CmdResult<Vec<_>>>()?;
-    let params = Params {
-        objective,
-        num_class,
-        num_rounds: args.rounds.unwrap_or(d.num_rounds),
-        learning_rate: args.learning_rate.unwrap_or(d.learning_rate),
-        grow_policy,
-        max_depth: args.max_depth.unwrap_or(d.max_depth),
-        max_leaves: args.max_leaves.unwrap_or(d.max_leaves),
-        max_bin: args.max_bin.unwrap_or(d.max_bin),
-        lambda: args.lambda.unwrap_or(d.lambda),
-        alpha: args.alpha.unwrap_or(d.alpha),
-        gamma: args.gamma.unwrap_or(d.gamma),
-        min_child_weight: args.min_child_weight.unwrap_or(d.min_child_weight),
-        max_delta_step: args.max_delta_step.or(d.max_delta_step),
-        subsample: args.subsample.unwrap_or(d.subsample),
-        colsample_bytree: args.colsample_bytree.unwrap_or(d.colsample_bytree),
-        colsample_bynode: args.colsample_bynode.unwrap_or(d.colsample_bynode),
-        seed: args.seed.unwrap_or(d.seed),
-        threads: args.threads.or(d.threads),
-        base_score: d.base_score,
-        early_stopping_rounds: args.early_stopping_rounds.or(d.early_stopping_rounds),
-        eval_metrics,
-        huber_slope: d.huber_slope,
-    };
+    let mut params = Params::default();
+    for (param, text) in args.iter() {
+        param
+            .set(&mut params, text)
+            .map_err(|e| bad_flag(flag_of(param.name()), e))?;
+    }
+    params.objective = objective;
+    params.num_class = num_class;
     if let Err(e) = params.check() {
         let flag = match &e {
             gbdt_core::Error::InvalidParam { name, .. } => flag_of(name),
-            _ => "parameters".to_string(),
+            _ => "parameters",
         };
-        return Err(bad_flag(&flag, e));
+        return Err(bad_flag(flag, e));
     }
     Ok(params)
 }
 
 /// The flag (without `--`) that sets a gbdt-core parameter.
-fn flag_of(param: &str) -> String {
-    match param {
-        "num_rounds" => "rounds".to_string(),
-        "eval_metrics" => "eval-metric".to_string(),
-        other => other.replace('_', "-"),
-    }
+fn flag_of(param: &str) -> &str {
+    Params::lookup(param).and_then(Param::flag).unwrap_or(param)
 }
 
 fn bad_flag(flag: &str, e: impl std::fmt::Display) -> Failure {
@@ -257,89 +190,145 @@ pub fn check_threads(threads: Option<usize>) -> CmdResult<Option<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cli::Cli;
+    use clap::Parser;
+    use gbdt_core::{GrowPolicy, Metric};
 
     fn p(text: &str) -> CmdResult<ParamArgs> {
         parse_config(text, Path::new("params.toml"))
+    }
+
+    fn msg(r: CmdResult<ParamArgs>) -> String {
+        let e = r.unwrap_err();
+        assert_eq!(e.code, crate::exit::Code::Usage);
+        e.error.to_string()
+    }
+
+    /// The parameter flags of `gbdt train` with these extra arguments.
+    fn flags(extra: &[&str]) -> ParamArgs {
+        let args = ["gbdt", "train", "d.csv", "-t", "y"].iter().chain(extra);
+        match Cli::try_parse_from(args).unwrap().command {
+            crate::cli::Command::Train(t) => t.params,
+            _ => unreachable!("parsed as train"),
+        }
     }
 
     #[test]
     fn config_keys_and_aliases() {
         let a = p(
             "rounds = 7\neta = 0.1\nmax-depth = 3\ngrow_policy = \"lossguide\"\n\
-                   eval_metric = [\"auc\", \"logloss\"]\nlambda = 2",
+                   eval_metric = [\"auc\", \"logloss\"]\nlambda = 2\nnum_leaves = 15\n\
+                   feature_fraction = 0.5\nmin_sum_hessian_in_leaf = 2.5\nrandom_state = 9",
         )
         .unwrap();
-        assert_eq!(a.rounds, Some(7));
-        assert_eq!(a.learning_rate, Some(0.1));
-        assert_eq!(a.max_depth, Some(3));
-        assert_eq!(a.lambda, Some(2.0));
-        assert_eq!(a.eval_metric, ["auc", "logloss"]);
+        assert_eq!(a.get("num_rounds"), Some("7"));
+        assert_eq!(a.get("learning_rate"), Some("0.1"));
+        assert_eq!(a.get("eval_metrics"), Some("auc,logloss"));
         let params = to_params(&a, Objective::Logistic, 0).unwrap();
-        assert_eq!(params.grow_policy, GrowPolicy::LossGuide);
-        assert_eq!(params.eval_metrics, [Metric::Auc, Metric::LogLoss]);
+        let want = Params {
+            objective: Objective::Logistic,
+            num_rounds: 7,
+            learning_rate: 0.1,
+            max_depth: 3,
+            grow_policy: GrowPolicy::LossGuide,
+            eval_metrics: vec![Metric::Auc, Metric::LogLoss],
+            lambda: 2.0,
+            max_leaves: 15,
+            colsample_bytree: 0.5,
+            min_child_weight: 2.5,
+            seed: 9,
+            ..Params::default()
+        };
+        assert_eq!(params, want);
+    }
+
+    #[test]
+    fn every_flag_is_a_config_key_with_the_same_meaning() {
+        for param in Params::all() {
+            let Some(flag) = param.flag() else { continue };
+            let sample = match param.kind() {
+                ValueKind::Count => ("3", "3"),
+                ValueKind::Number => ("0.5", "0.5"),
+                ValueKind::Names => ("[\"auc\"]", "auc"),
+                _ if flag == "objective" => ("\"binary\"", "binary"),
+                _ => ("\"leafwise\"", "leafwise"),
+            };
+            let file = p(&format!("{flag} = {}", sample.0)).unwrap();
+            let from_flag = flags(&[&format!("--{flag}"), sample.1]);
+            assert_eq!(file, from_flag, "--{flag}");
+            assert_eq!(file.get(param.name()), Some(sample.1), "{flag}");
+        }
     }
 
     #[test]
     fn config_errors_name_the_file_and_key() {
-        let e = p("learning_rat = 0.1").unwrap_err();
-        assert_eq!(e.code, crate::exit::Code::Usage);
-        let msg = e.error.to_string();
-        assert!(
-            msg.contains("learning_rat") && msg.contains("params.toml"),
-            "{msg}"
+        assert_eq!(
+            msg(p("learning_rat = 0.1")),
+            "unknown key 'learning_rat' in --config file params.toml; did you mean learning_rate? \
+             Keys are the long flag names of 'gbdt train' (see 'gbdt train --help') or their \
+             XGBoost/LightGBM names"
         );
-        let msg = p("rounds = \"many\"").unwrap_err().error.to_string();
+        let m = msg(p("colour = 1"));
         assert!(
-            msg.contains("rounds") && msg.contains("whole number"),
-            "{msg}"
+            m.contains("known keys: objective, rounds, learning-rate, grow-policy"),
+            "{m}"
         );
-        let msg = p("rounds = ").unwrap_err().error.to_string();
-        assert!(msg.contains("not valid TOML"), "{msg}");
+        assert_eq!(
+            msg(p("rounds = \"many\"")),
+            "key 'rounds' in --config file params.toml is a string; expected a whole number >= 0"
+        );
+        assert!(msg(p("seed = -3")).contains("whole number"));
+        assert!(msg(p("rounds = ")).contains("not valid TOML"));
+        let m = msg(p("grow_policy = \"sideways\""));
+        assert!(
+            m.contains("'grow_policy'") && m.contains("lossguide"),
+            "{m}"
+        );
+        let m = msg(p("eta = 0.1\nlearning_rate = 0.2"));
+        assert!(m.contains("learning_rate") && m.contains("'eta'"), "{m}");
+        let m = msg(p("num_class = 3"));
+        assert!(m.contains("derives num_class"), "{m}");
     }
 
     #[test]
     fn flags_win_over_the_file() {
-        let file = p("rounds = 7\nmax_depth = 3\neval_metric = \"auc\"").unwrap();
-        let flags = ParamArgs {
-            max_depth: Some(9),
-            ..ParamArgs::default()
-        };
-        let m = merge(&flags, file);
-        assert_eq!((m.rounds, m.max_depth), (Some(7), Some(9)));
-        assert_eq!(m.eval_metric, ["auc"]);
+        let file = p("rounds = 7\nmax_depth = 3\neval_metric = \"auc\"\nnthread = 1").unwrap();
+        let m = merge(&flags(&["--max-depth", "9", "--threads", "2"]), file);
+        let params = to_params(&m, Objective::Logistic, 0).unwrap();
+        assert_eq!(
+            (params.num_rounds, params.max_depth, params.threads),
+            (7, 9, Some(2))
+        );
+        assert_eq!(params.eval_metrics, [Metric::Auc]);
+        let m = merge(
+            &flags(&["--eval-metric", "logloss,error"]),
+            p("metric = \"auc\"").unwrap(),
+        );
+        assert_eq!(m.get("eval_metrics"), Some("logloss,error"));
     }
 
     #[test]
     fn bad_values_name_the_flag() {
-        let a = ParamArgs {
-            learning_rate: Some(-1.0),
-            ..ParamArgs::default()
+        let bad = |extra: &[&str]| {
+            to_params(&flags(extra), Objective::Logistic, 0)
+                .unwrap_err()
+                .error
+                .to_string()
         };
-        let msg = to_params(&a, Objective::Logistic, 0)
-            .unwrap_err()
-            .error
-            .to_string();
-        assert!(msg.contains("--learning-rate"), "{msg}");
-        let a = ParamArgs {
-            max_bin: Some(1),
-            ..ParamArgs::default()
-        };
-        let msg = to_params(&a, Objective::Logistic, 0)
-            .unwrap_err()
-            .error
-            .to_string();
-        assert!(msg.contains("--max-bin"), "{msg}");
-        let a = ParamArgs {
-            eval_metric: vec!["acc".into()],
-            ..ParamArgs::default()
-        };
-        let msg = to_params(&a, Objective::Logistic, 0)
-            .unwrap_err()
-            .error
-            .to_string();
+        let m = bad(&["--learning-rate", "-1"]);
         assert!(
-            msg.contains("--eval-metric") && msg.contains("acc"),
-            "{msg}"
+            m.starts_with("bad value for --learning-rate: invalid parameter learning_rate = -1"),
+            "{m}"
         );
+        assert!(bad(&["--max-bin", "1"]).contains("--max-bin"));
+        let m = to_params(&p("num_iterations = 0").unwrap(), Objective::Logistic, 0)
+            .unwrap_err()
+            .error
+            .to_string();
+        assert!(m.contains("--rounds"), "{m}");
+        let m = Cli::try_parse_from(["gbdt", "train", "d.csv", "-t", "y", "--eval-metric", "acc"])
+            .unwrap_err()
+            .to_string();
+        assert!(m.contains("--eval-metric") && m.contains("acc"), "{m}");
     }
 }

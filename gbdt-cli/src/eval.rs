@@ -11,35 +11,30 @@ use crate::exit::{core, CmdResult, Failure, WithCode};
 use crate::input::{self, reading};
 use crate::report::json_number;
 
-/// The metrics `gbdt eval` reports when `--metric` is not given.
-pub fn eval_metrics(objective: Objective) -> Vec<Metric> {
-    match objective {
-        Objective::Logistic => vec![Metric::Auc, Metric::LogLoss, Metric::Error],
-        Objective::Softmax => vec![Metric::MLogLoss, Metric::MError],
-        Objective::Poisson => vec![Metric::PoissonNLogLik, Metric::Rmse, Metric::Mae],
-        Objective::SquaredError | Objective::PseudoHuber => vec![Metric::Rmse, Metric::Mae],
+/// The metrics named by `--metric`, or the objective's defaults (the ones
+/// `gbdt train` reports).
+pub fn chosen_metrics(names: &[String], objective: Objective) -> CmdResult<Vec<Metric>> {
+    if names.is_empty() {
+        return Ok(objective.default_metrics().to_vec());
     }
-}
-
-/// Runs `gbdt eval`.
-pub fn run(args: &EvalArgs) -> CmdResult<()> {
-    let threads = check_threads(args.threads)?;
-    let metrics = args
-        .metric
+    names
         .iter()
         .map(|m| {
             m.parse::<Metric>()
                 .map_err(|e| Failure::usage(format!("bad value for --metric: {e}")))
         })
-        .collect::<CmdResult<Vec<_>>>()?;
+        .collect()
+}
+
+/// Runs `gbdt eval`.
+pub fn run(args: &EvalArgs) -> CmdResult<()> {
+    let threads = check_threads(args.threads)?;
+    // Names are checked before any file is read.
+    chosen_metrics(&args.metric, Objective::default())?;
     let csv = input::csv_options(&args.csv)?;
     let loaded = input::load_model(&args.model)?;
     let model = &loaded.file.model;
-    let metrics = if metrics.is_empty() {
-        eval_metrics(model.objective())
-    } else {
-        metrics
-    };
+    let metrics = chosen_metrics(&args.metric, model.objective())?;
 
     let table = input::read_table(&args.data, &csv)?;
     let model_rule = &loaded.file.label_rule;
@@ -98,9 +93,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn binary_eval_includes_auc_and_logloss() {
-        let m = eval_metrics(Objective::Logistic);
-        assert!(m.contains(&Metric::Auc) && m.contains(&Metric::LogLoss));
-        assert_eq!(eval_metrics(Objective::Softmax)[0], Metric::MLogLoss);
+    fn metrics_by_name_or_by_objective() {
+        let m = chosen_metrics(&[], Objective::Logistic).unwrap();
+        assert_eq!(m, [Metric::Auc, Metric::LogLoss]);
+        let named = chosen_metrics(&["mae".into(), "rmse".into()], Objective::Logistic).unwrap();
+        assert_eq!(named, [Metric::Mae, Metric::Rmse]);
+        let e = chosen_metrics(&["acc".into()], Objective::Logistic).unwrap_err();
+        assert!(e.error.to_string().contains("--metric"));
     }
 }

@@ -50,17 +50,6 @@ pub fn default_objective(rule: &LabelRule, labels: &[f32]) -> (Objective, usize,
     }
 }
 
-/// Metrics reported when `--eval-metric` is not given: both AUC and log loss
-/// for binary models (log loss last, so early stopping uses it), both error
-/// and log loss for multiclass, the objective's own metric otherwise.
-pub fn default_metrics(objective: Objective) -> Vec<Metric> {
-    match objective {
-        Objective::Logistic => vec![Metric::Auc, Metric::LogLoss],
-        Objective::Softmax => vec![Metric::MError, Metric::MLogLoss],
-        other => vec![other.default_metric()],
-    }
-}
-
 /// Flags checked before any data is read.
 struct Checked {
     params: ParamArgs,
@@ -77,8 +66,8 @@ fn check_flags(args: &TrainArgs) -> CmdResult<Checked> {
     };
     let params = config::merge(&args.params, file_params);
     let objective = config::objective(&params)?;
-    config::to_params(&params, objective.unwrap_or_default(), 0)?;
-    if params.early_stopping_rounds.is_some() && args.valid.is_none() {
+    let checked = config::to_params(&params, objective.unwrap_or_default(), 0)?;
+    if checked.early_stopping_rounds.is_some() && args.valid.is_none() {
         return Err(Failure::usage(
             "--early-stopping-rounds needs --valid VALID.csv: early stopping watches a validation set",
         ));
@@ -130,9 +119,8 @@ fn resolve_params(flags: &Checked, data: &TrainingData) -> CmdResult<(Params, St
         _ => 0,
     };
     let mut params = config::to_params(&flags.params, objective, num_class)?;
-    if params.eval_metrics.is_empty() {
-        params.eval_metrics = default_metrics(objective);
-    }
+    // Written out, so that the saved model shows what was computed.
+    params.eval_metrics = params.resolved_metrics();
     let message = match flags.objective {
         Some(_) => format!("objective {objective} (from --objective)"),
         None => format!("objective {objective} ({why}; change it with --objective)"),
@@ -313,11 +301,17 @@ mod tests {
     }
 
     #[test]
-    fn binary_reports_auc_and_logloss_last() {
-        assert_eq!(
-            default_metrics(Objective::Logistic),
-            [Metric::Auc, Metric::LogLoss]
-        );
-        assert_eq!(default_metrics(Objective::SquaredError), [Metric::Rmse]);
+    fn train_and_eval_default_to_the_same_metrics() {
+        for objective in Objective::ALL {
+            let params = config::to_params(&ParamArgs::default(), objective, 3).unwrap();
+            let trained = params.resolved_metrics();
+            assert_eq!(
+                trained,
+                crate::eval::chosen_metrics(&[], objective).unwrap()
+            );
+            assert_eq!(trained, objective.default_metrics(), "{objective}");
+        }
+        let binary = config::to_params(&ParamArgs::default(), Objective::Logistic, 0).unwrap();
+        assert_eq!(binary.resolved_metrics(), [Metric::Auc, Metric::LogLoss]);
     }
 }

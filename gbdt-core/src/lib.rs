@@ -64,5 +64,5 @@ pub use metric::Metric;
 pub use model::{EvalResult, ImportanceType, Model, PredictOptions};
 pub use objective::Objective;
 pub use parallel::Executor;
-pub use params::{GrowPolicy, Params};
+pub use params::{GrowPolicy, Param, Params, ValueKind};
 pub use tree::Tree;

@@ -84,6 +84,15 @@ impl std::fmt::Display for Objective {
 }
 
 impl Objective {
+    /// Every objective, in declaration order.
+    pub const ALL: [Objective; 5] = [
+        Objective::SquaredError,
+        Objective::Logistic,
+        Objective::Softmax,
+        Objective::Poisson,
+        Objective::PseudoHuber,
+    ];
+
     /// The XGBoost name.
     pub fn name(self) -> &'static str {
         match self {
@@ -100,14 +109,32 @@ impl Objective {
         self == Objective::Softmax
     }
 
-    /// The metric XGBoost reports when none is given.
-    pub fn default_metric(self) -> Metric {
+    /// The metrics reported when none are given: by training on every
+    /// validation set, by `gbdt train` and by `gbdt eval`. The last one is
+    /// XGBoost's default metric, which early stopping watches.
+    ///
+    /// ```
+    /// use gbdt_core::{Metric, Objective, Params};
+    /// assert_eq!(Objective::Logistic.default_metrics(), [Metric::Auc, Metric::LogLoss]);
+    /// let p = Params { objective: Objective::Softmax, ..Params::default() };
+    /// assert_eq!(p.resolved_metrics(), Objective::Softmax.default_metrics());
+    /// ```
+    pub fn default_metrics(self) -> &'static [Metric] {
         match self {
-            Objective::SquaredError => Metric::Rmse,
-            Objective::Logistic => Metric::LogLoss,
-            Objective::Softmax => Metric::MLogLoss,
-            Objective::Poisson => Metric::PoissonNLogLik,
-            Objective::PseudoHuber => Metric::Mae,
+            Objective::SquaredError => &[Metric::Rmse],
+            Objective::Logistic => &[Metric::Auc, Metric::LogLoss],
+            Objective::Softmax => &[Metric::MError, Metric::MLogLoss],
+            Objective::Poisson => &[Metric::PoissonNLogLik],
+            Objective::PseudoHuber => &[Metric::Mae],
+        }
+    }
+
+    /// The metric early stopping watches by default: the last of
+    /// [`Objective::default_metrics`].
+    pub fn default_metric(self) -> Metric {
+        match self.default_metrics() {
+            [.., last] => *last,
+            [] => Metric::Rmse,
         }
     }
 
@@ -308,6 +335,34 @@ mod tests {
             err.contains("reg:magic") && err.contains("binary:logistic"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn default_metrics_suit_the_objective_and_end_with_a_loss() {
+        for o in Objective::ALL {
+            let m = o.default_metrics();
+            assert_eq!(m.last(), Some(&o.default_metric()), "{o}");
+            assert!(
+                !o.default_metric().higher_is_better(),
+                "{o}: early stopping on a loss"
+            );
+            let multi = [Metric::MError, Metric::MLogLoss];
+            assert_eq!(
+                m.iter().all(|x| multi.contains(x)),
+                o.is_multiclass(),
+                "{o}"
+            );
+        }
+        assert_eq!(
+            Objective::Logistic.default_metrics(),
+            [Metric::Auc, Metric::LogLoss]
+        );
+        assert_eq!(Objective::SquaredError.default_metrics(), [Metric::Rmse]);
+        let names: Vec<&str> = Objective::ALL.iter().map(|o| o.name()).collect();
+        assert_eq!(names.len(), 5);
+        for (name, _) in NAMES {
+            assert!(Objective::ALL.contains(&name.parse().unwrap()));
+        }
     }
 
     #[test]

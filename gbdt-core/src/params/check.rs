@@ -1,130 +1,10 @@
-//! Training parameters, their defaults (XGBoost's where both peers have one)
-//! and their validation.
-
-use serde::{Deserialize, Serialize};
+//! The allowed range of every parameter, and the values that depend on
+//! another parameter (threads, max_delta_step, metrics).
 
 use crate::error::{Error, Result};
 use crate::metric::Metric;
-use crate::objective::Objective;
 
-/// How a tree grows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub enum GrowPolicy {
-    /// Split every node of a level before the next level (XGBoost's default).
-    #[default]
-    #[serde(rename = "depthwise")]
-    DepthWise,
-    /// Always split the leaf with the largest gain next (LightGBM's leaf-wise).
-    #[serde(rename = "lossguide")]
-    LossGuide,
-}
-
-impl std::str::FromStr for GrowPolicy {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s.to_ascii_lowercase().as_str() {
-            "depthwise" | "depth-wise" | "depth" => Ok(GrowPolicy::DepthWise),
-            "lossguide" | "loss-guide" | "leafwise" | "leaf-wise" | "leaf" => {
-                Ok(GrowPolicy::LossGuide)
-            }
-            _ => Err(Error::UnknownName {
-                kind: "grow policy",
-                name: s.to_string(),
-                known: "depthwise, lossguide (alias leafwise)".to_string(),
-            }),
-        }
-    }
-}
-
-/// Training parameters. Build with [`Params::default`] and change fields;
-/// [`Params::check`] (called by training) rejects values out of range.
-///
-/// ```
-/// use gbdt_core::{Objective, Params};
-/// let params = Params { objective: Objective::Logistic, num_rounds: 50, ..Params::default() };
-/// assert!(params.check().is_ok());
-/// let bad = Params { learning_rate: -1.0, ..Params::default() };
-/// assert!(bad.check().unwrap_err().to_string().contains("learning_rate"));
-/// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Params {
-    /// The loss to minimise.
-    pub objective: Objective,
-    /// Number of classes for multiclass objectives; 0 infers `max label + 1`.
-    pub num_class: usize,
-    /// Boosting rounds.
-    pub num_rounds: usize,
-    /// Shrinkage applied to every leaf value (XGBoost's `eta`).
-    pub learning_rate: f64,
-    /// Depth-wise or loss-guide growth.
-    pub grow_policy: GrowPolicy,
-    /// Maximum tree depth; 0 means no limit (loss-guide only).
-    pub max_depth: usize,
-    /// Maximum leaves per tree; 0 means no limit (depth-wise only).
-    pub max_leaves: usize,
-    /// Bins per feature, the missing-value bin included (2..=65535).
-    pub max_bin: usize,
-    /// L2 regularisation on leaf weights.
-    pub lambda: f64,
-    /// L1 regularisation on leaf weights.
-    pub alpha: f64,
-    /// Minimum loss reduction to make a split (`min_split_loss`).
-    pub gamma: f64,
-    /// Minimum sum of hessians in a child.
-    pub min_child_weight: f64,
-    /// Largest absolute leaf weight before shrinkage; 0 means no limit.
-    /// `None` takes the objective's default (0.7 for Poisson, else 0).
-    pub max_delta_step: Option<f64>,
-    /// Fraction of rows sampled for each tree.
-    pub subsample: f64,
-    /// Fraction of features sampled for each tree.
-    pub colsample_bytree: f64,
-    /// Fraction of the tree's features sampled for each split.
-    pub colsample_bynode: f64,
-    /// Seed for row and feature sampling.
-    pub seed: u64,
-    /// Worker threads; `None` uses `std::thread::available_parallelism()`.
-    pub threads: Option<usize>,
-    /// Initial prediction (in output space); `None` estimates it from the labels.
-    pub base_score: Option<f64>,
-    /// Stop when the last metric on the last validation set has not improved
-    /// for this many rounds.
-    pub early_stopping_rounds: Option<usize>,
-    /// Metrics computed on every validation set; empty takes the objective's default.
-    pub eval_metrics: Vec<Metric>,
-    /// The `delta` of the pseudo-Huber loss.
-    pub huber_slope: f64,
-}
-
-impl Default for Params {
-    fn default() -> Self {
-        Params {
-            objective: Objective::SquaredError,
-            num_class: 0,
-            num_rounds: 100,
-            learning_rate: 0.3,
-            grow_policy: GrowPolicy::DepthWise,
-            max_depth: 6,
-            max_leaves: 0,
-            max_bin: 256,
-            lambda: 1.0,
-            alpha: 0.0,
-            gamma: 0.0,
-            min_child_weight: 1.0,
-            max_delta_step: None,
-            subsample: 1.0,
-            colsample_bytree: 1.0,
-            colsample_bynode: 1.0,
-            seed: 0,
-            threads: None,
-            base_score: None,
-            early_stopping_rounds: None,
-            eval_metrics: Vec::new(),
-            huber_slope: 1.0,
-        }
-    }
-}
+use super::{GrowPolicy, Params};
 
 fn invalid(name: &'static str, value: impl ToString, allowed: &str) -> Error {
     Error::InvalidParam {
@@ -226,10 +106,11 @@ impl Params {
             .unwrap_or_else(|| self.objective.default_max_delta_step())
     }
 
-    /// The metrics to evaluate: the configured ones or the objective's default.
+    /// The metrics to evaluate: the configured ones or
+    /// [`Objective::default_metrics`](crate::Objective::default_metrics).
     pub fn resolved_metrics(&self) -> Vec<Metric> {
         if self.eval_metrics.is_empty() {
-            vec![self.objective.default_metric()]
+            self.objective.default_metrics().to_vec()
         } else {
             self.eval_metrics.clone()
         }
@@ -239,6 +120,7 @@ impl Params {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::objective::Objective;
 
     fn err_of(p: Params) -> String {
         p.check().unwrap_err().to_string()
@@ -395,8 +277,13 @@ mod tests {
             ),
         ];
         for (p, name) in cases {
-            let msg = err_of(p);
+            let msg = err_of(p.clone());
             assert!(msg.contains(name), "{msg} should name {name}");
+            // The name is a declared parameter, so front ends can map it to a flag.
+            let Err(Error::InvalidParam { name: reported, .. }) = p.check() else {
+                panic!("{msg} is not an InvalidParam")
+            };
+            assert_eq!(Params::lookup(reported).map(|d| d.name()), Some(reported));
         }
     }
 
@@ -411,18 +298,5 @@ mod tests {
         p.check().unwrap();
         let p = Params { max_leaves: 0, ..p };
         assert!(err_of(p).contains("max_depth"));
-    }
-
-    #[test]
-    fn grow_policy_names() {
-        assert_eq!(
-            "leafwise".parse::<GrowPolicy>().unwrap(),
-            GrowPolicy::LossGuide
-        );
-        assert_eq!(
-            "depthwise".parse::<GrowPolicy>().unwrap(),
-            GrowPolicy::DepthWise
-        );
-        assert!("sideways".parse::<GrowPolicy>().is_err());
     }
 }

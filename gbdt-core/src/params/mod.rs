@@ -1,0 +1,124 @@
+//! Training parameters, declared once: the list below is the struct, its
+//! defaults (XGBoost's where both peers have one), the names a parameter is
+//! known by (XGBoost's and LightGBM's spellings), and a setter from text for
+//! configuration files and command lines. `check.rs` holds the ranges.
+
+#[macro_use]
+mod declare;
+mod check;
+mod grow_policy;
+mod spec;
+mod value;
+
+use serde::{Deserialize, Serialize};
+
+use crate::metric::Metric;
+use crate::objective::Objective;
+
+pub use grow_policy::GrowPolicy;
+pub use spec::{Param, ValueKind};
+
+declare_params! {
+    /// Training parameters. Build with [`Params::default`] and change fields,
+    /// or set them by name from text with [`Params::set`];
+    /// [`Params::check`] (called by training) rejects values out of range.
+    /// [`Params::all`] lists every parameter with its names and doc.
+    ///
+    /// ```
+    /// use gbdt_core::{Objective, Params};
+    /// let params = Params { objective: Objective::Logistic, num_rounds: 50, ..Params::default() };
+    /// assert!(params.check().is_ok());
+    /// let bad = Params { learning_rate: -1.0, ..Params::default() };
+    /// assert!(bad.check().unwrap_err().to_string().contains("learning_rate"));
+    ///
+    /// let mut p = Params::default();
+    /// p.set("eta", "0.1")?; // XGBoost's name for learning_rate
+    /// p.set("num_leaves", "31")?; // LightGBM's name for max_leaves
+    /// assert_eq!((p.learning_rate, p.max_leaves), (0.1, 31));
+    /// assert!(p.set("learning_rat", "0.1").unwrap_err().to_string().contains("learning_rate"));
+    /// # Ok::<(), gbdt_core::Error>(())
+    /// ```
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(default)]
+    pub struct Params {
+        /// The loss: reg:squarederror, binary:logistic, multi:softprob,
+        /// count:poisson or reg:pseudohubererror (LightGBM names work too).
+        #[param(flag = "objective", aliases = ["objective_type", "application", "app", "loss"])]
+        pub objective: Objective = Objective::SquaredError,
+        /// Number of classes for multiclass objectives; 0 infers `max label + 1`.
+        #[param(aliases = ["num_classes"])]
+        pub num_class: usize = 0,
+        /// Boosting rounds.
+        #[param(flag = "rounds", aliases = [
+            "num_boost_round", "n_estimators", "num_iterations", "num_iteration", "n_iter",
+            "num_round", "nrounds", "num_tree", "num_trees", "max_iter",
+        ])]
+        pub num_rounds: usize = 100,
+        /// Shrinkage of every tree's leaf values (XGBoost's eta).
+        #[param(flag = "learning-rate", aliases = ["eta", "shrinkage_rate"])]
+        pub learning_rate: f64 = 0.3,
+        /// depthwise (XGBoost) or lossguide (LightGBM's leaf-wise).
+        #[param(flag = "grow-policy", aliases = [])]
+        pub grow_policy: GrowPolicy = GrowPolicy::DepthWise,
+        /// Maximum tree depth, 0 for none (lossguide only).
+        #[param(flag = "max-depth", aliases = [])]
+        pub max_depth: usize = 6,
+        /// Maximum leaves per tree, 0 for none.
+        #[param(flag = "max-leaves", aliases = ["num_leaves", "num_leaf", "max_leaf", "max_leaf_nodes"])]
+        pub max_leaves: usize = 0,
+        /// Histogram bins per feature, the missing-value bin included, 2..=65535.
+        #[param(flag = "max-bin", aliases = ["max_bins"])]
+        pub max_bin: usize = 256,
+        /// L2 regularisation of leaf weights.
+        #[param(flag = "lambda", aliases = ["reg_lambda", "lambda_l2", "l2_regularization"])]
+        pub lambda: f64 = 1.0,
+        /// L1 regularisation of leaf weights.
+        #[param(flag = "alpha", aliases = ["reg_alpha", "lambda_l1", "l1_regularization"])]
+        pub alpha: f64 = 0.0,
+        /// Minimum loss reduction to make a split.
+        #[param(flag = "gamma", aliases = ["min_split_loss", "min_gain_to_split", "min_split_gain"])]
+        pub gamma: f64 = 0.0,
+        /// Minimum sum of hessians in a child.
+        #[param(flag = "min-child-weight", aliases = [
+            "min_sum_hessian_in_leaf", "min_sum_hessian_per_leaf", "min_sum_hessian", "min_hessian",
+        ])]
+        pub min_child_weight: f64 = 1.0,
+        /// Largest absolute leaf weight before shrinkage, 0 for none.
+        #[param(flag = "max-delta-step", aliases = ["max_tree_output", "max_leaf_output"],
+                unset = "0; 0.7 for count:poisson")]
+        pub max_delta_step: Option<f64> = None,
+        /// Fraction of rows sampled for each tree.
+        #[param(flag = "subsample", aliases = ["bagging_fraction", "sub_row", "bagging"])]
+        pub subsample: f64 = 1.0,
+        /// Fraction of features sampled for each tree.
+        #[param(flag = "colsample-bytree", aliases = ["feature_fraction", "sub_feature"])]
+        pub colsample_bytree: f64 = 1.0,
+        /// Fraction of the tree's features sampled for each split.
+        #[param(flag = "colsample-bynode", aliases = ["feature_fraction_bynode", "sub_feature_bynode"])]
+        pub colsample_bynode: f64 = 1.0,
+        /// Seed of row and feature sampling.
+        #[param(flag = "seed", aliases = ["random_state", "random_seed"])]
+        pub seed: u64 = 0,
+        /// Worker threads.
+        #[param(flag = "threads", aliases = ["nthread", "nthreads", "num_threads", "num_thread", "n_jobs"],
+                unset = "the CPUs available, container quota included")]
+        pub threads: Option<usize> = None,
+        /// Initial prediction, in output space (a probability for binary:logistic).
+        #[param(flag = "base-score", aliases = [], unset = "estimated from the labels")]
+        pub base_score: Option<f64> = None,
+        /// Stop when the last metric on the last validation set has not
+        /// improved for this many rounds.
+        #[param(flag = "early-stopping-rounds",
+                aliases = ["early_stopping_round", "early_stopping", "n_iter_no_change"],
+                unset = "off")]
+        pub early_stopping_rounds: Option<usize> = None,
+        /// Metrics computed on every validation set (comma-separated): rmse, mae,
+        /// logloss, auc, error, mlogloss, merror, poisson-nloglik.
+        #[param(flag = "eval-metric", aliases = ["metric", "metrics", "metric_types"],
+                unset = "from the objective")]
+        pub eval_metrics: Vec<Metric> = Vec::new(),
+        /// The delta of the pseudo-Huber loss.
+        #[param(flag = "huber-slope", aliases = [])]
+        pub huber_slope: f64 = 1.0,
+    }
+}

@@ -1,0 +1,116 @@
+//! How each field type of `Params` reads from and shows as text.
+
+use std::str::FromStr;
+
+use crate::error::{Error, Result};
+use crate::metric::Metric;
+use crate::objective::Objective;
+
+use super::{GrowPolicy, ValueKind};
+
+/// A type a parameter can have. `show` returns `None` for "unset" (a `None`
+/// option or an empty list); `parse(show(v))` gives `v` back.
+pub(crate) trait ParamValue: Sized {
+    const KIND: ValueKind;
+    fn parse(name: &'static str, text: &str) -> Result<Self>;
+    fn show(&self) -> Option<String>;
+}
+
+fn wrong(name: &'static str, text: &str, allowed: impl Into<String>) -> Error {
+    Error::InvalidParam {
+        name,
+        value: text.to_string(),
+        allowed: allowed.into(),
+    }
+}
+
+fn number<T: FromStr>(name: &'static str, text: &str, kind: ValueKind) -> Result<T> {
+    text.trim()
+        .parse()
+        .map_err(|_| wrong(name, text, kind.expected()))
+}
+
+/// A name out of a set: the parser's list of known names becomes the
+/// allowed values of the parameter.
+fn named<T: FromStr<Err = Error>>(name: &'static str, text: &str) -> Result<T> {
+    text.trim().parse().map_err(|e| match e {
+        Error::UnknownName { known, .. } => wrong(name, text, format!("one of {known}")),
+        other => other,
+    })
+}
+
+impl ParamValue for usize {
+    const KIND: ValueKind = ValueKind::Count;
+    fn parse(name: &'static str, text: &str) -> Result<Self> {
+        number(name, text, Self::KIND)
+    }
+    fn show(&self) -> Option<String> {
+        Some(self.to_string())
+    }
+}
+
+impl ParamValue for u64 {
+    const KIND: ValueKind = ValueKind::Count;
+    fn parse(name: &'static str, text: &str) -> Result<Self> {
+        number(name, text, Self::KIND)
+    }
+    fn show(&self) -> Option<String> {
+        Some(self.to_string())
+    }
+}
+
+impl ParamValue for f64 {
+    const KIND: ValueKind = ValueKind::Number;
+    fn parse(name: &'static str, text: &str) -> Result<Self> {
+        number(name, text, Self::KIND)
+    }
+    fn show(&self) -> Option<String> {
+        Some(self.to_string())
+    }
+}
+
+impl<T: ParamValue> ParamValue for Option<T> {
+    const KIND: ValueKind = T::KIND;
+    fn parse(name: &'static str, text: &str) -> Result<Self> {
+        T::parse(name, text).map(Some)
+    }
+    fn show(&self) -> Option<String> {
+        self.as_ref().and_then(T::show)
+    }
+}
+
+impl ParamValue for Objective {
+    const KIND: ValueKind = ValueKind::Name;
+    fn parse(name: &'static str, text: &str) -> Result<Self> {
+        named(name, text)
+    }
+    fn show(&self) -> Option<String> {
+        Some(self.name().to_string())
+    }
+}
+
+impl ParamValue for GrowPolicy {
+    const KIND: ValueKind = ValueKind::Name;
+    fn parse(name: &'static str, text: &str) -> Result<Self> {
+        named(name, text)
+    }
+    fn show(&self) -> Option<String> {
+        Some(self.to_string())
+    }
+}
+
+/// Comma-separated; empty pieces are skipped, so "" is the empty list.
+impl ParamValue for Vec<Metric> {
+    const KIND: ValueKind = ValueKind::Names;
+    fn parse(name: &'static str, text: &str) -> Result<Self> {
+        text.split(',')
+            .map(str::trim)
+            .filter(|piece| !piece.is_empty())
+            .map(|piece| named(name, piece))
+            .collect()
+    }
+    fn show(&self) -> Option<String> {
+        let names: Vec<&str> = self.iter().map(|m| m.name()).collect();
+        (!names.is_empty()).then(|| names.join(","))
+    }
+}
