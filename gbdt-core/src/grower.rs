@@ -65,14 +65,64 @@ pub(crate) struct GrowInput<'a> {
     pub seed: u64,
 }
 
-/// A leaf that may still split.
+/// A node of the growing tree that is a leaf for now: where its rows are
+/// and what their gradients sum to.
 struct Leaf {
     node: usize,
     range: Range<usize>,
     depth: usize,
     sum: BinStat,
-    hist: Option<Vec<BinStat>>,
-    best: Option<Candidate>,
+}
+
+impl Leaf {
+    fn with_hist(self, hist: Vec<BinStat>) -> HistLeaf {
+        HistLeaf { leaf: self, hist }
+    }
+}
+
+/// A leaf that may split, holding its histogram (being built, or built).
+struct HistLeaf {
+    leaf: Leaf,
+    hist: Vec<BinStat>,
+}
+
+/// A leaf whose best split is known, waiting to be split.
+struct OpenLeaf {
+    leaf: Leaf,
+    hist: Vec<BinStat>,
+    best: Candidate,
+}
+
+/// Where a growing tree's leaves stand: waiting to split, or final.
+struct Frontier {
+    open: Vec<OpenLeaf>,
+    done: Vec<Leaf>,
+}
+
+impl Frontier {
+    /// Files each leaf under `open` when it has a split, else under `done`
+    /// (its histogram goes back to the pool).
+    fn settle(&mut self, found: Vec<(HistLeaf, Option<Candidate>)>, pool: &mut HistPool) {
+        for (HistLeaf { leaf, hist }, best) in found {
+            match best {
+                Some(best) => self.open.push(OpenLeaf { leaf, hist, best }),
+                None => {
+                    pool.give(hist);
+                    self.done.push(leaf);
+                }
+            }
+        }
+    }
+
+    /// Every leaf, once growth ends.
+    fn finish(self, pool: &mut HistPool) -> Vec<Leaf> {
+        let mut done = self.done;
+        for open in self.open {
+            pool.give(open.hist);
+            done.push(open.leaf);
+        }
+        done
+    }
 }
 
 /// Grows one tree.
@@ -86,41 +136,38 @@ pub(crate) fn grow(
     let n = input.matrix.rows;
     let sum = node_sum(input, par);
     let mut tree = Tree::with_root(cfg.split.leaf_value(sum), sum.h as f32);
-    let mut root = Leaf {
+    let root = Leaf {
         node: 0,
         range: 0..n,
         depth: 0,
         sum,
-        hist: None,
-        best: None,
     };
-    let mut leaves = Vec::new();
-    let mut open = Vec::new();
+    let mut frontier = Frontier {
+        open: Vec::new(),
+        done: Vec::new(),
+    };
     if can_split(&root, cfg) {
-        root.hist = Some(ws.pool.take());
-        build_hists(input, ws, par, &mut [&mut root]);
-        find_best(input, cfg, par, &mut [&mut root]);
+        let mut hist = vec![root.with_hist(ws.pool.take())];
+        build_hists(input, ws, par, &mut hist.iter_mut().collect::<Vec<_>>());
+        frontier.settle(find_best(input, cfg, par, hist), &mut ws.pool);
+    } else {
+        frontier.done.push(root);
     }
-    settle(vec![root], &mut open, &mut leaves, &mut ws.pool);
     let mut num_leaves = 1;
     loop {
-        let batch = select(&mut open, cfg, num_leaves);
+        let batch = select(&mut frontier.open, cfg, num_leaves);
         if batch.is_empty() {
             break;
         }
         num_leaves += batch.len();
-        let children = split_batch(batch, input, cfg, &mut tree, ws, par);
-        settle(children, &mut open, &mut leaves, &mut ws.pool);
+        let (done, found) = split_batch(batch, input, cfg, &mut tree, ws, par);
+        frontier.done.extend(done);
+        frontier.settle(found, &mut ws.pool);
     }
-    for leaf in open {
-        if let Some(h) = leaf.hist {
-            ws.pool.give(h);
-        }
-        leaves.push((leaf.range, leaf.node));
-    }
-    let leaves = leaves
+    let leaves = frontier
+        .finish(&mut ws.pool)
         .into_iter()
-        .map(|(range, node)| (range, tree.value(node)))
+        .map(|leaf| (leaf.range, tree.value(leaf.node)))
         .collect();
     Grown { tree, leaves }
 }
@@ -146,28 +193,9 @@ fn can_split(leaf: &Leaf, cfg: &GrowConfig) -> bool {
         && leaf.sum.h >= 2.0 * cfg.split.min_child_weight
 }
 
-/// Moves leaves with a split into `open`; the rest become final leaves.
-fn settle(
-    new: Vec<Leaf>,
-    open: &mut Vec<Leaf>,
-    leaves: &mut Vec<(Range<usize>, usize)>,
-    pool: &mut HistPool,
-) {
-    for mut leaf in new {
-        if leaf.best.is_some() {
-            open.push(leaf);
-        } else {
-            if let Some(h) = leaf.hist.take() {
-                pool.give(h);
-            }
-            leaves.push((leaf.range, leaf.node));
-        }
-    }
-}
-
 /// Picks the leaves to split next and removes them from `open`, sorted by
 /// their row range.
-fn select(open: &mut Vec<Leaf>, cfg: &GrowConfig, num_leaves: usize) -> Vec<Leaf> {
+fn select(open: &mut Vec<OpenLeaf>, cfg: &GrowConfig, num_leaves: usize) -> Vec<OpenLeaf> {
     let room = if cfg.max_leaves == 0 {
         usize::MAX
     } else {
@@ -176,18 +204,18 @@ fn select(open: &mut Vec<Leaf>, cfg: &GrowConfig, num_leaves: usize) -> Vec<Leaf
     if room == 0 || open.is_empty() {
         return Vec::new();
     }
-    let mut picked: Vec<Leaf> = match cfg.policy {
+    let mut picked: Vec<OpenLeaf> = match cfg.policy {
         GrowPolicy::DepthWise => {
-            let depth = open.iter().map(|l| l.depth).min().unwrap_or(0);
-            let (level, rest): (Vec<Leaf>, Vec<Leaf>) =
-                open.drain(..).partition(|l| l.depth == depth);
+            let depth = open.iter().map(|l| l.leaf.depth).min().unwrap_or(0);
+            let (level, rest): (Vec<OpenLeaf>, Vec<OpenLeaf>) =
+                open.drain(..).partition(|l| l.leaf.depth == depth);
             *open = rest;
             level
         }
         GrowPolicy::LossGuide => {
             let best = (0..open.len())
                 .reduce(|a, b| {
-                    if gain_of(&open[b]).beats(&gain_of(&open[a])) {
+                    if open[b].best.beats(&open[a].best) {
                         b
                     } else {
                         a
@@ -200,66 +228,75 @@ fn select(open: &mut Vec<Leaf>, cfg: &GrowConfig, num_leaves: usize) -> Vec<Leaf
     if picked.len() > room {
         // Best first, as a total order (ties fall back to the row range).
         picked.sort_by(|a, b| {
-            let (ca, cb) = (gain_of(a), gain_of(b));
+            let (ca, cb) = (&a.best, &b.best);
             cb.gain
                 .total_cmp(&ca.gain)
                 .then(ca.feature.cmp(&cb.feature))
                 .then(ca.bin.cmp(&cb.bin))
-                .then(a.range.start.cmp(&b.range.start))
+                .then(a.leaf.range.start.cmp(&b.leaf.range.start))
         });
         open.extend(picked.drain(room..));
     }
-    picked.sort_by_key(|l| l.range.start);
+    picked.sort_by_key(|l| l.leaf.range.start);
     picked
 }
 
-fn gain_of(l: &Leaf) -> Candidate {
-    l.best.expect("open leaves have a split")
-}
-
-/// Splits every leaf of the batch and prepares its children.
+/// Splits every leaf of the batch and prepares its children: those that
+/// cannot split, and those that may, each with its best split if it has one.
 fn split_batch(
-    batch: Vec<Leaf>,
+    batch: Vec<OpenLeaf>,
     input: &GrowInput<'_>,
     cfg: &GrowConfig,
     tree: &mut Tree,
     ws: &mut Workspace,
     par: &Executor,
-) -> Vec<Leaf> {
+) -> (Vec<Leaf>, Vec<(HistLeaf, Option<Candidate>)>) {
     let rules: Vec<(Range<usize>, SplitRule)> = batch
         .iter()
         .map(|l| {
-            let c = gain_of(l);
+            let c = &l.best;
             let rule = SplitRule {
                 feature: c.feature,
                 bin: c.bin,
                 missing_bin: input.matrix.missing_bin(c.feature),
                 default_left: c.default_left,
             };
-            (l.range.clone(), rule)
+            (l.leaf.range.clone(), rule)
         })
         .collect();
     let left_counts = ws.partition.split(input.matrix, &rules, par);
-    let mut pairs = Vec::with_capacity(batch.len());
-    for (parent, lefts) in batch.into_iter().zip(left_counts) {
-        pairs.push(make_children(parent, lefts, input, cfg, tree));
-    }
-    child_histograms(&mut pairs, input, cfg, ws, par);
-    let mut children: Vec<Leaf> = pairs.into_iter().flat_map(|(_, l, r)| [l, r]).collect();
-    let mut need: Vec<&mut Leaf> = children.iter_mut().filter(|c| c.hist.is_some()).collect();
-    find_best(input, cfg, par, &mut need);
-    children
+    let plans: Vec<Plan> = batch
+        .into_iter()
+        .zip(left_counts)
+        .map(|(parent, lefts)| {
+            let family = make_children(parent, lefts, input, cfg, tree);
+            Plan::new(family, cfg, &mut ws.pool)
+        })
+        .collect();
+    let (done, growing) = child_histograms(plans, input, ws, par);
+    (done, find_best(input, cfg, par, growing))
 }
 
-/// Writes the split into the tree and returns (parent, left, right).
+/// A split leaf's histogram and its two children.
+struct Family {
+    parent_hist: Vec<BinStat>,
+    left: Leaf,
+    right: Leaf,
+}
+
+/// Writes the parent's split into the tree and returns its children.
 fn make_children(
-    parent: Leaf,
+    parent: OpenLeaf,
     lefts: usize,
     input: &GrowInput<'_>,
     cfg: &GrowConfig,
     tree: &mut Tree,
-) -> (Leaf, Leaf, Leaf) {
-    let c = gain_of(&parent);
+) -> Family {
+    let OpenLeaf {
+        leaf: parent,
+        hist: parent_hist,
+        best: c,
+    } = parent;
     let record = SplitRecord {
         feature: c.feature as u32,
         threshold: input.matrix.cuts[c.feature].threshold(c.bin),
@@ -277,66 +314,139 @@ fn make_children(
         range,
         depth: parent.depth + 1,
         sum,
-        hist: None,
-        best: None,
     };
-    let left = child(left_id, parent.range.start..mid, c.left);
-    let right = child(left_id + 1, mid..parent.range.end, c.right);
-    (parent, left, right)
+    Family {
+        parent_hist,
+        left: child(left_id, parent.range.start..mid, c.left),
+        right: child(left_id + 1, mid..parent.range.end, c.right),
+    }
+}
+
+/// A child after its parent's split: final, or growing with a histogram.
+enum Child {
+    Final(Leaf),
+    Growing(HistLeaf),
+}
+
+/// How a family's children get their histograms.
+enum Plan {
+    /// Build the smaller child's histogram; the larger one's becomes the
+    /// parent's minus it. The smaller child is final unless `small_ok`.
+    Derive {
+        small: HistLeaf,
+        large: HistLeaf,
+        small_ok: bool,
+        small_left: bool,
+    },
+    /// Build the histogram of each child that may split.
+    Direct { left: Child, right: Child },
+}
+
+impl Plan {
+    fn new(family: Family, cfg: &GrowConfig, pool: &mut HistPool) -> Plan {
+        let Family {
+            parent_hist,
+            left,
+            right,
+        } = family;
+        let small_left = left.range.len() <= right.range.len();
+        let (small, large) = if small_left {
+            (left, right)
+        } else {
+            (right, left)
+        };
+        let (small_ok, large_ok) = (can_split(&small, cfg), can_split(&large, cfg));
+        if large_ok && cfg.subtraction {
+            return Plan::Derive {
+                small: small.with_hist(pool.take()),
+                large: large.with_hist(parent_hist),
+                small_ok,
+                small_left,
+            };
+        }
+        pool.give(parent_hist);
+        let mut child = |leaf: Leaf, ok: bool| {
+            if ok {
+                Child::Growing(leaf.with_hist(pool.take()))
+            } else {
+                Child::Final(leaf)
+            }
+        };
+        let (large, small) = (child(large, large_ok), child(small, small_ok));
+        let (left, right) = if small_left {
+            (small, large)
+        } else {
+            (large, small)
+        };
+        Plan::Direct { left, right }
+    }
+
+    /// The histograms this plan builds directly.
+    fn builds(&mut self) -> Vec<&mut HistLeaf> {
+        match self {
+            Plan::Derive { small, .. } => vec![small],
+            Plan::Direct { left, right } => [left, right]
+                .into_iter()
+                .filter_map(|c| match c {
+                    Child::Growing(h) => Some(h),
+                    Child::Final(_) => None,
+                })
+                .collect(),
+        }
+    }
+
+    /// After the build: derives by subtraction, and sorts the children into
+    /// final ones and growing ones (in left-to-right order within a family).
+    fn finish(self, done: &mut Vec<Leaf>, growing: &mut Vec<HistLeaf>, pool: &mut HistPool) {
+        let (first, second) = match self {
+            Plan::Derive {
+                small,
+                mut large,
+                small_ok,
+                small_left,
+            } => {
+                histogram::subtract_in_place(&mut large.hist, &small.hist);
+                let small = if small_ok {
+                    Child::Growing(small)
+                } else {
+                    pool.give(small.hist);
+                    Child::Final(small.leaf)
+                };
+                let large = Child::Growing(large);
+                if small_left {
+                    (small, large)
+                } else {
+                    (large, small)
+                }
+            }
+            Plan::Direct { left, right } => (left, right),
+        };
+        for child in [first, second] {
+            match child {
+                Child::Final(leaf) => done.push(leaf),
+                Child::Growing(h) => growing.push(h),
+            }
+        }
+    }
 }
 
 /// Gives each child that may split a histogram: built directly for the
-/// smaller child, parent minus smaller for the larger one.
+/// smaller child, parent minus smaller for the larger one. Returns the final
+/// children and the growing ones, the latter in family order.
 fn child_histograms(
-    pairs: &mut [(Leaf, Leaf, Leaf)],
+    mut plans: Vec<Plan>,
     input: &GrowInput<'_>,
-    cfg: &GrowConfig,
     ws: &mut Workspace,
     par: &Executor,
-) {
-    let mut to_build: Vec<&mut Leaf> = Vec::new();
-    let mut derive = Vec::new();
-    for (i, (parent, left, right)) in pairs.iter_mut().enumerate() {
-        let (small, large) = if left.range.len() <= right.range.len() {
-            (left, right)
-        } else {
-            (right, left)
-        };
-        let (small_ok, large_ok) = (can_split(small, cfg), can_split(large, cfg));
-        if let Some(h) = parent.hist.take() {
-            if large_ok && cfg.subtraction {
-                small.hist = Some(ws.pool.take());
-                large.hist = Some(h);
-                derive.push(i);
-            } else {
-                ws.pool.give(h);
-                if large_ok {
-                    large.hist = Some(ws.pool.take());
-                    to_build.push(large);
-                }
-                if small_ok {
-                    small.hist = Some(ws.pool.take());
-                }
-            }
-        }
-        if small.hist.is_some() {
-            to_build.push(small);
-        }
-    }
+) -> (Vec<Leaf>, Vec<HistLeaf>) {
+    let mut to_build: Vec<&mut HistLeaf> = plans.iter_mut().flat_map(Plan::builds).collect();
     build_hists(input, ws, par, &mut to_build);
-    for i in derive {
-        let (_, left, right) = &mut pairs[i];
-        let (small, large) = if left.range.len() <= right.range.len() {
-            (left, right)
-        } else {
-            (right, left)
-        };
-        let small_hist = small.hist.as_ref().expect("built above");
-        histogram::subtract_in_place(large.hist.as_mut().expect("set above"), small_hist);
-        if !can_split(small, cfg) {
-            ws.pool.give(small.hist.take().expect("built above"));
-        }
+    let mut done = Vec::new();
+    let mut growing = Vec::with_capacity(plans.len() * 2);
+    for plan in plans {
+        plan.finish(&mut done, &mut growing, &mut ws.pool);
     }
+    (done, growing)
 }
 
 /// Gathers each leaf's gradients into partition order, then builds the
@@ -345,13 +455,13 @@ fn build_hists(
     input: &GrowInput<'_>,
     ws: &mut Workspace,
     par: &Executor,
-    leaves: &mut [&mut Leaf],
+    leaves: &mut [&mut HistLeaf],
 ) {
     if leaves.is_empty() {
         return;
     }
-    leaves.sort_by_key(|l| l.range.start);
-    let ranges: Vec<Range<usize>> = leaves.iter().map(|l| l.range.clone()).collect();
+    leaves.sort_by_key(|l| l.leaf.range.start);
+    let ranges: Vec<Range<usize>> = leaves.iter().map(|l| l.leaf.range.clone()).collect();
     let rows = ws.partition.all_rows();
     let blocks = gather_blocks(&ranges);
     let mut pieces = carve_mut(&mut ws.ordered, &blocks);
@@ -367,7 +477,7 @@ fn build_hists(
         .map(|(leaf, r)| BuildJob {
             rows: &rows[r.clone()],
             grads: &ws.ordered[r.clone()],
-            hist: leaf.hist.as_mut().expect("leaf to build has a histogram"),
+            hist: &mut leaf.hist,
         })
         .collect();
     histogram::build(input.matrix, input.features, jobs, par);
@@ -403,23 +513,35 @@ fn carve_mut<'a, T>(mut data: &'a mut [T], ranges: &[Range<usize>]) -> Vec<&'a m
     out
 }
 
-/// Finds each leaf's best split over its (sampled) features, in parallel.
-fn find_best(input: &GrowInput<'_>, cfg: &GrowConfig, par: &Executor, leaves: &mut [&mut Leaf]) {
+/// Finds each leaf's best split over its (sampled) features, in parallel;
+/// `None` when no split passes the constraints.
+fn find_best(
+    input: &GrowInput<'_>,
+    cfg: &GrowConfig,
+    par: &Executor,
+    leaves: Vec<HistLeaf>,
+) -> Vec<(HistLeaf, Option<Candidate>)> {
     let work = leaves.len() * input.matrix.total_bins();
-    par.for_each_mut_sized(leaves, work, |_, leaf| {
-        let hist = leaf.hist.as_ref().expect("leaf has a histogram");
-        let features = node_features(input, cfg, leaf.node);
-        let mut best: Option<Candidate> = None;
-        for &f in features.iter() {
-            let slice = &hist[input.matrix.offsets[f]..input.matrix.offsets[f + 1]];
-            if let Some(c) = best_of_feature(slice, f, leaf.sum, &cfg.split) {
-                if best.as_ref().is_none_or(|b| c.beats(b)) {
-                    best = Some(c);
-                }
+    let mut found: Vec<(HistLeaf, Option<Candidate>)> =
+        leaves.into_iter().map(|l| (l, None)).collect();
+    par.for_each_mut_sized(&mut found, work, |_, (leaf, best)| {
+        *best = best_split(input, cfg, leaf);
+    });
+    found
+}
+
+fn best_split(input: &GrowInput<'_>, cfg: &GrowConfig, leaf: &HistLeaf) -> Option<Candidate> {
+    let features = node_features(input, cfg, leaf.leaf.node);
+    let mut best: Option<Candidate> = None;
+    for &f in features.iter() {
+        let slice = &leaf.hist[input.matrix.offsets[f]..input.matrix.offsets[f + 1]];
+        if let Some(c) = best_of_feature(slice, f, leaf.leaf.sum, &cfg.split) {
+            if best.as_ref().is_none_or(|b| c.beats(b)) {
+                best = Some(c);
             }
         }
-        leaf.best = best;
-    });
+    }
+    best
 }
 
 fn node_features<'a>(
