@@ -18,6 +18,10 @@ pub(crate) const BLOCK: usize = 64;
 /// walking some 100k trees.
 const MIN_POOL_WORK: usize = 65_536;
 
+/// Rows up to which a batch walks each tree row by row: flattening the
+/// forest first costs more than it saves for so few rows.
+const ROW_BY_ROW: usize = 16;
+
 /// Raw margins of `rounds` rounds for every row.
 pub(crate) fn margins(
     model: &Model,
@@ -55,7 +59,7 @@ pub(crate) fn start_margins(
 
 /// Adds the outputs of `trees` (whole rounds of `k` trees) to `margins`
 /// (rows × `k`, row-major), in blocks of rows; on the calling thread when the
-/// batch is small.
+/// batch is small, and row by row for a handful of rows.
 pub(crate) fn add_trees(
     trees: &[Tree],
     k: usize,
@@ -64,6 +68,14 @@ pub(crate) fn add_trees(
     exec: &Executor,
 ) {
     if trees.is_empty() || x.nrows() == 0 {
+        return;
+    }
+    if x.nrows() <= ROW_BY_ROW {
+        for (row, out) in x.rows().into_iter().zip(margins.chunks_exact_mut(k)) {
+            for (i, tree) in trees.iter().enumerate() {
+                out[i % k] += tree.value(tree.leaf_of(|j| row[j])) as f64;
+            }
+        }
         return;
     }
     let forest = Forest::new(trees);
@@ -151,6 +163,27 @@ impl Forest {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::{synthetic, train_path};
+    use crate::{Dataset, Objective, Params};
+
+    #[test]
+    fn small_batches_walk_row_by_row_to_the_same_margins() {
+        let (x, y) = synthetic(500, 5, Objective::Softmax, 2);
+        let params = Params {
+            objective: Objective::Softmax,
+            num_rounds: 5,
+            ..Params::default()
+        };
+        let model = train_path(&params, &Dataset::new(x.view(), &y).unwrap(), 1, true);
+        let exec = Executor::current();
+        let all = margins(&model, x.view(), 5, &exec).unwrap();
+        assert!(x.nrows() > ROW_BY_ROW && 7 <= ROW_BY_ROW);
+        for start in (0..x.nrows()).step_by(7) {
+            let rows = start..(start + 7).min(x.nrows());
+            let part = margins(&model, x.slice(ndarray::s![rows.clone(), ..]), 5, &exec).unwrap();
+            assert_eq!(part, all.slice(ndarray::s![rows, ..]));
+        }
+    }
 
     #[test]
     fn only_large_batches_build_a_pool() {
