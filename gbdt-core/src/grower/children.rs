@@ -101,6 +101,15 @@ enum Child {
     Growing(HistLeaf),
 }
 
+impl Child {
+    fn growing_mut(&mut self) -> Option<&mut HistLeaf> {
+        match self {
+            Child::Growing(h) => Some(h),
+            Child::Final(_) => None,
+        }
+    }
+}
+
 /// How a family's children get their histograms.
 enum Plan {
     /// Build the smaller child's histogram; the larger one's becomes the
@@ -154,17 +163,11 @@ impl Plan {
         Plan::Direct { left, right }
     }
 
-    /// The histograms this plan builds directly.
-    fn builds(&mut self) -> Vec<&mut HistLeaf> {
+    /// The histograms this plan builds directly (at most two).
+    fn builds(&mut self) -> [Option<&mut HistLeaf>; 2] {
         match self {
-            Plan::Derive { small, .. } => vec![small],
-            Plan::Direct { left, right } => [left, right]
-                .into_iter()
-                .filter_map(|c| match c {
-                    Child::Growing(h) => Some(h),
-                    Child::Final(_) => None,
-                })
-                .collect(),
+            Plan::Derive { small, .. } => [Some(small), None],
+            Plan::Direct { left, right } => [left.growing_mut(), right.growing_mut()],
         }
     }
 
@@ -212,7 +215,8 @@ fn child_histograms(
     ws: &mut Workspace,
     par: &Executor,
 ) -> (Vec<Leaf>, Vec<HistLeaf>) {
-    let mut to_build: Vec<&mut HistLeaf> = plans.iter_mut().flat_map(Plan::builds).collect();
+    let mut to_build: Vec<&mut HistLeaf> =
+        plans.iter_mut().flat_map(Plan::builds).flatten().collect();
     build_hists(input, ws, par, &mut to_build);
     let mut done = Vec::new();
     let mut growing = Vec::with_capacity(plans.len() * 2);
