@@ -250,7 +250,9 @@ fn a_booster_steps_and_stops_early_like_train() {
     let last = last.unwrap();
     let best = last.best_iteration.unwrap();
     assert_eq!(last.round, best + 5, "stops 5 rounds after the best");
+    let snapshot = booster.to_model();
     let model = booster.into_model();
+    assert_eq!(snapshot, model);
     let trained = train(&params, &d, &[("valid", &v)]).unwrap();
     assert_eq!(model, trained);
     assert_eq!(model.best_iteration(), Some(best));

@@ -334,20 +334,35 @@ impl<'a> Booster<'a> {
 
     /// The model so far. With `early_stopping_rounds` set it keeps the best
     /// iteration, which prediction uses by default.
-    pub fn into_model(self) -> Model {
-        let p = self.params;
+    pub fn into_model(mut self) -> Model {
+        let trees = std::mem::take(&mut self.trees);
+        let metrics = std::mem::take(&mut self.best_results);
+        self.assemble(trees, metrics)
+    }
+
+    /// A copy of the model so far (e.g. a checkpoint), leaving the booster
+    /// to go on; the same as [`Booster::into_model`] would give now.
+    pub fn to_model(&self) -> Model {
+        self.assemble(self.trees.clone(), self.best_results.clone())
+    }
+
+    fn assemble(&self, trees: Vec<Tree>, metrics: Vec<EvalResult>) -> Model {
+        let p = &self.params;
         Model {
             objective: p.objective,
             num_outputs: self.num_outputs,
             num_features: self.data.num_features(),
             feature_names: self.data.feature_names().to_vec(),
-            base_margins: self.base,
-            trees: self.trees,
+            base_margins: self.base.clone(),
+            trees,
             best_iteration: p.early_stopping_rounds.and(self.stopper.best_round()),
-            metrics: self.best_results,
+            metrics,
             // The thread count is how training ran, not what it learned: the
             // model is the same for any, so it is not stored.
-            params: Params { threads: None, ..p },
+            params: Params {
+                threads: None,
+                ..p.clone()
+            },
         }
     }
 }
