@@ -194,6 +194,7 @@ pub fn run(args: &PredictArgs) -> CmdResult<()> {
         raw: args.raw,
         rounds: None,
         threads,
+        executor: None,
     };
     let preds = core(model.predict_with(features.view(), &options))?;
     let predict_s = t.elapsed().as_secs_f64();

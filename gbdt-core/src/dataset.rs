@@ -56,6 +56,20 @@ impl<'a> Dataset<'a> {
         })
     }
 
+    /// The same dataset borrowed for a shorter lifetime (ndarray views, and
+    /// so `Dataset`, are invariant in their lifetime).
+    pub(crate) fn reborrow<'b>(self) -> Dataset<'b>
+    where
+        'a: 'b,
+    {
+        Dataset {
+            features: self.features.reborrow(),
+            labels: self.labels,
+            weights: self.weights,
+            feature_names: self.feature_names,
+        }
+    }
+
     /// Adds sample weights: finite, not negative, not all zero.
     pub fn with_weights(mut self, weights: &'a [f32]) -> Result<Self> {
         check_len("weights", weights.len(), self.num_rows(), "row")?;

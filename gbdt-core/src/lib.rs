@@ -57,7 +57,7 @@ mod tree;
 #[cfg(test)]
 mod testutil;
 
-pub use booster::{train, RoundEval, Trainer};
+pub use booster::{train, Booster, RoundEval, RoundOutcome, Trainer};
 pub use dataset::Dataset;
 pub use error::{Error, Result};
 pub use metric::Metric;

@@ -13,6 +13,14 @@ use crate::error::{Error, Result};
 /// thread-count determinism tests need it).
 const MIN_PARALLEL_WORK: usize = if cfg!(test) { 0 } else { 65_536 };
 
+/// True when `work` (cells, rows or bins to touch) is enough to pay for
+/// waking a pool's workers, or for building a pool.
+// The threshold is 0 in unit tests, where the comparison is always false.
+#[allow(clippy::absurd_extreme_comparisons)]
+pub(crate) fn worth_parallel(work: usize) -> bool {
+    work >= MIN_PARALLEL_WORK
+}
+
 /// Where parallel work runs: a pool of a fixed number of workers, or the
 /// rayon pool the caller is already in (the global pool unless the caller is
 /// inside `ThreadPool::install`).
@@ -39,7 +47,7 @@ impl std::fmt::Debug for Executor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Executor")
             .field("threads", &self.threads())
-            .field("own_pool", &self.pool.is_some())
+            .field("own_pool", &self.has_own_pool())
             .finish()
     }
 }
@@ -94,6 +102,12 @@ impl Executor {
         .max(1)
     }
 
+    /// True for a pool of its own ([`Executor::new`]), false for the
+    /// caller's ([`Executor::current`]).
+    pub(crate) fn has_own_pool(&self) -> bool {
+        self.pool.is_some()
+    }
+
     /// Runs `f` inside the pool, so that rayon calls made by `f` use its workers.
     pub fn install<R: Send>(&self, f: impl FnOnce() -> R + Send) -> R {
         match &self.pool {
@@ -110,15 +124,13 @@ impl Executor {
     /// Like [`Executor::for_each_mut`], but runs on the calling thread when
     /// `work` (cells, rows or bins to touch) is too small to pay for waking
     /// the workers: small nodes of leaf-wise trees split in microseconds.
-    // The threshold is 0 in unit tests, where the comparison is always false.
-    #[allow(clippy::absurd_extreme_comparisons)]
     pub fn for_each_mut_sized<T: Send>(
         &self,
         items: &mut [T],
         work: usize,
         f: impl Fn(usize, &mut T) + Sync + Send,
     ) {
-        if items.len() <= 1 || work < MIN_PARALLEL_WORK {
+        if items.len() <= 1 || !worth_parallel(work) {
             items.iter_mut().enumerate().for_each(|(i, t)| f(i, t));
         } else {
             self.for_each_mut(items, f);
@@ -145,6 +157,36 @@ impl Executor {
                 .enumerate()
                 .for_each(|(i, c)| f(i, c))
         });
+    }
+
+    /// Like [`Executor::for_each_chunk_mut`], but runs on the calling thread
+    /// when `work` is too small to pay for waking the workers (e.g. predicting
+    /// a few rows).
+    ///
+    /// ```
+    /// use gbdt_core::Executor;
+    /// let mut v = vec![1u32; 10];
+    /// let work = v.len();
+    /// Executor::new(2)?.for_each_chunk_mut_sized(&mut v, 4, work, |i, c| {
+    ///     c.iter_mut().for_each(|x| *x += i as u32)
+    /// });
+    /// assert_eq!(v, [1, 1, 1, 1, 2, 2, 2, 2, 3, 3]);
+    /// # Ok::<(), gbdt_core::Error>(())
+    /// ```
+    pub fn for_each_chunk_mut_sized<T: Send>(
+        &self,
+        data: &mut [T],
+        chunk: usize,
+        work: usize,
+        f: impl Fn(usize, &mut [T]) + Sync + Send,
+    ) {
+        if worth_parallel(work) {
+            self.for_each_chunk_mut(data, chunk, f);
+        } else {
+            data.chunks_mut(chunk.max(1))
+                .enumerate()
+                .for_each(|(i, c)| f(i, c));
+        }
     }
 
     /// `f(i)` for `i` in `0..n`, collected in order.

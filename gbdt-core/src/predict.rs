@@ -1,15 +1,26 @@
 //! Batch prediction: rows in blocks, trees in the outer loop, blocks in parallel.
 
+use std::borrow::Cow;
+
 use ndarray::{Array2, ArrayView2};
 
 use crate::error::Result;
-use crate::model::Model;
+use crate::model::{Model, PredictOptions};
 use crate::parallel::Executor;
 use crate::tree::{FlatNode, Tree};
 
 /// Rows per block: small enough that a block's rows stay in L1 while every
 /// tree walks them.
 pub(crate) const BLOCK: usize = 64;
+
+/// Rows × trees below which a prediction builds no pool for
+/// `PredictOptions::threads`: building one costs about 0.3 ms, as much as
+/// walking some 100k trees.
+const MIN_POOL_WORK: usize = 65_536;
+
+/// Rows up to which a batch walks each tree row by row: flattening the
+/// forest first costs more than it saves for so few rows.
+const ROW_BY_ROW: usize = 16;
 
 /// Raw margins of `rounds` rounds for every row.
 pub(crate) fn margins(
@@ -23,16 +34,73 @@ pub(crate) fn margins(
     for mut row in out.rows_mut() {
         row.assign(&ndarray::ArrayView1::from(&model.base_margins));
     }
-    if x.nrows() == 0 {
-        return Ok(out);
-    }
-    let forest = Forest::new(&model.trees[..rounds * k]);
     let slice = out.as_slice_mut().expect("fresh array is row-major");
-    exec.for_each_chunk_mut(slice, BLOCK * k, |b, out_block| {
-        let rows = x.slice(ndarray::s![b * BLOCK..b * BLOCK + out_block.len() / k, ..]);
-        forest.add(k, rows, out_block);
-    });
+    add_trees(&model.trees[..rounds * k], k, x, slice, exec);
     Ok(out)
+}
+
+/// Margins (rows × `base.len()`, row-major) of `base` plus the outputs of
+/// `trees` (round-major, `base.len()` per round).
+pub(crate) fn start_margins(
+    base: &[f64],
+    x: ArrayView2<'_, f32>,
+    trees: &[Tree],
+    exec: &Executor,
+) -> Vec<f64> {
+    let mut margins: Vec<f64> = base
+        .iter()
+        .copied()
+        .cycle()
+        .take(x.nrows() * base.len())
+        .collect();
+    add_trees(trees, base.len(), x, &mut margins, exec);
+    margins
+}
+
+/// Adds the outputs of `trees` (whole rounds of `k` trees) to `margins`
+/// (rows × `k`, row-major), in blocks of rows; on the calling thread when the
+/// batch is small, and row by row for a handful of rows.
+pub(crate) fn add_trees(
+    trees: &[Tree],
+    k: usize,
+    x: ArrayView2<'_, f32>,
+    margins: &mut [f64],
+    exec: &Executor,
+) {
+    if trees.is_empty() || x.nrows() == 0 {
+        return;
+    }
+    if x.nrows() <= ROW_BY_ROW {
+        for (row, out) in x.rows().into_iter().zip(margins.chunks_exact_mut(k)) {
+            for (i, tree) in trees.iter().enumerate() {
+                out[i % k] += tree.value(tree.leaf_of(|j| row[j])) as f64;
+            }
+        }
+        return;
+    }
+    let forest = Forest::new(trees);
+    let work = x.nrows() * trees.len();
+    exec.for_each_chunk_mut_sized(margins, BLOCK * k, work, |b, out| {
+        let rows = x.slice(ndarray::s![b * BLOCK..b * BLOCK + out.len() / k, ..]);
+        forest.add(k, rows, out);
+    });
+}
+
+/// The executor a prediction runs on: the one given in `options`, else a
+/// pool of `options.threads` workers when the batch is large enough to pay
+/// for building it, else the calling thread's pool (small batches then run
+/// on the calling thread alone).
+pub(crate) fn executor_for(options: &PredictOptions, work: usize) -> Result<Cow<'_, Executor>> {
+    if let Some(exec) = &options.executor {
+        return Ok(Cow::Borrowed(exec));
+    }
+    match options.threads {
+        // `Executor::new` rejects 0, also for small batches.
+        Some(threads) if threads == 0 || work >= MIN_POOL_WORK => {
+            Ok(Cow::Owned(Executor::new(threads)?))
+        }
+        _ => Ok(Cow::Owned(Executor::current())),
+    }
 }
 
 /// Trees flattened into one node array for branch-free traversal.
@@ -89,5 +157,53 @@ impl Forest {
                 out[r * k + class] += self.values[*node as usize] as f64;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::{synthetic, train_path};
+    use crate::{Dataset, Objective, Params};
+
+    #[test]
+    fn small_batches_walk_row_by_row_to_the_same_margins() {
+        let (x, y) = synthetic(500, 5, Objective::Softmax, 2);
+        let params = Params {
+            objective: Objective::Softmax,
+            num_rounds: 5,
+            ..Params::default()
+        };
+        let model = train_path(&params, &Dataset::new(x.view(), &y).unwrap(), 1, true);
+        let exec = Executor::current();
+        let all = margins(&model, x.view(), 5, &exec).unwrap();
+        assert!(x.nrows() > ROW_BY_ROW && 7 <= ROW_BY_ROW);
+        for start in (0..x.nrows()).step_by(7) {
+            let rows = start..(start + 7).min(x.nrows());
+            let part = margins(&model, x.slice(ndarray::s![rows.clone(), ..]), 5, &exec).unwrap();
+            assert_eq!(part, all.slice(ndarray::s![rows, ..]));
+        }
+    }
+
+    #[test]
+    fn only_large_batches_build_a_pool() {
+        let threads = |threads| PredictOptions {
+            threads,
+            ..PredictOptions::default()
+        };
+        let three = threads(Some(3));
+        assert!(!executor_for(&three, 10 * 100).unwrap().has_own_pool());
+        let large = executor_for(&three, MIN_POOL_WORK).unwrap();
+        assert!(large.has_own_pool() && large.threads() == 3);
+        let unset = threads(None);
+        assert!(!executor_for(&unset, 1 << 30).unwrap().has_own_pool());
+        assert!(executor_for(&threads(Some(0)), 1).is_err());
+        let given = PredictOptions {
+            executor: Some(Executor::new(2).unwrap()),
+            threads: Some(5),
+            ..PredictOptions::default()
+        };
+        let exec = executor_for(&given, 1).unwrap();
+        assert!(exec.has_own_pool() && exec.threads() == 2);
     }
 }

@@ -51,7 +51,7 @@ pub(crate) fn train_path(
         ..params.clone()
     };
     let mut trainer = Trainer::new(&p, data).expect("valid test setup");
-    trainer.subtraction = subtraction;
+    trainer.set_subtraction(subtraction);
     let mut model = trainer
         .train(&[], |_| ControlFlow::Continue(()))
         .expect("training works");

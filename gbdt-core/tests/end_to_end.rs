@@ -3,8 +3,8 @@
 //! error; predictions are the base margin plus the leaves reached.
 
 use gbdt_core::{
-    train, Dataset, Error, GrowPolicy, ImportanceType, Metric, Model, Objective, Params,
-    PredictOptions,
+    train, Booster, Dataset, Error, Executor, GrowPolicy, ImportanceType, Metric, Model, Objective,
+    Params, PredictOptions,
 };
 use ndarray::{Array2, ArrayView2};
 use proptest::prelude::*;
@@ -147,6 +147,218 @@ fn early_stopping_keeps_the_best_iteration() {
         )
         .unwrap();
     assert!(Metric::LogLoss.compute(&yv, None, all.as_slice().unwrap(), 1) >= recorded);
+}
+
+/// Trains `first` rounds, saves nothing but the model, and continues it to
+/// `params.num_rounds` with a fresh [`Booster`].
+fn continued(params: &Params, data: &Dataset<'_>, first: usize) -> Model {
+    let exec = Executor::new(2).unwrap();
+    let short = Params {
+        num_rounds: first,
+        ..params.clone()
+    };
+    let start = train(&short, data, &[]).unwrap();
+    assert_eq!(start.num_rounds(), first);
+    let mut booster = Booster::from_model(start, params, data, &exec).unwrap();
+    while booster.num_rounds() < params.num_rounds {
+        let outcome = booster.step().unwrap();
+        assert_eq!(outcome.round + 1, booster.num_rounds());
+        assert!(outcome.results.is_empty() && !outcome.stop);
+    }
+    booster.into_model()
+}
+
+#[test]
+fn continued_training_gives_the_model_of_one_run() {
+    let cases = [
+        (Objective::SquaredError, Params::default()),
+        (
+            Objective::Softmax,
+            Params {
+                grow_policy: GrowPolicy::LossGuide,
+                max_depth: 0,
+                max_leaves: 12,
+                ..Params::default()
+            },
+        ),
+        // Random draws are keyed by the absolute round, so sampling agrees too.
+        (
+            Objective::Logistic,
+            Params {
+                subsample: 0.7,
+                colsample_bytree: 0.8,
+                colsample_bynode: 0.6,
+                seed: 17,
+                ..Params::default()
+            },
+        ),
+    ];
+    for (objective, extra) in cases {
+        let (x, y) = data(3000, objective, 5);
+        let d = Dataset::new(x.view(), &y).unwrap();
+        let params = Params {
+            objective,
+            num_rounds: 20,
+            learning_rate: 0.3,
+            threads: Some(2),
+            ..extra
+        };
+        let whole = train(&params, &d, &[]).unwrap();
+        let resumed = continued(&params, &d, 10);
+        assert_eq!(
+            serde_json::to_string(&resumed).unwrap(),
+            serde_json::to_string(&whole).unwrap(),
+            "{objective}: 10 + 10 rounds differ from 20"
+        );
+        let (xt, _) = data(500, objective, 6);
+        assert_eq!(
+            resumed.predict(xt.view()).unwrap(),
+            whole.predict(xt.view()).unwrap()
+        );
+    }
+}
+
+#[test]
+fn a_booster_steps_and_stops_early_like_train() {
+    let (x, y) = data(2000, Objective::Logistic, 7);
+    let (xv, yv) = data(800, Objective::Logistic, 8);
+    let params = Params {
+        objective: Objective::Logistic,
+        num_rounds: 300,
+        learning_rate: 0.8,
+        early_stopping_rounds: Some(5),
+        threads: Some(1),
+        ..Params::default()
+    };
+    let (d, v) = (
+        Dataset::new(x.view(), &y).unwrap(),
+        Dataset::new(xv.view(), &yv).unwrap(),
+    );
+    let mut booster = Booster::new(&params, &d, &Executor::new(1).unwrap()).unwrap();
+    booster.add_valid("valid", &v).unwrap();
+    let mut last = None;
+    while booster.num_rounds() < params.num_rounds {
+        let outcome = booster.step().unwrap();
+        assert_eq!(outcome.results.len(), 1);
+        assert_eq!(outcome.results[0].dataset, "valid");
+        let stop = outcome.stop;
+        last = Some(outcome);
+        if stop {
+            break;
+        }
+    }
+    let last = last.unwrap();
+    let best = last.best_iteration.unwrap();
+    assert_eq!(last.round, best + 5, "stops 5 rounds after the best");
+    let snapshot = booster.to_model();
+    let model = booster.into_model();
+    assert_eq!(snapshot, model);
+    let trained = train(&params, &d, &[("valid", &v)]).unwrap();
+    assert_eq!(model, trained);
+    assert_eq!(model.best_iteration(), Some(best));
+}
+
+#[test]
+fn early_stopping_without_a_validation_set_is_an_error() {
+    let (x, y) = data(200, Objective::SquaredError, 9);
+    let params = Params {
+        early_stopping_rounds: Some(4),
+        ..Params::default()
+    };
+    let msg = expect_err(&params, x.view(), &y);
+    assert!(
+        msg.contains("early_stopping_rounds = 4") && msg.contains("validation set"),
+        "{msg}"
+    );
+    let d = Dataset::new(x.view(), &y).unwrap();
+    let mut booster = Booster::new(&params, &d, &Executor::current()).unwrap();
+    assert!(matches!(
+        booster.step(),
+        Err(Error::InvalidParam {
+            name: "early_stopping_rounds",
+            ..
+        })
+    ));
+    booster.add_valid("train", &d).unwrap();
+    assert_eq!(booster.step().unwrap().round, 0);
+}
+
+#[test]
+fn a_model_continues_only_with_matching_data_and_objective() {
+    let (x, y) = data(300, Objective::SquaredError, 10);
+    let d = Dataset::new(x.view(), &y).unwrap();
+    let params = Params {
+        num_rounds: 3,
+        ..Params::default()
+    };
+    let model = train(&params, &d, &[]).unwrap();
+    let exec = Executor::current();
+    let poisson = Params {
+        objective: Objective::Poisson,
+        ..params.clone()
+    };
+    let yp: Vec<f32> = y.iter().map(|v| v.abs().round()).collect();
+    let dp = Dataset::new(x.view(), &yp).unwrap();
+    let e = Booster::from_model(model.clone(), &poisson, &dp, &exec)
+        .err()
+        .unwrap();
+    assert!(e.to_string().contains("objective"), "{e}");
+    let narrow = x.slice(ndarray::s![.., ..7]).to_owned();
+    let dn = Dataset::new(narrow.view(), &y).unwrap();
+    assert_eq!(
+        Booster::from_model(model.clone(), &params, &dn, &exec).err(),
+        Some(Error::FeatureCountMismatch {
+            got: 7,
+            expected: 8
+        })
+    );
+    let mut ok = Booster::from_model(model, &params, &d, &exec).unwrap();
+    let wrong_valid = Dataset::new(narrow.view(), &y).unwrap();
+    assert!(ok.add_valid("v", &wrong_valid).is_err());
+    assert_eq!(ok.num_rounds(), 3);
+}
+
+#[test]
+fn prediction_runs_on_a_given_executor_and_small_batches_are_cheap() {
+    let model = fit(Objective::SquaredError, GrowPolicy::DepthWise);
+    let (xt, _) = data(1000, Objective::SquaredError, 11);
+    let reference = model.predict(xt.view()).unwrap();
+    let on = |options: PredictOptions| model.predict_with(xt.view(), &options).unwrap();
+    let exec = Executor::new(3).unwrap();
+    assert_eq!(
+        on(PredictOptions {
+            executor: Some(exec.clone()),
+            threads: Some(1),
+            ..Default::default()
+        }),
+        reference
+    );
+    assert_eq!(
+        on(PredictOptions {
+            threads: Some(2),
+            ..Default::default()
+        }),
+        reference
+    );
+    // Ten rows with `threads` set run on the calling thread (no pool is
+    // built: see `predict::tests`) and give the same values.
+    let small = xt.slice(ndarray::s![..10, ..]);
+    let options = PredictOptions {
+        threads: Some(2),
+        ..Default::default()
+    };
+    for _ in 0..1000 {
+        let p = model.predict_with(small, &options).unwrap();
+        assert_eq!(p, reference.slice(ndarray::s![..10, ..]));
+    }
+    let zero = PredictOptions {
+        threads: Some(0),
+        ..Default::default()
+    };
+    assert!(
+        model.predict_with(small, &zero).is_err(),
+        "0 threads is refused for any batch"
+    );
 }
 
 #[test]

@@ -1,0 +1,429 @@
+//! The boosting loop as a state that adds one round per call: [`Booster`]
+//! owns the binned training data, the training rows' margins, the gradient
+//! buffer, the grower's workspace, the validation sets and the early-stopping
+//! state. [`Trainer`] runs it to the end with a progress callback.
+//!
+//! - `gradients.rs`: per-round gradients and feature sampling;
+//! - `eval.rs`: validation sets and their margins;
+//! - `early_stopping.rs`: the best round and when to stop;
+//! - `trainer.rs`: [`Trainer`], [`train`] and [`RoundEval`].
+
+mod early_stopping;
+mod eval;
+mod gradients;
+mod trainer;
+
+pub use trainer::{train, RoundEval, Trainer};
+
+use crate::binning::BinnedMatrix;
+use crate::dataset::Dataset;
+use crate::error::{Error, Result};
+use crate::grower::{self, GrowConfig, GrowInput, Workspace};
+use crate::metric::Metric;
+use crate::model::{EvalResult, Model};
+use crate::objective::GradPair;
+use crate::parallel::Executor;
+use crate::params::Params;
+use crate::predict;
+use crate::split::SplitParams;
+use crate::tree::Tree;
+
+use early_stopping::EarlyStopping;
+use eval::Evaluation;
+
+/// What one call of [`Booster::step`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoundOutcome {
+    /// The round just added (0-based, counting the rounds of a continued model).
+    pub round: usize,
+    /// Every metric on every validation set after this round.
+    pub results: Vec<EvalResult>,
+    /// The best round so far by the early-stopping metric (the last metric
+    /// on the last validation set), when there is a validation set.
+    pub best_iteration: Option<usize>,
+    /// True when early stopping says to stop: `early_stopping_rounds` rounds
+    /// passed without a new best.
+    pub stop: bool,
+}
+
+/// Training one round at a time. The same inputs give the same model
+/// whether the rounds are added in one run or across a saved model and
+/// [`Booster::from_model`]: random draws are keyed by the absolute round.
+///
+/// ```
+/// use gbdt_core::{Booster, Dataset, Executor, Params};
+/// use ndarray::Array2;
+/// let x = Array2::from_shape_fn((200, 2), |(i, j)| ((i * (j + 1)) % 13) as f32);
+/// let y: Vec<f32> = (0..200).map(|i| x[[i, 0]] / 4.0).collect();
+/// let data = Dataset::new(x.view(), &y)?;
+/// let params = Params { early_stopping_rounds: Some(3), ..Params::default() };
+/// let exec = Executor::new(1)?;
+/// let mut booster = Booster::new(&params, &data, &exec)?;
+/// booster.add_valid("valid", &data)?;
+/// while booster.num_rounds() < 50 {
+///     let round = booster.step()?;
+///     assert_eq!(round.results[0].metric.name(), "rmse");
+///     if round.stop {
+///         break;
+///     }
+/// }
+/// let model = booster.into_model();
+/// assert_eq!(model.num_trees(), 50);
+/// # Ok::<(), gbdt_core::Error>(())
+/// ```
+pub struct Booster<'a> {
+    params: Params,
+    data: Dataset<'a>,
+    num_outputs: usize,
+    matrix: BinnedMatrix,
+    exec: Executor,
+    cfg: GrowConfig,
+    metrics: Vec<Metric>,
+    base: Vec<f64>,
+    /// Raw margins of the training rows, rows × `num_outputs`.
+    margins: Vec<f64>,
+    grads: Vec<GradPair>,
+    ws: Workspace,
+    valid: Vec<Evaluation<'a>>,
+    stopper: EarlyStopping,
+    /// Validation results at the best round (or the last, without a best).
+    best_results: Vec<EvalResult>,
+    trees: Vec<Tree>,
+}
+
+impl<'a> Booster<'a> {
+    /// Validates parameters and labels, bins the features and starts at the
+    /// base margins (from `params.base_score` or the labels). Every parallel
+    /// step runs on `exec` (`params.threads` is ignored).
+    pub fn new(params: &Params, data: &Dataset<'a>, exec: &Executor) -> Result<Self> {
+        params.check()?;
+        let k = num_outputs(params, data.labels())?;
+        for (row, &y) in data.labels().iter().enumerate() {
+            params.objective.check_label(row, y, k)?;
+        }
+        let base =
+            params
+                .objective
+                .base_margins(params.base_score, data.labels(), data.weights(), k);
+        Ok(Self::start(params, data, exec, base, Vec::new(), k))
+    }
+
+    /// Continues training `model`: its trees and base margins stay, the
+    /// training margins start at its raw predictions on `data` (all its
+    /// trees, not just up to its best iteration), and new rounds count on
+    /// from its last. `data` has the model's features in the model's order;
+    /// `params.objective` must be the model's.
+    ///
+    /// ```
+    /// use gbdt_core::{train, Booster, Dataset, Executor, Params};
+    /// use ndarray::Array2;
+    /// let x = Array2::from_shape_fn((200, 2), |(i, j)| ((i * (j + 1)) % 13) as f32);
+    /// let y: Vec<f32> = (0..200).map(|i| x[[i, 0]] / 4.0).collect();
+    /// let data = Dataset::new(x.view(), &y)?;
+    /// let params = Params { num_rounds: 4, ..Params::default() };
+    /// let first = train(&params, &data, &[])?;
+    /// let mut booster = Booster::from_model(first, &params, &data, &Executor::current())?;
+    /// booster.step()?;
+    /// assert_eq!(booster.into_model().num_rounds(), 5);
+    /// # Ok::<(), gbdt_core::Error>(())
+    /// ```
+    pub fn from_model(
+        model: Model,
+        params: &Params,
+        data: &Dataset<'a>,
+        exec: &Executor,
+    ) -> Result<Self> {
+        params.check()?;
+        check_continuable(&model, params, data)?;
+        let k = model.num_outputs;
+        for (row, &y) in data.labels().iter().enumerate() {
+            params.objective.check_label(row, y, k)?;
+        }
+        Ok(Self::start(
+            params,
+            data,
+            exec,
+            model.base_margins,
+            model.trees,
+            k,
+        ))
+    }
+
+    fn start(
+        params: &Params,
+        data: &Dataset<'a>,
+        exec: &Executor,
+        base: Vec<f64>,
+        trees: Vec<Tree>,
+        num_outputs: usize,
+    ) -> Self {
+        let matrix = BinnedMatrix::new(
+            data.features(),
+            data.weights(),
+            params.max_bin,
+            params.seed,
+            exec,
+        );
+        let margins = predict::start_margins(&base, data.features(), &trees, exec);
+        let metrics = params.resolved_metrics();
+        Booster {
+            stopper: EarlyStopping::new(params.early_stopping_rounds, metrics.last().copied()),
+            cfg: grow_config(params),
+            grads: vec![GradPair::default(); margins.len()],
+            ws: Workspace::new(&matrix),
+            params: params.clone(),
+            data: data.clone(),
+            num_outputs,
+            matrix,
+            exec: exec.clone(),
+            metrics,
+            base,
+            margins,
+            valid: Vec::new(),
+            best_results: Vec::new(),
+            trees,
+        }
+    }
+
+    /// Adds a validation set, scored with every metric after each round.
+    /// Early stopping watches the last metric on the last set added.
+    pub fn add_valid<'v: 'a>(&mut self, name: &str, data: &Dataset<'v>) -> Result<()> {
+        if data.num_features() != self.data.num_features() {
+            return Err(Error::FeatureCountMismatch {
+                got: data.num_features(),
+                expected: self.data.num_features(),
+            });
+        }
+        let eval = Evaluation::new(name, data, &self.base, &self.trees, &self.exec);
+        self.valid.push(eval);
+        Ok(())
+    }
+
+    /// Adds one round: gradients, one tree per output, the training margins
+    /// updated from the leaves' row ranges, then every validation set scored.
+    /// Errors when `early_stopping_rounds` is set without a validation set.
+    pub fn step(&mut self) -> Result<RoundOutcome> {
+        self.check_early_stopping()?;
+        let round = self.num_rounds();
+        let k = self.num_outputs;
+        let p = &self.params;
+        gradients::gradients(
+            p,
+            &self.data,
+            k,
+            &self.margins,
+            &mut self.grads,
+            round,
+            &self.exec,
+        );
+        let features = gradients::tree_features(p, self.matrix.num_features(), round);
+        for output in 0..k {
+            let tree = self.grow_tree(round, output, &features);
+            self.trees.push(tree);
+        }
+        let results = self.evaluate(round);
+        let improved = self.stopper.observe(round, results.last().map(|r| r.value));
+        if improved || self.stopper.best_round().is_none() {
+            self.best_results.clone_from(&results);
+        }
+        Ok(RoundOutcome {
+            round,
+            results,
+            best_iteration: self.stopper.best_round(),
+            stop: self.stopper.should_stop(round),
+        })
+    }
+
+    /// Advances every validation set by `round`'s trees and scores it.
+    fn evaluate(&mut self, round: usize) -> Vec<EvalResult> {
+        let k = self.num_outputs;
+        let new_trees = &self.trees[round * k..];
+        let (objective, metrics, exec) = (self.params.objective, &self.metrics, &self.exec);
+        self.valid
+            .iter_mut()
+            .flat_map(|e| e.advance(new_trees, k, objective, metrics, exec))
+            .collect()
+    }
+
+    /// Grows the tree of one output and adds its leaves to the margins.
+    fn grow_tree(&mut self, round: usize, output: usize, features: &[usize]) -> Tree {
+        let k = self.num_outputs;
+        let input = GrowInput {
+            matrix: &self.matrix,
+            grads: &self.grads,
+            stride: k,
+            output,
+            features,
+            rng_stream: [round as u64, output as u64, 0x90DE],
+            seed: self.params.seed,
+        };
+        let grown = grower::grow(&input, &self.cfg, &mut self.ws, &self.exec);
+        for (range, value) in &grown.leaves {
+            for &row in self.ws.partition.rows(range.clone()) {
+                self.margins[row as usize * k + output] += *value as f64;
+            }
+        }
+        grown.tree
+    }
+
+    fn check_early_stopping(&self) -> Result<()> {
+        match self.params.early_stopping_rounds {
+            Some(n) if self.valid.is_empty() => Err(Error::InvalidParam {
+                name: "early_stopping_rounds",
+                value: n.to_string(),
+                allowed: "unset when there is no validation set (early stopping watches \
+                          the last metric on the last validation set)"
+                    .to_string(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Rounds in the model so far, including those of a continued model.
+    pub fn num_rounds(&self) -> usize {
+        self.trees.len() / self.num_outputs
+    }
+
+    /// Model outputs per row: the number of classes for multiclass, else 1.
+    pub fn num_outputs(&self) -> usize {
+        self.num_outputs
+    }
+
+    /// The validated parameters.
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+
+    /// Worker threads of the executor training runs on.
+    pub fn threads(&self) -> usize {
+        self.exec.threads()
+    }
+
+    /// The same booster borrowing its data for a shorter lifetime, so that
+    /// validation sets that live less long can be added (`Dataset` is
+    /// invariant in its lifetime, as ndarray views are).
+    pub(crate) fn reborrow<'b>(self) -> Booster<'b>
+    where
+        'a: 'b,
+    {
+        Booster {
+            data: self.data.reborrow(),
+            valid: self.valid.into_iter().map(Evaluation::reborrow).collect(),
+            params: self.params,
+            num_outputs: self.num_outputs,
+            matrix: self.matrix,
+            exec: self.exec,
+            cfg: self.cfg,
+            metrics: self.metrics,
+            base: self.base,
+            margins: self.margins,
+            grads: self.grads,
+            ws: self.ws,
+            stopper: self.stopper,
+            best_results: self.best_results,
+            trees: self.trees,
+        }
+    }
+
+    /// Test-only switch: build both children's histograms instead of
+    /// deriving the larger one by subtraction.
+    #[cfg(test)]
+    pub(crate) fn set_subtraction(&mut self, on: bool) {
+        self.cfg.subtraction = on;
+    }
+
+    /// The model so far. With `early_stopping_rounds` set it keeps the best
+    /// iteration, which prediction uses by default.
+    pub fn into_model(mut self) -> Model {
+        let trees = std::mem::take(&mut self.trees);
+        let metrics = std::mem::take(&mut self.best_results);
+        self.assemble(trees, metrics)
+    }
+
+    /// A copy of the model so far (e.g. a checkpoint), leaving the booster
+    /// to go on; the same as [`Booster::into_model`] would give now.
+    pub fn to_model(&self) -> Model {
+        self.assemble(self.trees.clone(), self.best_results.clone())
+    }
+
+    fn assemble(&self, trees: Vec<Tree>, metrics: Vec<EvalResult>) -> Model {
+        let p = &self.params;
+        Model {
+            objective: p.objective,
+            num_outputs: self.num_outputs,
+            num_features: self.data.num_features(),
+            feature_names: self.data.feature_names().to_vec(),
+            base_margins: self.base.clone(),
+            trees,
+            best_iteration: p.early_stopping_rounds.and(self.stopper.best_round()),
+            metrics,
+            // The thread count is how training ran, not what it learned: the
+            // model is the same for any, so it is not stored.
+            params: Params {
+                threads: None,
+                ..p.clone()
+            },
+        }
+    }
+}
+
+fn grow_config(p: &Params) -> GrowConfig {
+    GrowConfig {
+        policy: p.grow_policy,
+        max_depth: p.max_depth,
+        max_leaves: p.max_leaves,
+        split: SplitParams::from_params(p),
+        colsample_bynode: p.colsample_bynode,
+        subtraction: true,
+    }
+}
+
+/// Number of model outputs: classes for multiclass, else 1.
+fn num_outputs(p: &Params, labels: &[f32]) -> Result<usize> {
+    if !p.objective.is_multiclass() {
+        return Ok(1);
+    }
+    if p.num_class > 0 {
+        return Ok(p.num_class);
+    }
+    for (row, &y) in labels.iter().enumerate() {
+        p.objective.check_label(row, y, usize::MAX)?;
+    }
+    let max = labels.iter().fold(0.0f32, |a, &b| a.max(b));
+    Ok((max as usize + 1).max(2))
+}
+
+/// A model can be continued on `data` with `params` when the objective, the
+/// number of classes and the number of features agree.
+fn check_continuable(model: &Model, params: &Params, data: &Dataset<'_>) -> Result<()> {
+    if params.objective != model.objective {
+        return Err(Error::InvalidParam {
+            name: "objective",
+            value: params.objective.to_string(),
+            allowed: format!(
+                "{} (the objective of the model being continued)",
+                model.objective
+            ),
+        });
+    }
+    if params.objective.is_multiclass()
+        && params.num_class > 0
+        && params.num_class != model.num_outputs
+    {
+        return Err(Error::InvalidParam {
+            name: "num_class",
+            value: params.num_class.to_string(),
+            allowed: format!(
+                "{} (the classes of the model being continued)",
+                model.num_outputs
+            ),
+        });
+    }
+    if data.num_features() != model.num_features {
+        return Err(Error::FeatureCountMismatch {
+            got: data.num_features(),
+            expected: model.num_features,
+        });
+    }
+    Ok(())
+}

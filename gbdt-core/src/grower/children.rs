@@ -1,0 +1,227 @@
+//! Splitting a batch of leaves: the partition moves their rows, the tree
+//! records the splits, and each child that may split again gets a
+//! histogram, built directly for the smaller child and derived as parent
+//! minus smaller for the larger one.
+
+use std::ops::Range;
+
+use super::leaves::{HistLeaf, Leaf, OpenLeaf};
+use super::scan::{build_hists, find_best};
+use super::{can_split, GrowConfig, GrowInput, Workspace};
+use crate::histogram::{self, BinStat, HistPool};
+use crate::parallel::Executor;
+use crate::partition::SplitRule;
+use crate::split::Candidate;
+use crate::tree::{SplitRecord, Tree};
+
+/// Splits every leaf of the batch and prepares its children: those that
+/// cannot split, and those that may, each with its best split if it has one.
+pub(super) fn split_batch(
+    batch: Vec<OpenLeaf>,
+    input: &GrowInput<'_>,
+    cfg: &GrowConfig,
+    tree: &mut Tree,
+    ws: &mut Workspace,
+    par: &Executor,
+) -> (Vec<Leaf>, Vec<(HistLeaf, Option<Candidate>)>) {
+    let rules: Vec<(Range<usize>, SplitRule)> = batch
+        .iter()
+        .map(|l| {
+            let c = &l.best;
+            let rule = SplitRule {
+                feature: c.feature,
+                bin: c.bin,
+                missing_bin: input.matrix.missing_bin(c.feature),
+                default_left: c.default_left,
+            };
+            (l.leaf.range.clone(), rule)
+        })
+        .collect();
+    let left_counts = ws.partition.split(input.matrix, &rules, par);
+    let plans: Vec<Plan> = batch
+        .into_iter()
+        .zip(left_counts)
+        .map(|(parent, lefts)| {
+            let family = make_children(parent, lefts, input, cfg, tree);
+            Plan::new(family, cfg, &mut ws.pool)
+        })
+        .collect();
+    let (done, growing) = child_histograms(plans, input, ws, par);
+    (done, find_best(input, cfg, par, growing))
+}
+
+/// A split leaf's histogram and its two children.
+struct Family {
+    parent_hist: Vec<BinStat>,
+    left: Leaf,
+    right: Leaf,
+}
+
+/// Writes the parent's split into the tree and returns its children.
+fn make_children(
+    parent: OpenLeaf,
+    lefts: usize,
+    input: &GrowInput<'_>,
+    cfg: &GrowConfig,
+    tree: &mut Tree,
+) -> Family {
+    let OpenLeaf {
+        leaf: parent,
+        hist: parent_hist,
+        best: c,
+    } = parent;
+    let record = SplitRecord {
+        feature: c.feature as u32,
+        threshold: input.matrix.cuts[c.feature].threshold(c.bin),
+        default_left: c.default_left,
+        gain: c.gain as f32,
+        left_value: cfg.split.leaf_value(c.left),
+        right_value: cfg.split.leaf_value(c.right),
+        left_cover: c.left.h as f32,
+        right_cover: c.right.h as f32,
+    };
+    let left_id = tree.split(parent.node, &record);
+    let mid = parent.range.start + lefts;
+    let child = |node, range, sum| Leaf {
+        node,
+        range,
+        depth: parent.depth + 1,
+        sum,
+    };
+    Family {
+        parent_hist,
+        left: child(left_id, parent.range.start..mid, c.left),
+        right: child(left_id + 1, mid..parent.range.end, c.right),
+    }
+}
+
+/// A child after its parent's split: final, or growing with a histogram.
+enum Child {
+    Final(Leaf),
+    Growing(HistLeaf),
+}
+
+impl Child {
+    fn growing_mut(&mut self) -> Option<&mut HistLeaf> {
+        match self {
+            Child::Growing(h) => Some(h),
+            Child::Final(_) => None,
+        }
+    }
+}
+
+/// How a family's children get their histograms.
+enum Plan {
+    /// Build the smaller child's histogram; the larger one's becomes the
+    /// parent's minus it. The smaller child is final unless `small_ok`.
+    Derive {
+        small: HistLeaf,
+        large: HistLeaf,
+        small_ok: bool,
+        small_left: bool,
+    },
+    /// Build the histogram of each child that may split.
+    Direct { left: Child, right: Child },
+}
+
+impl Plan {
+    fn new(family: Family, cfg: &GrowConfig, pool: &mut HistPool) -> Plan {
+        let Family {
+            parent_hist,
+            left,
+            right,
+        } = family;
+        let small_left = left.range.len() <= right.range.len();
+        let (small, large) = if small_left {
+            (left, right)
+        } else {
+            (right, left)
+        };
+        let (small_ok, large_ok) = (can_split(&small, cfg), can_split(&large, cfg));
+        if large_ok && cfg.subtraction {
+            return Plan::Derive {
+                small: small.with_hist(pool.take()),
+                large: large.with_hist(parent_hist),
+                small_ok,
+                small_left,
+            };
+        }
+        pool.give(parent_hist);
+        let mut child = |leaf: Leaf, ok: bool| {
+            if ok {
+                Child::Growing(leaf.with_hist(pool.take()))
+            } else {
+                Child::Final(leaf)
+            }
+        };
+        let (large, small) = (child(large, large_ok), child(small, small_ok));
+        let (left, right) = if small_left {
+            (small, large)
+        } else {
+            (large, small)
+        };
+        Plan::Direct { left, right }
+    }
+
+    /// The histograms this plan builds directly (at most two).
+    fn builds(&mut self) -> [Option<&mut HistLeaf>; 2] {
+        match self {
+            Plan::Derive { small, .. } => [Some(small), None],
+            Plan::Direct { left, right } => [left.growing_mut(), right.growing_mut()],
+        }
+    }
+
+    /// After the build: derives by subtraction, and sorts the children into
+    /// final ones and growing ones (in left-to-right order within a family).
+    fn finish(self, done: &mut Vec<Leaf>, growing: &mut Vec<HistLeaf>, pool: &mut HistPool) {
+        let (first, second) = match self {
+            Plan::Derive {
+                small,
+                mut large,
+                small_ok,
+                small_left,
+            } => {
+                histogram::subtract_in_place(&mut large.hist, &small.hist);
+                let small = if small_ok {
+                    Child::Growing(small)
+                } else {
+                    pool.give(small.hist);
+                    Child::Final(small.leaf)
+                };
+                let large = Child::Growing(large);
+                if small_left {
+                    (small, large)
+                } else {
+                    (large, small)
+                }
+            }
+            Plan::Direct { left, right } => (left, right),
+        };
+        for child in [first, second] {
+            match child {
+                Child::Final(leaf) => done.push(leaf),
+                Child::Growing(h) => growing.push(h),
+            }
+        }
+    }
+}
+
+/// Gives each child that may split a histogram: built directly for the
+/// smaller child, parent minus smaller for the larger one. Returns the final
+/// children and the growing ones, the latter in family order.
+fn child_histograms(
+    mut plans: Vec<Plan>,
+    input: &GrowInput<'_>,
+    ws: &mut Workspace,
+    par: &Executor,
+) -> (Vec<Leaf>, Vec<HistLeaf>) {
+    let mut to_build: Vec<&mut HistLeaf> =
+        plans.iter_mut().flat_map(Plan::builds).flatten().collect();
+    build_hists(input, ws, par, &mut to_build);
+    let mut done = Vec::new();
+    let mut growing = Vec::with_capacity(plans.len() * 2);
+    for plan in plans {
+        plan.finish(&mut done, &mut growing, &mut ws.pool);
+    }
+    (done, growing)
+}

@@ -1,0 +1,68 @@
+//! The states a leaf of a growing tree goes through, each a type: a plain
+//! [`Leaf`], a [`HistLeaf`] holding its histogram, an [`OpenLeaf`] whose
+//! best split is known; and the [`Frontier`] that files them.
+
+use std::ops::Range;
+
+use crate::histogram::{BinStat, HistPool};
+use crate::split::Candidate;
+
+/// A node of the growing tree that is a leaf for now: where its rows are
+/// and what their gradients sum to.
+pub(super) struct Leaf {
+    pub node: usize,
+    pub range: Range<usize>,
+    pub depth: usize,
+    pub sum: BinStat,
+}
+
+impl Leaf {
+    pub fn with_hist(self, hist: Vec<BinStat>) -> HistLeaf {
+        HistLeaf { leaf: self, hist }
+    }
+}
+
+/// A leaf that may split, holding its histogram (being built, or built).
+pub(super) struct HistLeaf {
+    pub leaf: Leaf,
+    pub hist: Vec<BinStat>,
+}
+
+/// A leaf whose best split is known, waiting to be split.
+pub(super) struct OpenLeaf {
+    pub leaf: Leaf,
+    pub hist: Vec<BinStat>,
+    pub best: Candidate,
+}
+
+/// Where a growing tree's leaves stand: waiting to split, or final.
+pub(super) struct Frontier {
+    pub open: Vec<OpenLeaf>,
+    pub done: Vec<Leaf>,
+}
+
+impl Frontier {
+    /// Files each leaf under `open` when it has a split, else under `done`
+    /// (its histogram goes back to the pool).
+    pub fn settle(&mut self, found: Vec<(HistLeaf, Option<Candidate>)>, pool: &mut HistPool) {
+        for (HistLeaf { leaf, hist }, best) in found {
+            match best {
+                Some(best) => self.open.push(OpenLeaf { leaf, hist, best }),
+                None => {
+                    pool.give(hist);
+                    self.done.push(leaf);
+                }
+            }
+        }
+    }
+
+    /// Every leaf, once growth ends.
+    pub fn finish(self, pool: &mut HistPool) -> Vec<Leaf> {
+        let mut done = self.done;
+        for open in self.open {
+            pool.give(open.hist);
+            done.push(open.leaf);
+        }
+        done
+    }
+}

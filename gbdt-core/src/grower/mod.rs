@@ -1,0 +1,252 @@
+//! Grows one tree: depth-wise (a level at a time) or loss-guide (best leaf
+//! first), both as one driver that picks a batch of leaves to split, splits
+//! their rows, builds the smaller children's histograms, derives the larger
+//! ones by subtraction and finds the children's best splits.
+//!
+//! - `leaves.rs`: the states a leaf goes through, as types;
+//! - `children.rs`: splitting a batch of leaves and giving the children
+//!   their histograms;
+//! - `scan.rs`: building histograms and finding best splits for many
+//!   leaves in one parallel pass.
+
+mod children;
+mod leaves;
+mod scan;
+
+use std::ops::Range;
+
+use crate::binning::BinnedMatrix;
+use crate::histogram::{BinStat, HistPool};
+use crate::objective::GradPair;
+use crate::parallel::Executor;
+use crate::params::GrowPolicy;
+use crate::partition::RowPartition;
+use crate::split::SplitParams;
+use crate::tree::Tree;
+
+use leaves::{Frontier, Leaf, OpenLeaf};
+
+/// The shape limits and sampling of one tree.
+#[derive(Debug, Clone)]
+pub(crate) struct GrowConfig {
+    pub policy: GrowPolicy,
+    pub max_depth: usize,
+    pub max_leaves: usize,
+    pub split: SplitParams,
+    pub colsample_bynode: f64,
+    /// Derive the larger child's histogram as parent minus the smaller one.
+    pub subtraction: bool,
+}
+
+/// Buffers reused across trees.
+pub(crate) struct Workspace {
+    pub partition: RowPartition,
+    /// Gradients gathered in partition order, one slot per row.
+    pub ordered: Vec<GradPair>,
+    pub pool: HistPool,
+}
+
+impl Workspace {
+    pub fn new(matrix: &BinnedMatrix) -> Workspace {
+        Workspace {
+            partition: RowPartition::new(matrix.rows),
+            ordered: vec![GradPair::default(); matrix.rows],
+            pool: HistPool::new(matrix.total_bins()),
+        }
+    }
+}
+
+/// The grown tree and, for each leaf, its rows' range in the partition.
+pub(crate) struct Grown {
+    pub tree: Tree,
+    pub leaves: Vec<(Range<usize>, f32)>,
+}
+
+/// What one tree's growth reads.
+pub(crate) struct GrowInput<'a> {
+    pub matrix: &'a BinnedMatrix,
+    /// Row-major gradients, `stride` per row; this tree uses column `output`.
+    pub grads: &'a [GradPair],
+    pub stride: usize,
+    pub output: usize,
+    /// Features this tree may use, ascending.
+    pub features: &'a [usize],
+    /// Seed stream for per-node feature sampling.
+    pub rng_stream: [u64; 3],
+    pub seed: u64,
+}
+
+/// Grows one tree.
+pub(crate) fn grow(
+    input: &GrowInput<'_>,
+    cfg: &GrowConfig,
+    ws: &mut Workspace,
+    par: &Executor,
+) -> Grown {
+    ws.partition.reset();
+    let n = input.matrix.rows;
+    let sum = node_sum(input, par);
+    let mut tree = Tree::with_root(cfg.split.leaf_value(sum), sum.h as f32);
+    let root = Leaf {
+        node: 0,
+        range: 0..n,
+        depth: 0,
+        sum,
+    };
+    let mut frontier = Frontier {
+        open: Vec::new(),
+        done: Vec::new(),
+    };
+    if can_split(&root, cfg) {
+        let mut hist = vec![root.with_hist(ws.pool.take())];
+        scan::build_hists(input, ws, par, &mut hist.iter_mut().collect::<Vec<_>>());
+        frontier.settle(scan::find_best(input, cfg, par, hist), &mut ws.pool);
+    } else {
+        frontier.done.push(root);
+    }
+    let mut num_leaves = 1;
+    loop {
+        let batch = select(&mut frontier.open, cfg, num_leaves);
+        if batch.is_empty() {
+            break;
+        }
+        num_leaves += batch.len();
+        let (done, found) = children::split_batch(batch, input, cfg, &mut tree, ws, par);
+        frontier.done.extend(done);
+        frontier.settle(found, &mut ws.pool);
+    }
+    let leaves = frontier
+        .finish(&mut ws.pool)
+        .into_iter()
+        .map(|leaf| (leaf.range, tree.value(leaf.node)))
+        .collect();
+    Grown { tree, leaves }
+}
+
+/// Sum of the tree's gradients over all rows, in fixed-size blocks added in
+/// block order: the same result for any thread count.
+fn node_sum(input: &GrowInput<'_>, par: &Executor) -> BinStat {
+    const BLOCK: usize = 65_536;
+    let n = input.matrix.rows;
+    let partial = par.map_range(n.div_ceil(BLOCK), |b| {
+        let mut s = BinStat::default();
+        for row in b * BLOCK..((b + 1) * BLOCK).min(n) {
+            s.add(input.grads[row * input.stride + input.output]);
+        }
+        s
+    });
+    partial.into_iter().fold(BinStat::default(), BinStat::plus)
+}
+
+fn can_split(leaf: &Leaf, cfg: &GrowConfig) -> bool {
+    (cfg.max_depth == 0 || leaf.depth < cfg.max_depth)
+        && leaf.range.len() >= 2
+        && leaf.sum.h >= 2.0 * cfg.split.min_child_weight
+}
+
+/// Picks the leaves to split next and removes them from `open`, sorted by
+/// their row range.
+fn select(open: &mut Vec<OpenLeaf>, cfg: &GrowConfig, num_leaves: usize) -> Vec<OpenLeaf> {
+    let room = if cfg.max_leaves == 0 {
+        usize::MAX
+    } else {
+        cfg.max_leaves - num_leaves.min(cfg.max_leaves)
+    };
+    if room == 0 || open.is_empty() {
+        return Vec::new();
+    }
+    let mut picked: Vec<OpenLeaf> = match cfg.policy {
+        GrowPolicy::DepthWise => {
+            let depth = open.iter().map(|l| l.leaf.depth).min().unwrap_or(0);
+            let (level, rest): (Vec<OpenLeaf>, Vec<OpenLeaf>) =
+                open.drain(..).partition(|l| l.leaf.depth == depth);
+            *open = rest;
+            level
+        }
+        GrowPolicy::LossGuide => {
+            let best = (0..open.len())
+                .reduce(|a, b| {
+                    if open[b].best.beats(&open[a].best) {
+                        b
+                    } else {
+                        a
+                    }
+                })
+                .unwrap_or(0);
+            vec![open.swap_remove(best)]
+        }
+    };
+    if picked.len() > room {
+        // Best first, as a total order (ties fall back to the row range).
+        picked.sort_by(|a, b| {
+            let (ca, cb) = (&a.best, &b.best);
+            cb.gain
+                .total_cmp(&ca.gain)
+                .then(ca.feature.cmp(&cb.feature))
+                .then(ca.bin.cmp(&cb.bin))
+                .then(a.leaf.range.start.cmp(&b.leaf.range.start))
+        });
+        open.extend(picked.drain(room..));
+    }
+    picked.sort_by_key(|l| l.leaf.range.start);
+    picked
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::Params;
+    use crate::testutil::synthetic;
+    use crate::Objective;
+
+    #[test]
+    fn leaves_cover_every_row_once_and_carry_the_tree_values() {
+        let (x, y) = synthetic(2000, 5, Objective::SquaredError, 4);
+        let exec = Executor::new(2).unwrap();
+        let matrix = BinnedMatrix::new(x.view(), None, 64, 0, &exec);
+        let grads: Vec<GradPair> = y.iter().map(|&v| GradPair { g: -v, h: 1.0 }).collect();
+        let features: Vec<usize> = (0..5).collect();
+        let shapes = [
+            (GrowPolicy::DepthWise, 4, 0),
+            (GrowPolicy::LossGuide, 0, 9),
+            (GrowPolicy::DepthWise, 6, 7),
+        ];
+        for (policy, max_depth, max_leaves) in shapes {
+            let params = Params {
+                min_child_weight: 20.0,
+                ..Params::default()
+            };
+            let cfg = GrowConfig {
+                policy,
+                max_depth,
+                max_leaves,
+                split: SplitParams::from_params(&params),
+                colsample_bynode: 1.0,
+                subtraction: true,
+            };
+            let input = GrowInput {
+                matrix: &matrix,
+                grads: &grads,
+                stride: 1,
+                output: 0,
+                features: &features,
+                rng_stream: [0, 0, 0],
+                seed: 0,
+            };
+            let mut ws = Workspace::new(&matrix);
+            let grown = grow(&input, &cfg, &mut ws, &exec);
+            let leaves = grown.tree.num_leaves();
+            assert_eq!(grown.leaves.len(), leaves);
+            assert!(leaves > 3 && (max_leaves == 0 || leaves <= max_leaves));
+            let mut seen = vec![false; x.nrows()];
+            for (range, value) in &grown.leaves {
+                for &row in ws.partition.rows(range.clone()) {
+                    assert!(!std::mem::replace(&mut seen[row as usize], true));
+                    let features = x.row(row as usize).to_vec();
+                    assert_eq!(grown.tree.predict_row(&features), *value);
+                }
+            }
+            assert!(seen.iter().all(|&s| s), "every row is in one leaf");
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! Work on many leaves in one parallel pass: gathering their gradients and
+//! building their histograms, and finding their best splits.
+
+use std::ops::Range;
+
+use super::leaves::HistLeaf;
+use super::{GrowConfig, GrowInput, Workspace};
+use crate::histogram::{self, BuildJob};
+use crate::parallel::Executor;
+use crate::sampling::{fraction_count, Rng};
+use crate::split::{best_of_feature, Candidate};
+
+/// Gathers each leaf's gradients into partition order, then builds the
+/// histograms of the tree's features for all of them in one parallel pass.
+pub(super) fn build_hists(
+    input: &GrowInput<'_>,
+    ws: &mut Workspace,
+    par: &Executor,
+    leaves: &mut [&mut HistLeaf],
+) {
+    if leaves.is_empty() {
+        return;
+    }
+    leaves.sort_by_key(|l| l.leaf.range.start);
+    let ranges: Vec<Range<usize>> = leaves.iter().map(|l| l.leaf.range.clone()).collect();
+    let rows = ws.partition.all_rows();
+    let blocks = gather_blocks(&ranges);
+    let mut pieces = carve_mut(&mut ws.ordered, &blocks);
+    let total_rows: usize = ranges.iter().map(|r| r.len()).sum();
+    par.for_each_mut_sized(&mut pieces, total_rows, |i, piece| {
+        for (slot, &row) in piece.iter_mut().zip(&rows[blocks[i].clone()]) {
+            *slot = input.grads[row as usize * input.stride + input.output];
+        }
+    });
+    let jobs = leaves
+        .iter_mut()
+        .zip(&ranges)
+        .map(|(leaf, r)| BuildJob {
+            rows: &rows[r.clone()],
+            grads: &ws.ordered[r.clone()],
+            hist: &mut leaf.hist,
+        })
+        .collect();
+    histogram::build(input.matrix, input.features, jobs, par);
+}
+
+/// `ranges` cut into pieces of at most `GATHER_BLOCK` rows, so one large
+/// node is gathered in parallel too.
+fn gather_blocks(ranges: &[Range<usize>]) -> Vec<Range<usize>> {
+    const GATHER_BLOCK: usize = 65_536;
+    let mut out = Vec::new();
+    for r in ranges {
+        let mut start = r.start;
+        while start < r.end {
+            let end = (start + GATHER_BLOCK).min(r.end);
+            out.push(start..end);
+            start = end;
+        }
+    }
+    out
+}
+
+/// Disjoint mutable pieces of `data` for sorted, disjoint `ranges`.
+fn carve_mut<'a, T>(mut data: &'a mut [T], ranges: &[Range<usize>]) -> Vec<&'a mut [T]> {
+    let mut out = Vec::with_capacity(ranges.len());
+    let mut consumed = 0;
+    for r in ranges {
+        let (_, rest) = std::mem::take(&mut data).split_at_mut(r.start - consumed);
+        let (mine, rest) = rest.split_at_mut(r.len());
+        out.push(mine);
+        data = rest;
+        consumed = r.end;
+    }
+    out
+}
+
+/// Finds each leaf's best split over its (sampled) features, in parallel;
+/// `None` when no split passes the constraints.
+pub(super) fn find_best(
+    input: &GrowInput<'_>,
+    cfg: &GrowConfig,
+    par: &Executor,
+    leaves: Vec<HistLeaf>,
+) -> Vec<(HistLeaf, Option<Candidate>)> {
+    let work = leaves.len() * input.matrix.total_bins();
+    let mut found: Vec<(HistLeaf, Option<Candidate>)> =
+        leaves.into_iter().map(|l| (l, None)).collect();
+    par.for_each_mut_sized(&mut found, work, |_, (leaf, best)| {
+        *best = best_split(input, cfg, leaf);
+    });
+    found
+}
+
+fn best_split(input: &GrowInput<'_>, cfg: &GrowConfig, leaf: &HistLeaf) -> Option<Candidate> {
+    let features = node_features(input, cfg, leaf.leaf.node);
+    let mut best: Option<Candidate> = None;
+    for &f in features.iter() {
+        let slice = &leaf.hist[input.matrix.offsets[f]..input.matrix.offsets[f + 1]];
+        if let Some(c) = best_of_feature(slice, f, leaf.leaf.sum, &cfg.split) {
+            if best.as_ref().is_none_or(|b| c.beats(b)) {
+                best = Some(c);
+            }
+        }
+    }
+    best
+}
+
+fn node_features<'a>(
+    input: &'a GrowInput<'_>,
+    cfg: &GrowConfig,
+    node: usize,
+) -> std::borrow::Cow<'a, [usize]> {
+    if cfg.colsample_bynode >= 1.0 {
+        return std::borrow::Cow::Borrowed(input.features);
+    }
+    let [a, b, c] = input.rng_stream;
+    let mut rng = Rng::new(input.seed, &[a, b, c, node as u64]);
+    let k = fraction_count(input.features.len(), cfg.colsample_bynode);
+    std::borrow::Cow::Owned(rng.choose_sorted(input.features, k))
+}
