@@ -74,7 +74,7 @@ pub enum Error {
     /// Model data (deserialised, or read from a file) breaks a rule that
     /// prediction relies on. `location` names the field, and the tree and
     /// node when there is one, e.g. ``tree 3, node 7, field `left` ``.
-    #[error("invalid model: {location}: {problem}; the model data is damaged or was not written by gbdt, so load an undamaged copy or train the model again")]
+    #[error("invalid model: {location}: {problem}; the model data is damaged or was not written by gbdt: load an undamaged copy or train the model again")]
     InvalidModel { location: String, problem: String },
 
     /// Class probabilities or labels were asked of a model that does not

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use gbdt_core::{Dataset, Metric, Objective, Params};
 use gbdt_io::{
     decode_model, encode_model, load_model, parse_target, prediction_features, read_csv,
-    save_model, training_data, CsvOptions, Error, ModelFile, ModelFormat, Selection,
+    save_model, training_data, CsvOptions, Error, LoadedModel, ModelFile, ModelFormat, Selection,
     TrainingSummary, FORMAT_VERSION,
 };
 
@@ -33,13 +33,13 @@ pub fn credit_model(rounds: usize) -> ModelFile {
     };
     let model = gbdt_core::train(&params, &ds, &[("train", &ds)]).unwrap();
     ModelFile {
-        summary: TrainingSummary {
+        summary: Some(TrainingSummary {
             rows: d.labels.len(),
             features: d.feature_names.len(),
             best_iteration: model.best_iteration(),
             metrics: model.metrics().to_vec(),
-        },
-        label_rule: rule,
+        }),
+        label_rule: Some(rule),
         dropped_columns: d.dropped_columns,
         model,
     }
@@ -71,16 +71,16 @@ fn both_formats_round_trip_exactly() {
     ] {
         let path = dir.join(name);
         save_model(&path, &file, None).unwrap();
-        let (back, got_format, version) = load_model(&path).unwrap();
-        assert_eq!((got_format, version), (format, FORMAT_VERSION));
-        assert_eq!(back, file);
-        assert_eq!(back.model.predict(x.view()).unwrap(), want);
+        let loaded = load_model(&path).unwrap();
+        assert_eq!((loaded.format, loaded.version), (format, FORMAT_VERSION));
+        assert_eq!(loaded.file, file);
+        assert_eq!(loaded.file.model.predict(x.view()).unwrap(), want);
     }
     // The JSON file is readable and carries what the issue asks for.
     let text = std::fs::read_to_string(dir.join("m.json")).unwrap();
     for needle in [
         "\"format\": \"gbdt-model\"",
-        "\"format_version\": 1",
+        "\"format_version\": 2",
         "Number of Credit Problems",
         "\"dropped_columns\"",
         "\"Customer ID\"",
@@ -94,7 +94,7 @@ fn both_formats_round_trip_exactly() {
     let odd = dir.join("binary.json");
     save_model(&odd, &file, Some(ModelFormat::Binary)).unwrap();
     assert!(std::fs::read(&odd).unwrap().starts_with(b"GBDTMDL\0"));
-    assert_eq!(load_model(&odd).unwrap().1, ModelFormat::Binary);
+    assert_eq!(load_model(&odd).unwrap().format, ModelFormat::Binary);
     assert_eq!(files_in(&dir), ["binary.json", "m.gbdt", "m.json"]);
     std::fs::remove_dir_all(dir).unwrap();
 }
@@ -129,7 +129,7 @@ fn saving_replaces_atomically_and_leaves_no_temporary_files() {
     std::fs::write(&path, b"old contents").unwrap();
     let file = credit_model(2);
     save_model(&path, &file, None).unwrap();
-    assert_eq!(load_model(&path).unwrap().0, file);
+    assert_eq!(load_model(&path).unwrap().file, file);
     assert_eq!(files_in(&dir), ["model.gbdt"]);
     // A failed save (the directory does not exist) changes nothing.
     let e = save_model(&dir.join("no/such/dir/m.gbdt"), &file, None).unwrap_err();
@@ -182,12 +182,12 @@ fn newer_versions_are_refused_with_a_clear_message() {
     );
     let json = encode_model(&file, ModelFormat::Json, Path::new("m")).unwrap();
     let json = String::from_utf8(json).unwrap().replacen(
-        "\"format_version\": 1",
         "\"format_version\": 2",
+        "\"format_version\": 3",
         1,
     );
     let e = decode_err(json.as_bytes());
-    assert!(e.contains("format version 2"), "{e}");
+    assert!(e.contains("format version 3"), "{e}");
 }
 
 #[test]
@@ -231,22 +231,34 @@ fn inconsistent_trees_are_rejected_before_prediction() {
         decode_err(&serde_json::to_vec(&v).unwrap())
     };
     let e = edit(&|t| t["feature"][0] = 999.into());
-    assert!(e.contains("splits on feature 999"), "{e}");
+    assert!(
+        e.contains(&format!("tree {tree_with_split}, node 0, field `feature`: splits on feature 999, but the model has 6 features (0 to 5); the model data is damaged")),
+        "{e}"
+    );
     let e = edit(&|t| t["left"][0] = 500.into());
-    assert!(e.contains("out of order or range"), "{e}");
+    assert!(e.contains("children 500 and 501 must come after the node"), "{e}");
     let e = edit(&|t| {
         t["value"].as_array_mut().unwrap().pop();
     });
-    assert!(e.contains("different lengths"), "{e}");
+    assert!(
+        e.contains("field `value`: has") && e.contains("every node array needs one entry per node"),
+        "{e}"
+    );
     let mut v = value.clone();
     v["model"]["num_features"] = 0.into();
     v["model"]["feature_names"] = serde_json::json!([]);
     let e = decode_err(&serde_json::to_vec(&v).unwrap());
-    assert!(e.contains("no features"), "{e}");
+    assert!(
+        e.starts_with("m.gbdt: invalid model: field `num_features`: is 0; a model needs at least one feature; the model data is damaged or was not written by gbdt: load an undamaged copy or train the model again"),
+        "{e}"
+    );
     let mut v = value.clone();
     v["model"]["base_margins"] = serde_json::json!([0.0, 1.0]);
     let e = decode_err(&serde_json::to_vec(&v).unwrap());
-    assert!(e.contains("2 base margins for 1 outputs"), "{e}");
+    assert!(
+        e.contains("field `base_margins`: has 2 values but the model has 1 outputs"),
+        "{e}"
+    );
 }
 
 /// The committed model files of each format version and their inputs.
@@ -265,21 +277,27 @@ const COMPAT_MODELS: &[(&str, &str, Objective)] = &[
 ];
 
 #[test]
-fn committed_version_1_files_still_load_and_predict_the_same() {
+fn committed_files_of_every_version_still_load_and_predict_the_same() {
+    for v in 1..=FORMAT_VERSION {
+        committed_files_load_and_predict_the_same(v);
+    }
+}
+
+fn committed_files_load_and_predict_the_same(v: u32) {
     let dir = compat_dir();
-    let table = read_csv(&dir.join("v1_input.csv"), &CsvOptions::default()).unwrap();
+    let table = read_csv(&dir.join(format!("v{v}_input.csv")), &CsvOptions::default()).unwrap();
     for (stem, target, objective) in COMPAT_MODELS {
         let expected: Vec<Vec<f64>> = serde_json::from_slice(
-            &std::fs::read(dir.join(format!("v1_{stem}_expected.json"))).unwrap(),
+            &std::fs::read(dir.join(format!("v{v}_{stem}_expected.json"))).unwrap(),
         )
         .unwrap();
         for ext in ["gbdt", "json"] {
-            let name = format!("v1_{stem}.{ext}");
-            let (file, _, version) = load_model(&dir.join(&name)).unwrap();
-            assert_eq!(version, 1, "{name}");
+            let name = format!("v{v}_{stem}.{ext}");
+            let LoadedModel { file, version, .. } = load_model(&dir.join(&name)).unwrap();
+            assert_eq!(version, v, "{name}");
             assert_eq!(
                 file.label_rule,
-                parse_target(target, &table).unwrap(),
+                Some(parse_target(target, &table).unwrap()),
                 "{name}"
             );
             assert_eq!(file.model.objective(), *objective, "{name}");
@@ -373,13 +391,13 @@ fn write_compat_files() {
         let x = prediction_features(&table, model.feature_names()).unwrap();
         let p = model.predict(x.view()).unwrap();
         let file = ModelFile {
-            summary: TrainingSummary {
+            summary: Some(TrainingSummary {
                 rows: d.labels.len(),
                 features: d.feature_names.len(),
                 best_iteration: model.best_iteration(),
                 metrics: model.metrics().to_vec(),
-            },
-            label_rule: rule,
+            }),
+            label_rule: Some(rule),
             dropped_columns: d.dropped_columns,
             model,
         };
