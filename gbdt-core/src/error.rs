@@ -83,5 +83,5 @@ pub enum Error {
     NotAClassifier { objective: String },
 }
 
-/// `Result` with [`Error`].
+/// `Result` with [`enum@Error`].
 pub type Result<T> = std::result::Result<T, Error>;

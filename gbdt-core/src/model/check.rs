@@ -119,7 +119,7 @@ fn check_shape(r: &ModelRepr) -> Result<(), Error> {
 
 /// Trees come in whole rounds, and the best iteration is one of them.
 fn check_rounds(trees: usize, k: usize, best: Option<usize>) -> Result<(), Error> {
-    if trees % k != 0 {
+    if !trees.is_multiple_of(k) {
         return Err(invalid(
             "trees",
             format!("has {trees} trees, not a multiple of the {k} outputs (one tree per output per round)"),
@@ -190,15 +190,15 @@ mod tests {
     #[test]
     fn model_level_rules_name_the_field() {
         let v = model_json(Objective::Logistic);
-        let cases: Vec<(Box<dyn FnOnce(&mut Value)>, &str)> = vec![
-            (Box::new(|v| v["num_outputs"] = json!(0)), "invalid model: field `num_outputs`: is 0, but objective binary:logistic needs 1"),
-            (Box::new(|v| v["num_features"] = json!(0)), "field `num_features`: is 0; a model needs at least one feature"),
-            (Box::new(|v| v["feature_names"] = json!(["a"])), "field `feature_names`: has 1 names but `num_features` is 2; give one name per feature"),
-            (Box::new(|v| v["base_margins"] = json!([0.0, 1.0])), "field `base_margins`: has 2 values but the model has 1 outputs"),
-            (Box::new(|v| v["best_iteration"] = json!(3)), "field `best_iteration`: is 3, but the model has 3 rounds, numbered from 0"),
+        let cases = [
+            ("num_outputs", json!(0), "invalid model: field `num_outputs`: is 0, but objective binary:logistic needs 1"),
+            ("num_features", json!(0), "field `num_features`: is 0; a model needs at least one feature"),
+            ("feature_names", json!(["a"]), "field `feature_names`: has 1 names but `num_features` is 2; give one name per feature"),
+            ("base_margins", json!([0.0, 1.0]), "field `base_margins`: has 2 values but the model has 1 outputs"),
+            ("best_iteration", json!(3), "field `best_iteration`: is 3, but the model has 3 rounds, numbered from 0"),
         ];
-        for (edit, want) in cases {
-            let e = error_after(&v, edit);
+        for (field, value, want) in cases {
+            let e = error_after(&v, |v| v[field] = value);
             assert!(e.contains(want), "{e}\nwanted: {want}");
             assert!(e.contains("train the model again"), "{e}");
         }

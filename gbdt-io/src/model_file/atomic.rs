@@ -59,4 +59,3 @@ pub(super) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     }
     Ok(())
 }
-

@@ -39,12 +39,13 @@ impl From<ModelFileV1> for ModelFile {
 }
 
 pub(super) fn encode(file: &FileRef<'_>, path: &Path) -> Result<Vec<u8>> {
-    let payload = bincode::serde::encode_to_vec(file, bincode::config::standard()).map_err(|e| {
-        Error::Encode {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        }
-    })?;
+    let payload =
+        bincode::serde::encode_to_vec(file, bincode::config::standard()).map_err(|e| {
+            Error::Encode {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            }
+        })?;
     let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());

@@ -236,7 +236,10 @@ fn inconsistent_trees_are_rejected_before_prediction() {
         "{e}"
     );
     let e = edit(&|t| t["left"][0] = 500.into());
-    assert!(e.contains("children 500 and 501 must come after the node"), "{e}");
+    assert!(
+        e.contains("children 500 and 501 must come after the node"),
+        "{e}"
+    );
     let e = edit(&|t| {
         t["value"].as_array_mut().unwrap().pop();
     });
@@ -259,6 +262,106 @@ fn inconsistent_trees_are_rejected_before_prediction() {
         e.contains("field `base_margins`: has 2 values but the model has 1 outputs"),
         "{e}"
     );
+}
+
+/// A model trained on an ndarray: no CSV type anywhere.
+fn plain_model() -> (gbdt_core::Model, ndarray::Array2<f32>) {
+    let x = ndarray::Array2::from_shape_fn((80, 2), |(i, j)| ((i * (j + 2)) % 13) as f32);
+    let y: Vec<f32> = (0..80).map(|i| (i % 3) as f32).collect();
+    let params = Params {
+        objective: Objective::Softmax,
+        num_rounds: 4,
+        max_depth: 3,
+        threads: Some(1),
+        ..Params::default()
+    };
+    let model = gbdt_core::train(&params, &Dataset::new(x.view(), &y).unwrap(), &[]).unwrap();
+    (model, x)
+}
+
+#[test]
+fn bare_models_save_and_load_in_one_line_each() {
+    let (model, x) = plain_model();
+    let want = model.predict(x.view()).unwrap();
+    let dir = temp_dir("bare");
+    for name in ["m.gbdt", "m.json"] {
+        let path = dir.join(name);
+        gbdt_io::save(&model, &path).unwrap();
+        let back = gbdt_io::load(&path).unwrap();
+        assert_eq!(back, model, "{name}");
+        assert_eq!(back.predict(x.view()).unwrap(), want, "{name}");
+        let loaded = load_model(&path).unwrap();
+        assert_eq!(loaded.file, ModelFile::from(model.clone()), "{name}");
+        assert_eq!(loaded.version, FORMAT_VERSION);
+    }
+    // Absent CSV metadata is left out of the JSON, not written as null.
+    let text = std::fs::read_to_string(dir.join("m.json")).unwrap();
+    assert!(
+        !text.contains("label_rule") && !text.contains("summary"),
+        "{text}"
+    );
+    assert!(text.starts_with("{\n  \"format\": \"gbdt-model\",\n  \"format_version\": 2,"));
+    // Both functions take the same bytes as the ModelFile path.
+    let file = ModelFile::from(model);
+    assert_eq!(
+        std::fs::read(dir.join("m.gbdt")).unwrap(),
+        encode_model(&file, ModelFormat::Binary, Path::new("x")).unwrap()
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn core_errors_convert_with_the_question_mark() {
+    fn predict_wrong_width(model: &gbdt_core::Model) -> gbdt_io::Result<()> {
+        model.predict(ndarray::Array2::<f32>::zeros((1, 5)).view())?;
+        Ok(())
+    }
+    let (model, _) = plain_model();
+    let e = predict_wrong_width(&model).unwrap_err();
+    assert!(matches!(
+        e,
+        Error::Core {
+            source: gbdt_core::Error::FeatureCountMismatch {
+                got: 5,
+                expected: 2
+            }
+        }
+    ));
+    assert_eq!(
+        e.to_string(),
+        "prediction input has 5 features but the model was trained on 2"
+    );
+}
+
+#[test]
+fn binary_payloads_that_break_model_rules_name_the_field() {
+    let (model, _) = plain_model();
+    let bytes = encode_model(&ModelFile::from(model), ModelFormat::Binary, Path::new("m")).unwrap();
+    // Bincode varints: byte 0 of the payload is the objective, byte 1 the
+    // number of outputs.
+    let mut payload = bytes[28..].to_vec();
+    assert_eq!(payload[1], 3);
+    payload[1] = 2;
+    let e = decode_err(&crate::props::binary_file(&payload));
+    assert_eq!(
+        e,
+        "m.gbdt: invalid model: field `base_margins`: has 3 values but the model has 2 outputs; \
+         give one per output; the model data is damaged or was not written by gbdt: load an \
+         undamaged copy or train the model again"
+    );
+}
+
+#[test]
+fn label_rules_with_infinite_values_survive_json() {
+    let mut file = credit_model(1);
+    file.label_rule = Some(gbdt_io::LabelRule::Compare {
+        column: "Income".into(),
+        op: gbdt_io::CompareOp::Lt,
+        value: f64::INFINITY,
+    });
+    let json = encode_model(&file, ModelFormat::Json, Path::new("m.json")).unwrap();
+    assert!(String::from_utf8_lossy(&json).contains("\"value\": \"Infinity\""));
+    assert_eq!(decode_model(&json, Path::new("m.json")).unwrap().file, file);
 }
 
 /// The committed model files of each format version and their inputs.

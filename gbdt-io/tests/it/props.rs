@@ -6,7 +6,7 @@ use std::path::Path;
 use gbdt_core::{Dataset, Objective, Params};
 use gbdt_io::{
     decode_model, encode_model, load_model, parse_csv, prediction_features, save_model, CsvOptions,
-    LabelRule, ModelFile, ModelFormat, TrainingSummary, MAGIC,
+    LabelRule, ModelFile, ModelFormat, TrainingSummary, FORMAT_VERSION, MAGIC,
 };
 use ndarray::Array2;
 use proptest::prelude::*;
@@ -126,14 +126,16 @@ proptest! {
 }
 
 /// A binary model file around `payload` with a correct header and checksum.
-fn binary_file(payload: &[u8]) -> Vec<u8> {
+/// A binary model file of the current version around `payload`, with a
+/// correct length and checksum.
+pub fn binary_file(payload: &[u8]) -> Vec<u8> {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for &b in payload {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
     let mut out = MAGIC.to_vec();
-    out.extend_from_slice(&1u32.to_le_bytes());
+    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
     out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
     out.extend_from_slice(&h.to_le_bytes());
     out.extend_from_slice(payload);
