@@ -384,6 +384,66 @@ fn committed_files_of_every_version_still_load_and_predict_the_same() {
     for v in 1..=FORMAT_VERSION {
         committed_files_load_and_predict_the_same(v);
     }
+    for v in 2..=FORMAT_VERSION {
+        committed_bare_model_loads_and_predicts_the_same(v);
+    }
+}
+
+/// A model trained on an ndarray (no CSV metadata) whose first split sends
+/// every present value left: its threshold is +inf, "Infinity" in JSON.
+fn bare_compat_model() -> (gbdt_core::Model, ndarray::Array2<f32>) {
+    let x = ndarray::Array2::from_shape_fn((90, 2), |(i, j)| match j {
+        0 if i % 3 == 0 => f32::NAN,
+        0 => 1.0,
+        _ => (i % 7) as f32,
+    });
+    let y: Vec<f32> = (0..90)
+        .map(|i| {
+            if i % 3 == 0 {
+                5.0
+            } else {
+                (i % 7) as f32 * 0.1
+            }
+        })
+        .collect();
+    let params = Params {
+        num_rounds: 3,
+        max_depth: 2,
+        threads: Some(1),
+        ..Params::default()
+    };
+    let model = gbdt_core::train(&params, &Dataset::new(x.view(), &y).unwrap(), &[]).unwrap();
+    (model, x)
+}
+
+fn committed_bare_model_loads_and_predicts_the_same(v: u32) {
+    let dir = compat_dir();
+    let (_, x) = bare_compat_model();
+    let expected: Vec<f64> = serde_json::from_slice(
+        &std::fs::read(dir.join(format!("v{v}_bare_expected.json"))).unwrap(),
+    )
+    .unwrap();
+    let json = std::fs::read_to_string(dir.join(format!("v{v}_bare.json"))).unwrap();
+    assert!(
+        json.contains("\"Infinity\""),
+        "the bare model lost its +inf threshold"
+    );
+    for ext in ["gbdt", "json"] {
+        let name = format!("v{v}_bare.{ext}");
+        let loaded = load_model(&dir.join(&name)).unwrap();
+        assert_eq!(loaded.version, v, "{name}");
+        assert_eq!(loaded.file.label_rule, None, "{name}");
+        assert_eq!(loaded.file.summary, None, "{name}");
+        assert_eq!(
+            loaded.file.model.trees()[0].threshold(0),
+            f32::INFINITY,
+            "{name}"
+        );
+        let p = loaded.file.model.predict(x.view()).unwrap();
+        let bits: Vec<u64> = p.iter().map(|v| v.to_bits()).collect();
+        let want: Vec<u64> = expected.iter().map(|v| v.to_bits()).collect();
+        assert_eq!(bits, want, "{name}");
+    }
 }
 
 fn committed_files_load_and_predict_the_same(v: u32) {
@@ -513,4 +573,13 @@ fn write_compat_files() {
         )
         .unwrap();
     }
+    let (model, x) = bare_compat_model();
+    gbdt_io::save(&model, dir.join(format!("v{v}_bare.gbdt"))).unwrap();
+    gbdt_io::save(&model, dir.join(format!("v{v}_bare.json"))).unwrap();
+    let p: Vec<f64> = model.predict(x.view()).unwrap().iter().copied().collect();
+    std::fs::write(
+        dir.join(format!("v{v}_bare_expected.json")),
+        serde_json::to_string(&p).unwrap(),
+    )
+    .unwrap();
 }
