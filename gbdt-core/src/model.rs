@@ -365,3 +365,41 @@ pub struct PredictOptions {
     /// pool, or the one of an enclosing `ThreadPool::install`).
     pub threads: Option<usize>,
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{train, Dataset, Objective, Params};
+    use ndarray::Array2;
+
+    fn model(objective: Objective, y: impl Fn(usize) -> f32) -> crate::Model {
+        let x = Array2::from_shape_fn((90, 1), |(i, _)| (i % 9) as f32);
+        let y: Vec<f32> = (0..90).map(|i| y(i % 9)).collect();
+        let params = Params {
+            objective,
+            num_rounds: 10,
+            threads: Some(1),
+            ..Params::default()
+        };
+        train(&params, &Dataset::new(x.view(), &y).unwrap(), &[]).unwrap()
+    }
+
+    #[test]
+    fn classes_are_the_most_probable_ones() {
+        let m = model(Objective::Softmax, |v| (v / 3) as f32);
+        let x = Array2::from_shape_vec((3, 1), vec![0.0, 4.0, 8.0]).unwrap();
+        assert_eq!(m.predict_class(x.view()).unwrap(), [0, 1, 2]);
+        let p = m.predict_proba(x.view()).unwrap();
+        assert_eq!(p, m.predict(x.view()).unwrap());
+    }
+
+    #[test]
+    fn regression_models_refuse_class_questions() {
+        let m = model(Objective::SquaredError, |v| v as f32);
+        let x = Array2::zeros((1, 1));
+        let e = m.predict_class(x.view()).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "objective reg:squarederror does not predict classes; class probabilities and labels need binary:logistic or multi:softprob (use predict for this model)"
+        );
+    }
+}
