@@ -37,16 +37,18 @@ pub fn run(args: &EvalArgs) -> CmdResult<()> {
     let metrics = chosen_metrics(&args.metric, model.objective())?;
 
     let table = input::read_table(&args.data, &csv)?;
-    let model_rule = &loaded.file.label_rule;
+    let model_rule = loaded.file.label_rule.as_ref();
     let rule = match &args.target {
-        Some(expr) => match reading(gbdt_io::parse_target(expr, &table))? {
+        Some(expr) => match (reading(gbdt_io::parse_target(expr, &table))?, model_rule) {
             // Class indexes must mean what they meant in training.
-            LabelRule::Classes { column, .. } if column == model_rule.column() => {
-                model_rule.clone()
-            }
-            rule => rule,
+            (LabelRule::Classes { column, .. }, Some(m)) if column == m.column() => m.clone(),
+            (rule, _) => rule,
         },
-        None => model_rule.clone(),
+        None => model_rule.cloned().ok_or_else(|| {
+            Failure::usage(
+                "the model stores no target (it was not trained from a CSV file); give one with --target",
+            )
+        })?,
     };
     let data = reading(gbdt_io::labelled_data(
         &table,

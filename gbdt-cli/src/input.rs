@@ -5,7 +5,9 @@ use std::fs::File;
 use std::io::{BufWriter, Read, Write};
 use std::path::Path;
 
-use gbdt_io::{CsvOptions, ModelFile, ModelFormat, Table};
+use gbdt_io::{CsvOptions, Table};
+
+pub use gbdt_io::LoadedModel;
 
 use crate::cli::CsvArgs;
 use crate::exit::{CmdResult, Code, Failure};
@@ -77,24 +79,9 @@ pub fn read_table(path: &Path, opts: &CsvOptions) -> CmdResult<Table> {
     reading(gbdt_io::read_csv(path, opts))
 }
 
-/// A loaded model file with its format and format version.
-pub struct LoadedModel {
-    /// The model and what training stored beside it.
-    pub file: ModelFile,
-    /// Binary or JSON.
-    pub format: ModelFormat,
-    /// The format version of the file.
-    pub version: u32,
-}
-
 /// Loads a model file (exit 3 when it is missing, not a model or damaged).
 pub fn load_model(path: &Path) -> CmdResult<LoadedModel> {
-    let (file, format, version) = reading(gbdt_io::load_model(path))?;
-    Ok(LoadedModel {
-        file,
-        format,
-        version,
-    })
+    reading(gbdt_io::load_model(path))
 }
 
 /// Checks an output path can be created before long work starts: its

@@ -53,6 +53,14 @@ pub fn importance(args: &ImportanceArgs) -> CmdResult<()> {
     print(&text)
 }
 
+/// The metrics training recorded beside the model, else the model's own.
+fn stored_metrics(m: &LoadedModel) -> &[gbdt_core::EvalResult] {
+    m.file
+        .summary
+        .as_ref()
+        .map_or(m.file.model.metrics(), |s| &s.metrics)
+}
+
 /// The model summary as JSON.
 pub fn summary_json(path: &str, m: &LoadedModel) -> Value {
     let model = &m.file.model;
@@ -63,7 +71,7 @@ pub fn summary_json(path: &str, m: &LoadedModel) -> Value {
         "format_version": m.version,
         "objective": model.objective().name(),
         "outputs": model.num_outputs(),
-        "target": m.file.label_rule.describe(),
+        "target": m.file.label_rule.as_ref().map(|r| r.describe()),
         "label_rule": serde_json::to_value(&m.file.label_rule).unwrap_or(Value::Null),
         "features": model.feature_names(),
         "dropped": m.file.dropped_columns.iter()
@@ -75,8 +83,8 @@ pub fn summary_json(path: &str, m: &LoadedModel) -> Value {
         "max_depth": trees.iter().map(|t| t.depth()).max().unwrap_or(0),
         "best_iteration": model.best_iteration(),
         "base_margins": model.base_margins(),
-        "training_rows": m.file.summary.rows,
-        "metrics": metrics_json(&m.file.summary.metrics),
+        "training_rows": m.file.summary.as_ref().map(|s| s.rows),
+        "metrics": metrics_json(stored_metrics(m)),
         "params": serde_json::to_value(model.params()).unwrap_or(Value::Null),
     })
 }
@@ -92,7 +100,13 @@ pub fn summary_text(path: &str, m: &LoadedModel) -> String {
             format!("{}, version {}", format_name(m.format), m.version),
         ),
         ("objective", model.objective().to_string()),
-        ("target", m.file.label_rule.describe()),
+        (
+            "target",
+            m.file.label_rule.as_ref().map_or_else(
+                || "none stored (trained without a CSV label rule)".to_string(),
+                |r| r.describe(),
+            ),
+        ),
         ("outputs", model.num_outputs().to_string()),
         (
             "trees",
@@ -121,11 +135,14 @@ pub fn summary_text(path: &str, m: &LoadedModel) -> String {
         ),
     ];
     lines.extend(dropped_lines(&m.file.dropped_columns));
-    lines.push(("training rows", m.file.summary.rows.to_string()));
-    let metrics = m
-        .file
-        .summary
-        .metrics
+    lines.push((
+        "training rows",
+        m.file
+            .summary
+            .as_ref()
+            .map_or("not stored".to_string(), |s| s.rows.to_string()),
+    ));
+    let metrics = stored_metrics(m)
         .iter()
         .map(|r| format!("{}-{}={}", r.dataset, r.metric, r.value))
         .collect::<Vec<_>>()

@@ -79,12 +79,12 @@ impl Shard {
 }
 
 /// Output column names: `prediction`, or one per class for multiclass.
-pub fn prediction_columns(num_outputs: usize, rule: &LabelRule) -> Vec<String> {
+pub fn prediction_columns(num_outputs: usize, rule: Option<&LabelRule>) -> Vec<String> {
     if num_outputs == 1 {
         return vec!["prediction".to_string()];
     }
     match rule {
-        LabelRule::Classes { classes, .. } if classes.len() == num_outputs => {
+        Some(LabelRule::Classes { classes, .. }) if classes.len() == num_outputs => {
             classes.iter().map(|c| format!("prediction_{c}")).collect()
         }
         _ => (0..num_outputs)
@@ -200,7 +200,7 @@ pub fn run(args: &PredictArgs) -> CmdResult<()> {
     let predict_s = t.elapsed().as_secs_f64();
 
     let t = Instant::now();
-    let columns = prediction_columns(model.num_outputs(), &loaded.file.label_rule);
+    let columns = prediction_columns(model.num_outputs(), loaded.file.label_rule.as_ref());
     let mut out = input::open_output(args.output.as_deref())?;
     let row_index = args.row_index || shard.is_some();
     let id_column = args.id.as_deref().zip(ids.as_deref());
@@ -329,11 +329,11 @@ mod tests {
             classes: vec!["x".into(), "y".into()],
         };
         assert_eq!(
-            prediction_columns(2, &rule),
+            prediction_columns(2, Some(&rule)),
             ["prediction_x", "prediction_y"]
         );
         let col = LabelRule::Column { column: "s".into() };
-        assert_eq!(prediction_columns(3, &col)[2], "prediction_2");
-        assert_eq!(prediction_columns(1, &rule), ["prediction"]);
+        assert_eq!(prediction_columns(3, Some(&col))[2], "prediction_2");
+        assert_eq!(prediction_columns(1, Some(&rule)), ["prediction"]);
     }
 }

@@ -71,6 +71,14 @@ pub fn format_name(f: ModelFormat) -> &'static str {
 }
 
 impl TrainReport<'_> {
+    /// The final metrics saved with the model.
+    fn metrics(&self) -> &[gbdt_core::EvalResult] {
+        self.file
+            .summary
+            .as_ref()
+            .map_or(self.file.model.metrics(), |s| &s.metrics)
+    }
+
     /// The summary as indented text lines, each starting with `gbdt:`.
     pub fn text(&self) -> String {
         let model = &self.file.model;
@@ -117,9 +125,7 @@ impl TrainReport<'_> {
             ),
         );
         let metrics = self
-            .file
-            .summary
-            .metrics
+            .metrics()
             .iter()
             .map(|r| format!("{}-{}={:.6}", r.dataset, r.metric, r.value))
             .collect::<Vec<_>>()
@@ -172,7 +178,7 @@ impl TrainReport<'_> {
             "threads": self.threads,
             "rounds": model.num_rounds(),
             "best_iteration": model.best_iteration(),
-            "metrics": metrics_json(&self.file.summary.metrics),
+            "metrics": metrics_json(self.metrics()),
             "params": serde_json::to_value(model.params()).unwrap_or(Value::Null),
             "timings": {
                 "load_s": t.load_s,

@@ -199,14 +199,14 @@ pub fn run(args: &TrainArgs) -> CmdResult<()> {
 
     let t = Instant::now();
     let file = ModelFile {
-        summary: TrainingSummary {
+        summary: Some(TrainingSummary {
             rows: data.labels.len(),
             features: data.feature_names.len(),
             best_iteration: model.best_iteration(),
             metrics,
-        },
+        }),
         model,
-        label_rule: data.label_rule.clone(),
+        label_rule: Some(data.label_rule.clone()),
         dropped_columns: data.dropped_columns.clone(),
     };
     input::writing(gbdt_io::save_model(&args.output, &file, None))?;

@@ -70,7 +70,18 @@ pub enum Error {
     /// The thread pool could not be built.
     #[error("could not start {threads} worker threads: {reason}")]
     ThreadPool { threads: usize, reason: String },
+
+    /// Model data (deserialised, or read from a file) breaks a rule that
+    /// prediction relies on. `location` names the field, and the tree and
+    /// node when there is one, e.g. ``tree 3, node 7, field `left` ``.
+    #[error("invalid model: {location}: {problem}; the model data is damaged or was not written by gbdt: load an undamaged copy or train the model again")]
+    InvalidModel { location: String, problem: String },
+
+    /// Class probabilities or labels were asked of a model that does not
+    /// classify.
+    #[error("objective {objective} does not predict classes; class probabilities and labels need binary:logistic or multi:softprob (use predict for this model)")]
+    NotAClassifier { objective: String },
 }
 
-/// `Result` with [`Error`].
+/// `Result` with [`enum@Error`].
 pub type Result<T> = std::result::Result<T, Error>;

@@ -51,6 +51,7 @@ mod params;
 mod partition;
 mod predict;
 mod sampling;
+mod serde_float;
 mod split;
 mod tree;
 

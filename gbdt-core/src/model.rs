@@ -12,6 +12,10 @@ use crate::params::Params;
 use crate::predict;
 use crate::tree::Tree;
 
+mod check;
+
+use check::ModelRepr;
+
 /// One metric on one evaluation set.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EvalResult {
@@ -19,7 +23,8 @@ pub struct EvalResult {
     pub dataset: String,
     /// The metric.
     pub metric: Metric,
-    /// Its value.
+    /// Its value (NaN when the metric is undefined on the set).
+    #[serde(with = "crate::serde_float::f64_one")]
     pub value: f64,
 }
 
@@ -61,7 +66,20 @@ impl std::str::FromStr for ImportanceType {
 /// Trees are stored round by round, `num_outputs` trees per round (one per
 /// class for multiclass). Prediction uses the rounds up to and including the
 /// best iteration when early stopping found one, else all rounds.
+///
+/// Deserialising (with any serde format) checks every rule prediction relies
+/// on, and fails with [`Error::InvalidModel`] naming the tree, node and field
+/// that break one, so a `Model` value never panics in `predict`.
+///
+/// ```
+/// let json = r#"{"objective": "reg:squarederror", "num_outputs": 1, "num_features": 1,
+///     "feature_names": ["x"], "base_margins": [0.5], "trees": [], "best_iteration": 4,
+///     "metrics": [], "params": {}}"#;
+/// let e = serde_json::from_str::<gbdt_core::Model>(json).unwrap_err();
+/// assert!(e.to_string().contains("field `best_iteration`: is 4, but the model has 0 rounds"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "ModelRepr")]
 pub struct Model {
     pub(crate) objective: Objective,
     pub(crate) num_outputs: usize,
@@ -253,6 +271,88 @@ impl Model {
     }
 }
 
+impl Model {
+    /// Class probabilities, rows × classes: two columns (`P(0)`, `P(1)`) for
+    /// `binary:logistic`, one per class for `multi:softprob`. Errors with
+    /// [`Error::NotAClassifier`] for other objectives.
+    ///
+    /// ```
+    /// use gbdt_core::{train, Dataset, Objective, Params};
+    /// use ndarray::Array2;
+    /// let x = Array2::from_shape_fn((200, 1), |(i, _)| (i % 20) as f32);
+    /// let y: Vec<f32> = (0..200).map(|i| (x[[i, 0]] > 9.0) as u8 as f32).collect();
+    /// let params = Params { objective: Objective::Logistic, num_rounds: 20, threads: Some(1), ..Params::default() };
+    /// let model = train(&params, &Dataset::new(x.view(), &y)?, &[])?;
+    /// let p = model.predict_proba(x.view())?;
+    /// assert_eq!(p.ncols(), 2);
+    /// assert!((p[[0, 0]] + p[[0, 1]] - 1.0).abs() < 1e-12);
+    /// assert_eq!(model.predict_class(x.view())?[..12], [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1]);
+    /// # Ok::<(), gbdt_core::Error>(())
+    /// ```
+    pub fn predict_proba(&self, features: ArrayView2<'_, f32>) -> Result<Array2<f64>> {
+        match self.objective {
+            Objective::Softmax => self.predict(features),
+            Objective::Logistic => {
+                let p = self.predict(features)?;
+                Ok(Array2::from_shape_fn((p.nrows(), 2), |(r, c)| {
+                    if c == 1 {
+                        p[[r, 0]]
+                    } else {
+                        1.0 - p[[r, 0]]
+                    }
+                }))
+            }
+            other => Err(Error::NotAClassifier {
+                objective: other.to_string(),
+            }),
+        }
+    }
+
+    /// The most probable class of each row (the lower class on a tie; class 1
+    /// of `binary:logistic` when its probability is above 0.5).
+    pub fn predict_class(&self, features: ArrayView2<'_, f32>) -> Result<Vec<usize>> {
+        let p = self.predict_proba(features)?;
+        Ok(p.rows()
+            .into_iter()
+            .map(|row| {
+                row.iter()
+                    .enumerate()
+                    .fold((0, f64::NEG_INFINITY), |best, (k, &v)| {
+                        if v > best.1 {
+                            (k, v)
+                        } else {
+                            best
+                        }
+                    })
+                    .0
+            })
+            .collect())
+    }
+
+    /// [`Model::feature_importance`] paired with the feature names, in
+    /// feature order.
+    ///
+    /// ```
+    /// use gbdt_core::{train, Dataset, ImportanceType, Params};
+    /// use ndarray::Array2;
+    /// let x = Array2::from_shape_fn((100, 2), |(i, j)| if j == 0 { i as f32 } else { 1.0 });
+    /// let y: Vec<f32> = (0..100).map(|i| i as f32).collect();
+    /// let data = Dataset::new(x.view(), &y)?.with_feature_names(vec!["age".into(), "one".into()])?;
+    /// let model = train(&Params { num_rounds: 3, threads: Some(1), ..Params::default() }, &data, &[])?;
+    /// let imp = model.feature_importance_named(ImportanceType::Split);
+    /// assert_eq!((imp[0].0, imp[1]), ("age", ("one", 0.0)));
+    /// assert!(imp[0].1 > 0.0);
+    /// # Ok::<(), gbdt_core::Error>(())
+    /// ```
+    pub fn feature_importance_named(&self, kind: ImportanceType) -> Vec<(&str, f64)> {
+        self.feature_names
+            .iter()
+            .map(String::as_str)
+            .zip(self.feature_importance(kind))
+            .collect()
+    }
+}
+
 /// Options for [`Model::predict_with`].
 #[derive(Debug, Clone, Default)]
 pub struct PredictOptions {
@@ -280,4 +380,42 @@ pub struct PredictOptions {
     /// # Ok::<(), gbdt_core::Error>(())
     /// ```
     pub executor: Option<Executor>,
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{train, Dataset, Objective, Params};
+    use ndarray::Array2;
+
+    fn model(objective: Objective, y: impl Fn(usize) -> f32) -> crate::Model {
+        let x = Array2::from_shape_fn((90, 1), |(i, _)| (i % 9) as f32);
+        let y: Vec<f32> = (0..90).map(|i| y(i % 9)).collect();
+        let params = Params {
+            objective,
+            num_rounds: 10,
+            threads: Some(1),
+            ..Params::default()
+        };
+        train(&params, &Dataset::new(x.view(), &y).unwrap(), &[]).unwrap()
+    }
+
+    #[test]
+    fn classes_are_the_most_probable_ones() {
+        let m = model(Objective::Softmax, |v| (v / 3) as f32);
+        let x = Array2::from_shape_vec((3, 1), vec![0.0, 4.0, 8.0]).unwrap();
+        assert_eq!(m.predict_class(x.view()).unwrap(), [0, 1, 2]);
+        let p = m.predict_proba(x.view()).unwrap();
+        assert_eq!(p, m.predict(x.view()).unwrap());
+    }
+
+    #[test]
+    fn regression_models_refuse_class_questions() {
+        let m = model(Objective::SquaredError, |v| v as f32);
+        let x = Array2::zeros((1, 1));
+        let e = m.predict_class(x.view()).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "objective reg:squarederror does not predict classes; class probabilities and labels need binary:logistic or multi:softprob (use predict for this model)"
+        );
+    }
 }

@@ -2,26 +2,52 @@
 //!
 //! Node 0 is the root. An internal node's children are adjacent: the left
 //! child is `left[i]` and the right child `left[i] + 1`. A leaf has `left[i] == 0`.
+//!
+//! A split that sends every present value left has the threshold `+inf`
+//! (JSON writes it as `"Infinity"`, see `serde_float`).
 
 use serde::{Deserialize, Serialize};
 
+use crate::serde_float;
+
+mod check;
+
+pub(crate) use check::TreeRepr;
+
 /// A tree with raw-feature thresholds: a row goes left when its value is
 /// `<= threshold`, and missing values (NaN) follow the learned default direction.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+///
+/// Deserialising checks the tree's structure (see the error
+/// [`Error::InvalidModel`](crate::Error::InvalidModel)), so a `Tree` always
+/// has a root, and its children always come after their parent inside the tree.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "TreeRepr")]
 pub struct Tree {
     feature: Vec<u32>,
+    #[serde(with = "serde_float::f32_vec")]
     threshold: Vec<f32>,
     left: Vec<u32>,
     default_left: Vec<bool>,
+    #[serde(with = "serde_float::f32_vec")]
     value: Vec<f32>,
+    #[serde(with = "serde_float::f32_vec")]
     gain: Vec<f32>,
+    #[serde(with = "serde_float::f32_vec")]
     cover: Vec<f32>,
 }
 
 impl Tree {
     /// A tree that is a single leaf.
     pub(crate) fn with_root(value: f32, cover: f32) -> Tree {
-        let mut t = Tree::default();
+        let mut t = Tree {
+            feature: Vec::new(),
+            threshold: Vec::new(),
+            left: Vec::new(),
+            default_left: Vec::new(),
+            value: Vec::new(),
+            gain: Vec::new(),
+            cover: Vec::new(),
+        };
         t.push_leaf(value, cover);
         t
     }
@@ -136,6 +162,10 @@ impl Tree {
     }
 
     /// The leaf value a row (all features, in training order) reaches.
+    ///
+    /// # Panics
+    /// When `row` is shorter than a feature index the row's path splits on
+    /// ([`Model::predict_row`](crate::Model::predict_row) checks the length).
     #[inline]
     pub fn predict_row(&self, row: &[f32]) -> f32 {
         self.value[self.leaf_of(|j| row[j])]

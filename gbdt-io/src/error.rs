@@ -165,6 +165,12 @@ pub enum Error {
     )]
     CorruptModel { path: PathBuf, reason: String },
 
+    /// The file is intact (header, checksum, syntax) but the model in it
+    /// breaks a rule gbdt-core checks; `reason` is gbdt-core's message, which
+    /// names the tree, node and field.
+    #[error("{path}: {reason}")]
+    InvalidModel { path: PathBuf, reason: String },
+
     /// The model cannot be written in the requested format.
     #[error("cannot write model {path}: {reason}")]
     Encode { path: PathBuf, reason: String },
@@ -172,6 +178,15 @@ pub enum Error {
     /// A model format name is not known.
     #[error("unknown model format '{name}'; known: binary, json")]
     UnknownFormat { name: String },
+
+    /// gbdt-core refused: invalid data or parameters for training, or
+    /// prediction input that does not fit the model. Lets `?` carry a
+    /// [`gbdt_core::Error`] into this crate's `Result`.
+    #[error(transparent)]
+    Core {
+        #[from]
+        source: gbdt_core::Error,
+    },
 }
 
 /// `Result` with [`enum@Error`].

@@ -12,9 +12,12 @@
 //!   [`prediction_features`]): number and bool columns become an `f32`
 //!   feature matrix (like `select_dtypes(include=['number', 'bool'])`); string
 //!   columns are dropped and reported.
-//! - **Model files** ([`save_model`], [`load_model`]): a binary format (magic
-//!   bytes, format version, checksum, bincode payload) and a JSON format, both
-//!   written atomically.
+//! - **Model files** ([`save`] and [`load`] for a bare model; [`save_model`]
+//!   and [`load_model`] for a [`ModelFile`] with its CSV metadata): a binary
+//!   format (magic bytes, format version, checksum, bincode payload) and a
+//!   JSON format (`.json`), both written atomically. gbdt-core checks the
+//!   model itself while it deserialises, so a damaged file is an error, never
+//!   a panic in `predict`.
 //!
 //! Parallel work (CSV chunks, the feature matrix, large file reads) runs on
 //! the current rayon pool: call from inside `ThreadPool::install` to bound
@@ -35,10 +38,31 @@
 //! assert_eq!(data.dropped_columns[0].name, "id");
 //! # Ok::<(), gbdt_io::Error>(())
 //! ```
+//!
+//! Training on an ndarray, saving, loading and predicting needs no CSV type;
+//! `?` turns gbdt-core errors into [`Error`]:
+//!
+//! ```
+//! use gbdt_core::{train, Dataset, Objective, Params};
+//! use ndarray::Array2;
+//!
+//! let x = Array2::from_shape_fn((200, 2), |(i, j)| ((i * (j + 3)) % 17) as f32);
+//! let y: Vec<f32> = (0..200).map(|i| (x[[i, 0]] > 8.0) as u8 as f32).collect();
+//! let params = Params { objective: Objective::Logistic, num_rounds: 20, ..Params::default() };
+//! let model = train(&params, &Dataset::new(x.view(), &y)?, &[])?;
+//!
+//! let path = std::env::temp_dir().join(format!("gbdt-doc-{}.json", std::process::id()));
+//! gbdt_io::save(&model, &path)?;
+//! let loaded = gbdt_io::load(&path)?;
+//! assert_eq!(loaded.predict(x.view())?, model.predict(x.view())?);
+//! assert_eq!(loaded.predict_class(x.view())?[..2], [0, 0]);
+//! # std::fs::remove_file(&path).ok();
+//! # Ok::<(), gbdt_io::Error>(())
+//! ```
 
 mod builder;
 mod error;
-mod json_value;
+mod json_float;
 mod label;
 mod model_file;
 mod parallel;
@@ -52,8 +76,8 @@ mod table;
 pub use error::{Error, Result};
 pub use label::{class_rule, parse_target, CompareOp, LabelRule, MAX_CLASSES};
 pub use model_file::{
-    decode_model, encode_model, load_model, save_model, ModelFile, ModelFormat, TrainingSummary,
-    FORMAT_VERSION, MAGIC,
+    decode_model, encode_model, load, load_model, save, save_model, LoadedModel, ModelFile,
+    ModelFormat, TrainingSummary, FORMAT_VERSION, MAGIC,
 };
 pub use select::{
     labelled_data, prediction_features, training_data, DroppedColumn, Selection, TrainingData,

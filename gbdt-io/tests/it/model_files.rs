@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use gbdt_core::{Dataset, Metric, Objective, Params};
 use gbdt_io::{
     decode_model, encode_model, load_model, parse_target, prediction_features, read_csv,
-    save_model, training_data, CsvOptions, Error, ModelFile, ModelFormat, Selection,
+    save_model, training_data, CsvOptions, Error, LoadedModel, ModelFile, ModelFormat, Selection,
     TrainingSummary, FORMAT_VERSION,
 };
 
@@ -33,13 +33,13 @@ pub fn credit_model(rounds: usize) -> ModelFile {
     };
     let model = gbdt_core::train(&params, &ds, &[("train", &ds)]).unwrap();
     ModelFile {
-        summary: TrainingSummary {
+        summary: Some(TrainingSummary {
             rows: d.labels.len(),
             features: d.feature_names.len(),
             best_iteration: model.best_iteration(),
             metrics: model.metrics().to_vec(),
-        },
-        label_rule: rule,
+        }),
+        label_rule: Some(rule),
         dropped_columns: d.dropped_columns,
         model,
     }
@@ -71,16 +71,16 @@ fn both_formats_round_trip_exactly() {
     ] {
         let path = dir.join(name);
         save_model(&path, &file, None).unwrap();
-        let (back, got_format, version) = load_model(&path).unwrap();
-        assert_eq!((got_format, version), (format, FORMAT_VERSION));
-        assert_eq!(back, file);
-        assert_eq!(back.model.predict(x.view()).unwrap(), want);
+        let loaded = load_model(&path).unwrap();
+        assert_eq!((loaded.format, loaded.version), (format, FORMAT_VERSION));
+        assert_eq!(loaded.file, file);
+        assert_eq!(loaded.file.model.predict(x.view()).unwrap(), want);
     }
     // The JSON file is readable and carries what the issue asks for.
     let text = std::fs::read_to_string(dir.join("m.json")).unwrap();
     for needle in [
         "\"format\": \"gbdt-model\"",
-        "\"format_version\": 1",
+        "\"format_version\": 2",
         "Number of Credit Problems",
         "\"dropped_columns\"",
         "\"Customer ID\"",
@@ -94,7 +94,7 @@ fn both_formats_round_trip_exactly() {
     let odd = dir.join("binary.json");
     save_model(&odd, &file, Some(ModelFormat::Binary)).unwrap();
     assert!(std::fs::read(&odd).unwrap().starts_with(b"GBDTMDL\0"));
-    assert_eq!(load_model(&odd).unwrap().1, ModelFormat::Binary);
+    assert_eq!(load_model(&odd).unwrap().format, ModelFormat::Binary);
     assert_eq!(files_in(&dir), ["binary.json", "m.gbdt", "m.json"]);
     std::fs::remove_dir_all(dir).unwrap();
 }
@@ -129,7 +129,7 @@ fn saving_replaces_atomically_and_leaves_no_temporary_files() {
     std::fs::write(&path, b"old contents").unwrap();
     let file = credit_model(2);
     save_model(&path, &file, None).unwrap();
-    assert_eq!(load_model(&path).unwrap().0, file);
+    assert_eq!(load_model(&path).unwrap().file, file);
     assert_eq!(files_in(&dir), ["model.gbdt"]);
     // A failed save (the directory does not exist) changes nothing.
     let e = save_model(&dir.join("no/such/dir/m.gbdt"), &file, None).unwrap_err();
@@ -182,12 +182,12 @@ fn newer_versions_are_refused_with_a_clear_message() {
     );
     let json = encode_model(&file, ModelFormat::Json, Path::new("m")).unwrap();
     let json = String::from_utf8(json).unwrap().replacen(
-        "\"format_version\": 1",
         "\"format_version\": 2",
+        "\"format_version\": 3",
         1,
     );
     let e = decode_err(json.as_bytes());
-    assert!(e.contains("format version 2"), "{e}");
+    assert!(e.contains("format version 3"), "{e}");
 }
 
 #[test]
@@ -231,22 +231,137 @@ fn inconsistent_trees_are_rejected_before_prediction() {
         decode_err(&serde_json::to_vec(&v).unwrap())
     };
     let e = edit(&|t| t["feature"][0] = 999.into());
-    assert!(e.contains("splits on feature 999"), "{e}");
+    assert!(
+        e.contains(&format!("tree {tree_with_split}, node 0, field `feature`: splits on feature 999, but the model has 6 features (0 to 5); the model data is damaged")),
+        "{e}"
+    );
     let e = edit(&|t| t["left"][0] = 500.into());
-    assert!(e.contains("out of order or range"), "{e}");
+    assert!(
+        e.contains("children 500 and 501 must come after the node"),
+        "{e}"
+    );
     let e = edit(&|t| {
         t["value"].as_array_mut().unwrap().pop();
     });
-    assert!(e.contains("different lengths"), "{e}");
+    assert!(
+        e.contains("field `value`: has") && e.contains("every node array needs one entry per node"),
+        "{e}"
+    );
     let mut v = value.clone();
     v["model"]["num_features"] = 0.into();
     v["model"]["feature_names"] = serde_json::json!([]);
     let e = decode_err(&serde_json::to_vec(&v).unwrap());
-    assert!(e.contains("no features"), "{e}");
+    assert!(
+        e.starts_with("m.gbdt: invalid model: field `num_features`: is 0; a model needs at least one feature; the model data is damaged or was not written by gbdt: load an undamaged copy or train the model again"),
+        "{e}"
+    );
     let mut v = value.clone();
     v["model"]["base_margins"] = serde_json::json!([0.0, 1.0]);
     let e = decode_err(&serde_json::to_vec(&v).unwrap());
-    assert!(e.contains("2 base margins for 1 outputs"), "{e}");
+    assert!(
+        e.contains("field `base_margins`: has 2 values but the model has 1 outputs"),
+        "{e}"
+    );
+}
+
+/// A model trained on an ndarray: no CSV type anywhere.
+fn plain_model() -> (gbdt_core::Model, ndarray::Array2<f32>) {
+    let x = ndarray::Array2::from_shape_fn((80, 2), |(i, j)| ((i * (j + 2)) % 13) as f32);
+    let y: Vec<f32> = (0..80).map(|i| (i % 3) as f32).collect();
+    let params = Params {
+        objective: Objective::Softmax,
+        num_rounds: 4,
+        max_depth: 3,
+        threads: Some(1),
+        ..Params::default()
+    };
+    let model = gbdt_core::train(&params, &Dataset::new(x.view(), &y).unwrap(), &[]).unwrap();
+    (model, x)
+}
+
+#[test]
+fn bare_models_save_and_load_in_one_line_each() {
+    let (model, x) = plain_model();
+    let want = model.predict(x.view()).unwrap();
+    let dir = temp_dir("bare");
+    for name in ["m.gbdt", "m.json"] {
+        let path = dir.join(name);
+        gbdt_io::save(&model, &path).unwrap();
+        let back = gbdt_io::load(&path).unwrap();
+        assert_eq!(back, model, "{name}");
+        assert_eq!(back.predict(x.view()).unwrap(), want, "{name}");
+        let loaded = load_model(&path).unwrap();
+        assert_eq!(loaded.file, ModelFile::from(model.clone()), "{name}");
+        assert_eq!(loaded.version, FORMAT_VERSION);
+    }
+    // Absent CSV metadata is left out of the JSON, not written as null.
+    let text = std::fs::read_to_string(dir.join("m.json")).unwrap();
+    assert!(
+        !text.contains("label_rule") && !text.contains("summary"),
+        "{text}"
+    );
+    assert!(text.starts_with("{\n  \"format\": \"gbdt-model\",\n  \"format_version\": 2,"));
+    // Both functions take the same bytes as the ModelFile path.
+    let file = ModelFile::from(model);
+    assert_eq!(
+        std::fs::read(dir.join("m.gbdt")).unwrap(),
+        encode_model(&file, ModelFormat::Binary, Path::new("x")).unwrap()
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn core_errors_convert_with_the_question_mark() {
+    fn predict_wrong_width(model: &gbdt_core::Model) -> gbdt_io::Result<()> {
+        model.predict(ndarray::Array2::<f32>::zeros((1, 5)).view())?;
+        Ok(())
+    }
+    let (model, _) = plain_model();
+    let e = predict_wrong_width(&model).unwrap_err();
+    assert!(matches!(
+        e,
+        Error::Core {
+            source: gbdt_core::Error::FeatureCountMismatch {
+                got: 5,
+                expected: 2
+            }
+        }
+    ));
+    assert_eq!(
+        e.to_string(),
+        "prediction input has 5 features but the model was trained on 2"
+    );
+}
+
+#[test]
+fn binary_payloads_that_break_model_rules_name_the_field() {
+    let (model, _) = plain_model();
+    let bytes = encode_model(&ModelFile::from(model), ModelFormat::Binary, Path::new("m")).unwrap();
+    // Bincode varints: byte 0 of the payload is the objective, byte 1 the
+    // number of outputs.
+    let mut payload = bytes[28..].to_vec();
+    assert_eq!(payload[1], 3);
+    payload[1] = 2;
+    let e = decode_err(&crate::props::binary_file(&payload));
+    assert_eq!(
+        e,
+        "m.gbdt: invalid model: field `base_margins`: has 3 values but the model has 2 outputs; \
+         give one per output; the model data is damaged or was not written by gbdt: load an \
+         undamaged copy or train the model again"
+    );
+}
+
+#[test]
+fn label_rules_with_infinite_values_survive_json() {
+    let mut file = credit_model(1);
+    file.label_rule = Some(gbdt_io::LabelRule::Compare {
+        column: "Income".into(),
+        op: gbdt_io::CompareOp::Lt,
+        value: f64::INFINITY,
+    });
+    let json = encode_model(&file, ModelFormat::Json, Path::new("m.json")).unwrap();
+    assert!(String::from_utf8_lossy(&json).contains("\"value\": \"Infinity\""));
+    assert_eq!(decode_model(&json, Path::new("m.json")).unwrap().file, file);
 }
 
 /// The committed model files of each format version and their inputs.
@@ -265,21 +380,87 @@ const COMPAT_MODELS: &[(&str, &str, Objective)] = &[
 ];
 
 #[test]
-fn committed_version_1_files_still_load_and_predict_the_same() {
+fn committed_files_of_every_version_still_load_and_predict_the_same() {
+    for v in 1..=FORMAT_VERSION {
+        committed_files_load_and_predict_the_same(v);
+    }
+    for v in 2..=FORMAT_VERSION {
+        committed_bare_model_loads_and_predicts_the_same(v);
+    }
+}
+
+/// A model trained on an ndarray (no CSV metadata) whose first split sends
+/// every present value left: its threshold is +inf, "Infinity" in JSON.
+fn bare_compat_model() -> (gbdt_core::Model, ndarray::Array2<f32>) {
+    let x = ndarray::Array2::from_shape_fn((90, 2), |(i, j)| match j {
+        0 if i % 3 == 0 => f32::NAN,
+        0 => 1.0,
+        _ => (i % 7) as f32,
+    });
+    let y: Vec<f32> = (0..90)
+        .map(|i| {
+            if i % 3 == 0 {
+                5.0
+            } else {
+                (i % 7) as f32 * 0.1
+            }
+        })
+        .collect();
+    let params = Params {
+        num_rounds: 3,
+        max_depth: 2,
+        threads: Some(1),
+        ..Params::default()
+    };
+    let model = gbdt_core::train(&params, &Dataset::new(x.view(), &y).unwrap(), &[]).unwrap();
+    (model, x)
+}
+
+fn committed_bare_model_loads_and_predicts_the_same(v: u32) {
     let dir = compat_dir();
-    let table = read_csv(&dir.join("v1_input.csv"), &CsvOptions::default()).unwrap();
+    let (_, x) = bare_compat_model();
+    let expected: Vec<f64> = serde_json::from_slice(
+        &std::fs::read(dir.join(format!("v{v}_bare_expected.json"))).unwrap(),
+    )
+    .unwrap();
+    let json = std::fs::read_to_string(dir.join(format!("v{v}_bare.json"))).unwrap();
+    assert!(
+        json.contains("\"Infinity\""),
+        "the bare model lost its +inf threshold"
+    );
+    for ext in ["gbdt", "json"] {
+        let name = format!("v{v}_bare.{ext}");
+        let loaded = load_model(&dir.join(&name)).unwrap();
+        assert_eq!(loaded.version, v, "{name}");
+        assert_eq!(loaded.file.label_rule, None, "{name}");
+        assert_eq!(loaded.file.summary, None, "{name}");
+        assert_eq!(
+            loaded.file.model.trees()[0].threshold(0),
+            f32::INFINITY,
+            "{name}"
+        );
+        let p = loaded.file.model.predict(x.view()).unwrap();
+        let bits: Vec<u64> = p.iter().map(|v| v.to_bits()).collect();
+        let want: Vec<u64> = expected.iter().map(|v| v.to_bits()).collect();
+        assert_eq!(bits, want, "{name}");
+    }
+}
+
+fn committed_files_load_and_predict_the_same(v: u32) {
+    let dir = compat_dir();
+    let table = read_csv(&dir.join(format!("v{v}_input.csv")), &CsvOptions::default()).unwrap();
     for (stem, target, objective) in COMPAT_MODELS {
         let expected: Vec<Vec<f64>> = serde_json::from_slice(
-            &std::fs::read(dir.join(format!("v1_{stem}_expected.json"))).unwrap(),
+            &std::fs::read(dir.join(format!("v{v}_{stem}_expected.json"))).unwrap(),
         )
         .unwrap();
         for ext in ["gbdt", "json"] {
-            let name = format!("v1_{stem}.{ext}");
-            let (file, _, version) = load_model(&dir.join(&name)).unwrap();
-            assert_eq!(version, 1, "{name}");
+            let name = format!("v{v}_{stem}.{ext}");
+            let LoadedModel { file, version, .. } = load_model(&dir.join(&name)).unwrap();
+            assert_eq!(version, v, "{name}");
             assert_eq!(
                 file.label_rule,
-                parse_target(target, &table).unwrap(),
+                Some(parse_target(target, &table).unwrap()),
                 "{name}"
             );
             assert_eq!(file.model.objective(), *objective, "{name}");
@@ -373,13 +554,13 @@ fn write_compat_files() {
         let x = prediction_features(&table, model.feature_names()).unwrap();
         let p = model.predict(x.view()).unwrap();
         let file = ModelFile {
-            summary: TrainingSummary {
+            summary: Some(TrainingSummary {
                 rows: d.labels.len(),
                 features: d.feature_names.len(),
                 best_iteration: model.best_iteration(),
                 metrics: model.metrics().to_vec(),
-            },
-            label_rule: rule,
+            }),
+            label_rule: Some(rule),
             dropped_columns: d.dropped_columns,
             model,
         };
@@ -392,4 +573,13 @@ fn write_compat_files() {
         )
         .unwrap();
     }
+    let (model, x) = bare_compat_model();
+    gbdt_io::save(&model, dir.join(format!("v{v}_bare.gbdt"))).unwrap();
+    gbdt_io::save(&model, dir.join(format!("v{v}_bare.json"))).unwrap();
+    let p: Vec<f64> = model.predict(x.view()).unwrap().iter().copied().collect();
+    std::fs::write(
+        dir.join(format!("v{v}_bare_expected.json")),
+        serde_json::to_string(&p).unwrap(),
+    )
+    .unwrap();
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 use gbdt_core::{Dataset, Objective, Params};
 use gbdt_io::{
     decode_model, encode_model, load_model, parse_csv, prediction_features, save_model, CsvOptions,
-    LabelRule, ModelFile, ModelFormat, TrainingSummary, MAGIC,
+    LabelRule, ModelFile, ModelFormat, TrainingSummary, FORMAT_VERSION, MAGIC,
 };
 use ndarray::Array2;
 use proptest::prelude::*;
@@ -126,14 +126,16 @@ proptest! {
 }
 
 /// A binary model file around `payload` with a correct header and checksum.
-fn binary_file(payload: &[u8]) -> Vec<u8> {
+/// A binary model file of the current version around `payload`, with a
+/// correct length and checksum.
+pub fn binary_file(payload: &[u8]) -> Vec<u8> {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for &b in payload {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
     let mut out = MAGIC.to_vec();
-    out.extend_from_slice(&1u32.to_le_bytes());
+    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
     out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
     out.extend_from_slice(&h.to_le_bytes());
     out.extend_from_slice(payload);
@@ -183,13 +185,13 @@ fn model_file(
     };
     let model = gbdt_core::train(&params, &ds, &[]).unwrap();
     let file = ModelFile {
-        summary: TrainingSummary {
+        summary: Some(TrainingSummary {
             rows,
             features,
             best_iteration: None,
             metrics: vec![],
-        },
-        label_rule: LabelRule::Column { column: "y".into() },
+        }),
+        label_rule: Some(LabelRule::Column { column: "y".into() }),
         dropped_columns: vec![],
         model,
     };
@@ -212,8 +214,9 @@ proptest! {
         let want = file.model.predict(x.view()).unwrap();
         for format in [ModelFormat::Binary, ModelFormat::Json] {
             let bytes = encode_model(&file, format, Path::new("m")).unwrap();
-            let (back, got, _) = decode_model(&bytes, Path::new("m")).unwrap();
-            prop_assert_eq!(got, format);
+            let loaded = decode_model(&bytes, Path::new("m")).unwrap();
+            prop_assert_eq!(loaded.format, format);
+            let back = loaded.file;
             let p = back.model.predict(x.view()).unwrap();
             prop_assert!(p.iter().zip(want.iter()).all(|(a, b)| a.to_bits() == b.to_bits()));
             prop_assert_eq!(&back, &file);
@@ -231,9 +234,9 @@ proptest! {
                 damaged[i] ^= b | 1;
             }
             // Whatever still loads must also predict without panicking.
-            if let Ok((m, _, _)) = decode_model(&damaged, Path::new("m")) {
-                let x = Array2::from_elem((3, m.model.num_features()), 0.5f32);
-                let _ = m.model.predict(x.view());
+            if let Ok(m) = decode_model(&damaged, Path::new("m")) {
+                let x = Array2::from_elem((3, m.file.model.num_features()), 0.5f32);
+                let _ = m.file.model.predict(x.view());
             }
             let _ = decode_model(&bytes[..cut.index(bytes.len())], Path::new("m"));
             // Garbage after a valid header and checksum reaches bincode itself.
@@ -255,7 +258,7 @@ fn save_load_through_files_in_both_formats() {
     for name in ["a.gbdt", "a.json"] {
         let path = dir.join(name);
         save_model(&path, &file, None).unwrap();
-        let (back, _, _) = load_model(&path).unwrap();
+        let back = load_model(&path).unwrap().file;
         assert_eq!(back.model.predict(x.view()).unwrap(), want);
     }
     std::fs::remove_dir_all(dir).unwrap();
@@ -272,7 +275,7 @@ fn models_with_infinite_thresholds_save_as_json() {
         text.contains("\"Infinity\"") || text.contains("\"NaN\""),
         "no non-finite value left to test"
     );
-    let (back, _, _) = decode_model(&json, Path::new("m.json")).unwrap();
+    let back = decode_model(&json, Path::new("m.json")).unwrap().file;
     let (a, b) = (
         file.model.predict(x.view()).unwrap(),
         back.model.predict(x.view()).unwrap(),
@@ -281,4 +284,192 @@ fn models_with_infinite_thresholds_save_as_json() {
         .iter()
         .zip(b.iter())
         .all(|(p, q)| p.to_bits() == q.to_bits()));
+}
+
+/// Where a number sits inside a JSON value.
+#[derive(Debug, Clone)]
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+/// Paths to every number and array in `v`.
+fn number_and_array_paths(v: &serde_json::Value, at: &mut Vec<Step>, out: &mut Vec<Vec<Step>>) {
+    match v {
+        serde_json::Value::Number(_) => out.push(at.clone()),
+        serde_json::Value::Array(a) => {
+            out.push(at.clone());
+            for (i, x) in a.iter().enumerate() {
+                at.push(Step::Index(i));
+                number_and_array_paths(x, at, out);
+                at.pop();
+            }
+        }
+        serde_json::Value::Object(o) => {
+            for (k, x) in o {
+                at.push(Step::Key(k.clone()));
+                number_and_array_paths(x, at, out);
+                at.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+fn at_path<'v>(v: &'v mut serde_json::Value, path: &[Step]) -> &'v mut serde_json::Value {
+    path.iter().fold(v, |v, s| match s {
+        Step::Key(k) => &mut v[k.as_str()],
+        Step::Index(i) => &mut v[*i],
+    })
+}
+
+/// Replacement values that keep the JSON loadable often, so mutated models
+/// reach the checks (and, when they pass, prediction).
+fn odd_json_number(pick: u8) -> serde_json::Value {
+    use serde_json::json;
+    match pick % 12 {
+        0 => json!(0),
+        1 => json!(1),
+        2 => json!(2),
+        3 => json!(3),
+        4 => json!(-1),
+        5 => json!(u32::MAX),
+        6 => json!(1e300),
+        7 => json!("NaN"),
+        8 => json!("Infinity"),
+        9 => json!("-Infinity"),
+        10 => json!(0.5),
+        _ => json!(7),
+    }
+}
+
+/// Applies one mutation: replace a number, or drop, duplicate or empty an array.
+fn mutate_json(v: &mut serde_json::Value, target: prop::sample::Index, kind: u8, pick: u8) {
+    let mut paths = Vec::new();
+    number_and_array_paths(v, &mut Vec::new(), &mut paths);
+    let node = at_path(v, &paths[target.index(paths.len())]);
+    match (node, kind % 4) {
+        (serde_json::Value::Array(a), 0) => {
+            a.pop();
+        }
+        (serde_json::Value::Array(a), 1) => {
+            if let Some(x) = a.first().cloned() {
+                a.push(x);
+            }
+        }
+        (serde_json::Value::Array(a), 2) => a.clear(),
+        (node, _) => *node = odd_json_number(pick),
+    }
+}
+
+/// Rows no model expects: missing, infinite, huge and tiny values.
+fn odd_rows(num_features: usize) -> Array2<f32> {
+    let values = [
+        f32::NAN,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        f32::MAX,
+        -f32::MAX,
+        0.0,
+        -0.0,
+        f32::MIN_POSITIVE,
+        1e-40,
+    ];
+    Array2::from_shape_fn((values.len() * 8, num_features), |(r, j)| {
+        values[(r + j * (r / values.len() + 1)) % values.len()]
+    })
+}
+
+/// Everything a user may call on a model they deserialised: none may panic.
+fn use_every_way(m: &gbdt_core::Model) {
+    let x = odd_rows(m.num_features());
+    let _ = m.predict(x.view());
+    let _ = m.predict_raw(x.view());
+    let _ = m.predict_proba(x.view());
+    let _ = m.predict_class(x.view());
+    let _ = m.predict_with(
+        x.view(),
+        &gbdt_core::PredictOptions {
+            rounds: Some(usize::MAX),
+            ..Default::default()
+        },
+    );
+    let mut out = vec![0.0; m.num_outputs()];
+    for row in x.rows() {
+        let _ = m.predict_row(row.as_slice().unwrap(), &mut out);
+    }
+    let _ = m.predict_row(&[], &mut out);
+    for kind in [
+        gbdt_core::ImportanceType::Split,
+        gbdt_core::ImportanceType::Gain,
+        gbdt_core::ImportanceType::TotalGain,
+        gbdt_core::ImportanceType::Cover,
+        gbdt_core::ImportanceType::TotalCover,
+    ] {
+        assert_eq!(m.feature_importance_named(kind).len(), m.num_features());
+    }
+    for t in m.trees() {
+        assert!(t.depth() < t.num_nodes() && t.num_leaves() <= t.num_nodes());
+    }
+    let _ = (m.num_rounds(), m.rounds_for_prediction());
+}
+
+fn bincode_model(bytes: &[u8]) -> Option<gbdt_core::Model> {
+    let config = bincode::config::standard().with_limit::<{ 1 << 24 }>();
+    bincode::serde::decode_from_slice(bytes, config)
+        .ok()
+        .map(|(m, _)| m)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// A library user deserialising a model with serde_json or bincode
+    /// directly gets an error or a model that cannot panic.
+    #[test]
+    fn mutated_serialized_models_never_panic(
+        multiclass in any::<bool>(),
+        seed in 0u64..4,
+        edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>(), any::<u8>()), 1..4),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let objective = if multiclass { Objective::Softmax } else { Objective::Logistic };
+        let (file, _) = model_file(objective, 40, 3, 3, 3, seed);
+        let model = file.model;
+        let mut value = serde_json::to_value(&model).unwrap();
+        for (target, kind, pick) in &edits {
+            mutate_json(&mut value, *target, *kind, *pick);
+        }
+        if let Ok(m) = serde_json::from_value::<gbdt_core::Model>(value) {
+            use_every_way(&m);
+        }
+        let bytes = bincode::serde::encode_to_vec(&model, bincode::config::standard()).unwrap();
+        let mut damaged = bytes.clone();
+        for (at, b, _) in &edits {
+            let i = at.index(damaged.len());
+            damaged[i] ^= b | 1;
+        }
+        if let Some(m) = bincode_model(&damaged) {
+            use_every_way(&m);
+        }
+        if let Some(m) = bincode_model(&bytes[..cut.index(bytes.len())]) {
+            use_every_way(&m);
+        }
+    }
+}
+
+#[test]
+fn unmutated_models_pass_and_predict_odd_rows() {
+    for objective in [Objective::Logistic, Objective::Softmax] {
+        let (file, _) = model_file(objective, 40, 3, 3, 3, 1);
+        let json: gbdt_core::Model =
+            serde_json::from_value(serde_json::to_value(&file.model).unwrap()).unwrap();
+        let bytes =
+            bincode::serde::encode_to_vec(&file.model, bincode::config::standard()).unwrap();
+        let binary = bincode_model(&bytes).unwrap();
+        assert_eq!((&json, &binary), (&file.model, &file.model));
+        use_every_way(&binary);
+        let p = binary.predict(odd_rows(3).view()).unwrap();
+        assert!(p.iter().all(|v| v.is_finite()), "{p}");
+    }
 }
