@@ -239,8 +239,10 @@ fn a_booster_steps_and_stops_early_like_train() {
     let mut last = None;
     while booster.num_rounds() < params.num_rounds {
         let outcome = booster.step().unwrap();
-        assert_eq!(outcome.results.len(), 1);
-        assert_eq!(outcome.results[0].dataset, "valid");
+        // The objective's default metrics: auc, then logloss (which stops).
+        let names: Vec<&str> = outcome.results.iter().map(|r| r.metric.name()).collect();
+        assert_eq!(names, ["auc", "logloss"]);
+        assert!(outcome.results.iter().all(|r| r.dataset == "valid"));
         let stop = outcome.stop;
         last = Some(outcome);
         if stop {
