@@ -7,9 +7,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::metric::Metric;
 use crate::objective::Objective;
-use crate::parallel::Executor;
 use crate::params::Params;
-use crate::predict;
+use crate::predict::{self, PredictOptions};
 use crate::tree::Tree;
 
 mod check;
@@ -195,7 +194,13 @@ impl Model {
             .min(self.num_rounds());
         let work = features.nrows() * rounds * self.num_outputs;
         let exec = predict::executor_for(options, work)?;
-        let mut out = predict::margins(self, features, rounds, &exec)?;
+        let k = self.num_outputs;
+        let mut out = predict::margins(
+            &self.base_margins,
+            &self.trees[..rounds * k],
+            features,
+            &exec,
+        );
         if !options.raw {
             for mut row in out.rows_mut() {
                 self.objective
@@ -351,35 +356,6 @@ impl Model {
             .zip(self.feature_importance(kind))
             .collect()
     }
-}
-
-/// Options for [`Model::predict_with`].
-#[derive(Debug, Clone, Default)]
-pub struct PredictOptions {
-    /// Raw margins instead of transformed outputs.
-    pub raw: bool,
-    /// Number of rounds to use; `None` uses up to the best iteration.
-    pub rounds: Option<usize>,
-    /// Worker threads; `None` runs in the caller's rayon pool (the global
-    /// pool, or the one of an enclosing `ThreadPool::install`). A pool is
-    /// built only for batches large enough to pay for it; small batches run
-    /// on the calling thread. Ignored when `executor` is set.
-    pub threads: Option<usize>,
-    /// The executor to run on (e.g. the program's one executor); takes
-    /// precedence over `threads`.
-    ///
-    /// ```
-    /// use gbdt_core::{train, Dataset, Executor, Params, PredictOptions};
-    /// use ndarray::Array2;
-    /// let x = Array2::from_shape_fn((300, 2), |(i, j)| ((i * (j + 1)) % 23) as f32);
-    /// let y: Vec<f32> = (0..300).map(|i| x[[i, 0]] / 10.0).collect();
-    /// let exec = Executor::new(2)?;
-    /// let model = train(&Params { num_rounds: 5, ..Params::default() }, &Dataset::new(x.view(), &y)?, &[])?;
-    /// let options = PredictOptions { executor: Some(exec), ..PredictOptions::default() };
-    /// assert_eq!(model.predict_with(x.view(), &options)?, model.predict(x.view())?);
-    /// # Ok::<(), gbdt_core::Error>(())
-    /// ```
-    pub executor: Option<Executor>,
 }
 
 #[cfg(test)]

@@ -5,7 +5,6 @@ use std::borrow::Cow;
 use ndarray::{Array2, ArrayView2};
 
 use crate::error::Result;
-use crate::model::{Model, PredictOptions};
 use crate::parallel::Executor;
 use crate::tree::{FlatNode, Tree};
 
@@ -22,21 +21,17 @@ const MIN_POOL_WORK: usize = 65_536;
 /// forest first costs more than it saves for so few rows.
 const ROW_BY_ROW: usize = 16;
 
-/// Raw margins of `rounds` rounds for every row.
+/// Raw margins (rows × `base.len()`) of `base` plus the outputs of `trees`
+/// (whole rounds of `base.len()` trees).
 pub(crate) fn margins(
-    model: &Model,
+    base: &[f64],
+    trees: &[Tree],
     x: ArrayView2<'_, f32>,
-    rounds: usize,
     exec: &Executor,
-) -> Result<Array2<f64>> {
-    let k = model.num_outputs;
-    let mut out = Array2::<f64>::zeros((x.nrows(), k));
-    for mut row in out.rows_mut() {
-        row.assign(&ndarray::ArrayView1::from(&model.base_margins));
-    }
-    let slice = out.as_slice_mut().expect("fresh array is row-major");
-    add_trees(&model.trees[..rounds * k], k, x, slice, exec);
-    Ok(out)
+) -> Array2<f64> {
+    let margins = start_margins(base, x, trees, exec);
+    Array2::from_shape_vec((x.nrows(), base.len()), margins)
+        .unwrap_or_else(|_| unreachable!("start_margins gives rows × outputs values"))
 }
 
 /// Margins (rows × `base.len()`, row-major) of `base` plus the outputs of
@@ -101,6 +96,35 @@ pub(crate) fn executor_for(options: &PredictOptions, work: usize) -> Result<Cow<
         }
         _ => Ok(Cow::Owned(Executor::current())),
     }
+}
+
+/// Options for [`Model::predict_with`](crate::Model::predict_with).
+#[derive(Debug, Clone, Default)]
+pub struct PredictOptions {
+    /// Raw margins instead of transformed outputs.
+    pub raw: bool,
+    /// Number of rounds to use; `None` uses up to the best iteration.
+    pub rounds: Option<usize>,
+    /// Worker threads; `None` runs in the caller's rayon pool (the global
+    /// pool, or the one of an enclosing `ThreadPool::install`). A pool is
+    /// built only for batches large enough to pay for it; small batches run
+    /// on the calling thread. Ignored when `executor` is set.
+    pub threads: Option<usize>,
+    /// The executor to run on (e.g. the program's one executor); takes
+    /// precedence over `threads`.
+    ///
+    /// ```
+    /// use gbdt_core::{train, Dataset, Executor, Params, PredictOptions};
+    /// use ndarray::Array2;
+    /// let x = Array2::from_shape_fn((300, 2), |(i, j)| ((i * (j + 1)) % 23) as f32);
+    /// let y: Vec<f32> = (0..300).map(|i| x[[i, 0]] / 10.0).collect();
+    /// let exec = Executor::new(2)?;
+    /// let model = train(&Params { num_rounds: 5, ..Params::default() }, &Dataset::new(x.view(), &y)?, &[])?;
+    /// let options = PredictOptions { executor: Some(exec), ..PredictOptions::default() };
+    /// assert_eq!(model.predict_with(x.view(), &options)?, model.predict(x.view())?);
+    /// # Ok::<(), gbdt_core::Error>(())
+    /// ```
+    pub executor: Option<Executor>,
 }
 
 /// Trees flattened into one node array for branch-free traversal.
@@ -176,11 +200,12 @@ mod tests {
         };
         let model = train_path(&params, &Dataset::new(x.view(), &y).unwrap(), 1, true);
         let exec = Executor::current();
-        let all = margins(&model, x.view(), 5, &exec).unwrap();
+        let (base, trees) = (model.base_margins(), model.trees());
+        let all = margins(base, trees, x.view(), &exec);
         assert!(x.nrows() > ROW_BY_ROW && 7 <= ROW_BY_ROW);
         for start in (0..x.nrows()).step_by(7) {
             let rows = start..(start + 7).min(x.nrows());
-            let part = margins(&model, x.slice(ndarray::s![rows.clone(), ..]), 5, &exec).unwrap();
+            let part = margins(base, trees, x.slice(ndarray::s![rows.clone(), ..]), &exec);
             assert_eq!(part, all.slice(ndarray::s![rows, ..]));
         }
     }
