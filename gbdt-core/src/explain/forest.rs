@@ -1,7 +1,7 @@
 //! The trees of a model prepared for TreeSHAP, and the per-row kernel.
 
 use super::leaf::{leaf_shap, LeafScratch, LeafTable};
-use super::paths::TreePaths;
+use super::paths::{low_bits, TreePaths};
 use crate::model::Model;
 use crate::parallel::Executor;
 
@@ -40,6 +40,7 @@ pub(crate) struct ShapForest {
 /// Reusable buffers for one block of rows.
 pub(crate) struct Scratch {
     left: Vec<bool>,
+    masks: Vec<u64>,
     ones: Vec<bool>,
     leaf: LeafScratch,
 }
@@ -62,7 +63,7 @@ impl ShapForest {
         for tree in &shap {
             bias[tree.output] += tree.paths.expected;
         }
-        let max_nodes = shap.iter().map(|t| t.paths.splits.len()).max();
+        let max_nodes = shap.iter().map(|t| t.paths.nodes).max();
         let max_slots = shap.iter().flat_map(|t| &t.paths.leaves).map(|l| l.slots);
         ShapForest {
             max_slots: max_slots.max().unwrap_or(0) as usize,
@@ -77,6 +78,7 @@ impl ShapForest {
     pub fn scratch(&self) -> Scratch {
         Scratch {
             left: vec![false; self.max_nodes],
+            masks: vec![0; self.max_nodes],
             ones: vec![false; self.max_slots],
             leaf: LeafScratch::new(self.max_slots),
         }
@@ -151,15 +153,14 @@ fn fill_tables(tree: &mut ShapTree) {
 #[inline]
 fn explain_tree(tree: &ShapTree, row: &[f32], phi: &mut [f64], scratch: &mut Scratch) {
     let paths = &tree.paths;
-    let left = &mut scratch.left[..paths.splits.len()];
-    for (l, s) in left.iter_mut().zip(&paths.splits) {
-        *l = s.goes_left(row[s.feature as usize]);
-    }
+    let left = &mut scratch.left[..paths.nodes];
+    let masks = &mut scratch.masks[..paths.nodes];
+    paths.route(row, left, masks);
     for (leaf, &at) in paths.leaves.iter().zip(&tree.table_at) {
         let (features, zeros) = paths.leaf_slots(leaf);
         let add = |slot: usize, v: f64| phi[features[slot] as usize] += v;
         if at != NO_TABLE {
-            let mask = paths.agreement(leaf, left);
+            let mask = masks[leaf.node as usize] & low_bits(leaf.slots);
             let table = &tree.tables[at as usize..][..LeafTable::len(zeros.len())];
             LeafTable::eval(table, zeros.len(), mask, add);
         } else {

@@ -100,11 +100,12 @@ pub(crate) fn leaf_shap(
     }
 }
 
-/// Both subset sums of one leaf for every agreement mask `A` (bit `j` set
-/// when `o_j = 1`): `[H(A), H'(A)]` with
-/// `H(A) = sum_{T ⊆ A} w(|T|) f(T)` and `H'(A) = sum_{∅ ≠ T ⊆ A} w(|T|-1) f(T)`,
-/// where `f(T) = v prod_{j notin T} z_j`. Then a feature outside `A` gets
-/// `-H(A)` and a feature `i` in `A` gets `H'(A) - H'(A\i) - H(A\i)`.
+/// Subset sums of one leaf for every agreement mask `A` (bit `j` set when
+/// `o_j = 1`): `[H(A), K(A)]` with `H(A) = sum_{T ⊆ A} w(|T|) f(T)`,
+/// `H'(A) = sum_{∅ ≠ T ⊆ A} w(|T|-1) f(T)` and `K = H + H'`, where
+/// `f(T) = v prod_{j notin T} z_j`. A feature outside `A` gets `-H(A)`; a
+/// feature `i` in `A` gets `H'(A) - H'(A\i) - H(A\i) = K(A) - H(A) - K(A\i)`.
+/// So every feature gets `-H(A)`, plus `K(A) - K(A\i)` when in `A`.
 pub(crate) struct LeafTable;
 
 impl LeafTable {
@@ -132,7 +133,7 @@ impl LeafTable {
             let s = t.count_ones() as usize;
             let h = if s < d { weights[s] * f } else { 0.0 };
             let h1 = if s >= 1 { weights[s - 1] * f } else { 0.0 };
-            *entry = [h, h1];
+            *entry = [h, h + h1];
         }
         // Subset sums (zeta transform), one bit at a time.
         for b in 0..d {
@@ -148,19 +149,17 @@ impl LeafTable {
     }
 
     /// Shapley values of a leaf from its table and the row's agreement
-    /// mask, calling `add(slot, phi)` for every distinct feature. `O(d)`.
+    /// mask, calling `add(slot, phi)` for every distinct feature. `O(d)`,
+    /// without data-dependent branches.
     #[inline]
     pub fn eval(table: &[[f64; 2]], d: usize, mask: u64, mut add: impl FnMut(usize, f64)) {
         let mask = mask as usize;
-        let [h, h1] = table[mask];
+        let [h, k] = table[mask];
         for slot in 0..d {
             let bit = 1usize << slot;
-            if mask & bit != 0 {
-                let [hl, h1l] = table[mask ^ bit];
-                add(slot, h1 - h1l - hl);
-            } else {
-                add(slot, -h);
-            }
+            let k_without = table[mask ^ bit][1];
+            let inside = if mask & bit != 0 { k - k_without } else { 0.0 };
+            add(slot, inside - h);
         }
     }
 }

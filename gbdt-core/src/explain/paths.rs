@@ -23,6 +23,8 @@ pub(crate) struct Step {
 /// A leaf and where its path data sits in [`TreePaths`].
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct LeafPath {
+    /// The leaf's node.
+    pub node: u32,
     /// Leaf value as f64.
     pub value: f64,
     /// First distinct feature in `features` / `zeros`.
@@ -35,32 +37,37 @@ pub(crate) struct LeafPath {
     pub steps: u32,
 }
 
-/// A split node laid out for routing: goes left when `value <= threshold`,
-/// NaN goes left when `default_left`.
+/// An internal node laid out for routing: a row goes left when
+/// `value <= threshold`, NaN goes left when `default_left`.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Split {
+    pub node: u32,
+    /// The left child; the right child follows it.
+    pub left: u32,
     pub feature: u32,
     pub threshold: f32,
     pub default_left: bool,
+    /// `1 << slot` of the node's feature among the distinct features of
+    /// every leaf below it (the slot is fixed by the root path: features
+    /// are numbered in order of first appearance), 0 past 64.
+    pub bit: u64,
 }
 
 impl Split {
     /// True when a row with this feature value goes left.
     #[inline]
     pub fn goes_left(&self, v: f32) -> bool {
-        if v.is_nan() {
-            self.default_left
-        } else {
-            v <= self.threshold
-        }
+        (v <= self.threshold) | (v.is_nan() & self.default_left)
     }
 }
 
 /// Per-tree path data for TreeSHAP.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TreePaths {
-    /// One entry per node of the tree (leaves hold a dummy).
+    /// Internal nodes, parents before children.
     pub splits: Vec<Split>,
+    /// Number of nodes, leaves included.
+    pub nodes: usize,
     pub leaves: Vec<LeafPath>,
     /// Distinct features of every leaf, concatenated.
     pub features: Vec<u32>,
@@ -96,18 +103,16 @@ impl TreePaths {
     pub fn new(tree: &Tree) -> TreePaths {
         let n = tree.num_nodes();
         let mut parent = vec![u32::MAX; n];
-        let mut p = TreePaths::default();
         for node in 0..n {
-            p.splits.push(Split {
-                feature: tree.split_feature(node) as u32,
-                threshold: tree.threshold(node),
-                default_left: tree.default_left(node),
-            });
             if let Some((l, r)) = tree.children(node) {
                 parent[l] = node as u32;
                 parent[r] = node as u32;
             }
         }
+        let mut p = TreePaths {
+            nodes: n,
+            ..TreePaths::default()
+        };
         let mut path = Vec::new();
         for leaf in (0..n).filter(|&i| tree.is_leaf(i)) {
             path.clear();
@@ -120,7 +125,29 @@ impl TreePaths {
             path.reverse();
             p.push_leaf(tree, leaf, &path);
         }
+        p.push_splits(tree);
         p
+    }
+
+    /// Lists the internal nodes in index order (children are appended after
+    /// their parent, so parents come first) with their slot bits.
+    fn push_splits(&mut self, tree: &Tree) {
+        let mut bit = vec![0u64; self.nodes];
+        for s in &self.steps {
+            bit[s.node as usize] = if s.slot < 64 { 1u64 << s.slot } else { 0 };
+        }
+        for node in 0..self.nodes {
+            if let Some((left, _)) = tree.children(node) {
+                self.splits.push(Split {
+                    node: node as u32,
+                    left: left as u32,
+                    feature: tree.split_feature(node) as u32,
+                    threshold: tree.threshold(node),
+                    default_left: tree.default_left(node),
+                    bit: bit[node],
+                });
+            }
+        }
     }
 
     /// Appends one leaf given its root path `(node, goes_left)`.
@@ -151,6 +178,7 @@ impl TreePaths {
         let reach: f64 = self.zeros[slot_start..].iter().product();
         self.expected += value * reach;
         self.leaves.push(LeafPath {
+            node: leaf as u32,
             value,
             slot_start: slot_start as u32,
             slots: (self.features.len() - slot_start) as u32,
@@ -159,22 +187,26 @@ impl TreePaths {
         });
     }
 
-    /// Bit mask over the leaf's distinct features (at most 64): bit `s` is
-    /// set when the row agrees with every split on feature `s` along the
-    /// path (its "one fraction" is 1). `left[node]` is the row's direction.
+    /// Routes a row through every split: `left[node]` is its direction,
+    /// and `masks[node]` has bit `s` set when the row agrees with every
+    /// split on the path's feature `s` above `node` (its "one fraction" is
+    /// 1). One pass in node order; a leaf reads its mask at its node.
     #[inline]
-    pub fn agreement(&self, leaf: &LeafPath, left: &[bool]) -> u64 {
-        let mut mask = low_bits(leaf.slots);
-        for s in self.leaf_steps(leaf) {
-            if left[s.node as usize] != s.left {
-                mask &= !(1u64 << s.slot);
-            }
+    pub fn route(&self, row: &[f32], left: &mut [bool], masks: &mut [u64]) {
+        masks[0] = u64::MAX;
+        for s in &self.splits {
+            let go_left = s.goes_left(row[s.feature as usize]);
+            left[s.node as usize] = go_left;
+            let m = masks[s.node as usize];
+            let off = m & !s.bit;
+            let (l, r) = if go_left { (m, off) } else { (off, m) };
+            masks[s.left as usize] = l;
+            masks[s.left as usize + 1] = r;
         }
-        mask
     }
 
-    /// Like [`TreePaths::agreement`] for any number of distinct features:
-    /// `ones[s]` is true when the row agrees with feature `s`'s splits.
+    /// The agreement of a leaf for any number of distinct features, from
+    /// the directions of [`TreePaths::route`]: `ones[s]` is true when the row agrees with feature `s`'s splits.
     #[inline]
     pub fn agreement_into(&self, leaf: &LeafPath, left: &[bool], ones: &mut [bool]) {
         ones[..leaf.slots as usize].fill(true);
