@@ -23,9 +23,18 @@ struct ShapTree {
     /// Offset of each leaf's table in `tables`, or `NO_TABLE`.
     table_at: Vec<u32>,
     tables: Vec<[f64; 2]>,
+    /// The distinct features the tree splits on (global indices).
+    local: Vec<u32>,
+    /// For every entry of `paths.features`: its index in `local`.
+    slot_local: Vec<u32>,
     /// Output (class) the tree adds to.
     output: usize,
 }
+
+/// Leaves add into this many interleaved accumulators, merged once per tree
+/// and row: consecutive leaves share features (all share the root's), and
+/// one accumulator would chain every add through memory.
+const LANES: usize = 4;
 
 /// Everything needed to explain rows with a model's first rounds.
 pub(crate) struct ShapForest {
@@ -35,6 +44,7 @@ pub(crate) struct ShapForest {
     num_features: usize,
     max_nodes: usize,
     max_slots: usize,
+    max_local: usize,
 }
 
 /// Reusable buffers for one block of rows.
@@ -43,6 +53,8 @@ pub(crate) struct Scratch {
     masks: Vec<u64>,
     ones: Vec<bool>,
     leaf: LeafScratch,
+    /// `LANES` accumulators of one tree's features, zero between trees.
+    lanes: Vec<f64>,
 }
 
 impl ShapForest {
@@ -68,6 +80,7 @@ impl ShapForest {
         ShapForest {
             max_slots: max_slots.max().unwrap_or(0) as usize,
             max_nodes: max_nodes.unwrap_or(0),
+            max_local: shap.iter().map(|t| t.local.len()).max().unwrap_or(0),
             trees: shap,
             bias,
             num_features: model.num_features(),
@@ -81,6 +94,7 @@ impl ShapForest {
             masks: vec![0; self.max_nodes],
             ones: vec![false; self.max_slots],
             leaf: LeafScratch::new(self.max_slots),
+            lanes: vec![0.0; LANES * self.max_local],
         }
     }
 
@@ -124,10 +138,20 @@ fn plan_tables(paths: TreePaths, output: usize, budget: &mut usize) -> ShapTree 
             (next - len) as u32
         })
         .collect();
+    let mut local: Vec<u32> = paths.splits.iter().map(|s| s.feature).collect();
+    local.sort_unstable();
+    local.dedup();
+    let slot_local = paths
+        .features
+        .iter()
+        .map(|f| local.binary_search(f).unwrap_or(0) as u32)
+        .collect();
     ShapTree {
         paths,
         table_at,
         tables: vec![[0.0; 2]; next],
+        local,
+        slot_local,
         output,
     }
 }
@@ -156,17 +180,30 @@ fn explain_tree(tree: &ShapTree, row: &[f32], phi: &mut [f64], scratch: &mut Scr
     let left = &mut scratch.left[..paths.nodes];
     let masks = &mut scratch.masks[..paths.nodes];
     paths.route(row, left, masks);
-    for (leaf, &at) in paths.leaves.iter().zip(&tree.table_at) {
-        let (features, zeros) = paths.leaf_slots(leaf);
-        let add = |slot: usize, v: f64| phi[features[slot] as usize] += v;
+    let n = tree.local.len();
+    let lanes = &mut scratch.lanes[..LANES * n];
+    for (i, (leaf, &at)) in paths.leaves.iter().zip(&tree.table_at).enumerate() {
+        let start = leaf.slot_start as usize;
+        let d = leaf.slots as usize;
+        let slot_local = &tree.slot_local[start..start + d];
+        let lane = &mut lanes[(i % LANES) * n..][..n];
+        let add = |slot: usize, v: f64| lane[slot_local[slot] as usize] += v;
         if at != NO_TABLE {
             let mask = masks[leaf.node as usize] & low_bits(leaf.slots);
-            let table = &tree.tables[at as usize..][..LeafTable::len(zeros.len())];
-            LeafTable::eval(table, zeros.len(), mask, add);
+            let table = &tree.tables[at as usize..][..LeafTable::len(d)];
+            LeafTable::eval(table, d, mask, add);
         } else {
-            let ones = &mut scratch.ones[..zeros.len()];
+            let ones = &mut scratch.ones[..d];
             paths.agreement_into(leaf, left, ones);
+            let (_, zeros) = paths.leaf_slots(leaf);
             leaf_shap(leaf.value, zeros, ones, &mut scratch.leaf, add);
         }
+    }
+    let (l0, rest) = lanes.split_at_mut(n);
+    let (l1, rest) = rest.split_at_mut(n);
+    let (l2, l3) = rest.split_at_mut(n);
+    for (j, &feature) in tree.local.iter().enumerate() {
+        phi[feature as usize] += (l0[j] + l1[j]) + (l2[j] + l3[j]);
+        (l0[j], l1[j], l2[j], l3[j]) = (0.0, 0.0, 0.0, 0.0);
     }
 }

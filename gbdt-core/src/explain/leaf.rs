@@ -158,7 +158,8 @@ impl LeafTable {
         for slot in 0..d {
             let bit = 1usize << slot;
             let k_without = table[mask ^ bit][1];
-            let inside = if mask & bit != 0 { k - k_without } else { 0.0 };
+            // Multiplying by the bit (0 or 1) keeps the loop branch-free.
+            let inside = (k - k_without) * ((mask >> slot) & 1) as f64;
             add(slot, inside - h);
         }
     }
