@@ -1,5 +1,7 @@
 //! The trees of a model prepared for TreeSHAP, and the per-row kernel.
 
+use std::ops::Range;
+
 use super::leaf::{leaf_shap, LeafScratch, LeafTable};
 use super::paths::{low_bits, TreePaths};
 use crate::model::Model;
@@ -9,9 +11,11 @@ use crate::parallel::Executor;
 /// table (a table has `2^d` entries of 16 bytes).
 pub(crate) const MAX_TABLE_BITS: u32 = 12;
 
-/// At most this many table entries for the whole model (64 MiB); trees past
-/// it are explained without tables. The choice depends on the model only,
-/// never on the rows or threads, so results are reproducible.
+/// At most this many table entries live at once (64 MiB): trees are
+/// explained in consecutive groups whose tables fit. Which leaves get a
+/// table depends on the model only, and groups do not change the order in
+/// which a row adds up its trees, so results never depend on the budget,
+/// the rows or the threads.
 pub(crate) const TABLE_BUDGET: usize = 1 << 22;
 
 /// Marks a leaf without a table.
@@ -22,6 +26,9 @@ struct ShapTree {
     paths: TreePaths,
     /// Offset of each leaf's table in `tables`, or `NO_TABLE`.
     table_at: Vec<u32>,
+    /// Entries of all the tree's tables.
+    table_len: usize,
+    /// The tables while the tree's group runs, else empty.
     tables: Vec<[f64; 2]>,
     /// The distinct features the tree splits on (global indices).
     local: Vec<u32>,
@@ -59,18 +66,14 @@ pub(crate) struct Scratch {
 
 impl ShapForest {
     /// Prepares the first `rounds` rounds of `model`, trees in parallel.
-    /// `table_budget` caps the total table entries (0: no tables).
-    pub fn new(model: &Model, rounds: usize, table_budget: usize, exec: &Executor) -> Self {
+    /// With `tables`, leaves with up to [`MAX_TABLE_BITS`] distinct features
+    /// are planned a table (built later by [`ShapForest::build_tables`]).
+    pub fn new(model: &Model, rounds: usize, tables: bool, exec: &Executor) -> Self {
         let k = model.num_outputs();
         let trees = &model.trees()[..rounds * k];
-        let paths = exec.map_range(trees.len(), |t| TreePaths::new(&trees[t]));
-        let mut budget = table_budget;
-        let mut shap: Vec<ShapTree> = paths
-            .into_iter()
-            .enumerate()
-            .map(|(t, paths)| plan_tables(paths, t % k, &mut budget))
-            .collect();
-        exec.for_each_mut(&mut shap, |_, tree| fill_tables(tree));
+        let shap = exec.map_range(trees.len(), |t| {
+            plan_tables(TreePaths::new(&trees[t]), t % k, tables)
+        });
         let mut bias = model.base_margins().to_vec();
         for tree in &shap {
             bias[tree.output] += tree.paths.expected;
@@ -87,6 +90,36 @@ impl ShapForest {
         }
     }
 
+    /// Splits the trees into consecutive groups whose tables hold at most
+    /// `budget` entries together (a group has at least one tree).
+    pub fn groups(&self, budget: usize) -> Vec<Range<usize>> {
+        let mut groups = Vec::new();
+        let (mut start, mut used) = (0, 0usize);
+        for (t, tree) in self.trees.iter().enumerate() {
+            if t > start && used + tree.table_len > budget {
+                groups.push(start..t);
+                (start, used) = (t, 0);
+            }
+            used += tree.table_len;
+        }
+        if start < self.trees.len() {
+            groups.push(start..self.trees.len());
+        }
+        groups
+    }
+
+    /// Computes the tables of the trees in `group`, trees in parallel.
+    pub fn build_tables(&mut self, group: Range<usize>, exec: &Executor) {
+        exec.for_each_mut(&mut self.trees[group], |_, tree| fill_tables(tree));
+    }
+
+    /// Frees the tables of the trees in `group`.
+    pub fn drop_tables(&mut self, group: Range<usize>) {
+        for tree in &mut self.trees[group] {
+            tree.tables = Vec::new();
+        }
+    }
+
     /// Buffers sized for this forest.
     pub fn scratch(&self) -> Scratch {
         Scratch {
@@ -98,22 +131,35 @@ impl ShapForest {
         }
     }
 
-    /// Writes the contributions of `rows` (row-major, `num_features` each)
-    /// into `out` (row-major, `outputs × (num_features + 1)` each). Trees
-    /// in the outer loop keep one tree's tables in cache for all rows.
-    pub fn explain_block(&self, rows: &[f32], out: &mut [f64], scratch: &mut Scratch) {
+    /// Writes each row's bias columns into `out` (row-major,
+    /// `outputs × (num_features + 1)` per row), zeroes the rest.
+    pub fn write_bias(&self, out: &mut [f64]) {
         let f = self.num_features;
-        let width = self.bias.len() * (f + 1);
         out.fill(0.0);
-        for out_row in out.chunks_exact_mut(width) {
+        for out_row in out.chunks_exact_mut(self.bias.len() * (f + 1)) {
             for (o, &b) in self.bias.iter().enumerate() {
                 out_row[o * (f + 1) + f] = b;
             }
         }
+    }
+
+    /// Adds the contributions of the trees in `group` for `rows`
+    /// (row-major, `num_features` each) to `out` (laid out as in
+    /// [`ShapForest::write_bias`]). Trees in the outer loop keep one tree's
+    /// tables in cache for all rows.
+    pub fn explain_block(
+        &self,
+        group: Range<usize>,
+        rows: &[f32],
+        out: &mut [f64],
+        scratch: &mut Scratch,
+    ) {
+        let f = self.num_features;
         if f == 0 {
             return; // no feature to credit (and no split to route)
         }
-        for tree in &self.trees {
+        let width = self.bias.len() * (f + 1);
+        for tree in &self.trees[group] {
             for (row, out_row) in rows.chunks_exact(f).zip(out.chunks_exact_mut(width)) {
                 let block = &mut out_row[tree.output * (f + 1)..][..f];
                 explain_tree(tree, row, block, scratch);
@@ -122,20 +168,19 @@ impl ShapForest {
     }
 }
 
-/// Decides which leaves of a tree get a table, taking from `budget`.
-fn plan_tables(paths: TreePaths, output: usize, budget: &mut usize) -> ShapTree {
+/// Decides which leaves of a tree get a table (all with at most
+/// [`MAX_TABLE_BITS`] distinct features when `tables`), and where.
+fn plan_tables(paths: TreePaths, output: usize, tables: bool) -> ShapTree {
     let mut next = 0usize;
     let table_at = paths
         .leaves
         .iter()
         .map(|leaf| {
-            let len = LeafTable::len(leaf.slots.min(MAX_TABLE_BITS) as usize);
-            if leaf.slots > MAX_TABLE_BITS || len > *budget || next + len > u32::MAX as usize {
+            if !tables || leaf.slots > MAX_TABLE_BITS {
                 return NO_TABLE;
             }
-            *budget -= len;
-            next += len;
-            (next - len) as u32
+            next += LeafTable::len(leaf.slots as usize);
+            (next - LeafTable::len(leaf.slots as usize)) as u32
         })
         .collect();
     let mut local: Vec<u32> = paths.splits.iter().map(|s| s.feature).collect();
@@ -149,7 +194,8 @@ fn plan_tables(paths: TreePaths, output: usize, budget: &mut usize) -> ShapTree 
     ShapTree {
         paths,
         table_at,
-        tables: vec![[0.0; 2]; next],
+        table_len: next,
+        tables: Vec::new(),
         local,
         slot_local,
         output,
@@ -162,8 +208,10 @@ fn fill_tables(tree: &mut ShapTree) {
         paths,
         table_at,
         tables,
+        table_len,
         ..
     } = tree;
+    *tables = vec![[0.0; 2]; *table_len];
     for (leaf, &at) in paths.leaves.iter().zip(table_at.iter()) {
         if at != NO_TABLE {
             let (_, zeros) = paths.leaf_slots(leaf);

@@ -76,7 +76,8 @@ impl Model {
         self.contributions_with_budget(features, rounds, TABLE_BUDGET, exec)
     }
 
-    /// The contributions with an explicit table budget (0: no tables).
+    /// The contributions with an explicit table budget in entries of 16
+    /// bytes (0: no tables, every leaf in `O(d^2)`).
     pub(crate) fn contributions_with_budget(
         &self,
         features: ArrayView2<'_, f32>,
@@ -91,25 +92,31 @@ impl Model {
             });
         }
         let rounds = rounds.min(self.num_rounds());
-        let forest = ShapForest::new(self, rounds, table_budget, exec);
+        let mut forest = ShapForest::new(self, rounds, table_budget > 0, exec);
         let width = self.num_outputs() * (self.num_features() + 1);
         let mut out = Array2::<f64>::zeros((features.nrows(), width));
         let Some(slice) = out.as_slice_mut() else {
             unreachable!("a fresh array is row-major");
         };
-        exec.for_each_chunk_mut(slice, ROWS_PER_BLOCK * width, |b, block| {
-            let start = b * ROWS_PER_BLOCK;
-            let rows = features.slice(s![start..start + block.len() / width, ..]);
-            let owned;
-            let rows = match rows.as_slice() {
-                Some(r) => r,
-                None => {
-                    owned = rows.iter().copied().collect::<Vec<f32>>();
-                    &owned
-                }
-            };
-            forest.explain_block(rows, block, &mut forest.scratch());
-        });
+        forest.write_bias(slice);
+        for group in forest.groups(table_budget) {
+            forest.build_tables(group.clone(), exec);
+            let shared = &forest;
+            exec.for_each_chunk_mut(slice, ROWS_PER_BLOCK * width, |b, block| {
+                let start = b * ROWS_PER_BLOCK;
+                let rows = features.slice(s![start..start + block.len() / width, ..]);
+                let owned;
+                let rows = match rows.as_slice() {
+                    Some(r) => r,
+                    None => {
+                        owned = rows.iter().copied().collect::<Vec<f32>>();
+                        &owned
+                    }
+                };
+                shared.explain_block(group.clone(), rows, block, &mut shared.scratch());
+            });
+            forest.drop_tables(group);
+        }
         Ok(out)
     }
 }

@@ -4,6 +4,8 @@
 use ndarray::{Array2, ArrayView2};
 use proptest::prelude::*;
 
+use super::forest::{ShapForest, MAX_TABLE_BITS, TABLE_BUDGET};
+use super::paths::TreePaths;
 use crate::sampling::Rng;
 use crate::testutil::synthetic;
 use crate::tree::{SplitRecord, Tree};
@@ -170,6 +172,64 @@ fn random_tree(rng: &mut Rng, features: usize, max_depth: usize) -> Tree {
     tree
 }
 
+/// A random tree of `leaves` leaves that grows mostly from its newest
+/// leaf on feature `depth % features`, so paths get long and use many
+/// distinct features.
+fn random_deep_tree(rng: &mut Rng, features: usize, leaves: usize) -> Tree {
+    let mut tree = Tree::with_root(0.0, 1000.0);
+    let mut open = vec![(0usize, 0usize)];
+    for _ in 1..leaves {
+        let pick = if rng.below(8) == 0 {
+            rng.below(open.len())
+        } else {
+            open.len() - 1
+        };
+        let (node, depth) = open.remove(pick);
+        let cover = tree.cover(node);
+        let left_cover = (cover as f64 * (0.1 + 0.8 * rng.next_f64())) as f32;
+        let feature = if rng.below(4) == 0 {
+            rng.below(features)
+        } else {
+            depth % features
+        };
+        let split = SplitRecord {
+            feature: feature as u32,
+            threshold: [0.5, 1.5, 2.5][rng.below(3)],
+            default_left: rng.below(2) == 0,
+            gain: 1.0,
+            left_value: (rng.next_f64() * 4.0 - 2.0) as f32,
+            right_value: (rng.next_f64() * 4.0 - 2.0) as f32,
+            left_cover,
+            right_cover: cover - left_cover,
+        };
+        let left = tree.split(node, &split);
+        let (first, second) = if rng.below(2) == 0 {
+            (left, left + 1)
+        } else {
+            (left + 1, left)
+        };
+        open.push((first, depth + 1));
+        open.push((second, depth + 1));
+    }
+    tree
+}
+
+fn random_rows(rng: &mut Rng, rows: usize, features: usize) -> Array2<f32> {
+    Array2::from_shape_fn((rows, features), |_| match rng.below(5) {
+        0 => f32::NAN,
+        v => (v - 1) as f32,
+    })
+}
+
+/// The most distinct features on one leaf's path, over the model.
+fn max_distinct_features(model: &Model) -> u32 {
+    let paths = model.trees().iter().map(TreePaths::new);
+    paths
+        .flat_map(|p| p.leaves.into_iter().map(|l| l.slots))
+        .max()
+        .unwrap_or(0)
+}
+
 fn model_of(trees: Vec<Tree>, features: usize, base: f64) -> Model {
     Model {
         objective: Objective::SquaredError,
@@ -240,10 +300,7 @@ proptest! {
         let mut rng = Rng::new(seed, &[]);
         let forest = (0..trees).map(|_| random_tree(&mut rng, features, 4)).collect();
         let model = model_of(forest, features, 0.25);
-        let x = Array2::from_shape_fn((24, features), |_| match rng.below(5) {
-            0 => f32::NAN,
-            v => (v - 1) as f32,
-        });
+        let x = random_rows(&mut rng, 24, features);
         let tables = model.predict_contributions(x.view(), &exec(2)).unwrap();
         let plain = model.contributions_with_budget(x.view(), trees, 0, &exec(2)).unwrap();
         for (r, row) in x.rows().into_iter().enumerate() {
@@ -255,6 +312,59 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn leaves_with_many_distinct_features_match_brute_force() {
+    // 14 features: paths with more than MAX_TABLE_BITS distinct features
+    // are explained without a table, the others with one.
+    let mut rng = Rng::new(42, &[]);
+    let trees = (0..3).map(|_| random_deep_tree(&mut rng, 14, 40)).collect();
+    let model = model_of(trees, 14, -0.5);
+    let widest = max_distinct_features(&model);
+    assert!(widest > MAX_TABLE_BITS, "{widest} distinct features");
+    let x = random_rows(&mut rng, 6, 14);
+    let c = model.predict_contributions(x.view(), &exec(2)).unwrap();
+    for (r, row) in x.rows().into_iter().enumerate() {
+        let expected = brute_force(&model, row.as_slice().unwrap());
+        for (j, e) in expected.iter().enumerate() {
+            assert!(
+                (c[[r, j]] - e).abs() < 1e-9,
+                "row {r} column {j}: {} vs {e}",
+                c[[r, j]]
+            );
+        }
+    }
+}
+
+#[test]
+fn paths_longer_than_64_features_still_add_up() {
+    let mut rng = Rng::new(7, &[]);
+    let trees = (0..2)
+        .map(|_| random_deep_tree(&mut rng, 90, 600))
+        .collect();
+    let model = model_of(trees, 90, 0.0);
+    let widest = max_distinct_features(&model);
+    assert!(widest > 64, "{widest} distinct features");
+    let x = random_rows(&mut rng, 50, 90);
+    let c = model.predict_contributions(x.view(), &exec(2)).unwrap();
+    assert_sums_to_margin(&model, x.view(), &c);
+    assert!(c.iter().all(|v| v.is_finite()));
+}
+
+#[test]
+fn table_groups_do_not_change_a_bit() {
+    let (model, x) = trained(Objective::Softmax, |p| p);
+    let rounds = model.rounds_for_prediction();
+    let whole = model.predict_contributions(x.view(), &exec(2)).unwrap();
+    // About one tree's tables per group.
+    let forest = ShapForest::new(&model, rounds, true, &exec(1));
+    assert!(forest.groups(1000).len() > model.num_trees() / 3);
+    assert_eq!(forest.groups(TABLE_BUDGET).len(), 1);
+    let small = model
+        .contributions_with_budget(x.view(), rounds, 1000, &exec(2))
+        .unwrap();
+    assert!(whole == small);
 }
 
 /// CPU seconds used by this process so far (all threads), from
