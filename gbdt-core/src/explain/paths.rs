@@ -136,7 +136,7 @@ impl TreePaths {
         for s in &self.steps {
             bit[s.node as usize] = if s.slot < 64 { 1u64 << s.slot } else { 0 };
         }
-        for node in 0..self.nodes {
+        for (node, &bit) in bit.iter().enumerate() {
             if let Some((left, _)) = tree.children(node) {
                 self.splits.push(Split {
                     node: node as u32,
@@ -144,7 +144,7 @@ impl TreePaths {
                     feature: tree.split_feature(node) as u32,
                     threshold: tree.threshold(node),
                     default_left: tree.default_left(node),
-                    bit: bit[node],
+                    bit,
                 });
             }
         }
