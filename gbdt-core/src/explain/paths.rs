@@ -99,44 +99,41 @@ pub(crate) fn cover_fraction(tree: &Tree, node: usize, left: bool) -> f64 {
 }
 
 impl TreePaths {
-    /// Builds the path data of `tree`.
+    /// Builds the path data of `tree`, walking it depth-first from the root
+    /// (so only reachable nodes count, and parents precede children).
     pub fn new(tree: &Tree) -> TreePaths {
-        let n = tree.num_nodes();
-        let mut parent = vec![u32::MAX; n];
-        for node in 0..n {
-            if let Some((l, r)) = tree.children(node) {
-                parent[l] = node as u32;
-                parent[r] = node as u32;
-            }
-        }
         let mut p = TreePaths {
-            nodes: n,
+            nodes: tree.num_nodes(),
             ..TreePaths::default()
         };
-        let mut path = Vec::new();
-        for leaf in (0..n).filter(|&i| tree.is_leaf(i)) {
-            path.clear();
-            let mut at = leaf;
-            while parent[at] != u32::MAX {
-                let up = parent[at] as usize;
-                path.push((up, tree.children(up).is_some_and(|(l, _)| l == at)));
-                at = up;
+        let mut internal = Vec::new();
+        let mut path: Vec<(usize, bool)> = Vec::new();
+        // (node, its depth, (parent, went left) unless root)
+        let mut stack = vec![(0usize, 0usize, None)];
+        while let Some((node, depth, from)) = stack.pop() {
+            path.truncate(depth.saturating_sub(1));
+            path.extend(from);
+            match tree.children(node) {
+                None => p.push_leaf(tree, node, &path),
+                Some((l, r)) => {
+                    internal.push(node);
+                    stack.push((r, depth + 1, Some((node, false))));
+                    stack.push((l, depth + 1, Some((node, true))));
+                }
             }
-            path.reverse();
-            p.push_leaf(tree, leaf, &path);
         }
-        p.push_splits(tree);
+        p.push_splits(tree, &internal);
         p
     }
 
-    /// Lists the internal nodes in index order (children are appended after
-    /// their parent, so parents come first) with their slot bits.
-    fn push_splits(&mut self, tree: &Tree) {
+    /// Lists the internal nodes (in the walk's order, parents first) with
+    /// their slot bits.
+    fn push_splits(&mut self, tree: &Tree, internal: &[usize]) {
         let mut bit = vec![0u64; self.nodes];
         for s in &self.steps {
             bit[s.node as usize] = if s.slot < 64 { 1u64 << s.slot } else { 0 };
         }
-        for (node, &bit) in bit.iter().enumerate() {
+        for &node in internal {
             if let Some((left, _)) = tree.children(node) {
                 self.splits.push(Split {
                     node: node as u32,
@@ -144,7 +141,7 @@ impl TreePaths {
                     feature: tree.split_feature(node) as u32,
                     threshold: tree.threshold(node),
                     default_left: tree.default_left(node),
-                    bit,
+                    bit: bit[node],
                 });
             }
         }
