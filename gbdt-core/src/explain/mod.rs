@@ -12,6 +12,8 @@ mod paths;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod xgb_tests;
 
 use ndarray::{s, Array2, ArrayView2};
 
