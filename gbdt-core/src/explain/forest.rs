@@ -65,14 +65,15 @@ pub(crate) struct Scratch {
 }
 
 impl ShapForest {
-    /// Prepares the first `rounds` rounds of `model`, trees in parallel.
-    /// With `tables`, leaves with up to [`MAX_TABLE_BITS`] distinct features
-    /// are planned a table (built later by [`ShapForest::build_tables`]).
-    pub fn new(model: &Model, rounds: usize, tables: bool, exec: &Executor) -> Self {
+    /// Prepares the first `rounds` rounds of `model`, trees in parallel,
+    /// to explain `rows` rows (0: no tables). Leaves get a table (built
+    /// later by [`ShapForest::build_tables`]) where it pays, see
+    /// [`wants_table`].
+    pub fn new(model: &Model, rounds: usize, rows: usize, exec: &Executor) -> Self {
         let k = model.num_outputs();
         let trees = &model.trees()[..rounds * k];
         let shap = exec.map_range(trees.len(), |t| {
-            plan_tables(TreePaths::new(&trees[t]), t % k, tables)
+            plan_tables(TreePaths::new(&trees[t]), t % k, rows)
         });
         let mut bias = model.base_margins().to_vec();
         for tree in &shap {
@@ -168,15 +169,23 @@ impl ShapForest {
     }
 }
 
-/// Decides which leaves of a tree get a table (all with at most
-/// [`MAX_TABLE_BITS`] distinct features when `tables`), and where.
-fn plan_tables(paths: TreePaths, output: usize, tables: bool) -> ShapTree {
+/// True when a leaf with `d` distinct features should get a table to
+/// explain `rows` rows: building it costs about `d 2^d`, and it saves about
+/// `d^2` per row. So a small batch (one row from a service) skips tables,
+/// and a row's values may differ in the last bits between batch sizes
+/// (never between thread counts).
+pub(crate) fn wants_table(d: u32, rows: usize) -> bool {
+    d <= MAX_TABLE_BITS && (1usize << d) <= rows.saturating_mul(d.max(1) as usize)
+}
+
+/// Decides which leaves of a tree get a table, and where.
+fn plan_tables(paths: TreePaths, output: usize, rows: usize) -> ShapTree {
     let mut next = 0usize;
     let table_at = paths
         .leaves
         .iter()
         .map(|leaf| {
-            if !tables || leaf.slots > MAX_TABLE_BITS {
+            if !wants_table(leaf.slots, rows) {
                 return NO_TABLE;
             }
             next += LeafTable::len(leaf.slots as usize);

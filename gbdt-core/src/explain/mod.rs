@@ -94,7 +94,12 @@ impl Model {
             });
         }
         let rounds = rounds.min(self.num_rounds());
-        let mut forest = ShapForest::new(self, rounds, table_budget > 0, exec);
+        let table_rows = if table_budget > 0 {
+            features.nrows()
+        } else {
+            0
+        };
+        let mut forest = ShapForest::new(self, rounds, table_rows, exec);
         let width = self.num_outputs() * (self.num_features() + 1);
         let mut out = Array2::<f64>::zeros((features.nrows(), width));
         let Some(slice) = out.as_slice_mut() else {

@@ -358,7 +358,7 @@ fn table_groups_do_not_change_a_bit() {
     let rounds = model.rounds_for_prediction();
     let whole = model.predict_contributions(x.view(), &exec(2)).unwrap();
     // About one tree's tables per group.
-    let forest = ShapForest::new(&model, rounds, true, &exec(1));
+    let forest = ShapForest::new(&model, rounds, x.nrows(), &exec(1));
     assert!(forest.groups(1000).len() > model.num_trees() / 3);
     assert_eq!(forest.groups(TABLE_BUDGET).len(), 1);
     let small = model
@@ -420,5 +420,18 @@ fn time_contributions() {
                 .contributions_with_budget(x.view(), 200, 0, &e)
                 .unwrap()
         });
+    }
+    let e = exec(1);
+    for rows in [1, 10, 100] {
+        let few = x.slice(ndarray::s![..rows, ..]);
+        let (t, c) = (std::time::Instant::now(), cpu_seconds());
+        for _ in 0..50 {
+            model.predict_contributions(few, &e).unwrap();
+        }
+        let cpu = (cpu_seconds() - c) / 50.0 * 1e3;
+        println!(
+            "{rows} rows: wall {:?}, cpu {cpu:.2} ms per call",
+            t.elapsed() / 50
+        );
     }
 }
