@@ -12,10 +12,10 @@ use crate::parallel::Executor;
 pub(crate) const MAX_TABLE_BITS: u32 = 12;
 
 /// At most this many table entries live at once (64 MiB): trees are
-/// explained in consecutive groups whose tables fit. Which leaves get a
-/// table depends on the model only, and groups do not change the order in
-/// which a row adds up its trees, so results never depend on the budget,
-/// the rows or the threads.
+/// explained in consecutive groups whose tables fit (a tree whose tables
+/// alone exceed it forms its own group). Groups do not change the order in
+/// which a row adds up its trees, so results never depend on the budget or
+/// the threads.
 pub(crate) const TABLE_BUDGET: usize = 1 << 22;
 
 /// Marks a leaf without a table.
@@ -185,7 +185,9 @@ fn plan_tables(paths: TreePaths, output: usize, rows: usize) -> ShapTree {
         .leaves
         .iter()
         .map(|leaf| {
-            if !wants_table(leaf.slots, rows) {
+            if !wants_table(leaf.slots, rows)
+                || next + LeafTable::len(leaf.slots as usize) > u32::MAX as usize
+            {
                 return NO_TABLE;
             }
             next += LeafTable::len(leaf.slots as usize);

@@ -4,7 +4,10 @@
 //! `paths.rs` extracts each leaf's distinct path features and cover
 //! fractions once per tree; `leaf.rs` holds the Shapley arithmetic of one
 //! leaf (a precomputed subset table, or an `O(d^2)` polynomial form);
-//! `forest.rs` runs the trees over blocks of rows.
+//! `forest.rs` runs the trees over blocks of rows. Each leaf's term of the
+//! conditional expectation is a game on its own path features only, so a
+//! tree's Shapley values are the sum over its leaves of those small games:
+//! the same values as Algorithm 2's EXTEND/UNWIND recursion.
 
 mod forest;
 mod leaf;
@@ -37,8 +40,16 @@ impl Model {
     /// margin plus each tree's cover-weighted mean output, so a row's
     /// contributions plus its bias add up to its raw margin. Values are
     /// exact path-dependent TreeSHAP: the expectation over an unknown
-    /// feature follows the training cover of each branch. Rows run in
-    /// parallel blocks on `exec`; results do not depend on the thread count.
+    /// feature follows the training cover of each branch (a child's share
+    /// is its cover over the sum of both children's), as XGBoost's
+    /// `pred_contribs` does.
+    ///
+    /// Rows run in parallel blocks on `exec`; results do not depend on the
+    /// thread count. Each tree leaf with `d` distinct features on its path
+    /// costs `O(d)` per row once a `2^d` table is built for the batch
+    /// (Fast TreeSHAP v2's precomputation), or `O(d^2)` without one; small
+    /// batches skip the tables, so a row's values can differ in the last
+    /// bits between batch sizes.
     ///
     /// ```
     /// use gbdt_core::{train, Dataset, Executor, Objective, Params};
