@@ -258,6 +258,7 @@ fn explain_tree(tree: &ShapTree, row: &[f32], phi: &mut [f64], scratch: &mut Scr
             leaf_shap(leaf.value, zeros, ones, &mut scratch.leaf, add);
         }
     }
+    // Merge the LANES (= 4) accumulators into `phi` and clear them.
     let (l0, rest) = lanes.split_at_mut(n);
     let (l1, rest) = rest.split_at_mut(n);
     let (l2, l3) = rest.split_at_mut(n);
