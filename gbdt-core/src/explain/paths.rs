@@ -80,6 +80,16 @@ pub(crate) struct TreePaths {
     pub expected: f64,
 }
 
+/// One edge of a root path, as the walk sees it.
+#[derive(Debug, Clone, Copy)]
+struct Edge {
+    node: u32,
+    feature: u32,
+    left: bool,
+    /// The child's share of the children's cover.
+    fraction: f64,
+}
+
 /// Share of the children's cover that goes to `child` of `node`.
 pub(crate) fn cover_fraction(tree: &Tree, node: usize, left: bool) -> f64 {
     let Some((l, r)) = tree.children(node) else {
@@ -102,23 +112,37 @@ impl TreePaths {
     /// Builds the path data of `tree`, walking it depth-first from the root
     /// (so only reachable nodes count, and parents precede children).
     pub fn new(tree: &Tree) -> TreePaths {
+        let n = tree.num_nodes();
+        let leaves = n.div_ceil(2);
         let mut p = TreePaths {
-            nodes: tree.num_nodes(),
-            ..TreePaths::default()
+            nodes: n,
+            splits: Vec::with_capacity(n / 2),
+            leaves: Vec::with_capacity(leaves),
+            features: Vec::with_capacity(leaves * 8),
+            zeros: Vec::with_capacity(leaves * 8),
+            steps: Vec::with_capacity(leaves * 8),
+            expected: 0.0,
         };
-        let mut internal = Vec::new();
-        let mut path: Vec<(usize, bool)> = Vec::new();
-        // (node, its depth, (parent, went left) unless root)
+        let mut internal = Vec::with_capacity(n / 2);
+        let mut path: Vec<Edge> = Vec::with_capacity(64);
+        // (node, its depth, the edge from its parent unless root)
         let mut stack = vec![(0usize, 0usize, None)];
         while let Some((node, depth, from)) = stack.pop() {
             path.truncate(depth.saturating_sub(1));
             path.extend(from);
             match tree.children(node) {
-                None => p.push_leaf(tree, node, &path),
+                None => p.push_leaf(tree.value(node) as f64, node, &path),
                 Some((l, r)) => {
                     internal.push(node);
-                    stack.push((r, depth + 1, Some((node, false))));
-                    stack.push((l, depth + 1, Some((node, true))));
+                    let feature = tree.split_feature(node) as u32;
+                    let edge = |left| Edge {
+                        node: node as u32,
+                        feature,
+                        left,
+                        fraction: cover_fraction(tree, node, left),
+                    };
+                    stack.push((r, depth + 1, Some(edge(false))));
+                    stack.push((l, depth + 1, Some(edge(true))));
                 }
             }
         }
@@ -147,31 +171,29 @@ impl TreePaths {
         }
     }
 
-    /// Appends one leaf given its root path `(node, goes_left)`.
-    fn push_leaf(&mut self, tree: &Tree, leaf: usize, path: &[(usize, bool)]) {
+    /// Appends one leaf given its root path.
+    fn push_leaf(&mut self, value: f64, leaf: usize, path: &[Edge]) {
         let slot_start = self.features.len();
         let step_start = self.steps.len();
-        for &(node, left) in path {
-            let feature = tree.split_feature(node) as u32;
+        for e in path {
             let slot = match self.features[slot_start..]
                 .iter()
-                .position(|&f| f == feature)
+                .position(|&f| f == e.feature)
             {
                 Some(s) => s,
                 None => {
-                    self.features.push(feature);
+                    self.features.push(e.feature);
                     self.zeros.push(1.0);
                     self.features.len() - 1 - slot_start
                 }
             };
-            self.zeros[slot_start + slot] *= cover_fraction(tree, node, left);
+            self.zeros[slot_start + slot] *= e.fraction;
             self.steps.push(Step {
-                node: node as u32,
+                node: e.node,
                 slot: slot as u32,
-                left,
+                left: e.left,
             });
         }
-        let value = tree.value(leaf) as f64;
         let reach: f64 = self.zeros[slot_start..].iter().product();
         self.expected += value * reach;
         self.leaves.push(LeafPath {
