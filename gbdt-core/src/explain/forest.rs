@@ -10,6 +10,7 @@ use crate::parallel::Executor;
 /// Leaves with more distinct features than this are explained without a
 /// table (a table has `2^d` entries of 16 bytes).
 pub(crate) const MAX_TABLE_BITS: u32 = 12;
+const _: () = assert!(MAX_TABLE_BITS <= 16, "LeafTable::build keeps 16 weights");
 
 /// At most this many table entries live at once (64 MiB): trees are
 /// explained in consecutive groups whose tables fit (a tree whose tables
@@ -170,12 +171,13 @@ impl ShapForest {
 }
 
 /// True when a leaf with `d` distinct features should get a table to
-/// explain `rows` rows: building it costs about `d 2^d`, and it saves about
-/// `d^2` per row. So a small batch (one row from a service) skips tables,
-/// and a row's values may differ in the last bits between batch sizes
-/// (never between thread counts).
+/// explain `rows` rows: building it costs about `2 d 2^d` additions, and
+/// it saves `O(d^2)` work per row that measures about `6 d^2` additions
+/// (with d = 6 a table pays from 4 rows on). So a single row skips
+/// tables, and a row's values may differ in the last bits between batch
+/// sizes (never between thread counts).
 pub(crate) fn wants_table(d: u32, rows: usize) -> bool {
-    d <= MAX_TABLE_BITS && (1usize << d) <= rows.saturating_mul(d.max(1) as usize)
+    d <= MAX_TABLE_BITS && (1usize << d) <= rows.saturating_mul(3 * d as usize)
 }
 
 /// Decides which leaves of a tree get a table, and where.

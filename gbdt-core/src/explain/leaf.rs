@@ -114,26 +114,33 @@ impl LeafTable {
         1usize << d
     }
 
-    /// Fills `table` (length `2^d`) for a leaf. `O(d 2^d)`.
+    /// Fills `table` (length `2^d`, `d <= 16`) for a leaf. `O(d 2^d)`,
+    /// without allocating.
     pub fn build(value: f64, zeros: &[f64], table: &mut [[f64; 2]]) {
         let d = zeros.len();
         let n = LeafTable::len(d);
         let full = n - 1;
-        // prod[m] = prod_{j in m} z_j
-        let mut prod = vec![1.0f64; n];
-        for m in 1..n {
-            prod[m] = prod[m & (m - 1)] * zeros[m.trailing_zeros() as usize];
-        }
-        let mut weights = vec![0.0; d.max(1)];
+        let mut weights = [0.0; 16];
         if d > 0 {
             shapley_weights(d, &mut weights);
         }
-        for (t, entry) in table[..n].iter_mut().enumerate() {
-            let f = value * prod[full ^ t];
+        let term = |t: usize, product_outside: f64| {
+            let f = value * product_outside;
             let s = t.count_ones() as usize;
             let h = if s < d { weights[s] * f } else { 0.0 };
             let h1 = if s >= 1 { weights[s - 1] * f } else { 0.0 };
-            *entry = [h, h + h1];
+            [h, h + h1]
+        };
+        // First table[m][1] = prod_{j in m} z_j; then each entry needs the
+        // product over its complement, so fill complements in pairs.
+        table[0][1] = 1.0;
+        for m in 1..n {
+            table[m][1] = table[m & (m - 1)][1] * zeros[m.trailing_zeros() as usize];
+        }
+        for t in (0..n).filter(|&t| t <= full ^ t) {
+            let (inside, outside) = (table[t][1], table[full ^ t][1]);
+            table[t] = term(t, outside);
+            table[full ^ t] = term(full ^ t, inside);
         }
         // Subset sums (zeta transform), one bit at a time.
         for b in 0..d {
