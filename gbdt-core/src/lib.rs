@@ -41,6 +41,7 @@ mod binning;
 mod booster;
 mod dataset;
 mod error;
+mod explain;
 mod grower;
 mod histogram;
 mod metric;
