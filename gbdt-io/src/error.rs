@@ -172,6 +172,11 @@ pub enum Error {
     /// A model format name is not known.
     #[error("unknown model format '{name}'; known: binary, json")]
     UnknownFormat { name: String },
+
+    /// The selected features, labels or weights are not a valid gbdt-core
+    /// dataset (for example no rows, or all weights zero).
+    #[error("the selected data cannot be trained on: {source}")]
+    InvalidDataset { source: gbdt_core::Error },
 }
 
 /// `Result` with [`enum@Error`].

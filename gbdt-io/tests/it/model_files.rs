@@ -10,13 +10,13 @@ use gbdt_io::{
     TrainingSummary, FORMAT_VERSION,
 };
 
-use crate::util::{data, temp_dir};
+use crate::util::{data, exec, temp_dir};
 
 /// A small logistic model trained on the committed credit fixture.
 pub fn credit_model(rounds: usize) -> ModelFile {
-    let table = read_csv(&data("credit.csv"), &CsvOptions::default()).unwrap();
+    let table = read_csv(&data("credit.csv"), &CsvOptions::default(), exec()).unwrap();
     let rule = parse_target("Number of Credit Problems > 1", &table).unwrap();
-    let d = training_data(&table, &rule, &Selection::default()).unwrap();
+    let d = training_data(&table, &rule, &Selection::default(), exec()).unwrap();
     let ds = Dataset::new(d.features.view(), &d.labels)
         .unwrap()
         .with_feature_names(d.feature_names.clone())
@@ -46,8 +46,8 @@ pub fn credit_model(rounds: usize) -> ModelFile {
 }
 
 fn credit_features(model: &ModelFile) -> ndarray::Array2<f32> {
-    let table = read_csv(&data("credit.csv"), &CsvOptions::default()).unwrap();
-    prediction_features(&table, model.model.feature_names()).unwrap()
+    let table = read_csv(&data("credit.csv"), &CsvOptions::default(), exec()).unwrap();
+    prediction_features(&table, model.model.feature_names(), exec()).unwrap()
 }
 
 fn files_in(dir: &Path) -> Vec<String> {
@@ -267,7 +267,7 @@ const COMPAT_MODELS: &[(&str, &str, Objective)] = &[
 #[test]
 fn committed_version_1_files_still_load_and_predict_the_same() {
     let dir = compat_dir();
-    let table = read_csv(&dir.join("v1_input.csv"), &CsvOptions::default()).unwrap();
+    let table = read_csv(&dir.join("v1_input.csv"), &CsvOptions::default(), exec()).unwrap();
     for (stem, target, objective) in COMPAT_MODELS {
         let expected: Vec<Vec<f64>> = serde_json::from_slice(
             &std::fs::read(dir.join(format!("v1_{stem}_expected.json"))).unwrap(),
@@ -283,7 +283,7 @@ fn committed_version_1_files_still_load_and_predict_the_same() {
                 "{name}"
             );
             assert_eq!(file.model.objective(), *objective, "{name}");
-            let x = prediction_features(&table, file.model.feature_names()).unwrap();
+            let x = prediction_features(&table, file.model.feature_names(), exec()).unwrap();
             let p = file.model.predict(x.view()).unwrap();
             assert_eq!(p.dim(), (expected.len(), expected[0].len()), "{name}");
             for (r, want) in expected.iter().enumerate() {
@@ -341,7 +341,7 @@ fn write_compat_files() {
     let v = FORMAT_VERSION;
     let input = dir.join(format!("v{v}_input.csv"));
     std::fs::write(&input, compat_input()).unwrap();
-    let table = read_csv(&input, &CsvOptions::default()).unwrap();
+    let table = read_csv(&input, &CsvOptions::default(), exec()).unwrap();
     for (stem, target, objective) in COMPAT_MODELS {
         let rule = parse_target(target, &table).unwrap();
         let sel = Selection {
@@ -356,7 +356,7 @@ fn write_compat_files() {
                 .collect(),
             ..sel
         };
-        let d = training_data(&table, &rule, &sel).unwrap();
+        let d = training_data(&table, &rule, &sel, exec()).unwrap();
         let ds = Dataset::new(d.features.view(), &d.labels)
             .unwrap()
             .with_feature_names(d.feature_names.clone())
@@ -370,7 +370,7 @@ fn write_compat_files() {
             ..Params::default()
         };
         let model = gbdt_core::train(&params, &ds, &[("train", &ds)]).unwrap();
-        let x = prediction_features(&table, model.feature_names()).unwrap();
+        let x = prediction_features(&table, model.feature_names(), exec()).unwrap();
         let p = model.predict(x.view()).unwrap();
         let file = ModelFile {
             summary: TrainingSummary {
