@@ -23,7 +23,7 @@ pub fn eval_metrics(objective: Objective) -> Vec<Metric> {
 
 /// Runs `gbdt eval`.
 pub fn run(args: &EvalArgs) -> CmdResult<()> {
-    let threads = check_threads(args.threads)?;
+    let exec = input::executor(check_threads(args.threads)?)?;
     let metrics = args
         .metric
         .iter()
@@ -41,7 +41,7 @@ pub fn run(args: &EvalArgs) -> CmdResult<()> {
         metrics
     };
 
-    let table = input::read_table(&args.data, &csv)?;
+    let table = input::read_table(&args.data, &csv, &exec)?;
     let model_rule = &loaded.file.label_rule;
     let rule = match &args.target {
         Some(expr) => match reading(gbdt_io::parse_target(expr, &table))? {
@@ -58,13 +58,12 @@ pub fn run(args: &EvalArgs) -> CmdResult<()> {
         &rule,
         model.feature_names(),
         args.drop_missing_target,
+        &exec,
     ))?;
     drop(table);
-    let options = PredictOptions {
-        threads,
-        ..PredictOptions::default()
-    };
-    let preds = core(model.predict_with(data.features.view(), &options))?;
+    // No thread count: prediction runs in the executor's pool.
+    let options = PredictOptions::default();
+    let preds = core(exec.install(|| model.predict_with(data.features.view(), &options)))?;
     let k = model.num_outputs();
     let flat: Vec<f64> = preds.iter().copied().collect();
     let weights = data.weights.as_deref();
