@@ -1,12 +1,12 @@
 //! One column of one chunk while it is parsed, and the merge of a column's
 //! chunks into a [`Column`].
 //!
-//! Every chunk owns its vectors (their capacity estimated from the chunk's
-//! bytes, so they rarely grow); the merge concatenates a column's parts, or
-//! moves the only one. Numbers are `f32` unless an integer does not fit
-//! `f32` exactly.
+//! Numbers go straight into the chunk's slot of a column-sized `f32` buffer
+//! shared by all chunks (each chunk owns a disjoint row range), so number
+//! columns are never copied: the merge only closes the gaps left by blank
+//! lines. Bools, text and (rare) wide integers use per-chunk vectors.
 
-use crate::parse::{classify, is_missing, Cell};
+use crate::parse::{classify, is_missing, parse_number, Cell};
 use crate::table::{Column, Numbers, BOOL_MISSING};
 
 /// The column type a set of chunk parts adds up to.
@@ -40,14 +40,14 @@ pub(crate) enum Part {
     /// Only missing values so far.
     #[default]
     Empty,
-    /// `f32` numbers (NaN for missing).
-    Number(Vec<f32>),
+    /// `f32` numbers, in the chunk's slot of the shared buffer.
+    Slot,
     /// Numbers as `f64`: an integer that `f32` cannot hold exactly was seen.
     Wide(Vec<f64>),
     Bool(Vec<u8>),
     Text(Vec<Option<Box<str>>>),
-    /// Became text after holding numbers or bools: the values are read
-    /// again later.
+    /// Became text after holding numbers or bools (or numbers in a column
+    /// without a slot): the values are read again later.
     Incomplete,
 }
 
@@ -55,7 +55,7 @@ impl Part {
     pub(crate) fn kind(&self) -> Kind {
         match self {
             Part::Empty => Kind::Empty,
-            Part::Number(_) | Part::Wide(_) => Kind::Number,
+            Part::Slot | Part::Wide(_) => Kind::Number,
             Part::Bool(_) => Kind::Bool,
             Part::Text(_) => Kind::Text,
             Part::Incomplete => Kind::Rescan,
@@ -73,27 +73,30 @@ pub(crate) struct Done {
 pub(crate) struct BadUtf8;
 
 /// Builds one column of one chunk.
-pub(crate) struct PartBuilder {
+pub(crate) struct PartBuilder<'s> {
     part: Part,
     len: usize,
-    /// Rows the chunk is expected to have: the capacity of its vectors.
-    capacity: usize,
+    /// Most rows the chunk can have: the capacity of per-chunk vectors.
+    bound: usize,
+    /// This chunk's rows of the shared `f32` buffer; empty for columns
+    /// sniffed as text or bool, which cannot end up as numbers.
+    slot: &'s mut [f32],
 }
 
-impl PartBuilder {
-    /// A column part expected to hold about `capacity` rows. `text` when
-    /// the file's first rows already showed text in the column: it is a
-    /// string column whatever follows, so values are kept as text at once.
-    pub(crate) fn new(capacity: usize, text: bool) -> Self {
-        let part = if text {
-            Part::Text(Vec::with_capacity(capacity))
-        } else {
-            Part::Empty
-        };
+impl<'s> PartBuilder<'s> {
+    /// A column part of at most `bound` rows, numbers into `slot`. `text`
+    /// when the file's first rows showed text in the column: it is a string
+    /// column whatever follows, so values are kept as text at once.
+    pub(crate) fn new(bound: usize, slot: &'s mut [f32], text: bool) -> Self {
         PartBuilder {
-            part,
+            part: if text {
+                Part::Text(Vec::with_capacity(bound))
+            } else {
+                Part::Empty
+            },
             len: 0,
-            capacity,
+            bound,
+            slot,
         }
     }
 
@@ -117,7 +120,7 @@ impl PartBuilder {
     /// True while a parsed number can be stored directly.
     #[inline(always)]
     pub(crate) fn takes_numbers(&self) -> bool {
-        matches!(self.part, Part::Number(_) | Part::Empty)
+        matches!(self.part, Part::Slot | Part::Empty) && !self.slot.is_empty()
     }
 
     /// Stores a number parsed in place (only when [`Self::takes_numbers`]).
@@ -130,46 +133,43 @@ impl PartBuilder {
     /// Stores one field of any kind.
     #[inline]
     pub(crate) fn push(&mut self, field: &[u8]) -> Result<(), BadUtf8> {
+        if matches!(self.part, Part::Slot) {
+            if let Some(v) = parse_number(field) {
+                self.push_value(v);
+                return Ok(());
+            }
+        }
         self.push_slow(field)?;
         self.len += 1;
         Ok(())
     }
 
-    /// A number; the part is Empty, Number or Wide.
+    /// A number into the slot (or the wide vector); the part is Empty,
+    /// Slot or Wide.
     #[inline(always)]
     fn store(&mut self, v: f64) {
-        if let Part::Number(values) = &mut self.part {
-            let f = v as f32;
-            if f as f64 != v && v.abs() > 16_777_216.0 && v.fract() == 0.0 {
-                self.widen(v);
-            } else {
-                values.push(f);
-            }
-            return;
-        }
-        self.store_cold(v);
-    }
-
-    #[cold]
-    fn store_cold(&mut self, v: f64) {
         if let Part::Wide(w) = &mut self.part {
             w.push(v);
             return;
         }
-        let mut values = Vec::with_capacity(self.capacity.max(self.len + 1));
-        values.resize(self.len, f32::NAN);
-        self.part = Part::Number(values);
-        self.store(v);
+        if matches!(self.part, Part::Empty) {
+            self.slot[..self.len].fill(f32::NAN);
+            self.part = Part::Slot;
+        }
+        let f = v as f32;
+        if f as f64 != v && v.abs() > 16_777_216.0 && v.fract() == 0.0 {
+            self.widen(v);
+        } else {
+            self.slot[self.len] = f;
+        }
     }
 
     /// Switches to `f64` storage: an integer (an ID, a count) does not fit
     /// `f32` exactly.
     #[cold]
     fn widen(&mut self, v: f64) {
-        let mut wide = Vec::with_capacity(self.capacity.max(self.len + 1));
-        if let Part::Number(values) = &self.part {
-            wide.extend(values.iter().map(|&x| x as f64));
-        }
+        let mut wide = Vec::with_capacity(self.bound.max(self.len + 1));
+        wide.extend(self.slot[..self.len].iter().map(|&x| x as f64));
         wide.push(v);
         self.part = Part::Wide(wide);
     }
@@ -183,7 +183,7 @@ impl PartBuilder {
             } else {
                 Some(text(field)?)
             }),
-            Part::Number(_) | Part::Wide(_) => match classify(field) {
+            Part::Slot | Part::Wide(_) => match classify(field) {
                 Cell::Missing => self.store(f64::NAN),
                 Cell::Number(v) => self.store(v),
                 Cell::Bool(_) | Cell::Text => self.part = Part::Incomplete,
@@ -195,9 +195,12 @@ impl PartBuilder {
             },
             Part::Empty => match classify(field) {
                 Cell::Missing => {}
-                Cell::Number(v) => self.store(v),
+                Cell::Number(v) if !self.slot.is_empty() => self.store(v),
+                // No slot: the sample showed text or bools, so this column
+                // is text whatever follows.
+                Cell::Number(_) => self.part = Part::Incomplete,
                 Cell::Bool(b) => {
-                    let mut values = Vec::with_capacity(self.capacity.max(len + 1));
+                    let mut values = Vec::with_capacity(self.bound.max(len + 1));
                     values.resize(len, BOOL_MISSING);
                     values.push(b as u8);
                     self.part = Part::Bool(values);
@@ -219,57 +222,64 @@ pub(crate) fn text(field: &[u8]) -> Result<Box<str>, BadUtf8> {
         .map_err(|_| BadUtf8)
 }
 
-/// One column from its chunk parts (in chunk order), `rows` rows in all.
-pub(crate) fn merge(kind: Kind, parts: Vec<Done>, rows: usize) -> Column {
+/// One column from its chunk parts. `shared` is the column's `f32` buffer
+/// and `offsets[k]` where chunk `k`'s slot starts in it.
+pub(crate) fn merge(
+    kind: Kind,
+    parts: Vec<Done>,
+    mut shared: Vec<f32>,
+    offsets: &[usize],
+    rows: usize,
+) -> Column {
     match kind {
         Kind::Empty => Column::Number(Numbers::F32(vec![f32::NAN; rows])),
         Kind::Number if parts.iter().any(|p| matches!(p.part, Part::Wide(_))) => {
             let mut out = Vec::with_capacity(rows);
-            for p in parts {
+            for (p, &off) in parts.into_iter().zip(offsets) {
                 match p.part {
                     Part::Wide(v) => out.extend(v),
-                    Part::Number(v) => out.extend(v.iter().map(|&x| x as f64)),
+                    Part::Slot => out.extend(shared[off..off + p.len].iter().map(|&x| x as f64)),
                     _ => out.resize(out.len() + p.len, f64::NAN),
                 }
             }
             Column::Number(Numbers::F64(out))
         }
-        Kind::Number => Column::Number(Numbers::F32(concat(parts, rows, f32::NAN, |p| match p {
-            Part::Number(v) => Some(v),
-            _ => None,
-        }))),
-        Kind::Bool => Column::Bool(concat(parts, rows, BOOL_MISSING, |p| match p {
-            Part::Bool(v) => Some(v),
-            _ => None,
-        })),
-        Kind::Text | Kind::Rescan => Column::String(concat(parts, rows, None, |p| match p {
-            Part::Text(v) => Some(v),
-            _ => None,
-        })),
-    }
-}
-
-/// The parts' values one after the other (`missing` for parts without
-/// values); a part that holds every row is moved, not copied.
-fn concat<T: Clone>(
-    parts: Vec<Done>,
-    rows: usize,
-    missing: T,
-    values: impl Fn(Part) -> Option<Vec<T>>,
-) -> Vec<T> {
-    let mut out: Vec<T> = Vec::new();
-    for p in parts {
-        let len = p.len;
-        match values(p.part) {
-            Some(v) if out.is_empty() && v.len() == rows => return v,
-            Some(v) => {
-                out.reserve(rows.saturating_sub(out.len()));
-                out.extend(v);
+        Kind::Number => {
+            // Close the gaps between slots (blank lines, the last slot's
+            // spare row); chunks only move down, so nothing is overwritten.
+            let mut at = 0;
+            for (p, &off) in parts.iter().zip(offsets) {
+                match p.part {
+                    Part::Slot if off != at => shared.copy_within(off..off + p.len, at),
+                    Part::Slot => {}
+                    _ => shared[at..at + p.len].fill(f32::NAN),
+                }
+                at += p.len;
             }
-            None => out.resize(out.len() + len, missing.clone()),
+            shared.truncate(rows);
+            Column::Number(Numbers::F32(shared))
+        }
+        Kind::Bool => {
+            let mut out = Vec::with_capacity(rows);
+            for p in parts {
+                match p.part {
+                    Part::Bool(v) => out.extend_from_slice(&v),
+                    _ => out.resize(out.len() + p.len, BOOL_MISSING),
+                }
+            }
+            Column::Bool(out)
+        }
+        Kind::Text | Kind::Rescan => {
+            let mut out = Vec::with_capacity(rows);
+            for p in parts {
+                match p.part {
+                    Part::Text(v) => out.extend(v),
+                    _ => out.resize(out.len() + p.len, None),
+                }
+            }
+            Column::String(out)
         }
     }
-    out
 }
 
 #[cfg(test)]
@@ -291,7 +301,8 @@ mod tests {
 
     #[test]
     fn columns_switch_type_and_widen_for_large_integers() {
-        let mut p = PartBuilder::new(8, false);
+        let mut slot = vec![0f32; 8];
+        let mut p = PartBuilder::new(8, &mut slot, false);
         for f in [&b""[..], b"1", b"NA", b"2.5"] {
             assert!(p.push(f).is_ok());
         }
@@ -299,31 +310,41 @@ mod tests {
         assert!(p.push(b"text").is_ok());
         assert_eq!((p.kind(), p.len()), (Kind::Rescan, 5));
 
-        let mut p = PartBuilder::new(8, false);
+        let mut slot = vec![0f32; 8];
+        let mut p = PartBuilder::new(8, &mut slot, false);
         for f in [&b"1.5"[..], b"123456789012", b"0.1"] {
             assert!(p.push(f).is_ok());
         }
         let done = p.finish();
         assert!(matches!(&done.part, Part::Wide(v) if v == &[1.5, 123_456_789_012.0, 0.1]));
 
-        let mut p = PartBuilder::new(4, false);
+        let mut slot = vec![0f32; 4];
+        let mut p = PartBuilder::new(4, &mut slot, false);
         assert!(p.push(b"16777217.5").is_ok()); // not an integer: f32 is fine
-        assert!(matches!(&p.finish().part, Part::Number(v) if v == &[16_777_217.5f32]));
+        assert_eq!(p.finish().part.kind(), Kind::Number);
+        assert_eq!(slot[0], 16_777_217.5f32);
 
-        let mut p = PartBuilder::new(0, false);
+        let mut p = PartBuilder::new(0, &mut [], false);
         assert!(p.push(b"\xff").is_err());
-        // A column known to be text keeps numbers as text.
-        let mut p = PartBuilder::new(4, true);
+        // A column without a slot cannot take numbers.
+        let mut p = PartBuilder::new(4, &mut [], false);
         assert!(!p.takes_numbers());
+        assert!(p.push(b"3").is_ok());
+        assert_eq!(p.finish().part.kind(), Kind::Rescan);
+        // A column known to be text keeps numbers as text.
+        let mut p = PartBuilder::new(4, &mut [], true);
         assert!(p.push(b"3").is_ok() && p.push(b"NA").is_ok());
         assert!(matches!(&p.finish().part, Part::Text(v) if v == &[Some("3".into()), None]));
     }
 
     #[test]
-    fn merge_fills_parts_without_values() {
+    fn merge_closes_gaps_between_slots() {
+        // Chunk 0 has slot 0..3 with 2 rows; chunk 1 is all missing (slot
+        // 3..5, 2 rows); chunk 2 has slot 5..8 with 3 rows.
+        let shared = vec![1.0, 2.0, 0.0, 9.0, 9.0, 3.0, 4.0, 5.0];
         let parts = vec![
             Done {
-                part: Part::Number(vec![1.0, 2.0]),
+                part: Part::Slot,
                 len: 2,
             },
             Done {
@@ -331,20 +352,16 @@ mod tests {
                 len: 2,
             },
             Done {
-                part: Part::Number(vec![3.0, 4.0, 5.0]),
+                part: Part::Slot,
                 len: 3,
             },
         ];
-        let Column::Number(Numbers::F32(v)) = merge(Kind::Number, parts, 7) else {
+        let Column::Number(Numbers::F32(v)) = merge(Kind::Number, parts, shared, &[0, 3, 5], 7)
+        else {
             panic!("expected f32 numbers");
         };
         assert_eq!(v[..2], [1.0, 2.0]);
         assert!(v[2].is_nan() && v[3].is_nan());
         assert_eq!(v[4..], [3.0, 4.0, 5.0]);
-        let only = vec![Done {
-            part: Part::Bool(vec![1, 0]),
-            len: 2,
-        }];
-        assert_eq!(merge(Kind::Bool, only, 2), Column::Bool(vec![1, 0]));
     }
 }

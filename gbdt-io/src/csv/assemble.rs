@@ -7,6 +7,7 @@ use gbdt_core::Executor;
 use super::chunks::Chunk;
 use super::ctx::Ctx;
 use super::records::Records;
+use super::slots::Slots;
 use super::source::Source;
 use crate::builder::{self, merged_kind, text, Done, Kind};
 use crate::error::{Error, Result};
@@ -20,6 +21,7 @@ pub(crate) fn assemble(
     src: &Source,
     ctx: &Ctx,
     chunks: Vec<Chunk>,
+    slots: Slots,
     has_header: bool,
     exec: &Executor,
 ) -> Result<Table> {
@@ -47,21 +49,23 @@ pub(crate) fn assemble(
             per_column[c].push(part);
         }
     }
-    let jobs: Vec<(Kind, Vec<Done>, Option<TextColumn>)> = kinds
+    let Slots { columns, offsets } = slots;
+    let jobs: Vec<(Kind, Vec<Done>, Vec<f32>, Option<TextColumn>)> = kinds
         .into_iter()
         .zip(per_column)
-        .map(|(kind, parts)| {
+        .zip(columns)
+        .map(|((kind, parts), buffer)| {
             let text = if kind == Kind::Rescan {
                 texts.next()
             } else {
                 None
             };
-            (kind, parts, text)
+            (kind, parts, buffer, text)
         })
         .collect();
-    let columns = exec.map_vec(jobs, |(kind, parts, text)| match text {
+    let columns = exec.map_vec(jobs, |(kind, parts, buffer, text)| match text {
         Some(t) => Column::String(t),
-        None => builder::merge(kind, parts, rows),
+        None => builder::merge(kind, parts, buffer, &offsets, rows),
     });
     Ok(Table {
         path: ctx.path.clone(),
@@ -158,6 +162,9 @@ fn row_lines(chunks: &[Chunk], first_line: usize) -> RowLines {
             None => lines.extend((0..c.rows).map(|x| x + base)),
         }
         base += c.newlines;
+    }
+    if lines.iter().enumerate().all(|(r, &l)| l == first_line + r) {
+        return RowLines::Contiguous { first: first_line };
     }
     RowLines::Explicit(lines)
 }

@@ -1,7 +1,9 @@
 //! The chunk driver: the data is cut into chunks of about [`CHUNK_BYTES`]
 //! (a size that does not depend on the thread count, so neither do the
 //! results), and the chunks are read and parsed in parallel by the
-//! executor, each into its own column parts.
+//! executor. A first pass finds each chunk's bytes and counts its line
+//! breaks, which bounds its rows; every chunk then parses its numbers
+//! straight into its slot of the column buffers ([`super::slots`]).
 //!
 //! Chunks are first cut just after line breaks. That is right unless a
 //! quoted field holds a line break at a cut; then the chunk before the cut
@@ -14,6 +16,7 @@ use gbdt_core::Executor;
 use super::ctx::{ChunkError, Ctx};
 use super::fast::{parse_fast, FastError, RowSink};
 use super::records::{count_newlines, Records};
+use super::slots::{max_records, Slots};
 use super::source::Source;
 use crate::builder::{Done, PartBuilder};
 use crate::error::{Error, Result};
@@ -73,14 +76,37 @@ pub(crate) struct Chunk {
     clean: bool,
 }
 
+/// Where a chunk is and how many rows it can have, from the first pass.
+struct Plan {
+    span: (u64, u64),
+    /// The last chunk: its data may end inside a record.
+    last: bool,
+    newlines: usize,
+    bound: usize,
+}
+
 /// Rows of a chunk while it is parsed.
-#[derive(Default)]
 struct RowTracker {
     rows: usize,
+    bound: usize,
     row_lines: Option<Vec<usize>>,
 }
 
+impl RowTracker {
+    fn new(bound: usize) -> Self {
+        RowTracker {
+            rows: 0,
+            bound,
+            row_lines: None,
+        }
+    }
+}
+
 impl RowSink for RowTracker {
+    fn full(&self) -> bool {
+        self.rows >= self.bound
+    }
+
     fn add(&mut self, line: usize) {
         if self.row_lines.is_none() && line != self.rows {
             self.row_lines = Some((0..self.rows).collect());
@@ -92,31 +118,24 @@ impl RowSink for RowTracker {
     }
 }
 
-/// What the first rows tell about the data.
-pub(crate) struct Hints<'h> {
-    /// Columns known to be text.
-    pub text: &'h [bool],
-    /// Typical bytes per row, to size column vectors.
-    pub row_bytes: usize,
-}
-
-/// Reads and parses every chunk; the chunks in order.
+/// Reads and parses every chunk: the chunks in order and the buffers their
+/// numbers are in.
 pub(crate) fn read_chunks(
     src: &Source,
     ctx: &Ctx,
-    hints: &Hints<'_>,
+    text: &[bool],
     cuts: Cuts,
     exec: &Executor,
-) -> Result<Vec<Chunk>> {
-    if let Some(chunks) = parse_all(src, ctx, hints, &cuts, exec)? {
-        return Ok(chunks);
+) -> Result<(Vec<Chunk>, Slots)> {
+    if let Some(parsed) = parse_all(src, ctx, text, &cuts, exec)? {
+        return Ok(parsed);
     }
     let bounds = record_bounds(src, ctx, cuts.start, cuts.chunk_bytes)?;
     let exact = Cuts {
         bounds: Some(bounds),
         ..cuts
     };
-    parse_all(src, ctx, hints, &exact, exec)?.ok_or_else(|| Error::Csv {
+    parse_all(src, ctx, text, &exact, exec)?.ok_or_else(|| Error::Csv {
         path: ctx.path.clone(),
         line: 0,
         message: "internal error: a chunk cut at a record end did not end with a record"
@@ -131,18 +150,33 @@ pub(crate) fn read_chunks(
 fn parse_all(
     src: &Source,
     ctx: &Ctx,
-    hints: &Hints<'_>,
+    text: &[bool],
     cuts: &Cuts,
     exec: &Executor,
-) -> Result<Option<Vec<Chunk>>> {
+) -> Result<Option<(Vec<Chunk>, Slots)>> {
     let n = cuts.count(src.len());
-    let results = exec.map_vec_with((0..n).collect(), Vec::new, |buf, k| {
+    let plans = exec.map_vec_with((0..n).collect(), Vec::new, |buf, k| {
         let span = cuts.span(src, k, n, buf)?;
         let data = src.window(span.0, span.1, buf)?;
-        Ok::<_, std::io::Error>(parse_chunk(data, ctx, hints).map(|mut c| {
-            c.span = span;
-            c
-        }))
+        let newlines = count_newlines(data);
+        let bound = max_records(data, newlines);
+        Ok(Plan {
+            span,
+            last: k + 1 == n,
+            newlines,
+            bound,
+        })
+    });
+    let plans = plans
+        .into_iter()
+        .collect::<std::io::Result<Vec<Plan>>>()
+        .map_err(|e| ctx.io_error(e))?;
+    let bounds: Vec<usize> = plans.iter().map(|p| p.bound).collect();
+    let mut slots = Slots::new(text.iter().map(|&t| !t), &bounds);
+    let jobs: Vec<_> = plans.into_iter().zip(slots.cut(&bounds)).collect();
+    let results = exec.map_vec_with(jobs, Vec::new, |buf, (plan, chunk_slots)| {
+        let data = src.window(plan.span.0, plan.span.1, buf)?;
+        Ok::<_, std::io::Error>(parse_chunk(data, ctx, text, chunk_slots, &plan))
     });
     let mut chunks = Vec::with_capacity(n);
     let mut line = ctx.first_line;
@@ -156,55 +190,73 @@ fn parse_all(
         line += chunk.newlines;
         chunks.push(chunk);
     }
-    Ok(Some(chunks))
+    Ok(Some((chunks, slots)))
 }
 
 /// One chunk: the fast path, or csv-core when it meets a quote or a lone `\r`.
 fn parse_chunk(
     data: &[u8],
     ctx: &Ctx,
-    hints: &Hints<'_>,
+    text: &[bool],
+    mut slots: Vec<&mut [f32]>,
+    plan: &Plan,
 ) -> std::result::Result<Chunk, ChunkError> {
-    let capacity =
-        data.len() / hints.row_bytes.max(1) + data.len() / hints.row_bytes.max(1) / 4 + 16;
-    let new_parts = || -> Vec<PartBuilder> {
-        hints
-            .text
-            .iter()
-            .map(|&t| PartBuilder::new(capacity, t))
-            .collect()
-    };
-    let mut parts = new_parts();
-    let mut rows = RowTracker::default();
-    let clean = match parse_fast(data, ctx.delimiter, &mut parts, &mut rows) {
-        Ok(()) => true,
-        Err(FastError::Chunk(e)) => return Err(e),
-        Err(FastError::NeedsTokenizer) => {
-            parts = new_parts();
-            rows = RowTracker::default();
-            parse_records(data, ctx, &mut parts, &mut rows)?
+    let (parts, rows, clean) = {
+        let mut parts: Vec<PartBuilder<'_>> = slots
+            .iter_mut()
+            .zip(text)
+            .map(|(slot, &t)| PartBuilder::new(plan.bound, slot, t))
+            .collect();
+        let mut rows = RowTracker::new(plan.bound);
+        match parse_fast(data, ctx.delimiter, &mut parts, &mut rows) {
+            Ok(()) => (finish(parts), rows, true),
+            Err(FastError::Chunk(e)) => return Err(e),
+            Err(FastError::NeedsTokenizer) => {
+                drop(parts);
+                let mut parts: Vec<PartBuilder<'_>> = slots
+                    .iter_mut()
+                    .zip(text)
+                    .map(|(slot, &t)| PartBuilder::new(plan.bound, slot, t))
+                    .collect();
+                let mut rows = RowTracker::new(plan.bound);
+                let clean = parse_records(data, ctx, &mut parts, &mut rows, plan.last)?;
+                (finish(parts), rows, clean)
+            }
         }
     };
     Ok(Chunk {
-        parts: parts.into_iter().map(PartBuilder::finish).collect(),
+        parts,
         rows: rows.rows,
-        newlines: count_newlines(data),
+        newlines: plan.newlines,
         row_lines: rows.row_lines,
-        span: (0, 0),
+        span: plan.span,
         clean,
     })
 }
 
-/// Parses `data` with csv-core; true when it ends just after a record.
+fn finish(parts: Vec<PartBuilder<'_>>) -> Vec<Done> {
+    parts.into_iter().map(PartBuilder::finish).collect()
+}
+
+/// Parses `data` with csv-core; true when it ends just after a record
+/// (always for the `last` chunk, whose data may end without a terminator).
 fn parse_records(
     data: &[u8],
     ctx: &Ctx,
-    parts: &mut [PartBuilder],
+    parts: &mut [PartBuilder<'_>],
     rows: &mut RowTracker,
+    last: bool,
 ) -> std::result::Result<bool, ChunkError> {
     let mut records = Records::new(data, ctx);
     while let Some(rec) = records.next_record() {
         let line = rec.line;
+        if !last && !rec.terminated {
+            // Cut inside a record: the caller cuts again at record ends.
+            return Ok(false);
+        }
+        if rows.full() {
+            return Err(ChunkError::TooManyRows { line });
+        }
         if rec.len() != parts.len() {
             return Err(ChunkError::Ragged {
                 line,
@@ -217,7 +269,7 @@ fn parse_records(
         }
         rows.add(line);
     }
-    Ok(records.terminated())
+    Ok(last || records.terminated())
 }
 
 /// Chunk bounds at record ends, from one sequential csv-core pass: each

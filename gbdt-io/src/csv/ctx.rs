@@ -23,6 +23,8 @@ pub(crate) enum ChunkError {
     Ragged { line: usize, found: usize },
     /// A field is not UTF-8 text.
     Utf8 { line: usize, column: usize },
+    /// More rows than the first pass counted: the file changed.
+    TooManyRows { line: usize },
 }
 
 impl Ctx {
@@ -47,6 +49,11 @@ impl Ctx {
                 expected: self.ncols(),
             },
             ChunkError::Utf8 { line, column } => self.utf8_error(first_line + line, column),
+            ChunkError::TooManyRows { line } => Error::Csv {
+                path: self.path.clone(),
+                line: first_line + line,
+                message: "the file changed while it was read; read it again".to_string(),
+            },
         }
     }
 

@@ -18,6 +18,8 @@ pub(crate) enum FastError {
 
 /// Rows of one chunk, and the 0-based line of each row within it.
 pub(crate) trait RowSink {
+    /// True when no more rows fit.
+    fn full(&self) -> bool;
     fn add(&mut self, line: usize);
 }
 
@@ -26,7 +28,7 @@ pub(crate) trait RowSink {
 pub(crate) fn parse_fast(
     data: &[u8],
     delim: u8,
-    parts: &mut [PartBuilder],
+    parts: &mut [PartBuilder<'_>],
     rows: &mut impl RowSink,
 ) -> Result<(), FastError> {
     let ncols = parts.len();
@@ -46,6 +48,9 @@ pub(crate) fn parse_fast(
                 continue;
             }
             _ => {}
+        }
+        if rows.full() {
+            return Err(FastError::Chunk(ChunkError::TooManyRows { line }));
         }
         let mut col = 0;
         loop {
@@ -77,7 +82,7 @@ fn field(
     data: &[u8],
     mut i: usize,
     delim: u8,
-    part: &mut PartBuilder,
+    part: &mut PartBuilder<'_>,
     line: usize,
     col: usize,
 ) -> Result<usize, FastError> {
@@ -133,13 +138,18 @@ mod tests {
 
     struct Lines(Vec<usize>);
     impl RowSink for Lines {
+        fn full(&self) -> bool {
+            self.0.len() >= 3
+        }
         fn add(&mut self, line: usize) {
             self.0.push(line);
         }
     }
 
     fn run(data: &[u8], ncols: usize) -> (Result<(), FastError>, Vec<usize>) {
-        let mut parts: Vec<PartBuilder> = (0..ncols).map(|_| PartBuilder::new(4, false)).collect();
+        let mut parts: Vec<PartBuilder> = (0..ncols)
+            .map(|_| PartBuilder::new(4, &mut [], false))
+            .collect();
         let mut lines = Lines(Vec::new());
         let r = parse_fast(data, b',', &mut parts, &mut lines);
         (r, lines.0)
@@ -148,6 +158,10 @@ mod tests {
     #[test]
     fn blank_lines_are_skipped_and_rows_keep_their_lines() {
         assert_eq!(run(b"1\n\n2\r\n3", 1), (Ok(()), vec![0, 2, 3]));
+        assert_eq!(
+            run(b"1\n2\n3\n4\n", 1).0,
+            Err(FastError::Chunk(ChunkError::TooManyRows { line: 3 }))
+        );
         assert_eq!(run(b"1,\"2\"\n", 2).0, Err(FastError::NeedsTokenizer));
         assert_eq!(run(b"1,2\r3,4\n", 2).0, Err(FastError::NeedsTokenizer));
         assert_eq!(

@@ -21,8 +21,6 @@ pub(crate) struct Header {
     pub first_line: usize,
     /// Columns holding text in the first rows: string columns.
     pub text: Vec<bool>,
-    /// Average bytes per row in the first rows (at least 1).
-    pub row_bytes: usize,
 }
 
 /// Reads the header from `head`, the first bytes of the file; `whole` when
@@ -67,13 +65,12 @@ pub(crate) fn read_header(
         let names = (0..fields.len()).map(|i| format!("column_{i}")).collect();
         (names, bom + start, line + 1)
     };
-    let (text, row_bytes) = sample(&head[data_start..], whole, names.len(), ctx);
+    let text = text_columns(&head[data_start..], whole, names.len(), ctx);
     Ok(Some(Header {
         names,
         data_start,
         first_line,
         text,
-        row_bytes,
     }))
 }
 
@@ -110,13 +107,11 @@ fn header_names(fields: &[Vec<u8>], ctx: &Ctx) -> Result<Vec<String>> {
     Ok(names)
 }
 
-/// Columns with a text value in the first complete rows (such a column is
-/// a string column whatever follows, so chunks keep its values as text),
-/// and the average bytes per row there.
-fn sample(data: &[u8], whole: bool, ncols: usize, ctx: &Ctx) -> (Vec<bool>, usize) {
+/// Columns with a text value in the first complete rows: such a column is
+/// a string column whatever follows, so chunks keep its values as text.
+fn text_columns(data: &[u8], whole: bool, ncols: usize, ctx: &Ctx) -> Vec<bool> {
     let mut text = vec![false; ncols];
     let mut records = Records::new(data, ctx);
-    let (mut rows, mut bytes) = (0, 0);
     for _ in 0..SAMPLE_ROWS {
         let Some(rec) = records.next_record() else {
             break;
@@ -129,9 +124,6 @@ fn sample(data: &[u8], whole: bool, ncols: usize, ctx: &Ctx) -> (Vec<bool>, usiz
         for (c, is_text) in fields.into_iter().enumerate().take(ncols) {
             text[c] |= is_text;
         }
-        rows += 1;
-        bytes = records.position();
     }
-    let row_bytes = if rows == 0 { 2 * ncols } else { bytes / rows };
-    (text, row_bytes.max(1))
+    text
 }

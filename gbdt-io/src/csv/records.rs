@@ -21,6 +21,8 @@ pub(crate) struct Records<'a> {
 pub(crate) struct Record<'r> {
     /// 0-based line within the data where the record starts.
     pub line: usize,
+    /// It ended with a terminator, not with the data.
+    pub terminated: bool,
     out: &'r [u8],
     ends: &'r [usize],
 }
@@ -91,6 +93,7 @@ impl<'a> Records<'a> {
                     self.terminated = !at_end;
                     return Some(Record {
                         line,
+                        terminated: !at_end,
                         out: &self.out[..nout],
                         ends: &self.ends[..nend],
                     });
