@@ -50,7 +50,7 @@ pub(crate) fn assemble(
         }
     }
     let Slots { columns, offsets } = slots;
-    let jobs: Vec<(Kind, Vec<Done>, Vec<f32>, Option<TextColumn>)> = kinds
+    let jobs: Vec<_> = kinds
         .into_iter()
         .zip(per_column)
         .zip(columns)

@@ -15,7 +15,7 @@ use gbdt_core::Executor;
 
 use super::ctx::{ChunkError, Ctx};
 use super::fast::{parse_fast, FastError, RowSink};
-use super::records::{count_newlines, Records};
+use super::records::{count_line_ends, Records};
 use super::slots::{max_records, Slots};
 use super::source::Source;
 use crate::builder::{Done, PartBuilder};
@@ -158,8 +158,8 @@ fn parse_all(
     let plans = exec.map_vec_with((0..n).collect(), Vec::new, |buf, k| {
         let span = cuts.span(src, k, n, buf)?;
         let data = src.window(span.0, span.1, buf)?;
-        let newlines = count_newlines(data);
-        let bound = max_records(data, newlines);
+        let (newlines, crs) = count_line_ends(data);
+        let bound = max_records(data, newlines, crs);
         Ok(Plan {
             span,
             last: k + 1 == n,

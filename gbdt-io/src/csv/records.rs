@@ -106,14 +106,23 @@ impl<'a> Records<'a> {
 
 /// The number of `\n` bytes.
 pub(crate) fn count_newlines(data: &[u8]) -> usize {
+    count_line_ends(data).0
+}
+
+/// The numbers of `\n` and of `\r` bytes, in one pass.
+pub(crate) fn count_line_ends(data: &[u8]) -> (usize, usize) {
     // Byte-wide counters over blocks of at most 255 bytes vectorise well.
     data.chunks(255)
         .map(|block| {
-            block
-                .iter()
-                .fold(0u8, |n, &b| n.wrapping_add((b == b'\n') as u8)) as usize
+            let (n, r) = block.iter().fold((0u8, 0u8), |(n, r), &b| {
+                (
+                    n.wrapping_add((b == b'\n') as u8),
+                    r.wrapping_add((b == b'\r') as u8),
+                )
+            });
+            (n as usize, r as usize)
         })
-        .sum()
+        .fold((0, 0), |(n, r), (a, b)| (n + a, r + b))
 }
 
 #[cfg(test)]

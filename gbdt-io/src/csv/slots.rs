@@ -50,10 +50,11 @@ impl Slots {
     }
 }
 
-/// The most records `data` can hold: a record ends at `\n`, at a `\r` not
-/// followed by `\n`, or at the end of the data.
-pub(crate) fn max_records(data: &[u8], newlines: usize) -> usize {
-    let lone_cr = if data.contains(&b'\r') {
+/// The most records `data` (with `newlines` `\n` and `crs` `\r` bytes) can
+/// hold: a record ends at `\n`, at a `\r` not followed by `\n`, or at the
+/// end of the data.
+pub(crate) fn max_records(data: &[u8], newlines: usize, crs: usize) -> usize {
+    let lone_cr = if crs > 0 {
         data.iter()
             .enumerate()
             .filter(|&(i, &b)| b == b'\r' && data.get(i + 1) != Some(&b'\n'))
@@ -79,7 +80,7 @@ mod tests {
             .map(|c| c.iter().map(|s| s.len()).collect())
             .collect();
         assert_eq!(lens, [vec![2, 0], vec![0, 0], vec![3, 0]]);
-        assert_eq!(max_records(b"a\nb\r\nc\rd", 2), 4);
-        assert_eq!(max_records(b"", 0), 1);
+        assert_eq!(max_records(b"a\nb\r\nc\rd", 2, 2), 4);
+        assert_eq!(max_records(b"", 0, 0), 1);
     }
 }
