@@ -300,3 +300,24 @@ fn labelled_data_uses_the_model_features_and_rule() {
     .to_string();
     assert!(e.contains("no column 'y'"), "{e}");
 }
+
+#[test]
+fn the_dataset_carries_names_and_weights_to_core() {
+    let t = table("a,b,w,y\n1,true,0.5,0\n2,false,2,1\n3,NA,1,1\n");
+    let rule = parse_target("y", &t).unwrap();
+    let sel = Selection {
+        weight: Some("w".into()),
+        ..Selection::default()
+    };
+    let d = training_data(&t, &rule, &sel, exec()).unwrap();
+    let ds = d.dataset().unwrap();
+    assert_eq!(ds.feature_names(), names(&["a", "b"]));
+    assert_eq!(ds.weights(), Some(&[0.5f32, 2.0, 1.0][..]));
+    assert_eq!(ds.labels(), [0.0, 1.0, 1.0]);
+    assert!(ds.features()[[2, 1]].is_nan());
+    // Core's checks surface as a gbdt-io error.
+    let zero = table("a,w,y\n1,0,0\n2,0,1\n");
+    let d = training_data(&zero, &parse_target("y", &zero).unwrap(), &sel, exec()).unwrap();
+    let e = d.dataset().unwrap_err();
+    assert!(matches!(e, gbdt_io::Error::InvalidDataset { .. }), "{e}");
+}
