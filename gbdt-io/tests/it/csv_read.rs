@@ -201,7 +201,7 @@ fn ragged_rows_name_file_and_line() {
         e.contains("line 4: 4 fields") && e.contains("has 2 columns"),
         "{e}"
     );
-    // The quoted (sequential) path reports the same way.
+    // The csv-core path (quoted fields) reports the same way.
     let e = csv_error(b"a,b\n\"1\",2\n3,\"4\",5\n");
     assert!(e.contains("line 3: 3 fields"), "{e}");
 }
@@ -305,10 +305,10 @@ fn assert_same(a: &gbdt_io::Table, b: &gbdt_io::Table) {
 }
 
 #[test]
-fn parallel_chunks_and_sequential_path_agree() {
+fn fast_path_and_csv_core_agree_over_many_chunks() {
     let rows = 120_000; // about 4 MB: several chunks on any machine
     let fast = table(&big_csv(rows, false));
-    let slow = table(&big_csv(rows, true)); // one quote: the sequential csv path
+    let slow = table(&big_csv(rows, true)); // one quote: chunk 0 goes through csv-core
     assert_eq!(fast.num_rows(), rows);
     assert_eq!(fast.column_type("x"), Some(ColumnType::Number));
     assert_eq!(fast.column_type("late_text"), Some(ColumnType::String));
@@ -369,8 +369,8 @@ fn read_csv_reads_files_from_disk() {
 }
 
 #[test]
-fn big_files_are_read_in_parallel_slices_without_changing_anything() {
-    let text = big_csv(700_000, false); // about 21 MB: above the parallel-read threshold
+fn big_files_are_read_from_disk_in_chunks_like_in_memory() {
+    let text = big_csv(700_000, false); // about 21 MB: many 1 MiB chunks
     assert!(text.len() > 16 << 20);
     let dir = temp_dir("bigread");
     let path = dir.join("big.csv");
@@ -413,11 +413,11 @@ fn big_quoted(rows: usize) -> String {
 }
 
 #[test]
-fn quoted_files_parse_in_parallel_chunks_like_one_sequential_pass() {
+fn quoted_files_parse_in_parallel_chunks() {
     let rows = 100_000; // about 4 MB: several chunks
     let text = big_quoted(rows);
     let parallel = table(&text);
-    // A quoted line break at the end forces the sequential pass.
+    // A quoted line break at the end (the last chunk may end inside it).
     let sequential = table(&format!("{text}\"last\",\"two\nlines\",1,true\n"));
     assert_eq!(parallel.num_rows(), rows);
     assert_eq!(sequential.num_rows(), rows + 1);
