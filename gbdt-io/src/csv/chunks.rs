@@ -201,29 +201,20 @@ fn parse_chunk(
     mut slots: Vec<&mut [f32]>,
     plan: &Plan,
 ) -> std::result::Result<Chunk, ChunkError> {
-    let (parts, rows, clean) = {
-        let mut parts: Vec<PartBuilder<'_>> = slots
-            .iter_mut()
-            .zip(text)
-            .map(|(slot, &t)| PartBuilder::new(plan.bound, slot, t))
-            .collect();
-        let mut rows = RowTracker::new(plan.bound);
-        match parse_fast(data, ctx.delimiter, &mut parts, &mut rows) {
-            Ok(()) => (finish(parts), rows, true),
-            Err(FastError::Chunk(e)) => return Err(e),
-            Err(FastError::NeedsTokenizer) => {
-                drop(parts);
-                let mut parts: Vec<PartBuilder<'_>> = slots
-                    .iter_mut()
-                    .zip(text)
-                    .map(|(slot, &t)| PartBuilder::new(plan.bound, slot, t))
-                    .collect();
-                let mut rows = RowTracker::new(plan.bound);
-                let clean = parse_records(data, ctx, &mut parts, &mut rows, plan.last)?;
-                (finish(parts), rows, clean)
-            }
+    let mut rows = RowTracker::new(plan.bound);
+    let mut parts = builders(&mut slots, text, plan.bound);
+    let clean = match parse_fast(data, ctx.delimiter, &mut parts, &mut rows) {
+        Ok(()) => true,
+        Err(FastError::Chunk(e)) => return Err(e),
+        Err(FastError::NeedsTokenizer) => {
+            // Start the chunk again (the slots are simply overwritten).
+            drop(parts);
+            rows = RowTracker::new(plan.bound);
+            parts = builders(&mut slots, text, plan.bound);
+            parse_records(data, ctx, &mut parts, &mut rows, plan.last)?
         }
     };
+    let parts = parts.into_iter().map(PartBuilder::finish).collect();
     Ok(Chunk {
         parts,
         rows: rows.rows,
@@ -234,8 +225,13 @@ fn parse_chunk(
     })
 }
 
-fn finish(parts: Vec<PartBuilder<'_>>) -> Vec<Done> {
-    parts.into_iter().map(PartBuilder::finish).collect()
+/// One part builder per column, over the chunk's slots.
+fn builders<'s>(slots: &'s mut [&mut [f32]], text: &[bool], bound: usize) -> Vec<PartBuilder<'s>> {
+    slots
+        .iter_mut()
+        .zip(text)
+        .map(|(slot, &t)| PartBuilder::new(bound, slot, t))
+        .collect()
 }
 
 /// Parses `data` with csv-core; true when it ends just after a record

@@ -98,20 +98,20 @@ fn read(
         names: Vec::new(),
         first_line: 1,
     };
-    let head = head(src, &ctx, opts)?;
-    ctx.names = head.names;
-    ctx.first_line = head.first_line;
+    let header = read_head(src, &ctx, opts)?;
+    ctx.names = header.names;
+    ctx.first_line = header.first_line;
     let cuts = Cuts {
-        start: head.data_start as u64,
+        start: header.data_start as u64,
         chunk_bytes,
         bounds: None,
     };
-    let (chunks, slots) = chunks::read_chunks(src, &ctx, &head.text, cuts, exec)?;
+    let (chunks, slots) = chunks::read_chunks(src, &ctx, &header.text, cuts, exec)?;
     assemble::assemble(src, &ctx, chunks, slots, opts.has_header, exec)
 }
 
 /// The header from the first bytes, reading more until it ends.
-fn head(src: &Source, ctx: &Ctx, opts: &CsvOptions) -> Result<Header> {
+fn read_head(src: &Source, ctx: &Ctx, opts: &CsvOptions) -> Result<Header> {
     let mut buf = Vec::new();
     let mut size = HEAD_BYTES;
     loop {
