@@ -4,7 +4,9 @@
 //! 2. [`header`]: byte-order mark, names, where the data starts, and the
 //!    columns the first rows show to be text;
 //! 3. [`chunks`]: the data cut into chunks parsed in parallel by the
-//!    executor, by the fast path ([`fast`]) or by csv-core ([`records`]);
+//!    executor, by the fast path ([`fast`]) or by csv-core ([`records`]),
+//!    numbers straight into each chunk's slot of the column buffers
+//!    ([`slots`]);
 //! 4. [`assemble`]: column types decided over all chunks, mixed columns read
 //!    again as text, columns merged.
 //!
