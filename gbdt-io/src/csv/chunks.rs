@@ -11,6 +11,8 @@
 //! middle of a record). Only then are the record ends found in one
 //! sequential csv-core pass and the chunks cut there and parsed again.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use gbdt_core::Executor;
 
 use super::ctx::{ChunkError, Ctx};
@@ -154,36 +156,32 @@ fn parse_all(
     cuts: &Cuts,
     exec: &Executor,
 ) -> Result<Option<(Vec<Chunk>, Slots)>> {
-    let n = cuts.count(src.len());
-    let plans = exec.map_vec_with((0..n).collect(), Vec::new, |buf, k| {
-        let span = cuts.span(src, k, n, buf)?;
-        let data = src.window(span.0, span.1, buf)?;
-        let (newlines, crs) = count_line_ends(data);
-        let bound = max_records(data, newlines, crs);
-        Ok(Plan {
-            span,
-            last: k + 1 == n,
-            newlines,
-            bound,
-        })
-    });
-    let plans = plans
-        .into_iter()
-        .collect::<std::io::Result<Vec<Plan>>>()
-        .map_err(|e| ctx.io_error(e))?;
+    let plans = plan_all(src, ctx, cuts, exec)?;
+    let n = plans.len();
     let bounds: Vec<usize> = plans.iter().map(|p| p.bound).collect();
     let mut slots = Slots::new(text.iter().map(|&t| !t), &bounds);
     let jobs: Vec<_> = plans.into_iter().zip(slots.cut(&bounds)).collect();
+    // Once a chunk ends inside a record the cuts are wrong: chunks not
+    // started yet are skipped (`None`).
+    let misaligned = AtomicBool::new(false);
     let results = exec.map_vec_with(jobs, Vec::new, |buf, (plan, chunk_slots)| {
+        if misaligned.load(Ordering::Relaxed) {
+            return Ok(None);
+        }
         let data = src.window(plan.span.0, plan.span.1, buf)?;
-        Ok::<_, std::io::Error>(parse_chunk(data, ctx, text, chunk_slots, &plan))
+        let parsed = parse_chunk(data, ctx, text, chunk_slots, &plan);
+        if matches!(&parsed, Ok(c) if !c.clean && !plan.last) {
+            misaligned.store(true, Ordering::Relaxed);
+        }
+        Ok::<_, std::io::Error>(Some(parsed))
     });
     let mut chunks = Vec::with_capacity(n);
     let mut line = ctx.first_line;
     for r in results {
-        let chunk = r
-            .map_err(|e| ctx.io_error(e))?
-            .map_err(|e| ctx.chunk_error(e, line))?;
+        let Some(parsed) = r.map_err(|e| ctx.io_error(e))? else {
+            return Ok(None);
+        };
+        let chunk = parsed.map_err(|e| ctx.chunk_error(e, line))?;
         if !chunk.clean && chunks.len() + 1 < n {
             return Ok(None);
         }
@@ -191,6 +189,26 @@ fn parse_all(
         chunks.push(chunk);
     }
     Ok(Some((chunks, slots)))
+}
+
+/// First pass: every chunk's bytes, line breaks and most rows.
+fn plan_all(src: &Source, ctx: &Ctx, cuts: &Cuts, exec: &Executor) -> Result<Vec<Plan>> {
+    let n = cuts.count(src.len());
+    let plans = exec.map_vec_with((0..n).collect(), Vec::new, |buf, k| {
+        let span = cuts.span(src, k, n, buf)?;
+        let data = src.window(span.0, span.1, buf)?;
+        let (newlines, crs) = count_line_ends(data);
+        Ok(Plan {
+            span,
+            last: k + 1 == n,
+            newlines,
+            bound: max_records(data, newlines, crs),
+        })
+    });
+    plans
+        .into_iter()
+        .collect::<std::io::Result<Vec<Plan>>>()
+        .map_err(|e| ctx.io_error(e))
 }
 
 /// One chunk: the fast path, or csv-core when it meets a quote or a lone `\r`.
