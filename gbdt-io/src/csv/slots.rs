@@ -1,7 +1,8 @@
 //! Every number column's `f32` buffer, shared by all chunks: chunk `k` owns
 //! the disjoint slot `offsets[k]..offsets[k] + bounds[k]`, so numbers are
 //! parsed straight into their final place and never copied. A bound is the
-//! most rows a chunk can have (its record terminators, plus one).
+//! most rows a chunk can have (its record terminators, plus one when bytes
+//! follow the last).
 
 /// Column buffers and where each chunk's slot starts.
 pub(crate) struct Slots {
@@ -52,7 +53,7 @@ impl Slots {
 
 /// The most records `data` (with `newlines` `\n` and `crs` `\r` bytes) can
 /// hold: a record ends at `\n`, at a `\r` not followed by `\n`, or at the
-/// end of the data.
+/// end of the data when bytes follow the last of those.
 pub(crate) fn max_records(data: &[u8], newlines: usize, crs: usize) -> usize {
     let lone_cr = if crs > 0 {
         data.iter()
@@ -62,7 +63,10 @@ pub(crate) fn max_records(data: &[u8], newlines: usize, crs: usize) -> usize {
     } else {
         0
     };
-    newlines + lone_cr + 1
+    // Bytes after the last terminator make one more record. A chunk that
+    // ends with its terminator gets no spare row, so slots need no moving.
+    let unterminated = !matches!(data.last(), None | Some(b'\n' | b'\r'));
+    newlines + lone_cr + usize::from(unterminated)
 }
 
 #[cfg(test)]
@@ -81,6 +85,8 @@ mod tests {
             .collect();
         assert_eq!(lens, [vec![2, 0], vec![0, 0], vec![3, 0]]);
         assert_eq!(max_records(b"a\nb\r\nc\rd", 2, 2), 4);
-        assert_eq!(max_records(b"", 0, 0), 1);
+        assert_eq!(max_records(b"a\nb\r\nc\r", 2, 2), 3);
+        assert_eq!(max_records(b"a\n\n", 2, 0), 2);
+        assert_eq!(max_records(b"", 0, 0), 0);
     }
 }

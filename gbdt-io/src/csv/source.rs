@@ -58,15 +58,17 @@ impl Source {
     /// line starts there: the first offset `>= pos` just after a `\n` (the
     /// length when there is none). `pos` must be above 0.
     pub(crate) fn line_start_from(&self, pos: u64, buf: &mut Vec<u8>) -> io::Result<u64> {
-        const STEP: u64 = 64 << 10;
+        // Lines are usually short: look at a few KiB first, then more.
+        let mut step: u64 = 4 << 10;
         let len = self.len();
         let mut at = pos.saturating_sub(1);
         while at < len {
-            let window = self.window(at, at + STEP, buf)?;
+            let window = self.window(at, at + step, buf)?;
             if let Some(i) = window.iter().position(|&b| b == b'\n') {
                 return Ok(at + i as u64 + 1);
             }
-            at += STEP;
+            at += step;
+            step = (step * 2).min(1 << 20);
         }
         Ok(len)
     }
