@@ -28,7 +28,7 @@ pub fn chosen_metrics(names: &[String], objective: Objective) -> CmdResult<Vec<M
 
 /// Runs `gbdt eval`.
 pub fn run(args: &EvalArgs) -> CmdResult<()> {
-    let threads = check_threads(args.threads)?;
+    let exec = input::executor(check_threads(args.threads)?)?;
     // Names are checked before any file is read.
     chosen_metrics(&args.metric, Objective::default())?;
     let csv = input::csv_options(&args.csv)?;
@@ -36,7 +36,7 @@ pub fn run(args: &EvalArgs) -> CmdResult<()> {
     let model = &loaded.file.model;
     let metrics = chosen_metrics(&args.metric, model.objective())?;
 
-    let table = input::read_table(&args.data, &csv)?;
+    let table = input::read_table(&args.data, &csv, &exec)?;
     let model_rule = loaded.file.label_rule.as_ref();
     let rule = match &args.target {
         Some(expr) => match (reading(gbdt_io::parse_target(expr, &table))?, model_rule) {
@@ -55,10 +55,11 @@ pub fn run(args: &EvalArgs) -> CmdResult<()> {
         &rule,
         model.feature_names(),
         args.drop_missing_target,
+        &exec,
     ))?;
     drop(table);
     let options = PredictOptions {
-        threads,
+        executor: Some(exec),
         ..PredictOptions::default()
     };
     let preds = core(model.predict_with(data.features.view(), &options))?;

@@ -5,12 +5,13 @@ use std::fs::File;
 use std::io::{BufWriter, Read, Write};
 use std::path::Path;
 
+use gbdt_core::Executor;
 use gbdt_io::{CsvOptions, Table};
 
 pub use gbdt_io::LoadedModel;
 
 use crate::cli::CsvArgs;
-use crate::exit::{CmdResult, Code, Failure};
+use crate::exit::{core, CmdResult, Code, Failure};
 
 /// The exit code of a gbdt-io error met while reading input: bad option
 /// values and malformed target expressions are usage errors, everything about
@@ -65,18 +66,25 @@ pub fn csv_options(args: &CsvArgs) -> CmdResult<CsvOptions> {
     })
 }
 
+/// The one executor of a command, passed to every phase: `threads` workers
+/// (from `--threads`), or one per available CPU. Never rayon's global pool.
+pub fn executor(threads: Option<usize>) -> CmdResult<Executor> {
+    let n = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    core(Executor::with_threads(Some(n)))
+}
+
 /// Reads a CSV file (exit 3 when it is missing or malformed); `-` reads
 /// standard input.
-pub fn read_table(path: &Path, opts: &CsvOptions) -> CmdResult<Table> {
+pub fn read_table(path: &Path, opts: &CsvOptions, exec: &Executor) -> CmdResult<Table> {
     if path == Path::new("-") {
         let mut bytes = Vec::new();
         std::io::stdin()
             .lock()
             .read_to_end(&mut bytes)
             .map_err(|e| Failure::new(Code::Runtime, format!("cannot read standard input: {e}")))?;
-        return reading(gbdt_io::parse_csv(bytes, Path::new("<stdin>"), opts));
+        return reading(gbdt_io::parse_csv(bytes, Path::new("<stdin>"), opts, exec));
     }
-    reading(gbdt_io::read_csv(path, opts))
+    reading(gbdt_io::read_csv(path, opts, exec))
 }
 
 /// Loads a model file (exit 3 when it is missing, not a model or damaged).
@@ -159,7 +167,13 @@ mod tests {
 
     #[test]
     fn missing_input_is_bad_input_and_missing_output_dir_is_runtime() {
-        let e = read_table(Path::new("/no/such/file.csv"), &CsvOptions::default()).unwrap_err();
+        let exec = executor(Some(1)).unwrap();
+        let e = read_table(
+            Path::new("/no/such/file.csv"),
+            &CsvOptions::default(),
+            &exec,
+        )
+        .unwrap_err();
         assert_eq!(e.code, Code::BadInput);
         assert!(e.error.to_string().contains("/no/such/file.csv"));
         let e = check_output_dir(Path::new("/no/such/dir/model.gbdt"), "model").unwrap_err();

@@ -156,7 +156,7 @@ fn io_error(e: csv::Error) -> io::Error {
 /// Runs `gbdt predict`.
 pub fn run(args: &PredictArgs) -> CmdResult<()> {
     let start = Instant::now();
-    let threads = check_threads(args.threads)?;
+    let exec = input::executor(check_threads(args.threads)?)?;
     let shard = match (&args.shard, args.shard_from_env, args.shards) {
         (Some(spec), _, _) => Some(Shard::parse(spec)?),
         (None, true, Some(n)) => Some(Shard::from_env(
@@ -172,8 +172,12 @@ pub fn run(args: &PredictArgs) -> CmdResult<()> {
 
     let loaded = input::load_model(&args.model)?;
     let model = &loaded.file.model;
-    let table = input::read_table(&args.data, &csv)?;
-    let mut features = reading(gbdt_io::prediction_features(&table, model.feature_names()))?;
+    let table = input::read_table(&args.data, &csv, &exec)?;
+    let mut features = reading(gbdt_io::prediction_features(
+        &table,
+        model.feature_names(),
+        &exec,
+    ))?;
     let ids = match &args.id {
         Some(col) => Some(reading(table.string_column(col))?),
         None => None,
@@ -190,11 +194,12 @@ pub fn run(args: &PredictArgs) -> CmdResult<()> {
     let load_s = start.elapsed().as_secs_f64();
 
     let t = Instant::now();
+    // Prediction runs on the command's one executor.
     let options = PredictOptions {
         raw: args.raw,
         rounds: None,
-        threads,
-        executor: None,
+        threads: None,
+        executor: Some(exec.clone()),
     };
     let preds = core(model.predict_with(features.view(), &options))?;
     let predict_s = t.elapsed().as_secs_f64();
@@ -226,6 +231,7 @@ pub fn run(args: &PredictArgs) -> CmdResult<()> {
             "shard": shard.map(|s| json!({"index": s.index, "count": s.count})),
             "columns": columns,
             "raw": args.raw,
+            "os_threads": crate::report::os_threads(),
             "timings": {
                 "load_s": load_s,
                 "predict_s": predict_s,

@@ -62,6 +62,14 @@ pub fn json_number(v: f64) -> Value {
     serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
 }
 
+/// Threads of this process now (Linux: `Threads:` of `/proc/self/status`;
+/// `None` elsewhere), so a report shows that `--threads` bounds them all.
+pub fn os_threads() -> Option<usize> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("Threads:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
 /// `binary` or `json`.
 pub fn format_name(f: ModelFormat) -> &'static str {
     match f {
@@ -176,6 +184,7 @@ impl TrainReport<'_> {
                 .map(|d| json!({"name": d.name, "reason": d.reason}))
                 .collect::<Vec<_>>(),
             "threads": self.threads,
+            "os_threads": os_threads(),
             "rounds": model.num_rounds(),
             "best_iteration": model.best_iteration(),
             "metrics": metrics_json(self.metrics()),

@@ -3,7 +3,9 @@
 use std::ops::ControlFlow;
 use std::time::Instant;
 
-use gbdt_core::{Dataset, EvalResult, Metric, Model, Objective, Params, PredictOptions, Trainer};
+use gbdt_core::{
+    Dataset, EvalResult, Executor, Metric, Model, Objective, Params, PredictOptions, Trainer,
+};
 use gbdt_io::{
     CsvOptions, LabelRule, ModelFile, ModelFormat, Selection, TrainingData, TrainingSummary,
 };
@@ -53,6 +55,8 @@ pub fn default_objective(rule: &LabelRule, labels: &[f32]) -> (Objective, usize,
 /// Flags checked before any data is read.
 struct Checked {
     params: ParamArgs,
+    /// `--threads` (flag or config file): the size of the command's executor.
+    threads: Option<usize>,
     objective: Option<Objective>,
     csv: CsvOptions,
 }
@@ -76,14 +80,19 @@ fn check_flags(args: &TrainArgs) -> CmdResult<Checked> {
     let csv = input::csv_options(&args.csv)?;
     Ok(Checked {
         params,
+        threads: checked.threads,
         objective,
         csv,
     })
 }
 
 /// Reads the training data and the validation data, if any.
-fn load(args: &TrainArgs, csv: &CsvOptions) -> CmdResult<(TrainingData, Option<TrainingData>)> {
-    let table = input::read_table(&args.data, csv)?;
+fn load(
+    args: &TrainArgs,
+    csv: &CsvOptions,
+    exec: &Executor,
+) -> CmdResult<(TrainingData, Option<TrainingData>)> {
+    let table = input::read_table(&args.data, csv, exec)?;
     let rule = reading(gbdt_io::parse_target(&args.target, &table))?;
     let selection = Selection {
         features: (!args.features.is_empty()).then(|| args.features.clone()),
@@ -91,16 +100,17 @@ fn load(args: &TrainArgs, csv: &CsvOptions) -> CmdResult<(TrainingData, Option<T
         weight: args.weight.clone(),
         drop_missing_label: args.drop_missing_target,
     };
-    let data = reading(gbdt_io::training_data(&table, &rule, &selection))?;
+    let data = reading(gbdt_io::training_data(&table, &rule, &selection, exec))?;
     drop(table);
     let valid = match &args.valid {
         Some(path) => {
-            let vt = input::read_table(path, csv)?;
+            let vt = input::read_table(path, csv, exec)?;
             Some(reading(gbdt_io::labelled_data(
                 &vt,
                 &data.label_rule,
                 &data.feature_names,
                 args.drop_missing_target,
+                exec,
             ))?)
         }
         None => None,
@@ -157,8 +167,9 @@ pub fn run(args: &TrainArgs) -> CmdResult<()> {
         }
     };
     let flags = check_flags(args)?;
+    let exec = input::executor(flags.threads)?;
 
-    let (data, valid) = load(args, &flags.csv)?;
+    let (data, valid) = load(args, &flags.csv, &exec)?;
     let load_s = start.elapsed().as_secs_f64();
     let (params, objective_message) = resolve_params(&flags, &data)?;
     say(&objective_message);
@@ -174,9 +185,9 @@ pub fn run(args: &TrainArgs) -> CmdResult<()> {
     ));
 
     let t = Instant::now();
-    let train_set = dataset(&data)?;
-    let valid_set = valid.as_ref().map(dataset).transpose()?;
-    let trainer = core(Trainer::new(&params, &train_set))?;
+    let train_set = reading(data.dataset())?;
+    let valid_set = valid.as_ref().map(|v| reading(v.dataset())).transpose()?;
+    let trainer = core(Trainer::with_executor(&params, &train_set, &exec))?;
     let threads = trainer.threads();
     let bin_s = t.elapsed().as_secs_f64();
     if args.verbose {
@@ -193,7 +204,7 @@ pub fn run(args: &TrainArgs) -> CmdResult<()> {
     let metrics = if valid_set.is_some() || args.no_train_metrics {
         model.metrics().to_vec()
     } else {
-        final_metrics(&model, &train_set, &params.eval_metrics, threads)?
+        final_metrics(&model, &train_set, &params.eval_metrics, &exec)?
     };
     let eval_s = t.elapsed().as_secs_f64();
 
@@ -242,13 +253,11 @@ fn final_metrics(
     model: &Model,
     data: &Dataset<'_>,
     metrics: &[Metric],
-    threads: usize,
+    exec: &Executor,
 ) -> CmdResult<Vec<EvalResult>> {
-    let options = PredictOptions {
-        threads: Some(threads),
-        ..PredictOptions::default()
-    };
-    let preds = core(model.predict_with(data.features(), &options))?;
+    // No thread count: prediction runs in the pool it is called from.
+    let options = PredictOptions::default();
+    let preds = core(exec.install(|| model.predict_with(data.features(), &options)))?;
     let flat: Vec<f64> = preds.iter().copied().collect();
     Ok(metrics
         .iter()
@@ -258,16 +267,6 @@ fn final_metrics(
             value: metric.compute(data.labels(), data.weights(), &flat, model.num_outputs()),
         })
         .collect())
-}
-
-/// A gbdt-core dataset borrowing the loaded data.
-fn dataset(d: &TrainingData) -> CmdResult<Dataset<'_>> {
-    let mut ds = core(Dataset::new(d.features.view(), &d.labels))?;
-    ds = core(ds.with_feature_names(d.feature_names.clone()))?;
-    if let Some(w) = &d.weights {
-        ds = core(ds.with_weights(w))?;
-    }
-    Ok(ds)
 }
 
 #[cfg(test)]

@@ -1024,3 +1024,51 @@ fn model_bytes_do_not_depend_on_the_thread_count() {
     assert_eq!(one, train("2", "t2.gbdt"), "1 vs 2 threads");
     assert_eq!(one, train("7", "t7.gbdt"), "1 vs 7 threads");
 }
+
+/// `--threads N` bounds every phase: reading a CSV of several chunks,
+/// selection, binning, training and scoring all run on the command's one
+/// pool, so with `--threads 1` the process has only its main thread and one
+/// worker (rayon's global pool is never started).
+#[cfg(target_os = "linux")]
+#[test]
+fn threads_flag_bounds_the_threads_of_every_phase() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("gbdt-cli-os-threads");
+    std::fs::create_dir_all(&dir).unwrap();
+    let data = dir.join("big.csv");
+    let mut text = String::from("a,b,c,y\n");
+    for i in 0..250_000u32 {
+        let row = format!(
+            "{},{}.{},{},{}\n",
+            i % 977,
+            i % 13,
+            i % 7,
+            i % 3 == 0,
+            i % 2
+        );
+        text.push_str(&row);
+    }
+    assert!(text.len() > 3 << 20, "several 1 MiB chunks");
+    std::fs::write(&data, text).unwrap();
+    let os_threads = |threads: &str| {
+        let report = dir.join(format!("report-{threads}.json"));
+        let model = dir.join(format!("model-{threads}.gbdt"));
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_gbdt"))
+            .args(["train", data.to_str().unwrap(), "--target", "y"])
+            .args(["--rounds", "2", "--threads", threads, "--quiet"])
+            .args(["--output", model.to_str().unwrap()])
+            .args(["--report-json", report.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+        assert_eq!(v["rows"], 250_000);
+        v["os_threads"].as_u64().unwrap()
+    };
+    let (one, three) = (os_threads("1"), os_threads("3"));
+    assert!(one <= 2, "main thread and one worker, found {one}");
+    assert!(three >= 4, "main thread and three workers, found {three}");
+}

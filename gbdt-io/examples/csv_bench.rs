@@ -70,12 +70,14 @@ fn generate(path: &Path, rows: usize, cols: usize) -> Result<(), Box<dyn std::er
 /// Times `read_csv` (streamed for large files), or with `in_memory` reading
 /// the whole file first and parsing the bytes.
 fn measure(path: &Path, in_memory: bool) -> Result<(), Box<dyn std::error::Error>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let exec = gbdt_core::Executor::new(threads)?;
     let t = Instant::now();
     let opts = gbdt_io::CsvOptions::default();
     let table = if in_memory {
-        gbdt_io::parse_csv(std::fs::read(path)?, path, &opts)?
+        gbdt_io::parse_csv(std::fs::read(path)?, path, &opts, &exec)?
     } else {
-        gbdt_io::read_csv(path, &opts)?
+        gbdt_io::read_csv(path, &opts, &exec)?
     };
     let parsed = t.elapsed();
     let names: Vec<String> = table
@@ -84,7 +86,7 @@ fn measure(path: &Path, in_memory: bool) -> Result<(), Box<dyn std::error::Error
         .filter(|n| table.column_type(n) != Some(gbdt_io::ColumnType::String))
         .cloned()
         .collect();
-    let x = gbdt_io::prediction_features(&table, &names)?;
+    let x = gbdt_io::prediction_features(&table, &names, &exec)?;
     let total = t.elapsed();
     println!(
         "rows {} cols {}: read_csv {:.3}s, to f32 matrix {:.3}s, total {:.3}s; peak RSS {} MB",

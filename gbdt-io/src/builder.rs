@@ -84,9 +84,16 @@ pub(crate) struct PartBuilder<'s> {
 }
 
 impl<'s> PartBuilder<'s> {
-    pub(crate) fn new(bound: usize, slot: &'s mut [f32]) -> Self {
+    /// A column part of at most `bound` rows, numbers into `slot`. `text`
+    /// when the file's first rows showed text in the column: it is a string
+    /// column whatever follows, so values are kept as text at once.
+    pub(crate) fn new(bound: usize, slot: &'s mut [f32], text: bool) -> Self {
         PartBuilder {
-            part: Part::Empty,
+            part: if text {
+                Part::Text(Vec::with_capacity(bound))
+            } else {
+                Part::Empty
+            },
             len: 0,
             bound,
             slot,
@@ -295,7 +302,7 @@ mod tests {
     #[test]
     fn columns_switch_type_and_widen_for_large_integers() {
         let mut slot = vec![0f32; 8];
-        let mut p = PartBuilder::new(8, &mut slot);
+        let mut p = PartBuilder::new(8, &mut slot, false);
         for f in [&b""[..], b"1", b"NA", b"2.5"] {
             assert!(p.push(f).is_ok());
         }
@@ -304,7 +311,7 @@ mod tests {
         assert_eq!((p.kind(), p.len()), (Kind::Rescan, 5));
 
         let mut slot = vec![0f32; 8];
-        let mut p = PartBuilder::new(8, &mut slot);
+        let mut p = PartBuilder::new(8, &mut slot, false);
         for f in [&b"1.5"[..], b"123456789012", b"0.1"] {
             assert!(p.push(f).is_ok());
         }
@@ -312,18 +319,22 @@ mod tests {
         assert!(matches!(&done.part, Part::Wide(v) if v == &[1.5, 123_456_789_012.0, 0.1]));
 
         let mut slot = vec![0f32; 4];
-        let mut p = PartBuilder::new(4, &mut slot);
+        let mut p = PartBuilder::new(4, &mut slot, false);
         assert!(p.push(b"16777217.5").is_ok()); // not an integer: f32 is fine
         assert_eq!(p.finish().part.kind(), Kind::Number);
         assert_eq!(slot[0], 16_777_217.5f32);
 
-        let mut p = PartBuilder::new(0, &mut []);
+        let mut p = PartBuilder::new(0, &mut [], false);
         assert!(p.push(b"\xff").is_err());
         // A column without a slot cannot take numbers.
-        let mut p = PartBuilder::new(4, &mut []);
+        let mut p = PartBuilder::new(4, &mut [], false);
         assert!(!p.takes_numbers());
         assert!(p.push(b"3").is_ok());
         assert_eq!(p.finish().part.kind(), Kind::Rescan);
+        // A column known to be text keeps numbers as text.
+        let mut p = PartBuilder::new(4, &mut [], true);
+        assert!(p.push(b"3").is_ok() && p.push(b"NA").is_ok());
+        assert!(matches!(&p.finish().part, Part::Text(v) if v == &[Some("3".into()), None]));
     }
 
     #[test]

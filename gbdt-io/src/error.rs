@@ -187,6 +187,10 @@ pub enum Error {
         #[from]
         source: gbdt_core::Error,
     },
+    /// The selected features, labels or weights are not a valid gbdt-core
+    /// dataset (for example no rows, or all weights zero).
+    #[error("the selected data cannot be trained on: {source}")]
+    InvalidDataset { source: gbdt_core::Error },
 }
 
 /// `Result` with [`enum@Error`].

@@ -121,12 +121,13 @@ pub enum LabelRule {
 ///
 /// ```
 /// use gbdt_io::{parse_csv, parse_target, CompareOp, CsvOptions, LabelRule};
-/// let t = parse_csv(b"a > b,x\n1,2\n3,4\n".to_vec(), "t.csv".as_ref(), &CsvOptions::default())?;
+/// let exec = gbdt_core::Executor::new(1)?;
+/// let t = parse_csv(b"a > b,x\n1,2\n3,4\n".to_vec(), "t.csv".as_ref(), &CsvOptions::default(), &exec)?;
 /// assert_eq!(
 ///     parse_target("a > b >= 2", &t)?,
 ///     LabelRule::Compare { column: "a > b".into(), op: CompareOp::Ge, value: 2.0 }
 /// );
-/// # Ok::<(), gbdt_io::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn parse_target(expr: &str, table: &Table) -> Result<LabelRule> {
     let e = expr.trim();

@@ -19,24 +19,26 @@
 //!   model itself while it deserialises, so a damaged file is an error, never
 //!   a panic in `predict`.
 //!
-//! Parallel work (CSV chunks, the feature matrix, large file reads) runs on
-//! the current rayon pool: call from inside `ThreadPool::install` to bound
-//! the threads.
+//! Parallel work (CSV chunks, the feature matrix) runs on the
+//! [`gbdt_core::Executor`] passed as the last argument: its workers and no
+//! others.
 //!
 //! ```
+//! use gbdt_core::Executor;
 //! use gbdt_io::{parse_csv, parse_target, training_data, CsvOptions, LabelRule, Selection};
 //! use std::path::Path;
 //!
+//! let exec = Executor::new(2)?;
 //! let csv = "id,Number of Credit Problems,Income,Owner\nA1,0,52000,true\nA2,3,NA,false\nA3,1,61000,true\n";
-//! let table = parse_csv(csv.as_bytes().to_vec(), Path::new("credit.csv"), &CsvOptions::default())?;
+//! let table = parse_csv(csv.as_bytes().to_vec(), Path::new("credit.csv"), &CsvOptions::default(), &exec)?;
 //! let rule = parse_target("Number of Credit Problems > 1", &table)?;
 //! assert!(matches!(rule, LabelRule::Compare { .. }));
-//! let data = training_data(&table, &rule, &Selection::default())?;
+//! let data = training_data(&table, &rule, &Selection::default(), &exec)?;
 //! assert_eq!(data.feature_names, ["Income", "Owner"]);
 //! assert_eq!(data.labels, [0.0, 1.0, 0.0]);
 //! assert!(data.features[[1, 0]].is_nan());
 //! assert_eq!(data.dropped_columns[0].name, "id");
-//! # Ok::<(), gbdt_io::Error>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! Training on an ndarray, saving, loading and predicting needs no CSV type;
@@ -61,18 +63,16 @@
 //! ```
 
 mod builder;
+mod csv;
 mod error;
 mod json_float;
 mod label;
 mod model_file;
-mod parallel;
 mod parse;
-mod reader;
 mod select;
-#[cfg(unix)]
-mod stream;
 mod table;
 
+pub use csv::{parse_csv, read_csv};
 pub use error::{Error, Result};
 pub use label::{class_rule, parse_target, CompareOp, LabelRule, MAX_CLASSES};
 pub use model_file::{
@@ -82,4 +82,4 @@ pub use model_file::{
 pub use select::{
     labelled_data, prediction_features, training_data, DroppedColumn, Selection, TrainingData,
 };
-pub use table::{parse_csv, read_csv, ColumnType, CsvOptions, Table};
+pub use table::{ColumnType, CsvOptions, Table};

@@ -1,12 +1,12 @@
 //! Feature matrix, labels and weights from a table, like pandas'
 //! `select_dtypes(include=['number', 'bool'])`.
 
+use gbdt_core::{Dataset, Executor};
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::label::LabelRule;
-use crate::parallel;
 use crate::parse::{classify, Cell};
 use crate::table::{Column, ColumnType, Numbers, Table, BOOL_MISSING};
 
@@ -53,15 +53,52 @@ pub struct TrainingData {
     pub dropped_rows: usize,
 }
 
+impl TrainingData {
+    /// The gbdt-core dataset of this data, borrowing it: the features, the
+    /// labels, the weights and the feature names (so a model trained on it
+    /// names its features as the CSV did).
+    ///
+    /// ```
+    /// use gbdt_core::{Executor, Params, Trainer};
+    /// use gbdt_io::{parse_csv, parse_target, training_data, CsvOptions, Selection};
+    ///
+    /// let exec = Executor::new(1)?;
+    /// let csv = b"income,age,w,bad\n10,30,1,0\n20,40,2,1\n15,35,1,0\n30,50,1,1\n".to_vec();
+    /// let table = parse_csv(csv, "loans.csv".as_ref(), &CsvOptions::default(), &exec)?;
+    /// let rule = parse_target("bad", &table)?;
+    /// let selection = Selection { weight: Some("w".into()), ..Selection::default() };
+    /// let data = training_data(&table, &rule, &selection, &exec)?;
+    /// let dataset = data.dataset()?;
+    /// assert_eq!(dataset.feature_names(), ["income", "age"]);
+    /// assert_eq!(dataset.weights(), Some(&[1.0f32, 2.0, 1.0, 1.0][..]));
+    /// let params = Params { num_rounds: 2, ..Params::default() };
+    /// let model = Trainer::with_executor(&params, &dataset, &exec)?.train(&[], |_| std::ops::ControlFlow::Continue(()))?;
+    /// assert_eq!(model.feature_names(), ["income", "age"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn dataset(&self) -> Result<Dataset<'_>> {
+        let invalid = |source| Error::InvalidDataset { source };
+        let mut ds = Dataset::new(self.features.view(), &self.labels)
+            .and_then(|d| d.with_feature_names(self.feature_names.clone()))
+            .map_err(invalid)?;
+        if let Some(w) = &self.weights {
+            ds = ds.with_weights(w).map_err(invalid)?;
+        }
+        Ok(ds)
+    }
+}
+
 /// Features, labels and weights for training.
 ///
 /// Without an explicit feature list, every number and bool column except
 /// the label column, the weight column and `drop` is a feature, in file
-/// order; string columns are dropped and listed with the reason.
+/// order; string columns are dropped and listed with the reason. The
+/// matrix is built on the executor's workers.
 pub fn training_data(
     table: &Table,
     rule: &LabelRule,
     selection: &Selection,
+    exec: &Executor,
 ) -> Result<TrainingData> {
     let label_col = rule.column();
     table.column_by_name(label_col, "the target")?;
@@ -120,7 +157,7 @@ pub fn training_data(
         None => labels,
     };
     let cols: Vec<&Column> = features.iter().map(|&i| &table.columns[i]).collect();
-    let matrix = matrix(&cols, table.num_rows(), keep.as_deref());
+    let matrix = matrix(&cols, table.num_rows(), keep.as_deref(), exec);
     Ok(TrainingData {
         features: matrix,
         feature_names: features.iter().map(|&i| table.names[i].clone()).collect(),
@@ -139,6 +176,7 @@ pub fn labelled_data(
     rule: &LabelRule,
     feature_names: &[String],
     drop_missing_label: bool,
+    exec: &Executor,
 ) -> Result<TrainingData> {
     let cols = feature_columns(table, feature_names)?;
     let labels = rule.values(table)?;
@@ -148,7 +186,7 @@ pub fn labelled_data(
         None => labels,
     };
     Ok(TrainingData {
-        features: matrix(&cols, table.num_rows(), keep.as_deref()),
+        features: matrix(&cols, table.num_rows(), keep.as_deref(), exec),
         feature_names: feature_names.to_vec(),
         dropped_rows: table.num_rows() - labels.len(),
         labels,
@@ -162,9 +200,13 @@ pub fn labelled_data(
 /// columns (the label among them) are ignored. A missing column is an error
 /// that names it; a value that is not a number is an error that names its
 /// file, line and column.
-pub fn prediction_features(table: &Table, feature_names: &[String]) -> Result<Array2<f32>> {
+pub fn prediction_features(
+    table: &Table,
+    feature_names: &[String],
+    exec: &Executor,
+) -> Result<Array2<f32>> {
     let cols = feature_columns(table, feature_names)?;
-    Ok(matrix(&cols, table.num_rows(), None))
+    Ok(matrix(&cols, table.num_rows(), None, exec))
 }
 
 fn feature_columns<'t>(table: &'t Table, names: &[String]) -> Result<Vec<&'t Column>> {
@@ -421,12 +463,12 @@ fn weights(table: &Table, name: &str, keep: Option<&[usize]>) -> Result<Vec<f32>
 const BLOCK_ROWS: usize = 4096;
 
 /// The row-major `f32` matrix of `cols` for all rows or the `keep` rows.
-fn matrix(cols: &[&Column], rows: usize, keep: Option<&[usize]>) -> Array2<f32> {
+fn matrix(cols: &[&Column], rows: usize, keep: Option<&[usize]>, exec: &Executor) -> Array2<f32> {
     let n = keep.map_or(rows, <[usize]>::len);
     let f = cols.len();
     let mut out = vec![0f32; n * f];
     if f > 0 {
-        parallel::for_each_chunk_mut(&mut out, BLOCK_ROWS * f, |b, block| {
+        exec.for_each_chunk_mut(&mut out, BLOCK_ROWS * f, |b, block| {
             let first = b * BLOCK_ROWS;
             let count = block.len() / f;
             for (j, col) in cols.iter().enumerate() {

@@ -1,5 +1,6 @@
-//! A CSV file as typed columns, with the file path and the line of every row
-//! kept for error messages.
+//! The types of a read CSV file: options, column types, typed columns and
+//! the [`Table`] with the file path and the line of every row kept for error
+//! messages. Reading lives in [`crate::csv`].
 
 use std::path::{Path, PathBuf};
 
@@ -152,37 +153,6 @@ pub struct Table {
     pub(crate) columns: Vec<Column>,
     pub(crate) rows: usize,
     pub(crate) lines: RowLines,
-}
-
-/// Reads a CSV file into typed columns. Types are inferred over the whole
-/// file; pandas' missing tokens are missing values in any column type.
-///
-/// Files are parsed on all cores. Large files without quote characters are
-/// streamed in chunks, so the whole file is never in memory at once. Files
-/// with quotes are read whole; one with a line break inside a quoted field
-/// (or a lone `\r`) is parsed in a single sequential pass.
-pub fn read_csv(path: &Path, opts: &CsvOptions) -> Result<Table> {
-    opts.check()?;
-    #[cfg(unix)]
-    {
-        crate::stream::read(path, opts)
-    }
-    #[cfg(not(unix))]
-    {
-        let bytes = crate::parallel::read_file(path).map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            action: "read CSV file",
-            source,
-        })?;
-        crate::reader::parse(bytes, path, opts)
-    }
-}
-
-/// Parses CSV bytes already in memory; `path` only names the data in error
-/// messages (for example `<stdin>`).
-pub fn parse_csv(bytes: Vec<u8>, path: &Path, opts: &CsvOptions) -> Result<Table> {
-    opts.check()?;
-    crate::reader::parse(bytes, path, opts)
 }
 
 impl Table {

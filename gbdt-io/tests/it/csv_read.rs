@@ -4,11 +4,11 @@ use std::path::Path;
 
 use gbdt_io::{parse_csv, read_csv, ColumnType, CsvOptions, Error};
 
-use crate::util::{csv_error, data, table, temp_dir, Rng};
+use crate::util::{csv_error, data, exec, table, temp_dir, Rng};
 
 #[test]
 fn header_names_and_types_are_inferred_over_the_whole_file() {
-    let t = read_csv(&data("credit.csv"), &CsvOptions::default()).unwrap();
+    let t = read_csv(&data("credit.csv"), &CsvOptions::default(), exec()).unwrap();
     assert_eq!(t.num_rows(), 10);
     assert_eq!(t.num_columns(), 12);
     assert_eq!(t.column_names()[9], "Number of Credit Problems");
@@ -32,7 +32,7 @@ fn files_without_header_get_generated_names() {
         has_header: false,
         ..CsvOptions::default()
     };
-    let t = parse_csv(b"1,a\n2,b\n".to_vec(), Path::new("x.csv"), &opts).unwrap();
+    let t = parse_csv(b"1,a\n2,b\n".to_vec(), Path::new("x.csv"), &opts, exec()).unwrap();
     assert_eq!(t.column_names(), ["column_0", "column_1"]);
     assert_eq!(t.num_rows(), 2);
     assert_eq!(t.line_of_row(0), 1);
@@ -49,6 +49,7 @@ fn quoted_files_without_header() {
         b"\n\"a,b\",1\n\"c\",2\n".to_vec(),
         Path::new("x.csv"),
         &opts,
+        exec(),
     )
     .unwrap();
     assert_eq!(t.column_names(), ["column_0", "column_1"]);
@@ -62,13 +63,13 @@ fn semicolon_delimiter_and_crlf_line_endings() {
         delimiter: b';',
         ..CsvOptions::default()
     };
-    let t = read_csv(&data("semicolon_crlf.csv"), &opts).unwrap();
+    let t = read_csv(&data("semicolon_crlf.csv"), &opts, exec()).unwrap();
     assert_eq!(t.column_names(), ["a", "b", "c"]);
     assert_eq!(t.column_type("a"), Some(ColumnType::Number));
     assert_eq!(t.column_type("c"), Some(ColumnType::Bool)); // "false\r" must not be text
     assert_eq!(t.string_column("b").unwrap(), ["x", "y"]);
     // The same file read with ',' is one column of text.
-    let t = read_csv(&data("semicolon_crlf.csv"), &CsvOptions::default()).unwrap();
+    let t = read_csv(&data("semicolon_crlf.csv"), &CsvOptions::default(), exec()).unwrap();
     assert_eq!(t.column_names(), ["a;b;c"]);
 }
 
@@ -78,7 +79,7 @@ fn tab_delimiter_and_byte_order_mark() {
         delimiter: b'\t',
         ..CsvOptions::default()
     };
-    let t = read_csv(&data("bom_tab.tsv"), &opts).unwrap();
+    let t = read_csv(&data("bom_tab.tsv"), &opts, exec()).unwrap();
     assert_eq!(t.column_names(), ["name", "value"]);
     assert_eq!(t.string_column("value").unwrap(), ["1.25", "-2"]);
 }
@@ -90,14 +91,14 @@ fn invalid_delimiters_are_rejected() {
             delimiter: d,
             ..CsvOptions::default()
         };
-        let e = parse_csv(b"a,b\n1,2\n".to_vec(), Path::new("x.csv"), &opts).unwrap_err();
+        let e = parse_csv(b"a,b\n1,2\n".to_vec(), Path::new("x.csv"), &opts, exec()).unwrap_err();
         assert!(e.to_string().contains("delimiter"), "{e}");
     }
 }
 
 #[test]
 fn quoted_fields_with_delimiters_quotes_and_newlines() {
-    let t = read_csv(&data("quoted.csv"), &CsvOptions::default()).unwrap();
+    let t = read_csv(&data("quoted.csv"), &CsvOptions::default(), exec()).unwrap();
     assert_eq!(t.num_rows(), 5);
     assert_eq!(
         t.string_column("comment").unwrap(),
@@ -200,7 +201,7 @@ fn ragged_rows_name_file_and_line() {
         e.contains("line 4: 4 fields") && e.contains("has 2 columns"),
         "{e}"
     );
-    // The quoted (sequential) path reports the same way.
+    // The csv-core path (quoted fields) reports the same way.
     let e = csv_error(b"a,b\n\"1\",2\n3,\"4\",5\n");
     assert!(e.contains("line 3: 3 fields"), "{e}");
 }
@@ -232,7 +233,12 @@ fn invalid_utf8_names_line_and_column() {
 
 #[test]
 fn unreadable_file_names_the_path() {
-    let e = read_csv(Path::new("/no/such/file.csv"), &CsvOptions::default()).unwrap_err();
+    let e = read_csv(
+        Path::new("/no/such/file.csv"),
+        &CsvOptions::default(),
+        exec(),
+    )
+    .unwrap_err();
     assert!(matches!(e, Error::Io { .. }));
     assert!(e.to_string().contains("/no/such/file.csv"), "{e}");
 }
@@ -299,10 +305,10 @@ fn assert_same(a: &gbdt_io::Table, b: &gbdt_io::Table) {
 }
 
 #[test]
-fn parallel_chunks_and_sequential_path_agree() {
+fn fast_path_and_csv_core_agree_over_many_chunks() {
     let rows = 120_000; // about 4 MB: several chunks on any machine
     let fast = table(&big_csv(rows, false));
-    let slow = table(&big_csv(rows, true)); // one quote: the sequential csv path
+    let slow = table(&big_csv(rows, true)); // one quote: chunk 0 goes through csv-core
     assert_eq!(fast.num_rows(), rows);
     assert_eq!(fast.column_type("x"), Some(ColumnType::Number));
     assert_eq!(fast.column_type("late_text"), Some(ColumnType::String));
@@ -331,12 +337,14 @@ fn parallel_chunks_and_sequential_path_agree() {
     let nb = fast.string_column("num_then_bool").unwrap();
     assert_eq!((nb[4].as_str(), nb[rows - 1].as_str()), ("1", "true"));
     assert_same(&fast, &slow);
-    // Other chunk counts (one thread: fewer chunks) give the same table.
-    let one = rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .build()
-        .unwrap()
-        .install(|| table(&big_csv(rows, false)));
+    // One worker gives the same table.
+    let one = parse_csv(
+        big_csv(rows, false).into_bytes(),
+        Path::new("t.csv"),
+        &CsvOptions::default(),
+        &gbdt_core::Executor::new(1).unwrap(),
+    )
+    .unwrap();
     assert_same(&one, &fast);
     for r in [0, 998, 999, 1000, 50_000, rows - 1] {
         assert_eq!(fast.line_of_row(r), slow.line_of_row(r), "row {r}");
@@ -355,19 +363,19 @@ fn read_csv_reads_files_from_disk() {
     let dir = temp_dir("read");
     let path = dir.join("f.csv");
     std::fs::write(&path, "a,b\n1,x\n").unwrap();
-    let t = read_csv(&path, &CsvOptions::default()).unwrap();
+    let t = read_csv(&path, &CsvOptions::default(), exec()).unwrap();
     assert_eq!(t.string_column("b").unwrap(), ["x"]);
     std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
-fn big_files_are_read_in_parallel_slices_without_changing_anything() {
-    let text = big_csv(700_000, false); // about 21 MB: above the parallel-read threshold
+fn big_files_are_read_from_disk_in_chunks_like_in_memory() {
+    let text = big_csv(700_000, false); // about 21 MB: many 1 MiB chunks
     assert!(text.len() > 16 << 20);
     let dir = temp_dir("bigread");
     let path = dir.join("big.csv");
     std::fs::write(&path, &text).unwrap();
-    let from_disk = read_csv(&path, &CsvOptions::default()).unwrap();
+    let from_disk = read_csv(&path, &CsvOptions::default(), exec()).unwrap();
     let in_memory = table(&text);
     assert_eq!(from_disk.num_rows(), 700_000);
     for name in ["x", "late_text", "flag"] {
@@ -405,11 +413,11 @@ fn big_quoted(rows: usize) -> String {
 }
 
 #[test]
-fn quoted_files_parse_in_parallel_chunks_like_one_sequential_pass() {
+fn quoted_files_parse_in_parallel_chunks() {
     let rows = 100_000; // about 4 MB: several chunks
     let text = big_quoted(rows);
     let parallel = table(&text);
-    // A quoted line break at the end forces the sequential pass.
+    // A quoted line break at the end (the last chunk may end inside it).
     let sequential = table(&format!("{text}\"last\",\"two\nlines\",1,true\n"));
     assert_eq!(parallel.num_rows(), rows);
     assert_eq!(sequential.num_rows(), rows + 1);

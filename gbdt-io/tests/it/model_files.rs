@@ -10,13 +10,13 @@ use gbdt_io::{
     TrainingSummary, FORMAT_VERSION,
 };
 
-use crate::util::{data, temp_dir};
+use crate::util::{data, exec, temp_dir};
 
 /// A small logistic model trained on the committed credit fixture.
 pub fn credit_model(rounds: usize) -> ModelFile {
-    let table = read_csv(&data("credit.csv"), &CsvOptions::default()).unwrap();
+    let table = read_csv(&data("credit.csv"), &CsvOptions::default(), exec()).unwrap();
     let rule = parse_target("Number of Credit Problems > 1", &table).unwrap();
-    let d = training_data(&table, &rule, &Selection::default()).unwrap();
+    let d = training_data(&table, &rule, &Selection::default(), exec()).unwrap();
     let ds = Dataset::new(d.features.view(), &d.labels)
         .unwrap()
         .with_feature_names(d.feature_names.clone())
@@ -46,8 +46,8 @@ pub fn credit_model(rounds: usize) -> ModelFile {
 }
 
 fn credit_features(model: &ModelFile) -> ndarray::Array2<f32> {
-    let table = read_csv(&data("credit.csv"), &CsvOptions::default()).unwrap();
-    prediction_features(&table, model.model.feature_names()).unwrap()
+    let table = read_csv(&data("credit.csv"), &CsvOptions::default(), exec()).unwrap();
+    prediction_features(&table, model.model.feature_names(), exec()).unwrap()
 }
 
 fn files_in(dir: &Path) -> Vec<String> {
@@ -448,7 +448,12 @@ fn committed_bare_model_loads_and_predicts_the_same(v: u32) {
 
 fn committed_files_load_and_predict_the_same(v: u32) {
     let dir = compat_dir();
-    let table = read_csv(&dir.join(format!("v{v}_input.csv")), &CsvOptions::default()).unwrap();
+    let table = read_csv(
+        &dir.join(format!("v{v}_input.csv")),
+        &CsvOptions::default(),
+        exec(),
+    )
+    .unwrap();
     for (stem, target, objective) in COMPAT_MODELS {
         let expected: Vec<Vec<f64>> = serde_json::from_slice(
             &std::fs::read(dir.join(format!("v{v}_{stem}_expected.json"))).unwrap(),
@@ -464,7 +469,7 @@ fn committed_files_load_and_predict_the_same(v: u32) {
                 "{name}"
             );
             assert_eq!(file.model.objective(), *objective, "{name}");
-            let x = prediction_features(&table, file.model.feature_names()).unwrap();
+            let x = prediction_features(&table, file.model.feature_names(), exec()).unwrap();
             let p = file.model.predict(x.view()).unwrap();
             assert_eq!(p.dim(), (expected.len(), expected[0].len()), "{name}");
             for (r, want) in expected.iter().enumerate() {
@@ -522,7 +527,7 @@ fn write_compat_files() {
     let v = FORMAT_VERSION;
     let input = dir.join(format!("v{v}_input.csv"));
     std::fs::write(&input, compat_input()).unwrap();
-    let table = read_csv(&input, &CsvOptions::default()).unwrap();
+    let table = read_csv(&input, &CsvOptions::default(), exec()).unwrap();
     for (stem, target, objective) in COMPAT_MODELS {
         let rule = parse_target(target, &table).unwrap();
         let sel = Selection {
@@ -537,7 +542,7 @@ fn write_compat_files() {
                 .collect(),
             ..sel
         };
-        let d = training_data(&table, &rule, &sel).unwrap();
+        let d = training_data(&table, &rule, &sel, exec()).unwrap();
         let ds = Dataset::new(d.features.view(), &d.labels)
             .unwrap()
             .with_feature_names(d.feature_names.clone())
@@ -551,7 +556,7 @@ fn write_compat_files() {
             ..Params::default()
         };
         let model = gbdt_core::train(&params, &ds, &[("train", &ds)]).unwrap();
-        let x = prediction_features(&table, model.feature_names()).unwrap();
+        let x = prediction_features(&table, model.feature_names(), exec()).unwrap();
         let p = model.predict(x.view()).unwrap();
         let file = ModelFile {
             summary: Some(TrainingSummary {

@@ -1,5 +1,6 @@
-//! Property tests: no input makes the readers panic, numbers survive a
-//! CSV round trip, and saved models predict exactly like the originals.
+//! Property tests: no input makes the readers panic, CSV tables do not
+//! depend on the thread count, numbers survive a CSV round trip, and saved
+//! models predict exactly like the originals.
 
 use std::path::Path;
 
@@ -11,7 +12,7 @@ use gbdt_io::{
 use ndarray::Array2;
 use proptest::prelude::*;
 
-use crate::util::temp_dir;
+use crate::util::{exec, temp_dir};
 
 fn any_options() -> impl Strategy<Value = CsvOptions> {
     (prop::sample::select(vec![b',', b';', b'\t']), any::<bool>()).prop_map(|(d, h)| CsvOptions {
@@ -70,16 +71,28 @@ proptest! {
 
     #[test]
     fn csv_reader_never_panics_on_arbitrary_bytes(bytes in prop::collection::vec(any::<u8>(), 0..300), opts in any_options()) {
-        if let Ok(t) = parse_csv(bytes, Path::new("p.csv"), &opts) {
+        if let Ok(t) = parse_csv(bytes, Path::new("p.csv"), &opts, exec()) {
             check_table(&t);
         }
     }
 
     #[test]
     fn csv_reader_never_panics_on_csv_like_bytes(bytes in csvish_bytes(), opts in any_options()) {
-        if let Ok(t) = parse_csv(bytes, Path::new("p.csv"), &opts) {
+        if let Ok(t) = parse_csv(bytes, Path::new("p.csv"), &opts, exec()) {
             check_table(&t);
         }
+    }
+
+    #[test]
+    fn csv_tables_do_not_depend_on_the_thread_count(bytes in csvish_bytes(), opts in any_options()) {
+        let read = |threads: usize| {
+            let exec = gbdt_core::Executor::new(threads).unwrap();
+            match parse_csv(bytes.clone(), Path::new("p.csv"), &opts, &exec) {
+                Ok(t) => format!("{t:?}"), // NaN prints as NaN: equal tables print equal
+                Err(e) => e.to_string(),
+            }
+        };
+        prop_assert_eq!(read(1), read(3));
     }
 
     #[test]
@@ -111,9 +124,9 @@ proptest! {
             text.push_str(&cells.join(","));
             text.push('\n');
         }
-        let t = parse_csv(text.into_bytes(), Path::new("n.csv"), &CsvOptions::default()).unwrap();
+        let t = parse_csv(text.into_bytes(), Path::new("n.csv"), &CsvOptions::default(), exec()).unwrap();
         let names: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
-        let x = prediction_features(&t, &names).unwrap();
+        let x = prediction_features(&t, &names, exec()).unwrap();
         for (r, row) in values.iter().enumerate() {
             for (c, v) in row.iter().enumerate() {
                 match v {

@@ -5,10 +5,10 @@ use gbdt_io::{
     DroppedColumn, LabelRule, Selection,
 };
 
-use crate::util::{data, table};
+use crate::util::{data, exec, table};
 
 fn credit() -> gbdt_io::Table {
-    read_csv(&data("credit.csv"), &CsvOptions::default()).unwrap()
+    read_csv(&data("credit.csv"), &CsvOptions::default(), exec()).unwrap()
 }
 
 fn names(v: &[&str]) -> Vec<String> {
@@ -19,7 +19,7 @@ fn names(v: &[&str]) -> Vec<String> {
 fn credit_file_selects_number_and_bool_columns_like_pandas() {
     let t = credit();
     let rule = parse_target("Number of Credit Problems > 1", &t).unwrap();
-    let d = training_data(&t, &rule, &Selection::default()).unwrap();
+    let d = training_data(&t, &rule, &Selection::default(), exec()).unwrap();
     assert_eq!(
         d.feature_names,
         names(&[
@@ -75,7 +75,7 @@ fn explicit_features_drop_and_weight() {
         weight: Some("w".into()),
         ..Selection::default()
     };
-    let d = training_data(&t, &rule, &sel).unwrap();
+    let d = training_data(&t, &rule, &sel, exec()).unwrap();
     assert_eq!(d.feature_names, names(&["c", "a"]));
     assert_eq!(d.features.row(1).to_vec(), [6.0, 4.0]);
     assert_eq!(d.weights, Some(vec![0.5, 2.0]));
@@ -98,7 +98,7 @@ fn explicit_features_drop_and_weight() {
         weight: Some("w".into()),
         ..Selection::default()
     };
-    let d = training_data(&t, &rule, &sel).unwrap();
+    let d = training_data(&t, &rule, &sel, exec()).unwrap();
     assert_eq!(d.feature_names, names(&["a", "c"]));
     assert_eq!(d.dropped_columns[1].reason, "dropped by request");
 }
@@ -107,7 +107,11 @@ fn explicit_features_drop_and_weight() {
 fn selection_errors_name_the_column() {
     let t = table("id,a,w,y\nx1,1,-1,0\nx2,4,,1\n");
     let rule = parse_target("y", &t).unwrap();
-    let err = |sel: Selection| training_data(&t, &rule, &sel).unwrap_err().to_string();
+    let err = |sel: Selection| {
+        training_data(&t, &rule, &sel, exec())
+            .unwrap_err()
+            .to_string()
+    };
     let e = err(Selection {
         features: Some(names(&["a", "zz"])),
         ..Selection::default()
@@ -169,7 +173,7 @@ fn selection_errors_name_the_column() {
 fn missing_labels_are_counted_with_lines_or_dropped() {
     let t = table("x,y\n1,1\n2,\n3,0\n4,NA\n5,1\n");
     let rule = parse_target("y", &t).unwrap();
-    let e = training_data(&t, &rule, &Selection::default())
+    let e = training_data(&t, &rule, &Selection::default(), exec())
         .unwrap_err()
         .to_string();
     assert!(
@@ -180,13 +184,13 @@ fn missing_labels_are_counted_with_lines_or_dropped() {
         drop_missing_label: true,
         ..Selection::default()
     };
-    let d = training_data(&t, &rule, &sel).unwrap();
+    let d = training_data(&t, &rule, &sel, exec()).unwrap();
     assert_eq!(d.dropped_rows, 2);
     assert_eq!(d.labels, [1.0, 0.0, 1.0]);
     assert_eq!(d.features.column(0).to_vec(), [1.0, 3.0, 5.0]);
     // A comparison on a missing value is a missing label too, not "false".
     let rule = parse_target("y > 0", &t).unwrap();
-    let d = training_data(&t, &rule, &sel).unwrap();
+    let d = training_data(&t, &rule, &sel, exec()).unwrap();
     assert_eq!(d.labels, [1.0, 0.0, 1.0]);
     // Many missing: the first five lines, then "...".
     let mut text = String::from("x,y\n");
@@ -195,15 +199,20 @@ fn missing_labels_are_counted_with_lines_or_dropped() {
     }
     text.push_str("9,1\n");
     let t = table(&text);
-    let e = training_data(&t, &parse_target("y", &t).unwrap(), &Selection::default())
-        .unwrap_err()
-        .to_string();
+    let e = training_data(
+        &t,
+        &parse_target("y", &t).unwrap(),
+        &Selection::default(),
+        exec(),
+    )
+    .unwrap_err()
+    .to_string();
     assert!(
         e.contains("8 row(s)") && e.contains("lines 2, 3, 4, 5, 6, ...)"),
         "{e}"
     );
     let t = table("x,y\n1,\n");
-    let e = training_data(&t, &parse_target("y", &t).unwrap(), &sel)
+    let e = training_data(&t, &parse_target("y", &t).unwrap(), &sel, exec())
         .unwrap_err()
         .to_string();
     assert!(e.contains("every row (1)"), "{e}");
@@ -213,7 +222,7 @@ fn missing_labels_are_counted_with_lines_or_dropped() {
 fn infinite_labels_are_errors_with_line() {
     let t = table("x,y\n1,1\n2,inf\n");
     let rule = parse_target("y", &t).unwrap();
-    let e = training_data(&t, &rule, &Selection::default())
+    let e = training_data(&t, &rule, &Selection::default(), exec())
         .unwrap_err()
         .to_string();
     assert!(
@@ -227,13 +236,13 @@ fn prediction_input_is_matched_by_name() {
     let model_features = names(&["Credit Score", "Has Cosigner", "Annual Income"]);
     // Other order, an extra column, no label column.
     let t = table("Annual Income,extra,Has Cosigner,Credit Score\n100,zz,true,700\n,zz,false,NA\n");
-    let x = prediction_features(&t, &model_features).unwrap();
+    let x = prediction_features(&t, &model_features, exec()).unwrap();
     assert_eq!(x.row(0).to_vec(), [700.0, 1.0, 100.0]);
     assert!(x[[1, 0]].is_nan() && x[[1, 2]].is_nan());
     assert_eq!(x[[1, 1]], 0.0);
 
     let t = table("Annual Income,extra\n1,2\n");
-    let e = prediction_features(&t, &model_features)
+    let e = prediction_features(&t, &model_features, exec())
         .unwrap_err()
         .to_string();
     assert!(
@@ -241,7 +250,7 @@ fn prediction_input_is_matched_by_name() {
         "{e}"
     );
     let t = table("Annual Income,Has Cosigner,Credit Score\n1,true,700\n2,false,high\n");
-    let e = prediction_features(&t, &model_features)
+    let e = prediction_features(&t, &model_features, exec())
         .unwrap_err()
         .to_string();
     assert!(
@@ -249,7 +258,7 @@ fn prediction_input_is_matched_by_name() {
         "{e}"
     );
     let t = table("Annual Income,Has Cosigner,Credit Score\n1,true,700\n2,0,3\n");
-    let e = prediction_features(&t, &model_features)
+    let e = prediction_features(&t, &model_features, exec())
         .unwrap_err()
         .to_string();
     assert!(
@@ -262,16 +271,16 @@ fn prediction_input_is_matched_by_name() {
 fn labelled_data_uses_the_model_features_and_rule() {
     let train = credit();
     let rule = parse_target("Number of Credit Problems > 1", &train).unwrap();
-    let d = training_data(&train, &rule, &Selection::default()).unwrap();
+    let d = training_data(&train, &rule, &Selection::default(), exec()).unwrap();
     let valid = table(
         "Has Cosigner,Bankruptcies,Monthly Debt,Annual Income,Credit Score,Current Loan Amount,Number of Credit Problems,Note\n\
          true,0,10,20,700,1000,4,hi\nfalse,1,11,21,650,2000,,x\n",
     );
-    let e = labelled_data(&valid, &rule, &d.feature_names, false)
+    let e = labelled_data(&valid, &rule, &d.feature_names, false, exec())
         .unwrap_err()
         .to_string();
     assert!(e.contains("1 row(s)") && e.contains("lines 3"), "{e}");
-    let v = labelled_data(&valid, &rule, &d.feature_names, true).unwrap();
+    let v = labelled_data(&valid, &rule, &d.feature_names, true, exec()).unwrap();
     assert_eq!(v.feature_names, d.feature_names);
     assert_eq!(v.labels, [1.0]);
     assert_eq!(v.dropped_rows, 1);
@@ -285,8 +294,30 @@ fn labelled_data_uses_the_model_features_and_rule() {
         &LabelRule::Column { column: "y".into() },
         &[],
         false,
+        exec(),
     )
     .unwrap_err()
     .to_string();
     assert!(e.contains("no column 'y'"), "{e}");
+}
+
+#[test]
+fn the_dataset_carries_names_and_weights_to_core() {
+    let t = table("a,b,w,y\n1,true,0.5,0\n2,false,2,1\n3,NA,1,1\n");
+    let rule = parse_target("y", &t).unwrap();
+    let sel = Selection {
+        weight: Some("w".into()),
+        ..Selection::default()
+    };
+    let d = training_data(&t, &rule, &sel, exec()).unwrap();
+    let ds = d.dataset().unwrap();
+    assert_eq!(ds.feature_names(), names(&["a", "b"]));
+    assert_eq!(ds.weights(), Some(&[0.5f32, 2.0, 1.0][..]));
+    assert_eq!(ds.labels(), [0.0, 1.0, 1.0]);
+    assert!(ds.features()[[2, 1]].is_nan());
+    // Core's checks surface as a gbdt-io error.
+    let zero = table("a,w,y\n1,0,0\n2,0,1\n");
+    let d = training_data(&zero, &parse_target("y", &zero).unwrap(), &sel, exec()).unwrap();
+    let e = d.dataset().unwrap_err();
+    assert!(matches!(e, gbdt_io::Error::InvalidDataset { .. }), "{e}");
 }

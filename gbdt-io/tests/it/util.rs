@@ -2,6 +2,9 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+
+use gbdt_core::Executor;
 
 use gbdt_io::{parse_csv, CsvOptions, Table};
 
@@ -12,19 +15,31 @@ pub fn data(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// The executor every test reads and selects on: two workers of its own.
+pub fn exec() -> &'static Executor {
+    static EXEC: OnceLock<Executor> = OnceLock::new();
+    EXEC.get_or_init(|| Executor::new(2).unwrap_or_else(|e| panic!("{e}")))
+}
+
 /// A table from CSV text with default options.
 pub fn table(text: &str) -> Table {
     parse_csv(
         text.as_bytes().to_vec(),
         Path::new("t.csv"),
         &CsvOptions::default(),
+        exec(),
     )
     .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The error message of parsing CSV text.
 pub fn csv_error(text: &[u8]) -> String {
-    match parse_csv(text.to_vec(), Path::new("t.csv"), &CsvOptions::default()) {
+    match parse_csv(
+        text.to_vec(),
+        Path::new("t.csv"),
+        &CsvOptions::default(),
+        exec(),
+    ) {
         Ok(_) => panic!("expected an error for {:?}", String::from_utf8_lossy(text)),
         Err(e) => e.to_string(),
     }

@@ -1,0 +1,272 @@
+//! CSV bytes to a [`Table`], in one pipeline:
+//!
+//! 1. [`source`]: the bytes, in memory or in a file read piece by piece;
+//! 2. [`header`]: byte-order mark, names, where the data starts, and the
+//!    columns the first rows show to be text;
+//! 3. [`chunks`]: the data cut into chunks parsed in parallel by the
+//!    executor, by the fast path ([`fast`]) or by csv-core ([`records`]),
+//!    numbers straight into each chunk's slot of the column buffers
+//!    ([`slots`]);
+//! 4. [`assemble`]: column types decided over all chunks, mixed columns read
+//!    again as text, columns merged.
+//!
+//! [`ctx`] turns what a chunk finds wrong into errors with file and line.
+
+mod assemble;
+mod chunks;
+mod ctx;
+mod fast;
+mod header;
+mod records;
+mod slots;
+mod source;
+
+use std::path::Path;
+
+use gbdt_core::Executor;
+
+use crate::error::{Error, Result};
+use crate::table::{CsvOptions, Table};
+use chunks::{Cuts, CHUNK_BYTES};
+use ctx::Ctx;
+use header::Header;
+use source::Source;
+
+/// Bytes read first for the header and the type sample; more are read when
+/// the header does not end there.
+const HEAD_BYTES: u64 = 1 << 20;
+
+/// Reads a CSV file into typed columns. Types are inferred over the whole
+/// file; pandas' missing tokens are missing values in any column type.
+///
+/// The file is read in chunks of about 1 MiB, parsed in parallel on the
+/// executor's workers, so the whole file is never in memory at once. Files
+/// with quoted fields are read the same way; only when a quoted field holds
+/// a line break where a chunk was cut are the record ends found in one
+/// sequential pass first.
+///
+/// ```
+/// use gbdt_core::Executor;
+/// use gbdt_io::{read_csv, ColumnType, CsvOptions};
+/// # let dir = std::env::temp_dir().join(format!("gbdt-io-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir)?;
+/// let path = dir.join("loans.csv");
+/// std::fs::write(&path, "id,amount,approved\nA1,1200.5,true\nA2,NA,false\n")?;
+/// let table = read_csv(&path, &CsvOptions::default(), &Executor::new(2)?)?;
+/// assert_eq!(table.num_rows(), 2);
+/// assert_eq!(table.column_type("amount"), Some(ColumnType::Number));
+/// assert_eq!(table.column_type("approved"), Some(ColumnType::Bool));
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn read_csv(path: &Path, opts: &CsvOptions, exec: &Executor) -> Result<Table> {
+    opts.check()?;
+    let src = Source::open(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        action: "open CSV file",
+        source,
+    })?;
+    read(&src, path, opts, exec, CHUNK_BYTES)
+}
+
+/// Parses CSV bytes already in memory; `path` only names the data in error
+/// messages (for example `<stdin>`).
+///
+/// ```
+/// use gbdt_core::Executor;
+/// use gbdt_io::{parse_csv, CsvOptions};
+/// let csv = b"a;b\n1;x\n2;y\n".to_vec();
+/// let opts = CsvOptions { delimiter: b';', ..CsvOptions::default() };
+/// let table = parse_csv(csv, "<stdin>".as_ref(), &opts, &Executor::new(1)?)?;
+/// assert_eq!(table.string_column("b")?, ["x", "y"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn parse_csv(bytes: Vec<u8>, path: &Path, opts: &CsvOptions, exec: &Executor) -> Result<Table> {
+    opts.check()?;
+    read(&Source::Memory(bytes), path, opts, exec, CHUNK_BYTES)
+}
+
+/// The pipeline, with the chunk size as a parameter for tests.
+fn read(
+    src: &Source,
+    path: &Path,
+    opts: &CsvOptions,
+    exec: &Executor,
+    chunk_bytes: u64,
+) -> Result<Table> {
+    let mut ctx = Ctx {
+        path: path.to_path_buf(),
+        delimiter: opts.delimiter,
+        names: Vec::new(),
+        first_line: 1,
+    };
+    let header = read_head(src, &ctx, opts)?;
+    ctx.names = header.names;
+    ctx.first_line = header.first_line;
+    let cuts = Cuts {
+        start: header.data_start as u64,
+        chunk_bytes,
+        bounds: None,
+    };
+    let (chunks, slots) = chunks::read_chunks(src, &ctx, &header.text, cuts, exec)?;
+    assemble::assemble(src, &ctx, chunks, slots, opts.has_header, exec)
+}
+
+/// The header from the first bytes, reading more until it ends.
+fn read_head(src: &Source, ctx: &Ctx, opts: &CsvOptions) -> Result<Header> {
+    let mut buf = Vec::new();
+    let mut size = HEAD_BYTES;
+    loop {
+        let whole = size >= src.len();
+        let head = src.window(0, size, &mut buf).map_err(|e| ctx.io_error(e))?;
+        if let Some(h) = header::read_header(head, whole, ctx, opts)? {
+            return Ok(h);
+        }
+        size *= 4;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn exec() -> Executor {
+        Executor::new(2).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// The table (as its debug text, where NaN equals NaN) or the error
+    /// message of `bytes` read in chunks of `chunk` bytes, from memory and
+    /// from a file; both must agree.
+    fn read_both(bytes: &[u8], chunk: u64) -> std::result::Result<String, String> {
+        let opts = CsvOptions::default();
+        let path = Path::new("t.csv");
+        let mem = read(&Source::Memory(bytes.to_vec()), path, &opts, &exec(), chunk);
+        let dir = std::env::temp_dir().join(format!(
+            "gbdt-io-csv-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let file_path = dir.join("t.csv");
+        std::fs::write(&file_path, bytes).unwrap_or_else(|e| panic!("{e}"));
+        let src = Source::open(&file_path).unwrap_or_else(|e| panic!("{e}"));
+        let file = read(&src, path, &opts, &exec(), chunk);
+        let _ = std::fs::remove_dir_all(&dir);
+        let text = |r: Result<Table>| r.map(|t| format!("{t:?}")).map_err(|e| e.to_string());
+        let (mem, file) = (text(mem), text(file));
+        assert!(mem == file, "memory and file differ (chunk {chunk})");
+        mem
+    }
+
+    fn read_mem(bytes: &[u8], chunk: u64) -> Table {
+        let opts = CsvOptions::default();
+        read(
+            &Source::Memory(bytes.to_vec()),
+            Path::new("t.csv"),
+            &opts,
+            &exec(),
+            chunk,
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn sample(rows: usize) -> String {
+        let mut s = String::from("id,x,note,flag,mixed\n");
+        for i in 0..rows {
+            let x = if i % 7 == 0 {
+                String::new()
+            } else {
+                format!("{i}.5")
+            };
+            let note = match i % 5 {
+                0 => format!("\"a, {i}\""),
+                1 => format!("\"two\nlines {i}\""),
+                2 => "\"say \"\"hi\"\"\"".to_string(),
+                _ => format!("plain{i}"),
+            };
+            let mixed = if i == rows - 2 {
+                "late".to_string()
+            } else {
+                i.to_string()
+            };
+            let end = if i % 3 == 0 { "\r\n" } else { "\n" };
+            s.push_str(&format!("r{i},{x},{note},{},{mixed}{end}", i % 2 == 0));
+            if i % 11 == 4 {
+                s.push('\n');
+            }
+        }
+        s
+    }
+
+    #[test]
+    fn every_chunk_size_gives_the_same_table() {
+        let text = sample(300);
+        let whole = read_mem(text.as_bytes(), 1 << 30);
+        assert_eq!(whole.num_rows(), 300);
+        assert_eq!(
+            whole.string_column("note").unwrap_or_default()[1],
+            "two\nlines 1"
+        );
+        assert_eq!(
+            whole.string_column("mixed").unwrap_or_default()[298],
+            "late"
+        );
+        assert_eq!(whole.line_of_row(2), 5); // row 1 spans two lines
+        let whole = read_both(text.as_bytes(), 1 << 30);
+        for chunk in [1, 7, 64, 500, 4096] {
+            assert!(read_both(text.as_bytes(), chunk) == whole, "chunk {chunk}");
+        }
+        // Quotes only in the last rows: the first cuts at line breaks hold.
+        let plain = sample(300)
+            .replace("\"a, ", "a; ")
+            .replace('"', "")
+            .replace("two\nlines", "two lines");
+        let late = format!("{plain}\"q\nq\",1,\"n\",true,1\n");
+        let whole = read_both(late.as_bytes(), 1 << 30);
+        let chunked = read_both(late.as_bytes(), 100);
+        assert!(whole.is_ok() && chunked == whole);
+    }
+
+    #[test]
+    fn errors_name_the_same_line_for_any_chunk_size() {
+        let mut text = sample(200);
+        let line = text.matches('\n').count() + 1;
+        text.push_str("r,1,2\n");
+        for chunk in [16, 1 << 30] {
+            let e = read_both(text.as_bytes(), chunk).err().unwrap_or_default();
+            assert!(e.contains(&format!("line {line}: 3 fields")), "{e}");
+        }
+    }
+
+    #[test]
+    fn crlf_headers_and_lone_cr_keep_row_lines() {
+        let t = read_mem(b"a,b\r\n1,2\r\n3,4\r\n", 4);
+        assert_eq!((t.line_of_row(0), t.line_of_row(1)), (2, 3));
+        assert_eq!(t.lines, crate::table::RowLines::Contiguous { first: 2 });
+        let t = read_mem(b"a,b\n1,2\r3,4\n", 1 << 20);
+        assert_eq!((t.num_rows(), t.line_of_row(1)), (2, 2));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn chunked_reads_match_one_chunk(
+            cells in prop::collection::vec(prop::sample::select(vec![
+                "1", "-2.5", "", "NA", "true", "x", "\"q,1\"", "\"a\nb\"", "\"\"\"\"",
+            ]), 0..60),
+            ends in prop::collection::vec(prop::sample::select(vec!["\n", "\r\n", "\n\n", "\r"]), 30),
+            chunk in 1u64..48,
+        ) {
+            let mut text = String::from("a,b\n");
+            for (i, pair) in cells.chunks(2).enumerate() {
+                text.push_str(&pair.join(","));
+                text.push_str(ends[i % ends.len()]);
+            }
+            let whole = read_both(text.as_bytes(), 1 << 30);
+            let chunked = read_both(text.as_bytes(), chunk);
+            prop_assert_eq!(chunked, whole);
+        }
+    }
+}
