@@ -157,14 +157,7 @@ fn io_error(e: csv::Error) -> io::Error {
 pub fn run(args: &PredictArgs) -> CmdResult<()> {
     let start = Instant::now();
     let exec = input::executor(check_threads(args.threads)?)?;
-    let shard = match (&args.shard, args.shard_from_env, args.shards) {
-        (Some(spec), _, _) => Some(Shard::parse(spec)?),
-        (None, true, Some(n)) => Some(Shard::from_env(
-            std::env::var(SHARD_INDEX_ENV).ok().as_deref(),
-            n,
-        )?),
-        _ => None,
-    };
+    let shard = shard_of(args)?;
     let csv = input::csv_options(&args.csv)?;
     if let Some(p) = &args.output {
         input::check_output_dir(p, "predictions")?;
@@ -222,26 +215,49 @@ pub fn run(args: &PredictArgs) -> CmdResult<()> {
     let write_s = t.elapsed().as_secs_f64();
 
     if let Some(path) = &args.report_json {
-        let report = json!({
-            "command": "predict",
-            "model": args.model.display().to_string(),
-            "data": args.data.display().to_string(),
-            "output": args.output.as_ref().map(|p| p.display().to_string()),
-            "rows": rows.len(),
-            "shard": shard.map(|s| json!({"index": s.index, "count": s.count})),
-            "columns": columns,
-            "raw": args.raw,
-            "os_threads": crate::report::os_threads(),
-            "timings": {
-                "load_s": load_s,
-                "predict_s": predict_s,
-                "write_s": write_s,
-                "total_s": start.elapsed().as_secs_f64(),
-            },
+        let timings = json!({
+            "load_s": load_s,
+            "predict_s": predict_s,
+            "write_s": write_s,
+            "total_s": start.elapsed().as_secs_f64(),
         });
-        input::write_report(path, &report)?;
+        input::write_report(path, &report(args, rows.len(), shard, &columns, timings))?;
     }
     Ok(())
+}
+
+/// The shard from `--shard I/N` or `--shard-from-env --shards N`, if any.
+fn shard_of(args: &PredictArgs) -> CmdResult<Option<Shard>> {
+    Ok(match (&args.shard, args.shard_from_env, args.shards) {
+        (Some(spec), _, _) => Some(Shard::parse(spec)?),
+        (None, true, Some(n)) => Some(Shard::from_env(
+            std::env::var(SHARD_INDEX_ENV).ok().as_deref(),
+            n,
+        )?),
+        _ => None,
+    })
+}
+
+/// The `--report-json` object of a prediction run.
+fn report(
+    args: &PredictArgs,
+    rows: usize,
+    shard: Option<Shard>,
+    columns: &[String],
+    timings: serde_json::Value,
+) -> serde_json::Value {
+    json!({
+        "command": "predict",
+        "model": args.model.display().to_string(),
+        "data": args.data.display().to_string(),
+        "output": args.output.as_ref().map(|p| p.display().to_string()),
+        "rows": rows,
+        "shard": shard.map(|s| json!({"index": s.index, "count": s.count})),
+        "columns": columns,
+        "raw": args.raw,
+        "os_threads": crate::report::os_threads(),
+        "timings": timings,
+    })
 }
 
 #[cfg(test)]

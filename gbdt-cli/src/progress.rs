@@ -164,7 +164,7 @@ impl<W: Write> Progress<W> {
         self.bar.set_position(ev.round as u64 + 1);
         if let Mode::Log { every } = self.mode {
             let last = ev.round + 1 == ev.num_rounds;
-            if (ev.round + 1) % every == 0 || last || ev.round == 0 {
+            if (ev.round + 1).is_multiple_of(every) || last || ev.round == 0 {
                 let line = format!("gbdt: {}\n", self.line(ev));
                 let _ = self.log.write_all(line.as_bytes());
             }

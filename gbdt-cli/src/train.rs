@@ -173,16 +173,7 @@ pub fn run(args: &TrainArgs) -> CmdResult<()> {
     let load_s = start.elapsed().as_secs_f64();
     let (params, objective_message) = resolve_params(&flags, &data)?;
     say(&objective_message);
-    say(&format!(
-        "target: {}; {} rows, {} features{}",
-        data.label_rule.describe(),
-        data.labels.len(),
-        data.feature_names.len(),
-        match data.dropped_rows {
-            0 => String::new(),
-            n => format!(", {n} rows without a target skipped"),
-        }
-    ));
+    say(&target_line(&data));
 
     let t = Instant::now();
     let train_set = reading(data.dataset())?;
@@ -209,17 +200,7 @@ pub fn run(args: &TrainArgs) -> CmdResult<()> {
     let eval_s = t.elapsed().as_secs_f64();
 
     let t = Instant::now();
-    let file = ModelFile {
-        summary: Some(TrainingSummary {
-            rows: data.labels.len(),
-            features: data.feature_names.len(),
-            best_iteration: model.best_iteration(),
-            metrics,
-        }),
-        model,
-        label_rule: Some(data.label_rule.clone()),
-        dropped_columns: data.dropped_columns.clone(),
-    };
+    let file = model_file(model, &data, metrics);
     input::writing(gbdt_io::save_model(&args.output, &file, None))?;
     let save_s = t.elapsed().as_secs_f64();
 
@@ -248,6 +229,35 @@ pub fn run(args: &TrainArgs) -> CmdResult<()> {
     Ok(())
 }
 
+/// The line that says what is learned from how many rows.
+fn target_line(data: &TrainingData) -> String {
+    format!(
+        "target: {}; {} rows, {} features{}",
+        data.label_rule.describe(),
+        data.labels.len(),
+        data.feature_names.len(),
+        match data.dropped_rows {
+            0 => String::new(),
+            n => format!(", {n} rows without a target skipped"),
+        }
+    )
+}
+
+/// The model with what it needs to be used on a new CSV file.
+fn model_file(model: Model, data: &TrainingData, metrics: Vec<EvalResult>) -> ModelFile {
+    ModelFile {
+        summary: Some(TrainingSummary {
+            rows: data.labels.len(),
+            features: data.feature_names.len(),
+            best_iteration: model.best_iteration(),
+            metrics,
+        }),
+        model,
+        label_rule: Some(data.label_rule.clone()),
+        dropped_columns: data.dropped_columns.clone(),
+    }
+}
+
 /// Metrics of the final model on the training set, named `train`.
 fn final_metrics(
     model: &Model,
@@ -255,9 +265,11 @@ fn final_metrics(
     metrics: &[Metric],
     exec: &Executor,
 ) -> CmdResult<Vec<EvalResult>> {
-    // No thread count: prediction runs in the pool it is called from.
-    let options = PredictOptions::default();
-    let preds = core(exec.install(|| model.predict_with(data.features(), &options)))?;
+    let options = PredictOptions {
+        executor: Some(exec.clone()),
+        ..PredictOptions::default()
+    };
+    let preds = core(model.predict_with(data.features(), &options))?;
     let flat: Vec<f64> = preds.iter().copied().collect();
     Ok(metrics
         .iter()

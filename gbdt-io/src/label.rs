@@ -160,58 +160,77 @@ pub fn parse_target(expr: &str, table: &Table) -> Result<LabelRule> {
     }
     let col = table.column_by_name(&column, "the target")?;
     match col.column_type() {
-        ColumnType::Number | ColumnType::Bool => {
-            let v = if col.column_type() == ColumnType::Bool && value.eq_ignore_ascii_case("true") {
-                Some(1.0)
-            } else if col.column_type() == ColumnType::Bool && value.eq_ignore_ascii_case("false") {
-                Some(0.0)
-            } else {
-                parse_number_text(value.as_bytes()).filter(|v| !v.is_nan())
-            };
-            let Some(v) = v else {
-                return Err(invalid(
-                    expr,
-                    match col.column_type() {
-                        ColumnType::Bool => format!(
-                            "column '{column}' holds true/false values, so compare it with true or false, not '{value}'"
-                        ),
-                        _ => format!(
-                            "column '{column}' holds numbers, so compare it with a number, not '{value}'"
-                        ),
-                    },
-                ));
-            };
-            Ok(LabelRule::Compare {
-                column,
-                op,
-                value: v,
-            })
-        }
-        ColumnType::String => {
-            if op != CompareOp::Eq {
-                return Err(invalid(
-                    expr,
-                    format!("column '{column}' holds text; only '==' works on text (the label is 1 where the column equals the value)"),
-                ));
-            }
-            let classes = distinct_texts(table, col);
-            if !classes.iter().any(|c| c == value) {
-                let similar = classes.iter().find(|c| c.eq_ignore_ascii_case(value));
-                let hint = match similar {
-                    Some(s) => format!("did you mean '{s}'? (values are case-sensitive)"),
-                    None => format!("values are: {}", list(&classes, 10)),
-                };
-                return Err(invalid(
-                    expr,
-                    format!("no row of column '{column}' has the value '{value}'; {hint}"),
-                ));
-            }
-            Ok(LabelRule::Equals {
-                column,
-                value: value.to_string(),
-            })
-        }
+        ColumnType::Number | ColumnType::Bool => compare_rule(expr, column, op, value, col),
+        ColumnType::String => equals_rule(expr, column, op, value, table, col),
     }
+}
+
+/// `column OP value` on a number or bool column.
+fn compare_rule(
+    expr: &str,
+    column: String,
+    op: CompareOp,
+    value: &str,
+    col: &Column,
+) -> Result<LabelRule> {
+    let v = if col.column_type() == ColumnType::Bool && value.eq_ignore_ascii_case("true") {
+        Some(1.0)
+    } else if col.column_type() == ColumnType::Bool && value.eq_ignore_ascii_case("false") {
+        Some(0.0)
+    } else {
+        parse_number_text(value.as_bytes()).filter(|v| !v.is_nan())
+    };
+    let Some(v) = v else {
+        return Err(invalid(
+            expr,
+            match col.column_type() {
+                ColumnType::Bool => format!(
+                    "column '{column}' holds true/false values, so compare it with true or false, not '{value}'"
+                ),
+                _ => format!(
+                    "column '{column}' holds numbers, so compare it with a number, not '{value}'"
+                ),
+            },
+        ));
+    };
+    Ok(LabelRule::Compare {
+        column,
+        op,
+        value: v,
+    })
+}
+
+/// `column == value` on a text column.
+fn equals_rule(
+    expr: &str,
+    column: String,
+    op: CompareOp,
+    value: &str,
+    table: &Table,
+    col: &Column,
+) -> Result<LabelRule> {
+    if op != CompareOp::Eq {
+        return Err(invalid(
+            expr,
+            format!("column '{column}' holds text; only '==' works on text (the label is 1 where the column equals the value)"),
+        ));
+    }
+    let classes = distinct_texts(table, col);
+    if !classes.iter().any(|c| c == value) {
+        let similar = classes.iter().find(|c| c.eq_ignore_ascii_case(value));
+        let hint = match similar {
+            Some(s) => format!("did you mean '{s}'? (values are case-sensitive)"),
+            None => format!("values are: {}", list(&classes, 10)),
+        };
+        return Err(invalid(
+            expr,
+            format!("no row of column '{column}' has the value '{value}'; {hint}"),
+        ));
+    }
+    Ok(LabelRule::Equals {
+        column,
+        value: value.to_string(),
+    })
 }
 
 /// A class rule for any column: the sorted distinct values (numbers sorted
@@ -405,35 +424,10 @@ impl LabelRule {
         let name = self.column();
         let rows = table.num_rows();
         match self {
-            LabelRule::Column { .. } => {
-                if col.column_type() == ColumnType::String {
-                    return Err(crate::select::not_numeric(
-                        table,
-                        name,
-                        "the label column must hold numbers or true/false",
-                    ));
-                }
-                let mut out = Vec::with_capacity(rows);
-                for r in 0..rows {
-                    let v = col.number(r).unwrap_or(f64::NAN);
-                    if v.is_infinite() || (v.is_finite() && !(v as f32).is_finite()) {
-                        return Err(Error::InvalidLabel {
-                            path: table.path().to_path_buf(),
-                            line: table.line_of_row(r),
-                            column: name.to_string(),
-                            value: v.to_string(),
-                            reason:
-                                "is not a finite number (or does not fit f32); fix or drop that row"
-                                    .to_string(),
-                        });
-                    }
-                    out.push(v as f32);
-                }
-                Ok(out)
-            }
+            LabelRule::Column { .. } => column_values(table, col, name),
             LabelRule::Compare { op, value, .. } => {
                 if col.column_type() == ColumnType::String {
-                    return Err(crate::select::not_numeric(
+                    return Err(crate::column_error::not_numeric(
                         table,
                         name,
                         "a comparison label needs numbers or true/false in its column",
@@ -449,39 +443,71 @@ impl LabelRule {
             LabelRule::Equals { value, .. } => Ok((0..rows)
                 .map(|r| col.text(r).map_or(f32::NAN, |t| (t == *value) as u8 as f32))
                 .collect()),
-            LabelRule::Classes { classes, .. } => {
-                let mut sorted: Vec<(&str, usize)> = classes
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| (c.as_str(), i))
-                    .collect();
-                sorted.sort_unstable();
-                let mut out = Vec::with_capacity(rows);
-                for r in 0..rows {
-                    let Some(t) = col.text(r) else {
-                        out.push(f32::NAN);
-                        continue;
-                    };
-                    match sorted.binary_search_by(|(c, _)| (*c).cmp(t.as_str())) {
-                        Ok(k) => out.push(sorted[k].1 as f32),
-                        Err(_) => {
-                            return Err(Error::InvalidLabel {
-                                path: table.path().to_path_buf(),
-                                line: table.line_of_row(r),
-                                column: name.to_string(),
-                                value: t,
-                                reason: format!(
-                                    "is not one of the classes the model knows: {}",
-                                    list(classes, 10)
-                                ),
-                            })
-                        }
-                    }
-                }
-                Ok(out)
+            LabelRule::Classes { classes, .. } => class_values(table, col, name, classes),
+        }
+    }
+}
+
+/// Labels of a number or bool column taken as they are.
+fn column_values(table: &Table, col: &Column, name: &str) -> Result<Vec<f32>> {
+    let rows = table.num_rows();
+    if col.column_type() == ColumnType::String {
+        return Err(crate::column_error::not_numeric(
+            table,
+            name,
+            "the label column must hold numbers or true/false",
+        ));
+    }
+    let mut out = Vec::with_capacity(rows);
+    for r in 0..rows {
+        let v = col.number(r).unwrap_or(f64::NAN);
+        if v.is_infinite() || (v.is_finite() && !(v as f32).is_finite()) {
+            return Err(Error::InvalidLabel {
+                path: table.path().to_path_buf(),
+                line: table.line_of_row(r),
+                column: name.to_string(),
+                value: v.to_string(),
+                reason: "is not a finite number (or does not fit f32); fix or drop that row"
+                    .to_string(),
+            });
+        }
+        out.push(v as f32);
+    }
+    Ok(out)
+}
+
+/// Class indexes of a class column, in the order of `classes`.
+fn class_values(table: &Table, col: &Column, name: &str, classes: &[String]) -> Result<Vec<f32>> {
+    let rows = table.num_rows();
+    let mut sorted: Vec<(&str, usize)> = classes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.as_str(), i))
+        .collect();
+    sorted.sort_unstable();
+    let mut out = Vec::with_capacity(rows);
+    for r in 0..rows {
+        let Some(t) = col.text(r) else {
+            out.push(f32::NAN);
+            continue;
+        };
+        match sorted.binary_search_by(|(c, _)| (*c).cmp(t.as_str())) {
+            Ok(k) => out.push(sorted[k].1 as f32),
+            Err(_) => {
+                return Err(Error::InvalidLabel {
+                    path: table.path().to_path_buf(),
+                    line: table.line_of_row(r),
+                    column: name.to_string(),
+                    value: t,
+                    reason: format!(
+                        "is not one of the classes the model knows: {}",
+                        list(classes, 10)
+                    ),
+                })
             }
         }
     }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -63,6 +63,7 @@
 //! ```
 
 mod builder;
+mod column_error;
 mod csv;
 mod error;
 mod json_float;
