@@ -62,6 +62,11 @@
 //! # Ok::<(), gbdt_io::Error>(())
 //! ```
 
+/// The README's Rust examples, run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
+
 mod builder;
 mod column_error;
 mod csv;
