@@ -286,6 +286,13 @@ mod tests {
                 },
                 "num_class",
             ),
+            (
+                Params {
+                    monotone_constraints: vec![1, 2, 0],
+                    ..d()
+                },
+                "monotone_constraints",
+            ),
         ];
         for (p, name) in cases {
             let msg = err_of(p.clone());
