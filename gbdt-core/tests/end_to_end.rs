@@ -616,12 +616,19 @@ fn monotone_training_is_identical_for_any_thread_count() {
             serde_json::to_vec(&model).unwrap()
         };
         let one = bytes(1);
-        let free = Params {
-            monotone_constraints: Vec::new(),
-            ..params.clone()
+        let with = |mono: Vec<i8>| {
+            let p = Params {
+                monotone_constraints: mono,
+                ..params.clone()
+            };
+            serde_json::to_vec(&train(&p, &d, &[]).unwrap()).unwrap()
         };
-        let free = serde_json::to_vec(&train(&free, &d, &[]).unwrap()).unwrap();
+        let free = with(Vec::new());
         assert!(one != free, "{policy:?}: the constraints changed nothing");
+        assert!(
+            with(vec![0; 8]) == free,
+            "{policy:?}: all zeros is no constraint"
+        );
         for threads in [2, 7] {
             assert!(
                 one == bytes(threads),
@@ -687,7 +694,7 @@ fn bad_monotone_constraints_are_errors_naming_the_parameter() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(6))]
+    #![proptest_config(ProptestConfig::with_cases(16))]
     #[test]
     fn monotone_constraints_hold_for_every_row(
         seed in 0u64..1000,

@@ -377,7 +377,12 @@ fn grow_config(p: &Params) -> GrowConfig {
         split: SplitParams::from_params(p),
         colsample_bynode: p.colsample_bynode,
         subtraction: true,
-        monotone: p.monotone_constraints.clone(),
+        // All zeros is no constraint: keep the plain (unchanged) path.
+        monotone: if p.monotone_constraints.iter().any(|&c| c != 0) {
+            p.monotone_constraints.clone()
+        } else {
+            Vec::new()
+        },
     }
 }
 
