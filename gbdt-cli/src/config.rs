@@ -82,7 +82,15 @@ impl Value<'_> {
             (ValueKind::Count, toml::Value::Integer(i)) if *i >= 0 => i.to_string(),
             (ValueKind::Number, toml::Value::Integer(i)) => i.to_string(),
             (ValueKind::Number, toml::Value::Float(f)) => f.to_string(),
-            (ValueKind::Name | ValueKind::Names, toml::Value::String(s)) => s.clone(),
+            (ValueKind::Name | ValueKind::Names | ValueKind::Integers, toml::Value::String(s)) => {
+                s.clone()
+            }
+            (ValueKind::Integers, toml::Value::Array(items)) => items
+                .iter()
+                .map(|i| i.as_integer().map(|v| v.to_string()))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| self.wrong(param))?
+                .join(","),
             (ValueKind::Names, toml::Value::Array(items)) => items
                 .iter()
                 .map(|i| i.as_str())
@@ -101,6 +109,7 @@ impl Value<'_> {
         let expected = match param.kind() {
             ValueKind::Names => "a string or an array of strings",
             ValueKind::Name => "a string",
+            ValueKind::Integers => "a string or an array of integers",
             kind => kind.expected(),
         };
         self.fail(&format!(
@@ -250,6 +259,7 @@ mod tests {
                 ValueKind::Count => ("3", "3"),
                 ValueKind::Number => ("0.5", "0.5"),
                 ValueKind::Names => ("[\"auc\"]", "auc"),
+                ValueKind::Integers => ("[1]", "1"),
                 _ if flag == "objective" => ("\"binary\"", "binary"),
                 _ => ("\"leafwise\"", "leafwise"),
             };

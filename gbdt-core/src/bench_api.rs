@@ -49,6 +49,7 @@ impl Kernels {
             split: SplitParams::from_params(params),
             colsample_bynode: 1.0,
             subtraction: true,
+            monotone: Vec::new(),
         };
         Ok(Kernels {
             rows: (0..x.nrows() as u32).collect(),
@@ -82,7 +83,9 @@ impl Kernels {
         let o = &self.matrix.offsets;
         self.features
             .iter()
-            .filter_map(|&f| best_of_feature(&self.hist[o[f]..o[f + 1]], f, total, &self.cfg.split))
+            .filter_map(|&f| {
+                best_of_feature(&self.hist[o[f]..o[f + 1]], f, total, &self.cfg.split, None)
+            })
             .map(|c| c.gain)
             .fold(0.0, f64::max)
     }

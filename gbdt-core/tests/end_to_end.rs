@@ -487,3 +487,252 @@ proptest! {
         prop_assert_eq!(batch.as_slice().unwrap(), expected.as_slice());
     }
 }
+
+/// Monotone constraints: the grid points of feature `j` for checking a
+/// model: a fixed grid over the data's range plus every threshold the
+/// model uses on `j` and its neighbours.
+fn monotone_grid(model: &Model, j: usize) -> Vec<f32> {
+    let mut grid: Vec<f32> = (0..=40).map(|i| -1.2 + 0.06 * i as f32).collect();
+    for tree in model.trees() {
+        for node in 0..tree.num_nodes() {
+            if tree.children(node).is_some() && tree.split_feature(node) == j {
+                let t = tree.threshold(node);
+                grid.extend([t, t.next_down(), t.next_up()]);
+            }
+        }
+    }
+    grid.retain(|v| v.is_finite());
+    grid.sort_by(f32::total_cmp);
+    grid.dedup();
+    grid
+}
+
+/// The first violation of `direction` on feature `j` over `rows`: moving
+/// the feature up the grid (other features fixed, missing ones included)
+/// must never move the raw margin the other way.
+fn monotone_violation(
+    model: &Model,
+    rows: ArrayView2<'_, f32>,
+    j: usize,
+    direction: i8,
+) -> Option<String> {
+    let grid = monotone_grid(model, j);
+    for (r, row) in rows.rows().into_iter().enumerate() {
+        let x = Array2::from_shape_fn((grid.len(), row.len()), |(i, c)| {
+            if c == j {
+                grid[i]
+            } else {
+                row[c]
+            }
+        });
+        let p = model.predict_raw(x.view()).unwrap();
+        let p = p.as_slice().unwrap();
+        for i in 1..grid.len() {
+            let step = (p[i] - p[i - 1]) * direction as f64;
+            if step < 0.0 {
+                return Some(format!(
+                    "row {r}, feature {j} ({direction:+}): {} at {} then {} at {}",
+                    p[i - 1],
+                    grid[i - 1],
+                    p[i],
+                    grid[i]
+                ));
+            }
+        }
+    }
+    None
+}
+
+fn auc_of(model: &Model, x: ArrayView2<'_, f32>, y: &[f32]) -> f64 {
+    let p = model.predict(x).unwrap();
+    Metric::Auc.compute(y, None, p.as_slice().unwrap(), 1)
+}
+
+#[test]
+fn a_correct_monotone_constraint_costs_little_and_a_wrong_one_is_enforced() {
+    let (x, y) = data(4000, Objective::Logistic, 21);
+    let (xt, yt) = data(2000, Objective::Logistic, 22);
+    let d = Dataset::new(x.view(), &y).unwrap();
+    let fit = |mono: Vec<i8>| {
+        let params = Params {
+            objective: Objective::Logistic,
+            num_rounds: 60,
+            learning_rate: 0.1,
+            max_depth: 4,
+            threads: Some(2),
+            monotone_constraints: mono,
+            ..Params::default()
+        };
+        train(&params, &d, &[]).unwrap()
+    };
+    // The label rises with feature 3 (a step at 0.2) and falls with 4.
+    let free = fit(Vec::new());
+    let correct = fit(vec![0, 0, 0, 1, -1, 0, 0, 0]);
+    // 1.5 sin(2 x0) rises on most of [-1, 1] (falling only near the ends):
+    // forcing it down loses its signal.
+    let wrong = fit(vec![-1, 0, 0, 0, 0, 0, 0, 0]);
+    let sample = xt.slice(ndarray::s![..60, ..]);
+    // The checker catches the unconstrained model's non-monotone feature 0.
+    assert!(monotone_violation(&free, sample, 0, 1).is_some());
+    assert!(monotone_violation(&free, sample, 0, -1).is_some());
+    assert_eq!(monotone_violation(&correct, sample, 3, 1), None);
+    assert_eq!(monotone_violation(&correct, sample, 4, -1), None);
+    assert_eq!(monotone_violation(&wrong, sample, 0, -1), None);
+    let (a_free, a_correct, a_wrong) = (
+        auc_of(&free, xt.view(), &yt),
+        auc_of(&correct, xt.view(), &yt),
+        auc_of(&wrong, xt.view(), &yt),
+    );
+    println!("held-out AUC: none {a_free:.4}, correct (x3 up, x4 down) {a_correct:.4}, wrong (x0 down) {a_wrong:.4}");
+    assert!(a_free > 0.95, "{a_free}");
+    assert!(a_correct > a_free - 0.01, "{a_correct} vs {a_free}");
+    assert!(a_wrong < a_free - 0.02, "{a_wrong} vs {a_free}");
+}
+
+#[test]
+fn monotone_training_is_identical_for_any_thread_count() {
+    let (x, y) = data(3000, Objective::Logistic, 23);
+    let d = Dataset::new(x.view(), &y).unwrap();
+    for (policy, max_depth, max_leaves) in [
+        (GrowPolicy::DepthWise, 5, 0),
+        (GrowPolicy::LossGuide, 0, 20),
+    ] {
+        let params = Params {
+            objective: Objective::Logistic,
+            num_rounds: 15,
+            grow_policy: policy,
+            max_depth,
+            max_leaves,
+            subsample: 0.8,
+            monotone_constraints: vec![1, -1, 1, 1, -1, 0, 0, 0],
+            ..Params::default()
+        };
+        let bytes = |threads: usize| {
+            let exec = Executor::new(threads).unwrap();
+            let trainer = gbdt_core::Trainer::with_executor(&params, &d, &exec).unwrap();
+            let model = trainer
+                .train(&[], |_| std::ops::ControlFlow::Continue(()))
+                .unwrap();
+            serde_json::to_vec(&model).unwrap()
+        };
+        let one = bytes(1);
+        let with = |mono: Vec<i8>| {
+            let p = Params {
+                monotone_constraints: mono,
+                ..params.clone()
+            };
+            serde_json::to_vec(&train(&p, &d, &[]).unwrap()).unwrap()
+        };
+        let free = with(Vec::new());
+        assert!(one != free, "{policy:?}: the constraints changed nothing");
+        assert!(
+            with(vec![0; 8]) == free,
+            "{policy:?}: all zeros is no constraint"
+        );
+        for threads in [2, 7] {
+            assert!(
+                one == bytes(threads),
+                "{policy:?}: {threads} threads differ from 1"
+            );
+        }
+    }
+}
+
+#[test]
+fn bad_monotone_constraints_are_errors_naming_the_parameter() {
+    let x = Array2::<f32>::zeros((4, 3));
+    let y = [0.0, 1.0, 0.0, 1.0];
+    let short = Params {
+        monotone_constraints: vec![1, 0],
+        ..Params::default()
+    };
+    let err = expect_err(&short, x.view(), &y);
+    assert_eq!(
+        err,
+        "invalid parameter monotone_constraints = (1,0): must be one direction per feature: \
+         3 values for the data's 3 features, not 2 (or none)"
+    );
+    let two = Params {
+        monotone_constraints: vec![1, 2, 0],
+        ..Params::default()
+    };
+    let err = expect_err(&two, x.view(), &y);
+    assert!(err.contains("monotone_constraints = 2"), "{err}");
+    let mut p = Params::default();
+    let err = p
+        .set("monotone_constraints", "(1,2,0)")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("invalid parameter monotone_constraints = (1,2,0)"),
+        "{err}"
+    );
+    for bad in ["1,,0", "(1;0)", "up", "(1,0", "1.0"] {
+        assert!(p.set("mc", bad).is_err(), "{bad}");
+    }
+    assert!(
+        p.monotone_constraints.is_empty(),
+        "failed sets change nothing"
+    );
+    for (text, want) in [
+        ("(1,0,-1)", vec![1, 0, -1]),
+        (" 1, 0 ,-1 ", vec![1, 0, -1]),
+        ("[-1]", vec![-1]),
+        ("(1,)", vec![1]),
+        ("()", vec![]),
+        ("", vec![]),
+    ] {
+        p.set("monotone_constraint", text).unwrap();
+        assert_eq!(p.monotone_constraints, want, "{text}");
+    }
+    let no_features = Params {
+        monotone_constraints: vec![1, 0, -1],
+        ..Params::default()
+    };
+    let d = Dataset::new(x.view(), &y).unwrap();
+    train(&no_features, &d, &[]).unwrap();
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+    #[test]
+    fn monotone_constraints_hold_for_every_row(
+        seed in 0u64..1000,
+        constrained in proptest::collection::vec(prop_oneof![Just(0i8), Just(1i8), Just(-1i8)], 8),
+        first in 0usize..8,
+        up in any::<bool>(),
+        lossguide in any::<bool>(),
+        logistic in any::<bool>(),
+    ) {
+        // At least one constrained feature; 0 and 2 have missing values.
+        let mut mono = constrained;
+        mono[first] = if up { 1 } else { -1 };
+        let objective = if logistic { Objective::Logistic } else { Objective::SquaredError };
+        let (x, y) = data(600, objective, seed);
+        let (max_depth, max_leaves, grow_policy) = if lossguide {
+            (0, 12, GrowPolicy::LossGuide)
+        } else {
+            (4, 0, GrowPolicy::DepthWise)
+        };
+        let params = Params {
+            objective,
+            num_rounds: 8,
+            learning_rate: 0.3,
+            grow_policy,
+            max_depth,
+            max_leaves,
+            min_child_weight: 0.0,
+            threads: Some(1),
+            monotone_constraints: mono.clone(),
+            ..Params::default()
+        };
+        let model = train(&params, &Dataset::new(x.view(), &y).unwrap(), &[]).unwrap();
+        let (rows, _) = data(25, objective, seed + 1);
+        for (j, &direction) in mono.iter().enumerate() {
+            if direction != 0 {
+                let bad = monotone_violation(&model, rows.view(), j, direction);
+                prop_assert!(bad.is_none(), "{:?}", bad);
+            }
+        }
+    }
+}

@@ -97,6 +97,7 @@ impl<'a> Booster<'a> {
     /// step runs on `exec` (`params.threads` is ignored).
     pub fn new(params: &Params, data: &Dataset<'a>, exec: &Executor) -> Result<Self> {
         params.check()?;
+        check_monotone(params, data)?;
         let k = num_outputs(params, data.labels())?;
         for (row, &y) in data.labels().iter().enumerate() {
             params.objective.check_label(row, y, k)?;
@@ -134,6 +135,7 @@ impl<'a> Booster<'a> {
         exec: &Executor,
     ) -> Result<Self> {
         params.check()?;
+        check_monotone(params, data)?;
         check_continuable(&model, params, data)?;
         let k = model.num_outputs;
         for (row, &y) in data.labels().iter().enumerate() {
@@ -375,7 +377,34 @@ fn grow_config(p: &Params) -> GrowConfig {
         split: SplitParams::from_params(p),
         colsample_bynode: p.colsample_bynode,
         subtraction: true,
+        // All zeros is no constraint: keep the plain (unchanged) path.
+        monotone: if p.monotone_constraints.iter().any(|&c| c != 0) {
+            p.monotone_constraints.clone()
+        } else {
+            Vec::new()
+        },
     }
+}
+
+/// Monotone constraints are none or one per feature of the data.
+fn check_monotone(params: &Params, data: &Dataset<'_>) -> Result<()> {
+    let (got, n) = (params.monotone_constraints.len(), data.num_features());
+    if got == 0 || got == n {
+        return Ok(());
+    }
+    let text = params
+        .monotone_constraints
+        .iter()
+        .map(i8::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    Err(Error::InvalidParam {
+        name: "monotone_constraints",
+        value: format!("({text})"),
+        allowed: format!(
+            "one direction per feature: {n} values for the data's {n} features, not {got} (or none)"
+        ),
+    })
 }
 
 /// Number of model outputs: classes for multiclass, else 1.

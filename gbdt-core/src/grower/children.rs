@@ -70,28 +70,37 @@ fn make_children(
         hist: parent_hist,
         best: c,
     } = parent;
+    let (wl, wr) = (
+        cfg.weight(c.left, parent.bounds),
+        cfg.weight(c.right, parent.bounds),
+    );
     let record = SplitRecord {
         feature: c.feature as u32,
         threshold: input.matrix.cuts[c.feature].threshold(c.bin),
         default_left: c.default_left,
         gain: c.gain as f32,
-        left_value: cfg.split.leaf_value(c.left),
-        right_value: cfg.split.leaf_value(c.right),
+        left_value: cfg.split.value_of(wl),
+        right_value: cfg.split.value_of(wr),
         left_cover: c.left.h as f32,
         right_cover: c.right.h as f32,
     };
     let left_id = tree.split(parent.node, &record);
     let mid = parent.range.start + lefts;
-    let child = |node, range, sum| Leaf {
+    let (left_bounds, right_bounds) = match cfg.monotone(c.feature, parent.bounds) {
+        Some(m) => parent.bounds.children(m.direction, wl, wr),
+        None => (parent.bounds, parent.bounds),
+    };
+    let child = |node, range, sum, bounds| Leaf {
         node,
         range,
         depth: parent.depth + 1,
         sum,
+        bounds,
     };
     Family {
         parent_hist,
-        left: child(left_id, parent.range.start..mid, c.left),
-        right: child(left_id + 1, mid..parent.range.end, c.right),
+        left: child(left_id, parent.range.start..mid, c.left, left_bounds),
+        right: child(left_id + 1, mid..parent.range.end, c.right, right_bounds),
     }
 }
 

@@ -5,7 +5,7 @@
 use std::ops::Range;
 
 use crate::histogram::{BinStat, HistPool};
-use crate::split::Candidate;
+use crate::split::{Bounds, Candidate};
 
 /// A node of the growing tree that is a leaf for now: where its rows are
 /// and what their gradients sum to.
@@ -14,6 +14,9 @@ pub(super) struct Leaf {
     pub range: Range<usize>,
     pub depth: usize,
     pub sum: BinStat,
+    /// Its weight's bounds from monotone constraints ([`Bounds::NONE`]
+    /// when none is set).
+    pub bounds: Bounds,
 }
 
 impl Leaf {

@@ -21,7 +21,7 @@ use crate::objective::GradPair;
 use crate::parallel::Executor;
 use crate::params::GrowPolicy;
 use crate::partition::RowPartition;
-use crate::split::SplitParams;
+use crate::split::{Bounds, Monotone, SplitParams};
 use crate::tree::Tree;
 
 use leaves::{Frontier, Leaf, OpenLeaf};
@@ -36,6 +36,33 @@ pub(crate) struct GrowConfig {
     pub colsample_bynode: f64,
     /// Derive the larger child's histogram as parent minus the smaller one.
     pub subtraction: bool,
+    /// Monotone constraint of each feature (1, -1 or 0); empty for none,
+    /// which keeps the plain gain and unbounded weights.
+    pub monotone: Vec<i8>,
+}
+
+impl GrowConfig {
+    /// What a split of a node with `bounds` on `feature` must respect, or
+    /// `None` when no constraint is set.
+    #[inline]
+    pub fn monotone(&self, feature: usize, bounds: Bounds) -> Option<Monotone> {
+        if self.monotone.is_empty() {
+            return None;
+        }
+        let direction = self.monotone.get(feature).copied().unwrap_or(0);
+        Some(Monotone { bounds, direction })
+    }
+
+    /// A node's weight: the optimal one, clamped to `bounds` under
+    /// monotone constraints.
+    pub fn weight(&self, s: BinStat, bounds: Bounds) -> f64 {
+        let w = self.split.weight(s);
+        if self.monotone.is_empty() {
+            w
+        } else {
+            bounds.clamp(w)
+        }
+    }
 }
 
 /// Buffers reused across trees.
@@ -92,6 +119,7 @@ pub(crate) fn grow(
         range: 0..n,
         depth: 0,
         sum,
+        bounds: Bounds::NONE,
     };
     let mut frontier = Frontier {
         open: Vec::new(),
@@ -223,6 +251,7 @@ mod tests {
                 split: SplitParams::from_params(&params),
                 colsample_bynode: 1.0,
                 subtraction: true,
+                monotone: Vec::new(),
             };
             let input = GrowInput {
                 matrix: &matrix,
@@ -247,6 +276,100 @@ mod tests {
                 }
             }
             assert!(seen.iter().all(|&s| s), "every row is in one leaf");
+        }
+    }
+
+    /// Leaf values below a node, in order.
+    fn leaf_values(tree: &Tree, node: usize, out: &mut Vec<f32>) {
+        match tree.children(node) {
+            Some((l, r)) => {
+                leaf_values(tree, l, out);
+                leaf_values(tree, r, out);
+            }
+            None => out.push(tree.value(node)),
+        }
+    }
+
+    /// Checks XGBoost's bounds below `node`: each leaf within `[lo, hi]`,
+    /// and a split on a constrained feature meeting at the midpoint of its
+    /// children's values. Returns how many constrained splits it saw.
+    fn check_bounds(tree: &Tree, node: usize, mono: &[i8], lo: f32, hi: f32) -> usize {
+        let v = tree.value(node);
+        assert!(lo <= v && v <= hi, "node {node}: {v} outside [{lo}, {hi}]");
+        let Some((l, r)) = tree.children(node) else {
+            return 0;
+        };
+        let (vl, vr) = (tree.value(l), tree.value(r));
+        let mid = (vl + vr) / 2.0;
+        let tol = 1e-6;
+        let (bl, br, seen) = match mono[tree.split_feature(node)] {
+            1 => {
+                assert!(
+                    vl <= vr,
+                    "node {node}: {vl} > {vr} on an increasing feature"
+                );
+                ((lo, mid + tol), (mid - tol, hi), 1)
+            }
+            -1 => {
+                assert!(vl >= vr, "node {node}: {vl} < {vr} on a decreasing feature");
+                ((mid - tol, hi), (lo, mid + tol), 1)
+            }
+            _ => ((lo, hi), (lo, hi), 0),
+        };
+        seen + check_bounds(tree, l, mono, bl.0, bl.1) + check_bounds(tree, r, mono, br.0, br.1)
+    }
+
+    #[test]
+    fn monotone_bounds_propagate_to_every_leaf() {
+        // Labels rise with feature 1 and fall with feature 2 (plus noise and
+        // an interaction), so the constraints bind somewhere.
+        let (x, y) = synthetic(3000, 4, Objective::SquaredError, 11);
+        let exec = Executor::new(2).unwrap();
+        let matrix = BinnedMatrix::new(x.view(), None, 64, 0, &exec);
+        let grads: Vec<GradPair> = y.iter().map(|&v| GradPair { g: -v, h: 1.0 }).collect();
+        let features: Vec<usize> = (0..4).collect();
+        let mono = vec![1, 1, -1, 0];
+        for (policy, max_depth, max_leaves) in [
+            (GrowPolicy::DepthWise, 5, 0),
+            (GrowPolicy::LossGuide, 0, 20),
+        ] {
+            let cfg = GrowConfig {
+                policy,
+                max_depth,
+                max_leaves,
+                split: SplitParams::from_params(&Params::default()),
+                colsample_bynode: 1.0,
+                subtraction: true,
+                monotone: mono.clone(),
+            };
+            let input = GrowInput {
+                matrix: &matrix,
+                grads: &grads,
+                stride: 1,
+                output: 0,
+                features: &features,
+                rng_stream: [0, 0, 0],
+                seed: 0,
+            };
+            let mut ws = Workspace::new(&matrix);
+            let tree = grow(&input, &cfg, &mut ws, &exec).tree;
+            let inf = f32::INFINITY;
+            let constrained = check_bounds(&tree, 0, &mono, -inf, inf);
+            assert!(
+                constrained >= 3,
+                "{policy:?}: only {constrained} constrained splits"
+            );
+            // Feature 0 (sin(3x)) is not monotone: its constraint prunes the
+            // tree, and the unconstrained tree has some leaf the bounds exclude.
+            let free = GrowConfig {
+                monotone: Vec::new(),
+                ..cfg
+            };
+            let free_tree = grow(&input, &free, &mut ws, &exec).tree;
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            leaf_values(&tree, 0, &mut a);
+            leaf_values(&free_tree, 0, &mut b);
+            assert_ne!(a, b, "{policy:?}: the constraints changed nothing");
         }
     }
 }

@@ -96,7 +96,8 @@ fn best_split(input: &GrowInput<'_>, cfg: &GrowConfig, leaf: &HistLeaf) -> Optio
     let mut best: Option<Candidate> = None;
     for &f in features.iter() {
         let slice = &leaf.hist[input.matrix.offsets[f]..input.matrix.offsets[f + 1]];
-        if let Some(c) = best_of_feature(slice, f, leaf.leaf.sum, &cfg.split) {
+        let rule = cfg.monotone(f, leaf.leaf.bounds);
+        if let Some(c) = best_of_feature(slice, f, leaf.leaf.sum, &cfg.split, rule) {
             if best.as_ref().is_none_or(|b| c.beats(b)) {
                 best = Some(c);
             }

@@ -88,6 +88,17 @@ impl Params {
         }
         let hs = self.huber_slope;
         check_range("huber_slope", hs, hs > 0.0, "> 0")?;
+        if let Some(&v) = self
+            .monotone_constraints
+            .iter()
+            .find(|v| !(-1..=1).contains(*v))
+        {
+            return Err(invalid(
+                "monotone_constraints",
+                v,
+                "-1, 0 or 1 for each feature",
+            ));
+        }
         if self.objective.is_multiclass() && self.num_class == 1 {
             return Err(invalid("num_class", 1, ">= 2 (or 0 to infer from labels)"));
         }
@@ -274,6 +285,13 @@ mod tests {
                     ..d()
                 },
                 "num_class",
+            ),
+            (
+                Params {
+                    monotone_constraints: vec![1, 2, 0],
+                    ..d()
+                },
+                "monotone_constraints",
             ),
         ];
         for (p, name) in cases {

@@ -12,6 +12,8 @@
 ///
 /// `flag` (the long command-line flag) and `unset` (what an unset `Option`
 /// or empty list means) are optional; `aliases` is required, even if empty.
+/// A `#[serde(...)]` line may follow the `#[param(...)]` one (e.g. `skip`
+/// for a field model files of the current format cannot hold).
 macro_rules! declare_params {
     (
         $(#[$meta:meta])*
@@ -19,6 +21,7 @@ macro_rules! declare_params {
             $(
                 $(#[doc = $doc:literal])+
                 #[param($(flag = $flag:literal,)? aliases = [$($alias:literal),* $(,)?] $(, unset = $unset:literal)? $(,)?)]
+                $(#[serde($($serde:tt)*)])?
                 pub $field:ident: $ty:ty = $default:expr,
             )+
         }
@@ -31,6 +34,7 @@ macro_rules! declare_params {
                     #[doc = ""]
                     #[doc = concat!(" Unset: ", $unset, ".")]
                 )?
+                $(#[serde($($serde)*)])?
                 pub $field: $ty,
             )+
         }

@@ -120,5 +120,12 @@ declare_params! {
         /// The delta of the pseudo-Huber loss.
         #[param(flag = "huber-slope", aliases = [])]
         pub huber_slope: f64 = 1.0,
+        /// Monotone constraint of each feature by position: 1 increasing, -1
+        /// decreasing, 0 none; "(1,0,-1)" (XGBoost's tuple) or "1,0,-1".
+        #[param(flag = "monotone", aliases = ["monotone_constraint", "mc"], unset = "none")]
+        // Not in model files yet: the binary format (version 2) fixes the
+        // fields of Params, so storing it needs a format version bump.
+        #[serde(skip)]
+        pub monotone_constraints: Vec<i8> = Vec::new(),
     }
 }

@@ -18,6 +18,9 @@ pub enum ValueKind {
     Name,
     /// A comma-separated list of names (metrics).
     Names,
+    /// A comma-separated list of whole numbers, optionally in parentheses
+    /// (monotone constraints: "(1,0,-1)").
+    Integers,
 }
 
 impl ValueKind {
@@ -28,6 +31,7 @@ impl ValueKind {
             ValueKind::Number => "a number",
             ValueKind::Name => "a name",
             ValueKind::Names => "a comma-separated list of names",
+            ValueKind::Integers => "a comma-separated list of whole numbers, e.g. (1,0,-1)",
         }
     }
 }
@@ -227,6 +231,7 @@ mod tests {
             early_stopping_rounds: Some(5),
             eval_metrics: vec![Metric::Auc, Metric::LogLoss],
             huber_slope: 2.0,
+            monotone_constraints: vec![1, 0, -1],
         }
     }
 

@@ -99,6 +99,41 @@ impl ParamValue for GrowPolicy {
     }
 }
 
+/// Monotone directions by feature position: XGBoost's tuple "(1,0,-1)" or
+/// a plain "1,0,-1" (brackets work too); "" or "()" is the empty list. Every
+/// piece must be -1, 0 or 1; an empty piece (other than a tuple's trailing
+/// comma) is an error, since it would shift the features after it.
+impl ParamValue for Vec<i8> {
+    const KIND: ValueKind = ValueKind::Integers;
+    fn parse(name: &'static str, text: &str) -> Result<Self> {
+        let allowed = "-1, 0 or 1 for each feature, by position: (1,0,-1) or 1,0,-1";
+        let t = text.trim();
+        let inner = strip_pair(t, '(', ')')
+            .or_else(|| strip_pair(t, '[', ']'))
+            .unwrap_or(t)
+            .trim();
+        let inner = inner.strip_suffix(',').unwrap_or(inner).trim();
+        if inner.is_empty() {
+            return Ok(Vec::new());
+        }
+        inner
+            .split(',')
+            .map(|piece| match piece.trim().parse::<i8>() {
+                Ok(v) if (-1..=1).contains(&v) => Ok(v),
+                _ => Err(wrong(name, text, allowed)),
+            })
+            .collect()
+    }
+    fn show(&self) -> Option<String> {
+        let items: Vec<String> = self.iter().map(i8::to_string).collect();
+        (!items.is_empty()).then(|| format!("({})", items.join(",")))
+    }
+}
+
+fn strip_pair(text: &str, open: char, close: char) -> Option<&str> {
+    text.strip_prefix(open)?.strip_suffix(close)
+}
+
 /// Comma-separated; empty pieces are skipped, so "" is the empty list.
 impl ParamValue for Vec<Metric> {
     const KIND: ValueKind = ValueKind::Names;

@@ -53,7 +53,12 @@ impl SplitParams {
 
     /// The leaf's output: weight times learning rate.
     pub fn leaf_value(&self, s: BinStat) -> f32 {
-        (self.weight(s) * self.learning_rate) as f32
+        self.value_of(self.weight(s))
+    }
+
+    /// The output of a leaf with weight `w`: times the learning rate.
+    pub fn value_of(&self, w: f64) -> f32 {
+        (w * self.learning_rate) as f32
     }
 
     /// The loss reduction a node with these sums achieves as a leaf (the
@@ -66,7 +71,13 @@ impl SplitParams {
             let g = self.shrunk(s.g);
             return g * g / (s.h + self.lambda);
         }
-        let w = self.weight(s);
+        self.score_at(s, self.weight(s))
+    }
+
+    /// The loss reduction of a leaf with these sums at weight `w` (which may
+    /// be clamped away from the optimum, e.g. by monotone bounds).
+    #[inline]
+    pub fn score_at(&self, s: BinStat, w: f64) -> f64 {
         -(2.0 * s.g * w + (s.h + self.lambda) * w * w) - 2.0 * self.alpha * w.abs()
     }
 

@@ -1,9 +1,14 @@
 //! Split finding: one enumeration kernel over a feature's histogram, run with
-//! missing values sent right and then left.
+//! missing values sent right and then left, scoring thresholds with the
+//! plain gain or, under monotone constraints, the bounded one.
 
 mod gain;
+mod monotone;
 
 pub(crate) use gain::SplitParams;
+pub(crate) use monotone::{Bounds, Monotone};
+
+use monotone::{Bounded, GainRule, Plain};
 
 use crate::histogram::BinStat;
 
@@ -37,15 +42,31 @@ impl Candidate {
 }
 
 /// The best split of one feature. `hist` is the feature's histogram (value
-/// bins, then the missing bin); `total` the node's sums.
+/// bins, then the missing bin); `total` the node's sums. `monotone` is
+/// `None` when no feature of the model is constrained (the plain gain),
+/// else the node's bounds and this feature's direction.
 pub(crate) fn best_of_feature(
     hist: &[BinStat],
     feature: usize,
     total: BinStat,
     sp: &SplitParams,
+    monotone: Option<Monotone>,
 ) -> Option<Candidate> {
-    let right = enumerate(hist, feature, total, sp, false);
-    let left = enumerate(hist, feature, total, sp, true);
+    match monotone {
+        None => best_with(hist, feature, total, sp, &Plain(sp)),
+        Some(rule) => best_with(hist, feature, total, sp, &Bounded { sp, rule }),
+    }
+}
+
+fn best_with<G: GainRule>(
+    hist: &[BinStat],
+    feature: usize,
+    total: BinStat,
+    sp: &SplitParams,
+    rule: &G,
+) -> Option<Candidate> {
+    let right = enumerate(hist, feature, total, sp, rule, false);
+    let left = enumerate(hist, feature, total, sp, rule, true);
     match (right, left) {
         (Some(r), Some(l)) => Some(if l.gain > r.gain { l } else { r }),
         (r, l) => r.or(l),
@@ -53,11 +74,12 @@ pub(crate) fn best_of_feature(
 }
 
 /// Scans thresholds left to right; missing values go left when `missing_left`.
-fn enumerate(
+fn enumerate<G: GainRule>(
     hist: &[BinStat],
     feature: usize,
     total: BinStat,
     sp: &SplitParams,
+    rule: &G,
     missing_left: bool,
 ) -> Option<Candidate> {
     let value_bins = hist.len() - 1;
@@ -73,7 +95,7 @@ fn enumerate(
     } else {
         value_bins - 1
     };
-    let parent_score = sp.score(total);
+    let parent_score = rule.parent(total);
     let mut acc = if missing_left {
         missing
     } else {
@@ -91,7 +113,9 @@ fn enumerate(
         if !sp.child_ok(acc) || !sp.child_ok(right) {
             continue;
         }
-        let gain = sp.score(acc) + sp.score(right) - parent_score;
+        let Some(gain) = rule.gain(acc, right, parent_score) else {
+            continue;
+        };
         if best.as_ref().is_none_or(|b| gain > b.gain) {
             best = Some(Candidate {
                 gain,
@@ -138,7 +162,7 @@ mod tests {
             stat(5.0, 5.0),
             stat(0.0, 0.0),
         ];
-        let c = best_of_feature(&h, 3, total(&h), &sp()).unwrap();
+        let c = best_of_feature(&h, 3, total(&h), &sp(), None).unwrap();
         assert_eq!((c.feature, c.bin), (3, 1));
         assert_eq!(c.left, stat(-10.0, 10.0));
         assert!((c.gain - 2.0 * 100.0 / 11.0).abs() < 1e-12);
@@ -148,12 +172,12 @@ mod tests {
     fn missing_values_learn_their_direction() {
         // Missing rows look like the left side: they should go left.
         let h = [stat(-5.0, 5.0), stat(5.0, 5.0), stat(-5.0, 5.0)];
-        let c = best_of_feature(&h, 0, total(&h), &sp()).unwrap();
+        let c = best_of_feature(&h, 0, total(&h), &sp(), None).unwrap();
         assert!(c.default_left);
         assert_eq!(c.left, stat(-10.0, 10.0));
         // Missing rows like the right side: they go right.
         let h = [stat(-5.0, 5.0), stat(5.0, 5.0), stat(5.0, 5.0)];
-        let c = best_of_feature(&h, 0, total(&h), &sp()).unwrap();
+        let c = best_of_feature(&h, 0, total(&h), &sp(), None).unwrap();
         assert!(!c.default_left);
         assert_eq!(c.right, stat(10.0, 10.0));
     }
@@ -161,7 +185,7 @@ mod tests {
     #[test]
     fn split_on_missingness_alone() {
         let h = [stat(-5.0, 5.0), stat(5.0, 5.0)];
-        let c = best_of_feature(&h, 0, total(&h), &sp()).unwrap();
+        let c = best_of_feature(&h, 0, total(&h), &sp(), None).unwrap();
         assert_eq!((c.bin, c.default_left), (0, false));
     }
 
@@ -172,14 +196,40 @@ mod tests {
             min_child_weight: 6.0,
             ..sp()
         };
-        assert!(best_of_feature(&h, 0, total(&h), &strict).is_none());
+        assert!(best_of_feature(&h, 0, total(&h), &strict, None).is_none());
         let costly = SplitParams {
             gamma: 100.0,
             ..sp()
         };
-        assert!(best_of_feature(&h, 0, total(&h), &costly).is_none());
+        assert!(best_of_feature(&h, 0, total(&h), &costly, None).is_none());
         let flat = [stat(1.0, 5.0), stat(1.0, 5.0), stat(0.0, 0.0)];
-        assert!(best_of_feature(&flat, 0, total(&flat), &sp()).is_none());
+        assert!(best_of_feature(&flat, 0, total(&flat), &sp(), None).is_none());
+    }
+
+    #[test]
+    fn monotone_constraints_reject_the_wrong_direction_and_clamp_the_gain() {
+        // The only threshold puts weight 5/6 left and -5/6 right: decreasing.
+        let h = [stat(-5.0, 5.0), stat(5.0, 5.0), stat(0.0, 0.0)];
+        let rule = |direction, lower, upper| {
+            Some(Monotone {
+                bounds: Bounds { lower, upper },
+                direction,
+            })
+        };
+        let (inf, t) = (f64::INFINITY, total(&h));
+        assert_eq!(best_of_feature(&h, 0, t, &sp(), rule(1, -inf, inf)), None);
+        let plain = best_of_feature(&h, 0, t, &sp(), None).unwrap();
+        for direction in [-1, 0] {
+            let c = best_of_feature(&h, 0, t, &sp(), rule(direction, -inf, inf)).unwrap();
+            assert_eq!((c.bin, c.left, c.right), (0, plain.left, plain.right));
+            assert!((c.gain - plain.gain).abs() < 1e-12 && (c.gain - 50.0 / 6.0).abs() < 1e-12);
+        }
+        // Weights clamped to +-0.5: each side scores -(2 g w + (h + l) w^2) =
+        // 5 - 1.5 = 3.5 instead of 25/6, and the parent's weight 0 scores 0.
+        let c = best_of_feature(&h, 0, t, &sp(), rule(-1, -0.5, 0.5)).unwrap();
+        assert_eq!(c.gain, 7.0);
+        // Bounds that force both weights to one value leave no gain.
+        assert_eq!(best_of_feature(&h, 0, t, &sp(), rule(-1, 0.2, 0.2)), None);
     }
 
     #[test]
