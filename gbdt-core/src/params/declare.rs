@@ -12,6 +12,7 @@
 ///
 /// `flag` (the long command-line flag) and `unset` (what an unset `Option`
 /// or empty list means) are optional; `aliases` is required, even if empty.
+/// One `#[serde(...)]` line may follow `#[param(...)]` and goes on the field.
 macro_rules! declare_params {
     (
         $(#[$meta:meta])*
@@ -19,6 +20,7 @@ macro_rules! declare_params {
             $(
                 $(#[doc = $doc:literal])+
                 #[param($(flag = $flag:literal,)? aliases = [$($alias:literal),* $(,)?] $(, unset = $unset:literal)? $(,)?)]
+                $(#[serde($($serde:tt)*)])?
                 pub $field:ident: $ty:ty = $default:expr,
             )+
         }
@@ -31,6 +33,7 @@ macro_rules! declare_params {
                     #[doc = ""]
                     #[doc = concat!(" Unset: ", $unset, ".")]
                 )?
+                $(#[serde($($serde)*)])?
                 pub $field: $ty,
             )+
         }

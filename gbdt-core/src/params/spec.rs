@@ -227,6 +227,7 @@ mod tests {
             early_stopping_rounds: Some(5),
             eval_metrics: vec![Metric::Auc, Metric::LogLoss],
             huber_slope: 2.0,
+            tweedie_variance_power: 1.2,
         }
     }
 
