@@ -156,6 +156,8 @@ impl Metric {
     ///
     /// `predictions` holds transformed outputs row-major, `k` per row (k = 1
     /// except for multiclass, where they are class probabilities).
+    /// Outputs of `binary:logitraw` are margins: pass them through
+    /// [`Objective::to_metric_space`](crate::Objective::to_metric_space) first.
     ///
     /// ```
     /// use gbdt_core::Metric;
