@@ -34,7 +34,11 @@ pub fn run(args: &EvalArgs) -> CmdResult<()> {
     let csv = input::csv_options(&args.csv)?;
     let loaded = input::load_model(&args.model)?;
     let model = &loaded.file.model;
-    let metrics = chosen_metrics(&args.metric, model.objective())?;
+    let metrics = match args.metric.is_empty() {
+        // The model's defaults: the Tweedie metric at its variance power.
+        true => model.params().default_metrics(),
+        false => chosen_metrics(&args.metric, model.objective())?,
+    };
 
     let table = input::read_table(&args.data, &csv, &exec)?;
     let model_rule = loaded.file.label_rule.as_ref();
@@ -64,7 +68,8 @@ pub fn run(args: &EvalArgs) -> CmdResult<()> {
     };
     let preds = core(model.predict_with(data.features.view(), &options))?;
     let k = model.num_outputs();
-    let flat: Vec<f64> = preds.iter().copied().collect();
+    let mut flat: Vec<f64> = preds.iter().copied().collect();
+    model.objective().to_metric_space(&mut flat);
     let weights = data.weights.as_deref();
     let values: Vec<(Metric, f64)> = metrics
         .iter()

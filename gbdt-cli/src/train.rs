@@ -270,7 +270,8 @@ fn final_metrics(
         ..PredictOptions::default()
     };
     let preds = core(model.predict_with(data.features(), &options))?;
-    let flat: Vec<f64> = preds.iter().copied().collect();
+    let mut flat: Vec<f64> = preds.iter().copied().collect();
+    model.objective().to_metric_space(&mut flat);
     Ok(metrics
         .iter()
         .map(|&metric| EvalResult {

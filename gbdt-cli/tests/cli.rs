@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 use util::{
-    credit_csv, csv_rows, gbdt_env, gbdt_in, gbdt_stderr_to, gbdt_stdin, small_csv, TempDir,
+    credit_csv, csv_rows, gbdt_env, gbdt_in, gbdt_stderr_to, gbdt_stdin, small_csv, Rng, TempDir,
 };
 
 const CREDIT_TARGET: &str = "Number of Credit Problems > 1";
@@ -1071,4 +1071,119 @@ fn threads_flag_bounds_the_threads_of_every_phase() {
     let (one, three) = (os_threads("1"), os_threads("3"));
     assert!(one <= 2, "main thread and one worker, found {one}");
     assert!(three >= 4, "main thread and three workers, found {three}");
+}
+
+/// Seeded Tweedie data (issue 14): mean `exp(0.3 + 1.2 x1 - x2 + 0.8 x3)`,
+/// a Poisson number (mean `sqrt(mu)`) of exponential claims (mean
+/// `sqrt(mu)`), so about a third of the labels are 0. Returns the CSV text
+/// and the labels.
+fn tweedie_csv(rows: usize, seed: u64) -> (String, Vec<f64>) {
+    let mut rng = Rng::new(seed);
+    let mut open = move || 1.0 - rng.uniform();
+    let mut text = String::from("x1,x2,x3,y\n");
+    let mut labels = Vec::with_capacity(rows);
+    for _ in 0..rows {
+        let x: Vec<f64> = (0..3).map(|_| open() * 2.0 - 1.0).collect();
+        let root = (0.3 + 1.2 * x[0] - x[1] + 0.8 * x[2]).exp().sqrt();
+        let (limit, mut prod, mut y) = ((-root).exp(), open(), 0.0);
+        while prod > limit {
+            y += -open().ln() * root;
+            prod *= open();
+        }
+        text.push_str(&format!("{:.4},{:.4},{:.4},{y:.4}\n", x[0], x[1], x[2]));
+        labels.push(format!("{y:.4}").parse().unwrap());
+    }
+    (text, labels)
+}
+
+/// The Tweedie negative log-likelihood at power 1.5 of predicting `mu` for
+/// every row (XGBoost's `tweedie-nloglik@1.5`).
+fn tweedie_nloglik_of_constant(labels: &[f64], mu: f64) -> f64 {
+    let row = |y: f64| 2.0 * y / mu.sqrt() + 2.0 * mu.sqrt();
+    labels.iter().map(|&y| row(y)).sum::<f64>() / labels.len() as f64
+}
+
+#[test]
+fn tweedie_train_then_eval_prints_the_tweedie_metric() {
+    let d = here();
+    let (train_text, train_y) = tweedie_csv(3000, 41);
+    let (test_text, test_y) = tweedie_csv(1500, 42);
+    let data = d.write("claims.csv", &train_text);
+    let test = d.write("claims-test.csv", &test_text);
+    let args = [
+        "train",
+        &data,
+        "--target",
+        "y",
+        "--objective",
+        "reg:tweedie",
+    ];
+    let rest = [
+        "--rounds",
+        "150",
+        "--learning-rate",
+        "0.05",
+        "--max-depth",
+        "3",
+    ];
+    let r = gbdt_in(
+        d.path(),
+        &[&args[..], &rest[..], &["-o", "claims.gbdt"]].concat(),
+    );
+    r.ok()
+        .stderr_says(&["objective reg:tweedie", "tweedie-nloglik@1.5"]);
+
+    let r = gbdt_in(d.path(), &["eval", "claims.gbdt", &test]);
+    r.ok();
+    let (name, value) = r.stdout.trim_end().split_once('\t').unwrap();
+    assert_eq!(name, "tweedie-nloglik@1.5", "{}", r.stdout);
+    let value: f64 = value.parse().unwrap();
+    let mean = train_y.iter().sum::<f64>() / train_y.len() as f64;
+    let constant = tweedie_nloglik_of_constant(&test_y, mean);
+    // Held out: 5.91 for the training mean, 5.30 for the model.
+    assert!(
+        value < constant - 0.4,
+        "tweedie-nloglik {value} vs constant {constant}"
+    );
+
+    // Another power, LightGBM's objective name and a JSON model (which
+    // keeps the power): eval reports the metric at the model's power.
+    let other = ["train", &data, "-t", "y", "--objective", "tweedie"];
+    let power = ["--tweedie-variance-power", "1.3", "-o", "claims.json"];
+    gbdt_in(d.path(), &[&other[..], &rest[..], &power[..]].concat()).ok();
+    let r = gbdt_in(d.path(), &["eval", "claims.json", &test, "--json"]);
+    r.ok();
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert!(
+        v["tweedie-nloglik@1.3"].as_f64().unwrap().is_finite(),
+        "{v}"
+    );
+    let r = gbdt_in(
+        d.path(),
+        &[
+            "eval",
+            "claims.json",
+            &test,
+            "--metric",
+            "mape",
+            "--metric",
+            "tweedie-nloglik@1.5",
+        ],
+    );
+    r.ok();
+    let lines: Vec<&str> = r
+        .stdout
+        .lines()
+        .map(|l| l.split('\t').next().unwrap())
+        .collect();
+    assert_eq!(lines, ["mape", "tweedie-nloglik@1.5"]);
+    let r = gbdt_in(
+        d.path(),
+        &[
+            &args[..],
+            &["--tweedie-variance-power", "2", "-o", "bad.gbdt"],
+        ]
+        .concat(),
+    );
+    r.expect_code(2).stderr_says(&["tweedie", "2"]);
 }

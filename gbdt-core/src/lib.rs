@@ -62,7 +62,7 @@ mod testutil;
 pub use booster::{train, Booster, RoundEval, RoundOutcome, Trainer};
 pub use dataset::Dataset;
 pub use error::{Error, Result};
-pub use metric::Metric;
+pub use metric::{Metric, TweediePower};
 pub use model::{EvalResult, ImportanceType, Model};
 pub use objective::Objective;
 pub use parallel::Executor;

@@ -736,3 +736,230 @@ proptest! {
         }
     }
 }
+/// Seeded log-linear data for the log-link objectives (issue 14): 5 features
+/// in [-1, 1), the first 3 set the mean `mu = exp(0.3 + 1.2 x0 - 1.0 x1 +
+/// 0.8 x2)`, the last 2 are noise. Returns features, labels and the true means.
+struct LogLinear {
+    x: Array2<f32>,
+    y: Vec<f32>,
+    mu: Vec<f64>,
+}
+
+impl Gen {
+    /// Uniform in (0, 1], never 0, so its log is finite.
+    fn open(&mut self) -> f64 {
+        (self.next() as f64 + 1.0 / (1u64 << 25) as f64).min(1.0)
+    }
+
+    /// Exponential with mean 1.
+    fn exp1(&mut self) -> f64 {
+        -self.open().ln()
+    }
+
+    /// Poisson with mean `lambda` (Knuth; lambda is small here).
+    fn poisson(&mut self, lambda: f64) -> u32 {
+        let (limit, mut prod, mut n) = ((-lambda).exp(), self.open(), 0);
+        while prod > limit {
+            prod *= self.open();
+            n += 1;
+        }
+        n
+    }
+}
+
+fn log_linear(rows: usize, seed: u64, label: impl Fn(&mut Gen, f64) -> f64) -> LogLinear {
+    let mut g = Gen(seed * 0x9E37_79B9 + 7);
+    let x = Array2::from_shape_fn((rows, 5), |_| g.next() * 2.0 - 1.0);
+    let mut y = Vec::with_capacity(rows);
+    let mut mu = Vec::with_capacity(rows);
+    for r in x.rows() {
+        let m = (0.3 + 1.2 * r[0] - 1.0 * r[1] + 0.8 * r[2]) as f64;
+        mu.push(m.exp());
+        y.push(label(&mut g, m.exp()) as f32);
+    }
+    LogLinear { x, y, mu }
+}
+
+/// Gamma labels with shape 3 and mean `mu` (a sum of 3 exponentials).
+fn gamma_label(g: &mut Gen, mu: f64) -> f64 {
+    (g.exp1() + g.exp1() + g.exp1()) * mu / 3.0
+}
+
+/// Tweedie labels with power 1.5 and dispersion 2: a Poisson number of
+/// claims with mean `mu^0.5`, each exponential with mean `mu^0.5` (so the
+/// mean is `mu`; about 40% of the labels are 0).
+fn tweedie_label(g: &mut Gen, mu: f64) -> f64 {
+    let n = g.poisson(mu.sqrt());
+    (0..n).map(|_| g.exp1() * mu.sqrt()).sum()
+}
+
+fn fit_log_link(objective: Objective, train_set: &LogLinear) -> Model {
+    let params = Params {
+        objective,
+        num_rounds: 150,
+        learning_rate: 0.05,
+        max_depth: 3,
+        threads: Some(2),
+        ..Params::default()
+    };
+    let d = Dataset::new(train_set.x.view(), &train_set.y).unwrap();
+    train(&params, &d, &[]).unwrap()
+}
+
+/// `metric` of the model, of the training mean for every row, and of the
+/// true means, on `test`.
+fn three_way(model: &Model, train_y: &[f32], test: &LogLinear, metric: Metric) -> [f64; 3] {
+    let p = model.predict(test.x.view()).unwrap();
+    let mean = train_y.iter().map(|&v| v as f64).sum::<f64>() / train_y.len() as f64;
+    let constant = vec![mean; test.y.len()];
+    [p.as_slice().unwrap(), &constant, &test.mu].map(|p| metric.compute(&test.y, None, p, 1))
+}
+
+#[test]
+fn gamma_regression_beats_the_constant_and_nears_the_truth() {
+    let train_set = log_linear(6000, 11, gamma_label);
+    let test = log_linear(3000, 12, gamma_label);
+    let model = fit_log_link(Objective::Gamma, &train_set);
+    assert_eq!(model.params().resolved_metrics(), [Metric::GammaNLogLik]);
+    let [dev, base, truth] = three_way(&model, &train_set.y, &test, Metric::GammaDeviance);
+    // Held out: deviance 1.39 for the constant, 0.354 for the true means,
+    // 0.370 for the model.
+    assert!(dev < 0.8 * base, "gamma-deviance {dev} vs constant {base}");
+    assert!(
+        dev < 1.1 * truth,
+        "gamma-deviance {dev} vs true means {truth}"
+    );
+    let [nll, base_nll, _] = three_way(&model, &train_set.y, &test, Metric::GammaNLogLik);
+    assert!(
+        nll < base_nll - 0.1,
+        "gamma-nloglik {nll} vs constant {base_nll}"
+    );
+    // Predictions are means: positive, and their average is the labels'.
+    let p = model.predict(test.x.view()).unwrap();
+    assert!(p.iter().all(|&v| v > 0.0));
+    let avg = p.mean().unwrap();
+    let label_avg = test.y.iter().map(|&v| v as f64).sum::<f64>() / test.y.len() as f64;
+    assert!((avg / label_avg - 1.0).abs() < 0.05, "{avg} vs {label_avg}");
+}
+
+#[test]
+fn tweedie_regression_beats_the_constant_and_nears_the_truth() {
+    let train_set = log_linear(6000, 21, tweedie_label);
+    let test = log_linear(3000, 22, tweedie_label);
+    let zeros = test.y.iter().filter(|&&v| v == 0.0).count() as f64 / test.y.len() as f64;
+    assert!(zeros > 0.25 && zeros < 0.6, "zero fraction {zeros}");
+    let model = fit_log_link(Objective::Tweedie, &train_set);
+    let metric = model.params().resolved_metrics()[0];
+    assert_eq!(metric.name(), "tweedie-nloglik@1.5");
+    // The deviance is twice the nloglik above its value at mu = y.
+    let [nll, base, truth] = three_way(&model, &train_set.y, &test, metric);
+    let floor = metric.compute(
+        &test.y,
+        None,
+        &test.y.iter().map(|&v| v as f64).collect::<Vec<_>>(),
+        1,
+    );
+    let [dev, base_dev, truth_dev] = [nll, base, truth].map(|v| 2.0 * (v - floor));
+    // Held out: deviance 3.51 for the constant, 2.29 for the true means,
+    // 2.34 for the model (nloglik 5.80, 5.19, 5.21).
+    assert!(
+        dev < 0.8 * base_dev,
+        "tweedie deviance {dev} vs constant {base_dev}"
+    );
+    assert!(
+        dev < 1.05 * truth_dev,
+        "tweedie deviance {dev} vs true means {truth_dev}"
+    );
+}
+
+#[test]
+fn logitraw_outputs_margins_and_scores_like_logistic() {
+    let (x, y) = data(3000, Objective::Logistic, 5);
+    let (xv, yv) = data(1000, Objective::Logistic, 6);
+    let d = Dataset::new(x.view(), &y).unwrap();
+    let v = Dataset::new(xv.view(), &yv).unwrap();
+    let fit = |objective| {
+        let params = Params {
+            objective,
+            num_rounds: 40,
+            threads: Some(2),
+            ..Params::default()
+        };
+        train(&params, &d, &[("valid", &v)]).unwrap()
+    };
+    let raw = fit(Objective::LogitRaw);
+    let prob = fit(Objective::Logistic);
+    let margins = raw.predict(xv.view()).unwrap();
+    assert_eq!(margins, prob.predict_raw(xv.view()).unwrap(), "same trees");
+    assert!(
+        margins.iter().any(|&m| !(0.0..=1.0).contains(&m)),
+        "margins, not probabilities"
+    );
+    let p = prob.predict(xv.view()).unwrap();
+    for (m, p) in margins.iter().zip(p.iter()) {
+        assert!((1.0 / (1.0 + (-m).exp()) - p).abs() < 1e-12);
+    }
+    // Metrics read probabilities: the validation logloss and AUC are
+    // binary:logistic's, and the logloss is a real one (0.2), not one of
+    // margins clamped into (0, 1).
+    let names = |m: &Model| {
+        m.metrics()
+            .iter()
+            .map(|e| (e.metric, e.value))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(&raw), names(&prob));
+    let logloss = names(&raw)[1];
+    assert_eq!(logloss.0, Metric::LogLoss);
+    assert!(logloss.1 < 0.25, "{logloss:?}");
+}
+
+#[test]
+fn new_objectives_reject_bad_labels_by_row() {
+    let x = Array2::from_shape_fn((4, 2), |(i, j)| (i + j) as f32);
+    let cases = [
+        (
+            Objective::Gamma,
+            [1.0, 2.0, 0.0, 3.0],
+            "label at row 2 is 0",
+            "> 0",
+        ),
+        (
+            Objective::Tweedie,
+            [1.0, -0.5, 0.0, 3.0],
+            "label at row 1 is -0.5",
+            ">= 0",
+        ),
+        (
+            Objective::LogitRaw,
+            [1.0, 0.0, 0.0, 2.0],
+            "label at row 3 is 2",
+            "0 or 1",
+        ),
+    ];
+    for (objective, y, at, allowed) in cases {
+        let params = Params {
+            objective,
+            num_rounds: 2,
+            threads: Some(1),
+            ..Params::default()
+        };
+        let err = train(&params, &Dataset::new(x.view(), &y).unwrap(), &[]).unwrap_err();
+        let msg = err.to_string();
+        assert!(matches!(err, Error::InvalidLabel { .. }), "{msg}");
+        for needle in [at, objective.name(), allowed] {
+            assert!(msg.contains(needle), "{msg} should say {needle}");
+        }
+    }
+}
+
+#[test]
+fn mape_of_a_trained_model_is_below_the_constant() {
+    let train_set = log_linear(4000, 31, gamma_label);
+    let test = log_linear(2000, 32, gamma_label);
+    let model = fit_log_link(Objective::Gamma, &train_set);
+    let [mape, base, truth] = three_way(&model, &train_set.y, &test, Metric::Mape);
+    // Held out: 1.05 for the constant, 0.428 for the true means, 0.424 for the model.
+    assert!(mape < 0.5 * base, "mape {mape} vs constant {base}");
+    assert!(mape < 1.1 * truth, "mape {mape} vs true means {truth}");
+}

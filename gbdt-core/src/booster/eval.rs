@@ -59,6 +59,7 @@ impl<'a> Evaluation<'a> {
         let mut outputs = self.margins.clone();
         for row in outputs.chunks_exact_mut(k) {
             objective.transform(row);
+            objective.to_metric_space(row);
         }
         metrics
             .iter()

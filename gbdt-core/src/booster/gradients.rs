@@ -30,6 +30,7 @@ pub(super) fn gradients(
         num_outputs: k,
         max_delta_step: p.resolved_max_delta_step(),
         huber_slope: p.huber_slope,
+        tweedie_variance_power: p.tweedie_variance_power,
     };
     exec.for_each_chunk_mut(grads, ROW_BLOCK * k, |b, out| {
         let first = b * ROW_BLOCK;

@@ -3,13 +3,21 @@
 
 mod auc;
 mod classification;
+mod gamma;
 mod regression;
+mod tweedie;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-/// An evaluation metric. Names follow XGBoost.
+pub use tweedie::TweediePower;
+
+/// An evaluation metric. Names follow XGBoost; LightGBM's parse too.
+///
+/// The Tweedie metric carries its variance power, as XGBoost's name does:
+/// `tweedie-nloglik@1.5` parses to `TweedieNLogLik(1.5)` and prints back
+/// the same (a bare `tweedie-nloglik` is not accepted: the power matters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Metric {
     /// Root mean squared error.
@@ -36,6 +44,20 @@ pub enum Metric {
     /// Poisson negative log-likelihood.
     #[serde(rename = "poisson-nloglik")]
     PoissonNLogLik,
+    // New variants go last: model files store the variant's index.
+    /// Tweedie negative log-likelihood at a variance power
+    /// (`tweedie-nloglik@1.5`).
+    #[serde(rename = "tweedie-nloglik")]
+    TweedieNLogLik(TweediePower),
+    /// Gamma negative log-likelihood (`gamma-nloglik`, LightGBM `gamma`).
+    #[serde(rename = "gamma-nloglik")]
+    GammaNLogLik,
+    /// Mean gamma unit deviance (`gamma-deviance`, LightGBM `gamma_deviance`).
+    #[serde(rename = "gamma-deviance")]
+    GammaDeviance,
+    /// Mean absolute percentage error with labels floored at 1 (`mape`).
+    #[serde(rename = "mape")]
+    Mape,
 }
 
 const ALL: &[Metric] = &[
@@ -47,6 +69,10 @@ const ALL: &[Metric] = &[
     Metric::MLogLoss,
     Metric::MError,
     Metric::PoissonNLogLik,
+    Metric::TweedieNLogLik(TweediePower::DEFAULT),
+    Metric::GammaNLogLik,
+    Metric::GammaDeviance,
+    Metric::Mape,
 ];
 
 impl std::str::FromStr for Metric {
@@ -60,8 +86,15 @@ impl std::str::FromStr for Metric {
             "binary_error" => "error",
             "multi_logloss" => "mlogloss",
             "multi_error" => "merror",
+            "poisson" => "poisson-nloglik",
+            "gamma" => "gamma-nloglik",
+            "gamma_deviance" => "gamma-deviance",
+            "mean_absolute_percentage_error" => "mape",
             other => other,
         };
+        if let Some(rest) = alias.strip_prefix(tweedie::PREFIX.trim_end_matches('@')) {
+            return parse_tweedie(s, rest);
+        }
         ALL.iter()
             .find(|m| m.name() == alias)
             .copied()
@@ -71,6 +104,22 @@ impl std::str::FromStr for Metric {
                 known: ALL.iter().map(|m| m.name()).collect::<Vec<_>>().join(", "),
             })
     }
+}
+
+/// `tweedie-nloglik@<rho>` with `rho` in (1, 2); `rest` follows `tweedie-nloglik`.
+fn parse_tweedie(name: &str, rest: &str) -> Result<Metric> {
+    rest.strip_prefix('@')
+        .and_then(|rho| rho.trim().parse().ok())
+        .and_then(TweediePower::new)
+        .map(Metric::TweedieNLogLik)
+        .ok_or_else(|| Error::UnknownName {
+            kind: "metric",
+            name: name.to_string(),
+            known: format!(
+                "{}<rho> with 1 < rho < 2, e.g. tweedie-nloglik@1.5",
+                tweedie::PREFIX
+            ),
+        })
 }
 
 impl std::fmt::Display for Metric {
@@ -91,6 +140,10 @@ impl Metric {
             Metric::MLogLoss => "mlogloss",
             Metric::MError => "merror",
             Metric::PoissonNLogLik => "poisson-nloglik",
+            Metric::TweedieNLogLik(rho) => tweedie::name(rho),
+            Metric::GammaNLogLik => "gamma-nloglik",
+            Metric::GammaDeviance => "gamma-deviance",
+            Metric::Mape => "mape",
         }
     }
 
@@ -103,6 +156,8 @@ impl Metric {
     ///
     /// `predictions` holds transformed outputs row-major, `k` per row (k = 1
     /// except for multiclass, where they are class probabilities).
+    /// Outputs of `binary:logitraw` are margins: pass them through
+    /// [`Objective::to_metric_space`](crate::Objective::to_metric_space) first.
     ///
     /// ```
     /// use gbdt_core::Metric;
@@ -125,6 +180,12 @@ impl Metric {
             Metric::PoissonNLogLik => {
                 regression::mean(labels, &w, predictions, regression::poisson_nll)
             }
+            Metric::TweedieNLogLik(rho) => regression::mean(labels, &w, predictions, |y, p| {
+                tweedie::nloglik(y, p, rho.get())
+            }),
+            Metric::GammaNLogLik => regression::mean(labels, &w, predictions, gamma::nloglik),
+            Metric::GammaDeviance => regression::mean(labels, &w, predictions, gamma::deviance),
+            Metric::Mape => regression::mean(labels, &w, predictions, regression::mape),
             Metric::LogLoss => {
                 regression::mean(labels, &w, predictions, classification::binary_logloss)
             }
@@ -149,6 +210,48 @@ mod tests {
         }
         assert_eq!("binary_logloss".parse::<Metric>().unwrap(), Metric::LogLoss);
         assert!("accuracy?".parse::<Metric>().is_err());
+        for (alias, m) in [
+            ("gamma", Metric::GammaNLogLik),
+            ("gamma_deviance", Metric::GammaDeviance),
+            ("mean_absolute_percentage_error", Metric::Mape),
+            ("poisson", Metric::PoissonNLogLik),
+        ] {
+            assert_eq!(alias.parse::<Metric>().unwrap(), m);
+        }
+    }
+
+    #[test]
+    fn tweedie_names_carry_the_power() {
+        let m: Metric = "Tweedie-NLogLik@1.30".parse().unwrap();
+        assert_eq!(m.name(), "tweedie-nloglik@1.3");
+        assert_eq!(m.name().parse::<Metric>().unwrap(), m);
+        assert_ne!(m, Metric::TweedieNLogLik(TweediePower::DEFAULT));
+        for bad in ["tweedie-nloglik", "tweedie-nloglik@2", "tweedie-nloglik@x"] {
+            let e = bad.parse::<Metric>().unwrap_err().to_string();
+            assert!(e.contains(bad) && e.contains("1 < rho < 2"), "{e}");
+        }
+        let json = serde_json::to_string(&m).unwrap();
+        assert_eq!(json, r#"{"tweedie-nloglik":1.3}"#);
+        assert_eq!(serde_json::from_str::<Metric>(&json).unwrap(), m);
+    }
+
+    #[test]
+    fn tweedie_gamma_and_mape_values() {
+        let y = [2.0, 0.0];
+        let p = [1.0, 0.5];
+        let rho = TweediePower::new(1.5).unwrap();
+        // Row 0: -2/(-0.5) + 1/0.5 = 6; row 1: 0.5^0.5 / 0.5.
+        let want = (6.0 + 0.5f64.sqrt() / 0.5) / 2.0;
+        let got = Metric::TweedieNLogLik(rho).compute(&y, None, &p, 1);
+        assert!((got - want).abs() < 1e-12, "{got} vs {want}");
+        let y = [2.0, 4.0];
+        let p = [1.0, 4.0];
+        let want = (2.0 + 1.0 + 4f64.ln()) / 2.0;
+        assert!((Metric::GammaNLogLik.compute(&y, None, &p, 1) - want).abs() < 1e-12);
+        let want = 2.0 * (2.0 - 2f64.ln() - 1.0) / 2.0;
+        assert!((Metric::GammaDeviance.compute(&y, None, &p, 1) - want).abs() < 1e-8);
+        let v = Metric::Mape.compute(&[0.5, 10.0], Some(&[1.0, 3.0]), &[0.0, 8.0], 1);
+        assert!((v - (0.5 + 3.0 * 0.2) / 4.0).abs() < 1e-12);
     }
 
     #[test]

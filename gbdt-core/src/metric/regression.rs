@@ -26,6 +26,12 @@ pub(super) fn poisson_nll(y: f64, mu: f64) -> f64 {
     mu - y * mu.ln() + ln_gamma(y + 1.0)
 }
 
+/// LightGBM's `mape`: `|y - p| / max(1, |y|)`, so labels near 0 do not
+/// blow it up.
+pub(super) fn mape(y: f64, p: f64) -> f64 {
+    (y - p).abs() / y.abs().max(1.0)
+}
+
 /// ln Γ(x) by the Lanczos approximation (x > 0).
 fn ln_gamma(x: f64) -> f64 {
     const G: [f64; 9] = [
@@ -57,5 +63,13 @@ mod tests {
     fn ln_gamma_of_factorials() {
         assert!(ln_gamma(1.0).abs() < 1e-12);
         assert!((ln_gamma(5.0) - 24f64.ln()).abs() < 1e-10);
+    }
+
+    #[test]
+    fn mape_floors_the_label_at_one() {
+        assert_eq!(mape(4.0, 3.0), 0.25);
+        assert_eq!(mape(-4.0, -2.0), 0.5);
+        assert_eq!(mape(0.0, 0.3), 0.3);
+        assert_eq!(mape(0.5, 0.0), 0.5);
     }
 }

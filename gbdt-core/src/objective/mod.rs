@@ -1,16 +1,18 @@
 //! Loss functions: gradients, hessians, base scores and output transforms.
 //! One file per loss; this file names them and dispatches.
 
+mod gamma;
 mod logistic;
 mod poisson;
 mod pseudo_huber;
 mod softmax;
 mod squared_error;
+mod tweedie;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::metric::Metric;
+use crate::metric::{Metric, TweediePower};
 
 /// First and second derivative of the loss for one row and one output,
 /// already multiplied by the row's weight.
@@ -42,6 +44,18 @@ pub enum Objective {
     /// Pseudo-Huber robust regression (`reg:pseudohubererror`, `huber`).
     #[serde(rename = "reg:pseudohubererror")]
     PseudoHuber,
+    // New variants go last: model files store the variant's index.
+    /// Tweedie regression with a log link (`reg:tweedie`, `tweedie`); labels
+    /// >= 0, variance power `tweedie_variance_power`.
+    #[serde(rename = "reg:tweedie")]
+    Tweedie,
+    /// Gamma regression with a log link (`reg:gamma`, `gamma`); labels > 0.
+    #[serde(rename = "reg:gamma")]
+    Gamma,
+    /// Binary logistic loss whose outputs are the raw margins, not
+    /// probabilities (`binary:logitraw`); metrics still read probabilities.
+    #[serde(rename = "binary:logitraw")]
+    LogitRaw,
 }
 
 const NAMES: &[(&str, Objective)] = &[
@@ -59,6 +73,11 @@ const NAMES: &[(&str, Objective)] = &[
     ("poisson", Objective::Poisson),
     ("reg:pseudohubererror", Objective::PseudoHuber),
     ("huber", Objective::PseudoHuber),
+    ("reg:tweedie", Objective::Tweedie),
+    ("tweedie", Objective::Tweedie),
+    ("reg:gamma", Objective::Gamma),
+    ("gamma", Objective::Gamma),
+    ("binary:logitraw", Objective::LogitRaw),
 ];
 
 impl std::str::FromStr for Objective {
@@ -85,12 +104,15 @@ impl std::fmt::Display for Objective {
 
 impl Objective {
     /// Every objective, in declaration order.
-    pub const ALL: [Objective; 5] = [
+    pub const ALL: [Objective; 8] = [
         Objective::SquaredError,
         Objective::Logistic,
         Objective::Softmax,
         Objective::Poisson,
         Objective::PseudoHuber,
+        Objective::Tweedie,
+        Objective::Gamma,
+        Objective::LogitRaw,
     ];
 
     /// The XGBoost name.
@@ -101,6 +123,9 @@ impl Objective {
             Objective::Softmax => "multi:softprob",
             Objective::Poisson => "count:poisson",
             Objective::PseudoHuber => "reg:pseudohubererror",
+            Objective::Tweedie => "reg:tweedie",
+            Objective::Gamma => "reg:gamma",
+            Objective::LogitRaw => "binary:logitraw",
         }
     }
 
@@ -112,6 +137,8 @@ impl Objective {
     /// The metrics reported when none are given: by training on every
     /// validation set, by `gbdt train` and by `gbdt eval`. The last one is
     /// XGBoost's default metric, which early stopping watches.
+    /// `reg:tweedie` lists `tweedie-nloglik@1.5`; training evaluates it at
+    /// the model's `tweedie_variance_power` (see `Params::resolved_metrics`).
     ///
     /// ```
     /// use gbdt_core::{Metric, Objective, Params};
@@ -122,10 +149,12 @@ impl Objective {
     pub fn default_metrics(self) -> &'static [Metric] {
         match self {
             Objective::SquaredError => &[Metric::Rmse],
-            Objective::Logistic => &[Metric::Auc, Metric::LogLoss],
+            Objective::Logistic | Objective::LogitRaw => &[Metric::Auc, Metric::LogLoss],
             Objective::Softmax => &[Metric::MError, Metric::MLogLoss],
             Objective::Poisson => &[Metric::PoissonNLogLik],
             Objective::PseudoHuber => &[Metric::Mae],
+            Objective::Tweedie => &[Metric::TweedieNLogLik(TweediePower::DEFAULT)],
+            Objective::Gamma => &[Metric::GammaNLogLik],
         }
     }
 
@@ -138,6 +167,7 @@ impl Objective {
         }
     }
 
+    /// XGBoost's default: 0.7 for Poisson only (Tweedie and gamma use 0).
     pub(crate) fn default_max_delta_step(self) -> f64 {
         match self {
             Objective::Poisson => 0.7,
@@ -148,8 +178,8 @@ impl Objective {
     /// Rejects a base score the objective cannot turn into a margin.
     pub(crate) fn check_base_score(self, b: f64) -> Result<()> {
         let ok = match self {
-            Objective::Logistic => b > 0.0 && b < 1.0,
-            Objective::Poisson => b > 0.0,
+            Objective::Logistic | Objective::LogitRaw => b > 0.0 && b < 1.0,
+            Objective::Poisson | Objective::Tweedie | Objective::Gamma => b > 0.0,
             Objective::Softmax => b > 0.0 && b < 1.0,
             _ => true,
         };
@@ -166,8 +196,8 @@ impl Objective {
 
     fn base_score_range(self) -> &'static str {
         match self {
-            Objective::Logistic | Objective::Softmax => "in (0, 1)",
-            Objective::Poisson => "> 0",
+            Objective::Logistic | Objective::Softmax | Objective::LogitRaw => "in (0, 1)",
+            Objective::Poisson | Objective::Tweedie | Objective::Gamma => "> 0",
             _ => "finite",
         }
     }
@@ -175,12 +205,16 @@ impl Objective {
     /// Checks one label; `num_class` matters only for multiclass.
     pub(crate) fn check_label(self, row: usize, y: f32, num_class: usize) -> Result<()> {
         let (ok, expected) = match self {
-            Objective::Logistic => (y == 0.0 || y == 1.0, "0 or 1".to_string()),
+            Objective::Logistic | Objective::LogitRaw => {
+                (y == 0.0 || y == 1.0, "0 or 1".to_string())
+            }
             Objective::Softmax => (
                 y >= 0.0 && y.fract() == 0.0 && (y as usize) < num_class,
                 format!("an integer class in 0..{num_class}"),
             ),
             Objective::Poisson => (y >= 0.0, "a count >= 0".to_string()),
+            Objective::Tweedie => (y.is_finite() && y >= 0.0, "a finite value >= 0".to_string()),
+            Objective::Gamma => (y.is_finite() && y > 0.0, "a finite value > 0".to_string()),
             _ => (true, String::new()),
         };
         if ok {
@@ -215,16 +249,20 @@ impl Objective {
     fn base_output(self, labels: &[f32], weights: Option<&[f32]>) -> f64 {
         match self {
             Objective::PseudoHuber => pseudo_huber::base_output(labels),
-            Objective::Logistic => weighted_mean(labels, weights).clamp(1e-6, 1.0 - 1e-6),
-            Objective::Poisson => weighted_mean(labels, weights).max(1e-6),
+            Objective::Logistic | Objective::LogitRaw => {
+                weighted_mean(labels, weights).clamp(1e-6, 1.0 - 1e-6)
+            }
+            Objective::Poisson | Objective::Tweedie | Objective::Gamma => {
+                weighted_mean(labels, weights).max(1e-6)
+            }
             _ => weighted_mean(labels, weights),
         }
     }
 
     fn margin_of(self, output: f64) -> f64 {
         match self {
-            Objective::Logistic => (output / (1.0 - output)).ln(),
-            Objective::Poisson => output.ln(),
+            Objective::Logistic | Objective::LogitRaw => (output / (1.0 - output)).ln(),
+            Objective::Poisson | Objective::Tweedie | Objective::Gamma => output.ln(),
             _ => output,
         }
     }
@@ -249,12 +287,18 @@ impl Objective {
             let w = ctx.weights.map_or(1.0, |w| w[row]);
             match self {
                 Objective::SquaredError => squared_error::gradient(m[0], y, w, &mut g[0]),
-                Objective::Logistic => logistic::gradient(m[0], y, w, &mut g[0]),
+                Objective::Logistic | Objective::LogitRaw => {
+                    logistic::gradient(m[0], y, w, &mut g[0])
+                }
                 Objective::Poisson => poisson::gradient(m[0], y, w, ctx.max_delta_step, &mut g[0]),
                 Objective::PseudoHuber => {
                     pseudo_huber::gradient(m[0], y, w, ctx.huber_slope, &mut g[0])
                 }
                 Objective::Softmax => softmax::gradient(m, y, w, g),
+                Objective::Tweedie => {
+                    tweedie::gradient(m[0], y, w, ctx.tweedie_variance_power, &mut g[0])
+                }
+                Objective::Gamma => gamma::gradient(m[0], y, w, &mut g[0]),
             }
         }
     }
@@ -263,9 +307,31 @@ impl Objective {
     pub fn transform(self, row: &mut [f64]) {
         match self {
             Objective::Logistic => row[0] = logistic::sigmoid(row[0]),
-            Objective::Poisson => row[0] = row[0].exp(),
+            Objective::Poisson | Objective::Tweedie | Objective::Gamma => row[0] = row[0].exp(),
             Objective::Softmax => softmax::softmax(row),
-            Objective::SquaredError | Objective::PseudoHuber => {}
+            Objective::SquaredError | Objective::PseudoHuber | Objective::LogitRaw => {}
+        }
+    }
+
+    /// Turns outputs (what [`Objective::transform`] and `Model::predict`
+    /// give, `k` per row) into what metrics read, in place. The same except
+    /// for `binary:logitraw`, whose outputs are margins while its metrics
+    /// (logloss, error) read probabilities.
+    ///
+    /// ```
+    /// use gbdt_core::{Metric, Objective};
+    /// let mut outputs = [0.0, 2.0];
+    /// Objective::LogitRaw.to_metric_space(&mut outputs);
+    /// assert!((outputs[0] - 0.5).abs() < 1e-12 && outputs[1] > 0.88);
+    /// let mut same = [0.0, 2.0];
+    /// Objective::SquaredError.to_metric_space(&mut same);
+    /// assert_eq!(same, [0.0, 2.0]);
+    /// ```
+    pub fn to_metric_space(self, outputs: &mut [f64]) {
+        if self == Objective::LogitRaw {
+            for v in outputs.iter_mut() {
+                *v = logistic::sigmoid(*v);
+            }
         }
     }
 }
@@ -277,6 +343,7 @@ pub(crate) struct GradContext<'a> {
     pub num_outputs: usize,
     pub max_delta_step: f64,
     pub huber_slope: f64,
+    pub tweedie_variance_power: f64,
 }
 
 fn weighted_mean(labels: &[f32], weights: Option<&[f32]>) -> f64 {
@@ -299,12 +366,18 @@ mod tests {
 
     /// Central finite differences of `loss` match the analytic gradient.
     pub(crate) fn check_gradient(obj: Objective, loss: impl Fn(f64) -> f64, m: f64, y: f32) {
+        check_gradient_at(obj, 1.5, loss, m, y);
+    }
+
+    /// [`check_gradient`] with a Tweedie variance power.
+    fn check_gradient_at(obj: Objective, rho: f64, loss: impl Fn(f64) -> f64, m: f64, y: f32) {
         let ctx = GradContext {
             labels: &[y],
             weights: None,
             num_outputs: 1,
             max_delta_step: 0.0,
             huber_slope: 1.0,
+            tweedie_variance_power: rho,
         };
         let mut g = [GradPair::default()];
         obj.gradients(&ctx, 0, &[m], &mut g);
@@ -359,7 +432,16 @@ mod tests {
         );
         assert_eq!(Objective::SquaredError.default_metrics(), [Metric::Rmse]);
         let names: Vec<&str> = Objective::ALL.iter().map(|o| o.name()).collect();
-        assert_eq!(names.len(), 5);
+        assert_eq!(names.len(), 8);
+        assert_eq!(
+            Objective::LogitRaw.default_metrics(),
+            [Metric::Auc, Metric::LogLoss]
+        );
+        assert_eq!(Objective::Gamma.default_metrics(), [Metric::GammaNLogLik]);
+        assert_eq!(
+            Objective::Tweedie.default_metric().name(),
+            "tweedie-nloglik@1.5"
+        );
         for (name, _) in NAMES {
             assert!(Objective::ALL.contains(&name.parse().unwrap()));
         }
@@ -381,6 +463,63 @@ mod tests {
         check_gradient(Objective::Poisson, |m| m.exp() - 3.0 * m, 0.2, 3.0);
         let ph = |m: f64| (1.0 + (m - 1.0).powi(2)).sqrt() - 1.0;
         check_gradient(Objective::PseudoHuber, ph, 2.5, 1.0);
+        check_gradient(Objective::LogitRaw, ll, -0.7, 1.0);
+    }
+
+    #[test]
+    fn tweedie_and_gamma_gradients_match_finite_differences() {
+        for rho in [1.1, 1.5, 1.9] {
+            for (m, y) in [(0.3, 2.0f32), (-1.2, 0.0), (1.1, 0.4)] {
+                let loss = |m: f64| tweedie::loss(m, y as f64, rho);
+                check_gradient_at(Objective::Tweedie, rho, loss, m, y);
+            }
+        }
+        for (m, y) in [(0.3, 2.0f32), (-1.2, 0.05), (1.1, 7.5)] {
+            check_gradient(Objective::Gamma, |m| gamma::loss(m, y as f64), m, y);
+        }
+    }
+
+    /// Weights scale gradients and hessians; the Tweedie hessian stays
+    /// positive at zero labels (where half of a claims data set sits).
+    #[test]
+    fn tweedie_weights_and_zero_labels() {
+        let mut one = GradPair::default();
+        let mut three = GradPair::default();
+        tweedie::gradient(0.4, 0.0, 1.0, 1.3, &mut one);
+        tweedie::gradient(0.4, 0.0, 3.0, 1.3, &mut three);
+        assert!(one.h > 0.0 && one.g > 0.0, "{one:?}");
+        assert!((three.g - 3.0 * one.g).abs() < 1e-5 && (three.h - 3.0 * one.h).abs() < 1e-5);
+        // At the mean (m = ln y) the gradient vanishes.
+        let mut at_mean = GradPair::default();
+        tweedie::gradient(2f64.ln(), 2.0, 1.0, 1.5, &mut at_mean);
+        assert!(at_mean.g.abs() < 1e-6, "{at_mean:?}");
+        gamma::gradient(2f64.ln(), 2.0, 1.0, &mut at_mean);
+        assert!(at_mean.g.abs() < 1e-6 && (at_mean.h - 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn new_objectives_transform_and_metric_space() {
+        let mut row = [1.0f64.ln()];
+        Objective::Tweedie.transform(&mut row);
+        assert!((row[0] - 1.0).abs() < 1e-12);
+        let mut row = [2.0];
+        Objective::Gamma.transform(&mut row);
+        assert!((row[0] - 2f64.exp()).abs() < 1e-12);
+        let mut row = [-3.0];
+        Objective::LogitRaw.transform(&mut row);
+        assert_eq!(row, [-3.0], "logitraw outputs the margin");
+        Objective::LogitRaw.to_metric_space(&mut row);
+        assert!((row[0] - logistic::sigmoid(-3.0)).abs() < 1e-15);
+        let mut p = [0.25];
+        Objective::Logistic.to_metric_space(&mut p);
+        assert_eq!(
+            p,
+            [0.25],
+            "binary:logistic outputs are probabilities already"
+        );
+        for o in [Objective::Tweedie, Objective::Gamma, Objective::LogitRaw] {
+            assert_eq!(o.default_max_delta_step(), 0.0, "{o}: XGBoost's default");
+        }
     }
 
     #[test]
@@ -392,6 +531,25 @@ mod tests {
         assert_eq!(m, vec![0.0]);
         let m = Objective::Poisson.base_margins(Some(2.0), &y, None, 1);
         assert!((m[0] - 2f64.ln()).abs() < 1e-12);
+        // Log-link objectives start at the log of the weighted mean label.
+        let y = [1.0f32, 2.0, 6.0];
+        for o in [Objective::Tweedie, Objective::Gamma] {
+            let m = o.base_margins(None, &y, Some(&[1.0, 1.0, 0.25]), 1);
+            assert!((m[0] - 2f64.ln()).abs() < 1e-12, "{o}: {m:?}");
+        }
+        let m = Objective::Tweedie.base_margins(None, &[0.0, 0.0], None, 1);
+        assert!(
+            (m[0] - 1e-6f64.ln()).abs() < 1e-9,
+            "all-zero labels stay finite"
+        );
+        let m = Objective::LogitRaw.base_margins(Some(0.25), &y, None, 1);
+        assert!(
+            (m[0] - (1.0f64 / 3.0).ln()).abs() < 1e-12,
+            "base_score is a probability"
+        );
+        assert!(Objective::Gamma.check_base_score(0.0).is_err());
+        assert!(Objective::Tweedie.check_base_score(0.5).is_ok());
+        assert!(Objective::LogitRaw.check_base_score(1.5).is_err());
     }
 
     #[test]
@@ -405,5 +563,20 @@ mod tests {
         assert!(Objective::Softmax.check_label(0, 2.0, 3).is_ok());
         assert!(Objective::Poisson.check_label(0, -1.0, 0).is_err());
         assert!(Objective::SquaredError.check_label(0, -1.0, 0).is_ok());
+        assert!(Objective::Tweedie.check_label(0, 0.0, 0).is_ok());
+        assert!(Objective::Gamma.check_label(0, 0.5, 0).is_ok());
+        assert!(Objective::LogitRaw.check_label(0, 1.0, 0).is_ok());
+        for (o, y, allowed) in [
+            (Objective::Tweedie, -0.5, "a finite value >= 0"),
+            (Objective::Tweedie, f32::NAN, "a finite value >= 0"),
+            (Objective::Gamma, 0.0, "a finite value > 0"),
+            (Objective::Gamma, -2.0, "a finite value > 0"),
+            (Objective::LogitRaw, 0.5, "0 or 1"),
+        ] {
+            let msg = o.check_label(7, y, 0).unwrap_err().to_string();
+            for needle in ["row 7", &y.to_string(), o.name(), allowed] {
+                assert!(msg.contains(needle), "{msg} should say {needle}");
+            }
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! another parameter (threads, max_delta_step, metrics).
 
 use crate::error::{Error, Result};
-use crate::metric::Metric;
+use crate::metric::{Metric, TweediePower};
 
 use super::{GrowPolicy, Params};
 
@@ -99,6 +99,13 @@ impl Params {
                 "-1, 0 or 1 for each feature",
             ));
         }
+        let rho = self.tweedie_variance_power;
+        check_range(
+            "tweedie_variance_power",
+            rho,
+            rho > 1.0 && rho < 2.0,
+            "in (1, 2)",
+        )?;
         if self.objective.is_multiclass() && self.num_class == 1 {
             return Err(invalid("num_class", 1, ">= 2 (or 0 to infer from labels)"));
         }
@@ -118,13 +125,34 @@ impl Params {
     }
 
     /// The metrics to evaluate: the configured ones or
-    /// [`Objective::default_metrics`](crate::Objective::default_metrics).
+    /// [`Params::default_metrics`].
     pub fn resolved_metrics(&self) -> Vec<Metric> {
         if self.eval_metrics.is_empty() {
-            self.objective.default_metrics().to_vec()
+            self.default_metrics()
         } else {
             self.eval_metrics.clone()
         }
+    }
+
+    /// [`Objective::default_metrics`](crate::Objective::default_metrics),
+    /// with the Tweedie metric at `tweedie_variance_power` (as XGBoost
+    /// names it: `tweedie-nloglik@1.2` when training with power 1.2).
+    ///
+    /// ```
+    /// use gbdt_core::{Objective, Params};
+    /// let p = Params { objective: Objective::Tweedie, tweedie_variance_power: 1.2, ..Params::default() };
+    /// assert_eq!(p.default_metrics()[0].name(), "tweedie-nloglik@1.2");
+    /// ```
+    pub fn default_metrics(&self) -> Vec<Metric> {
+        let power = TweediePower::new(self.tweedie_variance_power);
+        self.objective
+            .default_metrics()
+            .iter()
+            .map(|&m| match (m, power) {
+                (Metric::TweedieNLogLik(_), Some(rho)) => Metric::TweedieNLogLik(rho),
+                _ => m,
+            })
+            .collect()
     }
 }
 
@@ -265,6 +293,28 @@ mod tests {
             ),
             (
                 Params {
+                    tweedie_variance_power: 1.0,
+                    ..d()
+                },
+                "tweedie_variance_power",
+            ),
+            (
+                Params {
+                    tweedie_variance_power: 2.0,
+                    ..d()
+                },
+                "tweedie_variance_power",
+            ),
+            (
+                Params {
+                    objective: Objective::Gamma,
+                    base_score: Some(0.0),
+                    ..d()
+                },
+                "base_score",
+            ),
+            (
+                Params {
                     base_score: Some(f64::INFINITY),
                     ..d()
                 },
@@ -316,5 +366,27 @@ mod tests {
         p.check().unwrap();
         let p = Params { max_leaves: 0, ..p };
         assert!(err_of(p).contains("max_depth"));
+    }
+
+    #[test]
+    fn tweedie_metrics_follow_the_variance_power() {
+        let p = Params {
+            objective: Objective::Tweedie,
+            tweedie_variance_power: 1.3,
+            ..Params::default()
+        };
+        p.check().unwrap();
+        let rho = TweediePower::new(1.3).unwrap();
+        assert_eq!(p.resolved_metrics(), [Metric::TweedieNLogLik(rho)]);
+        let chosen = Params {
+            eval_metrics: vec![Metric::Mape],
+            ..p.clone()
+        };
+        assert_eq!(chosen.resolved_metrics(), [Metric::Mape]);
+        let gamma = Params {
+            objective: Objective::Gamma,
+            ..p
+        };
+        assert_eq!(gamma.resolved_metrics(), [Metric::GammaNLogLik]);
     }
 }

@@ -6,6 +6,7 @@
 #[macro_use]
 mod declare;
 mod check;
+mod format_compat;
 mod grow_policy;
 mod spec;
 mod value;
@@ -41,8 +42,8 @@ declare_params! {
     #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
     #[serde(default)]
     pub struct Params {
-        /// The loss: reg:squarederror, binary:logistic, multi:softprob,
-        /// count:poisson or reg:pseudohubererror (LightGBM names work too).
+        /// The loss: reg:squarederror, binary:logistic, binary:logitraw, multi:softprob,
+        /// count:poisson, reg:tweedie, reg:gamma or reg:pseudohubererror (LightGBM names work too).
         #[param(flag = "objective", aliases = ["objective_type", "application", "app", "loss"])]
         pub objective: Objective = Objective::SquaredError,
         /// Number of classes for multiclass objectives; 0 infers `max label + 1`.
@@ -113,10 +114,15 @@ declare_params! {
                 unset = "off")]
         pub early_stopping_rounds: Option<usize> = None,
         /// Metrics computed on every validation set (comma-separated): rmse, mae,
-        /// logloss, auc, error, mlogloss, merror, poisson-nloglik.
+        /// logloss, auc, error, mlogloss, merror, poisson-nloglik, tweedie-nloglik@RHO,
+        /// gamma-nloglik, gamma-deviance, mape.
         #[param(flag = "eval-metric", aliases = ["metric", "metrics", "metric_types"],
                 unset = "from the objective")]
         pub eval_metrics: Vec<Metric> = Vec::new(),
+        /// The variance power of reg:tweedie, in (1, 2): near 1 Poisson-like, near 2 gamma-like.
+        #[param(flag = "tweedie-variance-power", aliases = [])]
+        #[serde(with = "format_compat")]
+        pub tweedie_variance_power: f64 = 1.5,
         /// The delta of the pseudo-Huber loss.
         #[param(flag = "huber-slope", aliases = [])]
         pub huber_slope: f64 = 1.0,

@@ -232,6 +232,7 @@ mod tests {
             eval_metrics: vec![Metric::Auc, Metric::LogLoss],
             huber_slope: 2.0,
             monotone_constraints: vec![1, 0, -1],
+            tweedie_variance_power: 1.2,
         }
     }
 
