@@ -25,6 +25,13 @@ fn check_range(name: &'static str, v: f64, ok: bool, allowed: &str) -> Result<()
 impl Params {
     /// Checks every parameter; the error names the first one out of range.
     pub fn check(&self) -> Result<()> {
+        self.check_tree_shape()?;
+        self.check_regularisation()?;
+        self.check_objective()
+    }
+
+    /// Rounds, bins, depth and leaves.
+    fn check_tree_shape(&self) -> Result<()> {
         let lr = self.learning_rate;
         check_range("learning_rate", lr, lr > 0.0, "> 0")?;
         if self.num_rounds == 0 {
@@ -57,6 +64,11 @@ impl Params {
                 ">= 1 for the depthwise grow policy",
             ));
         }
+        Ok(())
+    }
+
+    /// Regularisation, sampling, threads and stopping.
+    fn check_regularisation(&self) -> Result<()> {
         check_range("lambda", self.lambda, self.lambda >= 0.0, ">= 0")?;
         check_range("alpha", self.alpha, self.alpha >= 0.0, ">= 0")?;
         check_range("gamma", self.gamma, self.gamma >= 0.0, ">= 0")?;
@@ -79,12 +91,17 @@ impl Params {
                 ">= 1 (or unset for all available cores)",
             ));
         }
+        if self.early_stopping_rounds == Some(0) {
+            return Err(invalid("early_stopping_rounds", 0, ">= 1 (or unset)"));
+        }
+        Ok(())
+    }
+
+    /// What depends on the objective, and the constraints.
+    fn check_objective(&self) -> Result<()> {
         if let Some(b) = self.base_score {
             check_range("base_score", b, true, "a finite number")?;
             self.objective.check_base_score(b)?;
-        }
-        if self.early_stopping_rounds == Some(0) {
-            return Err(invalid("early_stopping_rounds", 0, ">= 1 (or unset)"));
         }
         let hs = self.huber_slope;
         check_range("huber_slope", hs, hs > 0.0, "> 0")?;
