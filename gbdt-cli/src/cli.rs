@@ -258,13 +258,45 @@ pub fn help_text(param: &Param) -> String {
     format!("{doc} [default: {}]", default_text(param))
 }
 
-fn param_arg(param: &'static Param, flag: &'static str) -> Arg {
-    let (value_name, many) = match param.kind() {
+/// The placeholder of a parameter's value in help text, and whether the
+/// flag may be repeated (lists).
+fn value_name(param: &Param) -> (&'static str, bool) {
+    match param.kind() {
         ValueKind::Count => ("N", false),
         ValueKind::Number => ("X", false),
         ValueKind::Names => ("NAMES", true),
+        ValueKind::Integers => ("LIST", false),
         _ => ("NAME", false),
-    };
+    }
+}
+
+/// The README's table of training parameters, made from the declaration in
+/// gbdt-core (a test keeps the README equal to it).
+#[cfg(test)]
+fn param_table() -> String {
+    let mut out =
+        String::from("| Flag | Default | Meaning | Config keys |\n| --- | --- | --- | --- |\n");
+    for param in Params::all() {
+        let Some(flag) = param.flag() else { continue };
+        let mut keys: Vec<String> = Vec::new();
+        for key in param.spellings().map(|k| format!("`{k}`")) {
+            if !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+        out += &format!(
+            "| `--{flag} {}` | {} | {} | {} |\n",
+            value_name(param).0,
+            default_text(param),
+            param.doc().replace('|', "\\|"),
+            keys.join(", ")
+        );
+    }
+    out
+}
+
+fn param_arg(param: &'static Param, flag: &'static str) -> Arg {
+    let (value_name, many) = value_name(param);
     let arg = Arg::new(flag)
         .long(flag)
         .value_name(value_name)
@@ -441,6 +473,30 @@ pub struct DumpArgs {
 
 #[cfg(test)]
 mod tests {
+    /// The README's parameter table is the declaration's; run with
+    /// `GBDT_BLESS=1` to rewrite it after changing a parameter.
+    #[test]
+    fn readme_parameter_table_is_the_declared_one() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md");
+        let readme = std::fs::read_to_string(path).unwrap();
+        let (start, end) = ("<!-- PARAMS:START -->\n", "<!-- PARAMS:END -->");
+        let a = readme
+            .find(start)
+            .expect("README has the PARAMS:START marker")
+            + start.len();
+        let b = readme.find(end).expect("README has the PARAMS:END marker");
+        let want = super::param_table();
+        if std::env::var_os("GBDT_BLESS").is_some() {
+            std::fs::write(path, format!("{}{want}{}", &readme[..a], &readme[b..])).unwrap();
+        } else {
+            assert_eq!(
+                readme[a..b],
+                want,
+                "README parameter table is stale: GBDT_BLESS=1 cargo test -p gbdt-cli readme"
+            );
+        }
+    }
+
     use super::*;
     use clap::CommandFactory;
 
