@@ -160,6 +160,11 @@ pub fn objective(args: &ParamArgs) -> CmdResult<Option<Objective>> {
 pub fn to_params(args: &ParamArgs, objective: Objective, num_class: usize) -> CmdResult<Params> {
     let mut params = Params::default();
     for (param, text) in args.iter() {
+        if param.name() == crate::cli::MONOTONE && crate::monotone::is_by_name(text) {
+            // Checked here, resolved by `gbdt train` against its features.
+            crate::monotone::parse(text).map_err(|e| bad_flag("monotone", e))?;
+            continue;
+        }
         param
             .set(&mut params, text)
             .map_err(|e| bad_flag(flag_of(param.name()), e))?;

@@ -14,6 +14,7 @@ mod eval;
 mod exit;
 mod input;
 mod inspect;
+mod monotone;
 mod predict;
 mod progress;
 mod report;

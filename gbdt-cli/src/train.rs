@@ -10,11 +10,12 @@ use gbdt_io::{
     CsvOptions, LabelRule, ModelFile, ModelFormat, Selection, TrainingData, TrainingSummary,
 };
 
-use crate::cli::{ParamArgs, TrainArgs};
+use crate::cli::{ParamArgs, TrainArgs, MONOTONE};
 use crate::config;
 use crate::diag;
-use crate::exit::{core, CmdResult, Failure};
+use crate::exit::{core, CmdResult, Code, Failure};
 use crate::input::{self, reading};
+use crate::monotone;
 use crate::progress::{select_mode, stderr_can_draw_bar, Progress};
 use crate::report::{Timings, TrainReport};
 
@@ -129,6 +130,15 @@ fn resolve_params(flags: &Checked, data: &TrainingData) -> CmdResult<(Params, St
         _ => 0,
     };
     let mut params = config::to_params(&flags.params, objective, num_class)?;
+    if let Some(text) = flags
+        .params
+        .get(MONOTONE)
+        .filter(|t| monotone::is_by_name(t))
+    {
+        let positions = monotone::resolve(text, &data.feature_names)
+            .map_err(|e| Failure::new(Code::BadInput, format!("bad value for --monotone: {e}")))?;
+        core(params.set(MONOTONE, &positions))?;
+    }
     // Written out, so that the saved model shows what was computed.
     params.eval_metrics = params.resolved_metrics();
     let message = match flags.objective {

@@ -1187,3 +1187,48 @@ fn tweedie_train_then_eval_prints_the_tweedie_metric() {
     );
     r.expect_code(2).stderr_says(&["tweedie", "2"]);
 }
+
+/// `--monotone` by feature name (issue 13): a higher credit score never
+/// raises the predicted risk, for rows of the example data moved along a
+/// grid of scores; unknown names are bad input, bad directions bad usage.
+#[test]
+fn monotone_by_name_holds_along_a_grid() {
+    let d = here();
+    let csv = credit_csv();
+    let train = |extra: &[&str], out: &str| {
+        let mut args = vec!["train", csv.as_str(), "--target", CREDIT_TARGET];
+        args.extend_from_slice(&["--rounds", "40", "--quiet", "-o", out]);
+        args.extend_from_slice(extra);
+        gbdt_in(d.path(), &args)
+    };
+    train(&["--monotone", "Credit Score:-1, Tax Liens:1"], "m.gbdt").ok();
+    // 30 rows of the example data, each at 40 credit scores from 550 to 8000.
+    let text = std::fs::read_to_string(credit_csv()).unwrap();
+    let (header, rows) = csv_rows(&text);
+    let score = header.iter().position(|h| h == "Credit Score").unwrap();
+    let mut grid = header.join(",") + "\n";
+    for row in rows.iter().step_by(300).take(30) {
+        for k in 0..40 {
+            let mut r: Vec<String> = row.iter().map(|f| format!("\"{f}\"")).collect();
+            r[score] = (550 + k * 190).to_string();
+            grid += &(r.join(",") + "\n");
+        }
+    }
+    d.write("grid.csv", &grid);
+    let out = gbdt_in(d.path(), &["predict", "m.gbdt", "grid.csv", "--raw"]);
+    out.ok();
+    let (_, preds) = csv_rows(&out.stdout);
+    let p: Vec<f64> = preds.iter().map(|r| r[0].parse().unwrap()).collect();
+    assert_eq!(p.len(), 30 * 40);
+    for (i, row) in p.chunks(40).enumerate() {
+        for w in row.windows(2) {
+            assert!(w[1] <= w[0], "row {i}: risk rose with the score: {row:?}");
+        }
+    }
+    train(&["--monotone", "Credit Scor:-1"], "x.gbdt")
+        .expect_code(3)
+        .stderr_says(&["--monotone", "no training feature is named 'Credit Scor'"]);
+    train(&["--monotone", "Credit Score:up"], "x.gbdt")
+        .expect_code(2)
+        .stderr_says(&["--monotone", "use 1 (increasing), -1 (decreasing) or 0"]);
+}
