@@ -52,7 +52,7 @@ mod params;
 mod partition;
 mod predict;
 mod sampling;
-mod serde_float;
+pub mod serde_float;
 mod split;
 mod tree;
 

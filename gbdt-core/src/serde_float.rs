@@ -6,8 +6,21 @@
 //! values stay numbers) and read both forms back. Binary formats such as
 //! bincode get the plain float, byte for byte what `f32`/`f64` would write.
 //!
-//! Use with `#[serde(with = "crate::serde_float::f32_vec")]` or
-//! `#[serde(with = "crate::serde_float::f64_one")]`.
+//! Use with `#[serde(with = "gbdt_core::serde_float::f32_vec")]` or
+//! `#[serde(with = "gbdt_core::serde_float::f64_one")]` (gbdt-io's label
+//! rules use the second).
+//!
+//! ```
+//! #[derive(serde::Serialize, serde::Deserialize)]
+//! struct Bound {
+//!     #[serde(with = "gbdt_core::serde_float::f64_one")]
+//!     value: f64,
+//! }
+//! let json = serde_json::to_string(&Bound { value: f64::INFINITY }).unwrap();
+//! assert_eq!(json, r#"{"value":"Infinity"}"#);
+//! let back: Bound = serde_json::from_str(&json).unwrap();
+//! assert_eq!(back.value, f64::INFINITY);
+//! ```
 
 use std::fmt;
 
@@ -16,7 +29,7 @@ use serde::ser::Serializer;
 use serde::{Deserialize, Serialize};
 
 /// `Vec<f32>` whose elements may be non-finite.
-pub(crate) mod f32_vec {
+pub mod f32_vec {
     use super::*;
 
     pub fn serialize<S: Serializer>(v: &[f32], s: S) -> Result<S::Ok, S::Error> {
@@ -30,7 +43,7 @@ pub(crate) mod f32_vec {
 }
 
 /// One `f64` that may be non-finite.
-pub(crate) mod f64_one {
+pub mod f64_one {
     use super::*;
 
     pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {

@@ -86,7 +86,7 @@ pub enum LabelRule {
         /// The comparison.
         op: CompareOp,
         /// The right-hand side.
-        #[serde(with = "crate::json_float")]
+        #[serde(with = "gbdt_core::serde_float::f64_one")]
         value: f64,
     },
     /// 1 when a string column equals `value`, else 0 (`Loan Status == Charged Off`).

@@ -71,7 +71,6 @@ mod builder;
 mod column_error;
 mod csv;
 mod error;
-mod json_float;
 mod label;
 mod model_file;
 mod parse;
