@@ -117,8 +117,12 @@ pub fn check_outputs(outputs: &[(&Path, &str)], inputs: &[(&Path, &str)]) -> Cmd
         }
     }
     for &(out, what) in outputs {
-        gbdt_io::check_writable(out)
-            .map_err(|e| Failure::new(Code::Runtime, format!("cannot write {what}: {e}")))?;
+        gbdt_io::check_writable(out).map_err(|e| {
+            Failure::new(
+                Code::Runtime,
+                format!("cannot write {what} {}: {e}", out.display()),
+            )
+        })?;
     }
     Ok(())
 }

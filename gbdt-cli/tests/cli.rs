@@ -1292,6 +1292,16 @@ fn outputs_are_checked_before_any_data_is_read() {
         ],
     );
     r.expect_code(1).stderr_says(&["nope", "does not exist"]);
+    // A directory that refuses new files (tests run as root, which ignores
+    // permission bits; sysfs refuses even root).
+    if std::fs::File::create("/sys/gbdt-probe").is_err() && std::path::Path::new("/sys").is_dir() {
+        let r = gbdt_in(
+            d.path(),
+            &["train", &absent, "-t", "y", "-o", "/sys/m.gbdt"],
+        );
+        r.expect_code(1).stderr_says(&["--output", "/sys"]);
+        assert!(!r.stderr.contains("absent.csv"), "{}", r.stderr);
+    }
     // The writability probe leaves nothing behind.
     assert!(temp_leftovers(d.path()).is_empty());
     assert!(!d.path().join("m.gbdt").exists());

@@ -139,7 +139,9 @@ fn create_temp(file: &Path, dir: &Path) -> Result<(File, PathBuf)> {
 /// ```
 pub fn check_writable(path: &Path) -> Result<()> {
     match resolve(path)? {
-        Target::Through(_) => Ok(()),
+        // Not opened (a FIFO would block), but it must exist: nothing can
+        // be created in /proc.
+        Target::Through(p) => fs::metadata(&p).map(drop).map_err(io_error("write", &p)),
         Target::Replace { file, dir } => {
             let (f, tmp) = create_temp(&file, &dir)?;
             drop(f);
@@ -330,6 +332,7 @@ mod tests {
             .file_type()
             .is_char_device());
         check_writable(Path::new("/dev/null")).unwrap();
+        assert!(check_writable(Path::new("/proc/self/no-such-file")).is_err());
     }
 
     #[test]
