@@ -178,7 +178,34 @@ pub fn to_params(args: &ParamArgs, objective: Objective, num_class: usize) -> Cm
         };
         return Err(bad_flag(flag, e));
     }
+    check_limits(&params)?;
     Ok(params)
+}
+
+/// The most boosting rounds `gbdt train` accepts: far beyond any useful
+/// model, low enough that a typo (`--rounds 1000000000`) fails at once
+/// instead of after hours, or running out of memory.
+pub const MAX_ROUNDS: usize = 10_000_000;
+
+/// The most worker threads any command accepts: more only costs time
+/// spent creating threads (the same limit on every machine, so a command
+/// line that works on a laptop also works on a server).
+pub const MAX_THREADS: usize = 1024;
+
+/// Limits on values that are valid for gbdt-core but absurd for a command
+/// line: usage errors naming the flag and the limit, before data is read.
+fn check_limits(params: &Params) -> CmdResult<()> {
+    if params.num_rounds > MAX_ROUNDS {
+        return Err(bad_flag(
+            "rounds",
+            format!(
+                "{} rounds is above the limit of {MAX_ROUNDS}; use fewer rounds (with \
+                 --early-stopping-rounds to stop when the model stops improving)",
+                params.num_rounds
+            ),
+        ));
+    }
+    check_threads(params.threads).map(drop)
 }
 
 /// The flag (without `--`) that sets a gbdt-core parameter.
@@ -190,12 +217,20 @@ fn bad_flag(flag: &str, e: impl std::fmt::Display) -> Failure {
     Failure::usage(format!("bad value for --{flag}: {e}"))
 }
 
-/// Checks that a thread count flag is at least 1.
+/// Checks that a thread count flag is at least 1 and at most
+/// [`MAX_THREADS`].
 pub fn check_threads(threads: Option<usize>) -> CmdResult<Option<usize>> {
     match threads {
         Some(0) => Err(bad_flag(
             "threads",
             "0 threads; give at least 1, or leave it out to use every available CPU",
+        )),
+        Some(n) if n > MAX_THREADS => Err(bad_flag(
+            "threads",
+            format!(
+                "{n} threads is above the limit of {MAX_THREADS}; leave it out to use \
+                 every available CPU"
+            ),
         )),
         t => Ok(t),
     }
@@ -345,5 +380,36 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(m.contains("--eval-metric") && m.contains("acc"), "{m}");
+    }
+
+    #[test]
+    fn absurd_rounds_and_threads_are_refused_from_flags_and_the_file() {
+        let bad = |args: &ParamArgs| {
+            let e = to_params(args, Objective::Logistic, 0).unwrap_err();
+            assert_eq!(e.code, crate::exit::Code::Usage);
+            e.error.to_string()
+        };
+        let m = bad(&flags(&["--rounds", "1000000000"]));
+        assert!(
+            m.starts_with(
+                "bad value for --rounds: 1000000000 rounds is above the limit of 10000000"
+            ),
+            "{m}"
+        );
+        let m = bad(&p("num_boost_round = 10000001").unwrap());
+        assert!(m.contains("--rounds") && m.contains("10000000"), "{m}");
+        let m = bad(&p("nthread = 10000").unwrap());
+        assert!(
+            m.starts_with("bad value for --threads: 10000 threads is above the limit of 1024"),
+            "{m}"
+        );
+        let ok = to_params(
+            &flags(&["--rounds", "10000000", "--threads", "1024"]),
+            Objective::Logistic,
+            0,
+        )
+        .unwrap();
+        assert_eq!((ok.num_rounds, ok.threads), (MAX_ROUNDS, Some(MAX_THREADS)));
+        assert!(check_threads(Some(1025)).is_err());
     }
 }

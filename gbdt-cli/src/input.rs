@@ -1,12 +1,12 @@
 //! Reading CSV and model files through gbdt-io, and opening outputs, with the
 //! exit code of each failure decided in one place.
 
-use std::fs::File;
-use std::io::{BufWriter, Read, Write};
+use std::fs;
+use std::io::{self, BufWriter, Read, StdoutLock, Write};
 use std::path::Path;
 
 use gbdt_core::Executor;
-use gbdt_io::{CsvOptions, Table};
+use gbdt_io::{AtomicFile, CsvOptions, Table};
 
 pub use gbdt_io::LoadedModel;
 
@@ -78,7 +78,7 @@ pub fn executor(threads: Option<usize>) -> CmdResult<Executor> {
 pub fn read_table(path: &Path, opts: &CsvOptions, exec: &Executor) -> CmdResult<Table> {
     if path == Path::new("-") {
         let mut bytes = Vec::new();
-        std::io::stdin()
+        io::stdin()
             .lock()
             .read_to_end(&mut bytes)
             .map_err(|e| Failure::new(Code::Runtime, format!("cannot read standard input: {e}")))?;
@@ -92,43 +92,125 @@ pub fn load_model(path: &Path) -> CmdResult<LoadedModel> {
     reading(gbdt_io::load_model(path))
 }
 
-/// Checks an output path can be created before long work starts: its
-/// directory must exist. Failing here is a runtime error (exit 1), like
-/// failing to write later.
-pub fn check_output_dir(path: &Path, what: &str) -> CmdResult<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => return Ok(()),
-    };
-    if dir.is_dir() {
-        Ok(())
-    } else {
-        Err(Failure::new(
-            Code::Runtime,
-            format!(
-                "cannot write {what} {}: directory {} does not exist; create it or choose another path",
-                path.display(),
-                dir.display()
-            ),
-        ))
+/// Checks every output before any data is read, so a bad output path
+/// fails in a second, not after training. `outputs` and `inputs` are
+/// (path, what) pairs, `what` naming the flag or argument in messages.
+///
+/// Order: an output that is one of the inputs (or another output) is a
+/// usage error (exit 2) naming both; then each output must be writable:
+/// not a directory, its directory existing and accepting a new file (a
+/// temporary file is created and removed there), else exit 1. Inputs are
+/// only compared here, never read, so a missing data file is reported after
+/// a bad output.
+pub fn check_outputs(outputs: &[(&Path, &str)], inputs: &[(&Path, &str)]) -> CmdResult<()> {
+    for (i, &(out, what)) in outputs.iter().enumerate() {
+        let earlier = outputs[..i].iter();
+        for &(other, other_what) in inputs.iter().chain(earlier) {
+            if other != Path::new("-") && same_file(out, other) {
+                return Err(Failure::usage(format!(
+                    "{what} {} is the same file as {other_what} {}; writing it would destroy it. \
+                     Choose another path for {what}",
+                    out.display(),
+                    other.display()
+                )));
+            }
+        }
+    }
+    for &(out, what) in outputs {
+        gbdt_io::check_writable(out).map_err(|e| {
+            Failure::new(
+                Code::Runtime,
+                format!("cannot write {what} {}: {e}", out.display()),
+            )
+        })?;
+    }
+    Ok(())
+}
+
+/// True when `a` and `b` name the same regular file (through links too), or
+/// the same path not created yet. Devices such as `/dev/null` never clash.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (fs::metadata(a), fs::metadata(b)) {
+        (Ok(x), Ok(y)) => x.is_file() && y.is_file() && same_inode(a, &x, b, &y),
+        (Err(_), Err(_)) => absolute(a).is_some_and(|x| absolute(b) == Some(x)),
+        _ => false,
     }
 }
 
-/// Where data output goes: a file or stdout, buffered.
-pub fn open_output(path: Option<&Path>) -> CmdResult<Box<dyn Write>> {
+#[cfg(unix)]
+fn same_inode(_: &Path, x: &fs::Metadata, _: &Path, y: &fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    x.dev() == y.dev() && x.ino() == y.ino()
+}
+
+#[cfg(not(unix))]
+fn same_inode(a: &Path, _: &fs::Metadata, b: &Path, _: &fs::Metadata) -> bool {
+    fs::canonicalize(a)
+        .ok()
+        .is_some_and(|x| fs::canonicalize(b).ok() == Some(x))
+}
+
+/// The path with its directory made canonical, for a file that does not
+/// exist yet.
+fn absolute(p: &Path) -> Option<std::path::PathBuf> {
+    let dir = match p.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    Some(fs::canonicalize(dir).ok()?.join(p.file_name()?))
+}
+
+/// Data output: standard output, or a file written atomically (see
+/// [`gbdt_io::AtomicFile`]), both buffered. Call [`Output::finish`] at the
+/// end: a file dropped before that is discarded and the old one stays.
+pub enum Output {
+    /// Streamed as it is written.
+    Stdout(BufWriter<StdoutLock<'static>>),
+    /// Moved into place by `finish`.
+    File(BufWriter<AtomicFile>),
+}
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Output::Stdout(w) => w.write(buf),
+            Output::File(w) => w.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Output::Stdout(w) => w.flush(),
+            Output::File(w) => w.flush(),
+        }
+    }
+}
+
+impl Output {
+    /// Flushes everything and, for a file, moves it into place.
+    pub fn finish(self) -> io::Result<()> {
+        match self {
+            Output::Stdout(mut w) => w.flush(),
+            Output::File(w) => {
+                let file = w.into_inner().map_err(|e| e.into_error())?;
+                file.commit().map_err(io::Error::other)
+            }
+        }
+    }
+}
+
+/// Where data output goes: a file (written atomically) or stdout.
+pub fn open_output(path: Option<&Path>) -> CmdResult<Output> {
     match path {
-        None => Ok(Box::new(BufWriter::with_capacity(
+        None => Ok(Output::Stdout(BufWriter::with_capacity(
             1 << 16,
-            std::io::stdout().lock(),
+            io::stdout().lock(),
         ))),
         Some(p) => {
-            let f = File::create(p).map_err(|e| {
-                Failure::new(
-                    Code::Runtime,
-                    format!("cannot create output file {}: {e}", p.display()),
-                )
+            let f = AtomicFile::create(p).map_err(|e| {
+                Failure::new(Code::Runtime, format!("cannot create output file: {e}"))
             })?;
-            Ok(Box::new(BufWriter::with_capacity(1 << 16, f)))
+            Ok(Output::File(BufWriter::with_capacity(1 << 16, f)))
         }
     }
 }
@@ -138,12 +220,16 @@ pub fn write_report(path: &Path, value: &serde_json::Value) -> CmdResult<()> {
     let mut text = serde_json::to_string_pretty(value)
         .map_err(|e| Failure::new(Code::Runtime, format!("cannot encode report: {e}")))?;
     text.push('\n');
-    std::fs::write(path, text).map_err(|e| {
+    let fail = |e: String| {
         Failure::new(
             Code::Runtime,
             format!("cannot write --report-json file {}: {e}", path.display()),
         )
-    })
+    };
+    let mut file = AtomicFile::create(path).map_err(|e| fail(e.to_string()))?;
+    file.write_all(text.as_bytes())
+        .map_err(|e| fail(e.to_string()))?;
+    file.commit().map_err(|e| fail(e.to_string()))
 }
 
 #[cfg(test)]
@@ -176,8 +262,14 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.code, Code::BadInput);
         assert!(e.error.to_string().contains("/no/such/file.csv"));
-        let e = check_output_dir(Path::new("/no/such/dir/model.gbdt"), "model").unwrap_err();
+        let out = [(Path::new("/no/such/dir/model.gbdt"), "--output")];
+        let e = check_outputs(&out, &[]).unwrap_err();
         assert_eq!(e.code, Code::Runtime);
-        assert!(check_output_dir(Path::new("model.gbdt"), "model").is_ok());
+        let msg = e.error.to_string();
+        assert!(
+            msg.contains("--output") && msg.contains("/no/such/dir"),
+            "{msg}"
+        );
+        assert!(check_outputs(&[(Path::new("model.gbdt"), "--output")], &[]).is_ok());
     }
 }

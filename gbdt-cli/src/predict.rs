@@ -159,9 +159,7 @@ pub fn run(args: &PredictArgs) -> CmdResult<()> {
     let exec = input::executor(check_threads(args.threads)?)?;
     let shard = shard_of(args)?;
     let csv = input::csv_options(&args.csv)?;
-    if let Some(p) = &args.output {
-        input::check_output_dir(p, "predictions")?;
-    }
+    check_paths(args)?;
 
     let loaded = input::load_model(&args.model)?;
     let model = &loaded.file.model;
@@ -202,7 +200,8 @@ pub fn run(args: &PredictArgs) -> CmdResult<()> {
     let mut out = input::open_output(args.output.as_deref())?;
     let row_index = args.row_index || shard.is_some();
     let id_column = args.id.as_deref().zip(ids.as_deref());
-    write_predictions(&mut *out, &columns, &preds, &rows, row_index, id_column)
+    write_predictions(&mut out, &columns, &preds, &rows, row_index, id_column)
+        .and_then(|()| out.finish())
         .map_err(|e| {
             let target = args
                 .output
@@ -211,7 +210,6 @@ pub fn run(args: &PredictArgs) -> CmdResult<()> {
             anyhow::Error::new(e).context(format!("cannot write predictions to {target}"))
         })
         .runtime()?;
-    drop(out);
     let write_s = t.elapsed().as_secs_f64();
 
     if let Some(path) = &args.report_json {
@@ -224,6 +222,23 @@ pub fn run(args: &PredictArgs) -> CmdResult<()> {
         input::write_report(path, &report(args, rows.len(), shard, &columns, timings))?;
     }
     Ok(())
+}
+
+/// Checks the prediction and report outputs against the inputs and for
+/// writability (see [`input::check_outputs`]) before anything is read.
+fn check_paths(args: &PredictArgs) -> CmdResult<()> {
+    let outputs: Vec<(&std::path::Path, &str)> = [
+        args.output.as_deref().map(|p| (p, "--output")),
+        args.report_json.as_deref().map(|p| (p, "--report-json")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let inputs = [
+        (args.model.as_path(), "the model"),
+        (args.data.as_path(), "the data"),
+    ];
+    input::check_outputs(&outputs, &inputs)
 }
 
 /// The shard from `--shard I/N` or `--shard-from-env --shards N`, if any.

@@ -77,7 +77,7 @@ fn check_flags(args: &TrainArgs) -> CmdResult<Checked> {
             "--early-stopping-rounds needs --valid VALID.csv: early stopping watches a validation set",
         ));
     }
-    input::check_output_dir(&args.output, "model")?;
+    check_paths(args)?;
     let csv = input::csv_options(&args.csv)?;
     Ok(Checked {
         params,
@@ -85,6 +85,17 @@ fn check_flags(args: &TrainArgs) -> CmdResult<Checked> {
         objective,
         csv,
     })
+}
+
+/// Checks the model and report outputs against the inputs and for
+/// writability (see [`input::check_outputs`]) before any data is read.
+fn check_paths(args: &TrainArgs) -> CmdResult<()> {
+    let mut outputs = vec![(args.output.as_path(), "--output")];
+    outputs.extend(args.report_json.as_deref().map(|p| (p, "--report-json")));
+    let mut inputs = vec![(args.data.as_path(), "the training data")];
+    inputs.extend(args.valid.as_deref().map(|p| (p, "--valid")));
+    inputs.extend(args.config.as_deref().map(|p| (p, "--config")));
+    input::check_outputs(&outputs, &inputs)
 }
 
 /// Reads the training data and the validation data, if any.

@@ -1232,3 +1232,269 @@ fn monotone_by_name_holds_along_a_grid() {
         .expect_code(2)
         .stderr_says(&["--monotone", "use 1 (increasing), -1 (decreasing) or 0"]);
 }
+
+// ------------------------------------------- outputs and limits (issue 16)
+
+/// Names of atomic-write temporary files left in `dir`.
+fn temp_leftovers(dir: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".gbdt-tmp-"))
+        .collect()
+}
+
+/// Regression (issue 16, late failures): a bad output failed only after
+/// training. Every output is checked first: the data file here does not
+/// even exist, and the output problem is what is reported (exit 1).
+#[test]
+fn outputs_are_checked_before_any_data_is_read() {
+    let d = here();
+    let absent = d.file("absent.csv");
+    let model = d.file("m.gbdt");
+    let r = gbdt_in(
+        d.path(),
+        &[
+            "train",
+            &absent,
+            "-t",
+            "y",
+            "-o",
+            &model,
+            "--report-json",
+            "missing/dir/r.json",
+        ],
+    );
+    r.expect_code(1)
+        .stderr_says(&["--report-json", "missing/dir", "does not exist"]);
+    assert!(!r.stderr.contains("absent.csv"), "{}", r.stderr);
+    std::fs::create_dir(d.path().join("some_directory")).unwrap();
+    let r = gbdt_in(
+        d.path(),
+        &["train", &absent, "-t", "y", "-o", "some_directory"],
+    );
+    r.expect_code(1)
+        .stderr_says(&["--output", "some_directory", "is a directory"]);
+    let r = gbdt_in(
+        d.path(),
+        &["predict", "absent.gbdt", &absent, "-o", "some_directory"],
+    );
+    r.expect_code(1)
+        .stderr_says(&["some_directory", "directory"]);
+    let r = gbdt_in(
+        d.path(),
+        &[
+            "predict",
+            "absent.gbdt",
+            &absent,
+            "--report-json",
+            "nope/r.json",
+        ],
+    );
+    r.expect_code(1).stderr_says(&["nope", "does not exist"]);
+    // A directory that refuses new files (tests run as root, which ignores
+    // permission bits; sysfs refuses even root).
+    if std::fs::File::create("/sys/gbdt-probe").is_err() && std::path::Path::new("/sys").is_dir() {
+        let r = gbdt_in(
+            d.path(),
+            &["train", &absent, "-t", "y", "-o", "/sys/m.gbdt"],
+        );
+        r.expect_code(1).stderr_says(&["--output", "/sys"]);
+        assert!(!r.stderr.contains("absent.csv"), "{}", r.stderr);
+    }
+    // The writability probe leaves nothing behind.
+    assert!(temp_leftovers(d.path()).is_empty());
+    assert!(!d.path().join("m.gbdt").exists());
+}
+
+/// Regression (issue 16, data loss): `train d.csv -o d.csv` and
+/// `predict m.gbdt x.csv -o m.gbdt` overwrote their own input with exit 0.
+#[test]
+fn writing_over_an_input_is_a_usage_error_naming_both_paths() {
+    let d = here();
+    let text = small_csv(40, 3);
+    let data = d.write("d.csv", &text);
+    let r = gbdt_in(d.path(), &["train", &data, "-t", "label", "-o", "d.csv"]);
+    r.expect_code(2)
+        .stderr_says(&["--output d.csv", "the training data", "same file"]);
+    assert_eq!(d.read("d.csv"), text);
+    let r = gbdt_in(
+        d.path(),
+        &[
+            "train",
+            &data,
+            "-t",
+            "label",
+            "-o",
+            "m.gbdt",
+            "--report-json",
+            "./m.gbdt",
+        ],
+    );
+    r.expect_code(2).stderr_says(&["--report-json", "--output"]);
+    gbdt_in(
+        d.path(),
+        &[
+            "train", &data, "-t", "label", "--rounds", "3", "-o", "m.gbdt",
+        ],
+    )
+    .ok();
+    let model = std::fs::read(d.path().join("m.gbdt")).unwrap();
+    let r = gbdt_in(d.path(), &["predict", "m.gbdt", "d.csv", "-o", "m.gbdt"]);
+    r.expect_code(2)
+        .stderr_says(&["--output m.gbdt", "the model m.gbdt"]);
+    let r = gbdt_in(d.path(), &["predict", "m.gbdt", "d.csv", "-o", "d.csv"]);
+    r.expect_code(2)
+        .stderr_says(&["--output d.csv", "the data d.csv"]);
+    #[cfg(unix)]
+    {
+        // The same file through a symlink is still the same file.
+        std::os::unix::fs::symlink("d.csv", d.path().join("alias.csv")).unwrap();
+        let r = gbdt_in(d.path(), &["predict", "m.gbdt", "d.csv", "-o", "alias.csv"]);
+        r.expect_code(2).stderr_says(&["alias.csv", "d.csv"]);
+    }
+    assert_eq!(d.read("d.csv"), text);
+    assert_eq!(std::fs::read(d.path().join("m.gbdt")).unwrap(), model);
+}
+
+/// Regression (issue 16, data loss): as root, `-o /dev/stdout` replaced the
+/// `/dev/stdout` symlink with a regular file, and symlinked outputs were
+/// replaced by files. Devices are written through; a link's target is
+/// replaced atomically and the link stays a link.
+#[cfg(unix)]
+#[test]
+fn symlinked_and_device_outputs_are_written_through() {
+    use std::os::unix::fs::FileTypeExt;
+    let d = here();
+    let data = d.write("d.csv", &small_csv(40, 4));
+    std::fs::create_dir(d.path().join("real")).unwrap();
+    std::fs::write(d.path().join("real/m.gbdt"), "old").unwrap();
+    std::os::unix::fs::symlink("real/m.gbdt", d.path().join("link.gbdt")).unwrap();
+    let train = ["train", &data, "-t", "label", "--rounds", "3", "-q"];
+    gbdt_in(d.path(), &[&train[..], &["-o", "link.gbdt"]].concat()).ok();
+    let meta = std::fs::symlink_metadata(d.path().join("link.gbdt")).unwrap();
+    assert!(meta.file_type().is_symlink());
+    let model = std::fs::read(d.path().join("real/m.gbdt")).unwrap();
+    assert_ne!(model, b"old", "the target was not replaced");
+    std::fs::write(d.path().join("real/p.csv"), "old").unwrap();
+    std::os::unix::fs::symlink("real/p.csv", d.path().join("p.csv")).unwrap();
+    let r = gbdt_in(d.path(), &["predict", "link.gbdt", &data, "-o", "p.csv"]);
+    r.ok();
+    assert!(std::fs::symlink_metadata(d.path().join("p.csv"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert!(d.read("real/p.csv").starts_with("prediction\n"));
+    assert!(
+        temp_leftovers(d.path()).is_empty() && temp_leftovers(&d.path().join("real")).is_empty()
+    );
+    // Devices: written through, never replaced.
+    gbdt_in(
+        d.path(),
+        &["predict", "link.gbdt", &data, "-o", "/dev/null"],
+    )
+    .ok();
+    gbdt_in(d.path(), &[&train[..], &["-o", "/dev/null"]].concat()).ok();
+    assert!(std::fs::metadata("/dev/null")
+        .unwrap()
+        .file_type()
+        .is_char_device());
+    if std::path::Path::new("/dev/stdout").exists() {
+        let r = gbdt_in(
+            d.path(),
+            &["predict", "link.gbdt", &data, "-o", "/dev/stdout"],
+        );
+        r.ok();
+        assert_eq!(r.stdout, d.read("real/p.csv"));
+        assert!(std::fs::symlink_metadata("/dev/stdout")
+            .unwrap()
+            .file_type()
+            .is_symlink());
+    }
+}
+
+/// Regression (issue 16): `predict --output` truncated the old file first,
+/// so a kill mid-write lost it. Predictions now go to a temporary file that
+/// replaces the old one at the end (the kill itself is simulated in gbdt-io's
+/// `an_uncommitted_file_keeps_the_old_one`).
+#[cfg(unix)]
+#[test]
+fn predict_output_replaces_the_old_file_at_the_end() {
+    use std::os::unix::fs::MetadataExt;
+    let d = here();
+    let data = d.write("d.csv", &small_csv(40, 5));
+    gbdt_in(
+        d.path(),
+        &[
+            "train", &data, "-t", "label", "--rounds", "3", "-q", "-o", "m.gbdt",
+        ],
+    )
+    .ok();
+    std::fs::write(d.path().join("out.csv"), "old predictions\n").unwrap();
+    let before = std::fs::metadata(d.path().join("out.csv")).unwrap().ino();
+    gbdt_in(d.path(), &["predict", "m.gbdt", &data, "-o", "out.csv"]).ok();
+    let after = std::fs::metadata(d.path().join("out.csv")).unwrap().ino();
+    assert_ne!(before, after, "written in place, not renamed into place");
+    let text = d.read("out.csv");
+    assert!(
+        text.starts_with("prediction\n") && text.lines().count() == 41,
+        "{text}"
+    );
+    assert!(temp_leftovers(d.path()).is_empty());
+}
+
+/// Regression (issue 16, aborts): `--rounds 1000000000` read the data and
+/// then aborted allocating; `--threads 10000` spent minutes creating threads.
+/// Both are usage errors before any data is read, from flags and --config.
+#[test]
+fn absurd_limits_fail_fast_before_reading_data() {
+    let d = here();
+    let absent = d.file("absent.csv");
+    let train = |extra: &[&str]| {
+        let args = [
+            &["train", absent.as_str(), "-t", "y", "-o", "m.gbdt"][..],
+            extra,
+        ]
+        .concat();
+        gbdt_in(d.path(), &args)
+    };
+    train(&["--rounds", "1000000000"])
+        .expect_code(2)
+        .stderr_says(&["--rounds", "limit of 10000000"]);
+    let config = d.write("c.toml", "num_boost_round = 1000000000\n");
+    train(&["--config", &config])
+        .expect_code(2)
+        .stderr_says(&["--rounds", "limit of 10000000"]);
+    train(&["--threads", "10000"])
+        .expect_code(2)
+        .stderr_says(&["--threads", "limit of 1024"]);
+    let config = d.write("t.toml", "nthread = 10000\n");
+    train(&["--config", &config])
+        .expect_code(2)
+        .stderr_says(&["--threads", "limit of 1024"]);
+    gbdt_in(
+        d.path(),
+        &["predict", "m.gbdt", &absent, "--threads", "5000"],
+    )
+    .expect_code(2)
+    .stderr_says(&["--threads", "limit of 1024"]);
+    // --max-leaves allocates nothing per leaf: a huge value just trains.
+    let data = d.write("d.csv", &small_csv(60, 6));
+    gbdt_in(
+        d.path(),
+        &[
+            "train",
+            &data,
+            "-t",
+            "label",
+            "--rounds",
+            "3",
+            "-q",
+            "--max-leaves",
+            "1000000",
+            "-o",
+            "m.gbdt",
+        ],
+    )
+    .ok();
+}

@@ -80,6 +80,7 @@ mod table;
 pub use csv::{parse_csv, read_csv};
 pub use error::{Error, Result};
 pub use label::{class_rule, parse_target, CompareOp, LabelRule, MAX_CLASSES};
+pub use model_file::atomic::{check_writable, AtomicFile, TEMP_MARKER};
 pub use model_file::{
     decode_model, encode_model, load, load_model, save, save_model, LoadedModel, ModelFile,
     ModelFormat, TrainingSummary, FORMAT_VERSION, MAGIC,

@@ -34,7 +34,7 @@ use crate::error::{Error, Result};
 use crate::label::LabelRule;
 use crate::select::DroppedColumn;
 
-mod atomic;
+pub(crate) mod atomic;
 mod binary;
 mod json;
 
