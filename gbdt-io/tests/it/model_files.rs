@@ -708,3 +708,23 @@ fn write_compat_files() {
     )
     .unwrap();
 }
+
+#[test]
+fn version_2_json_keeps_the_tweedie_power_it_held() {
+    // Late format 2 builds wrote tweedie_variance_power in JSON files only.
+    let path = compat_dir().join("v2_bare.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let with_power = text.replacen(
+        "\"params\": {",
+        "\"params\": {\n      \"tweedie_variance_power\": 1.2,",
+        1,
+    );
+    assert_ne!(with_power, text);
+    let loaded = decode_model(with_power.as_bytes(), &path).unwrap();
+    assert_eq!(loaded.version, 2);
+    let p = loaded.file.model.params();
+    assert_eq!((p.tweedie_variance_power, p.max_depth), (1.2, 2));
+    assert!(p.monotone_constraints.is_empty());
+    let plain = load_model(&path).unwrap();
+    assert_eq!(plain.file.model.params().tweedie_variance_power, 1.5);
+}
