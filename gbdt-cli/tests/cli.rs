@@ -725,7 +725,7 @@ fn importance_inspect_and_dump() {
     r.ok();
     for needle in [
         "format",
-        "binary, version 2",
+        "binary, version 3",
         "binary:logistic",
         "Number of Credit Problems",
         "20 rounds",
@@ -743,7 +743,7 @@ fn importance_inspect_and_dump() {
     r.ok();
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["trees"], 20);
-    assert_eq!(v["format_version"], 2);
+    assert_eq!(v["format_version"], 3);
 
     let r = gbdt_in(d.path(), &["dump", &model]);
     r.ok();

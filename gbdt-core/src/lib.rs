@@ -63,7 +63,7 @@ pub use booster::{train, Booster, RoundEval, RoundOutcome, Trainer};
 pub use dataset::Dataset;
 pub use error::{Error, Result};
 pub use metric::{Metric, TweediePower};
-pub use model::{EvalResult, ImportanceType, Model};
+pub use model::{EvalResult, ImportanceType, Model, ModelWithParamsAs};
 pub use objective::Objective;
 pub use parallel::Executor;
 pub use params::{GrowPolicy, Param, Params, ValueKind};

@@ -12,8 +12,10 @@ use crate::predict::{self, PredictOptions};
 use crate::tree::Tree;
 
 mod check;
+mod params_as;
 
 use check::ModelRepr;
+pub use params_as::ModelWithParamsAs;
 
 /// One metric on one evaluation set.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -88,6 +90,9 @@ pub struct Model {
     pub(crate) trees: Vec<Tree>,
     pub(crate) best_iteration: Option<usize>,
     pub(crate) metrics: Vec<EvalResult>,
+    /// Stored by name (`params/by_name.rs`), so new parameters do not change
+    /// the shape of model files.
+    #[serde(serialize_with = "crate::params::by_name::serialize")]
     pub(crate) params: Params,
 }
 

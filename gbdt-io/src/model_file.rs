@@ -12,7 +12,9 @@
 //!
 //! Version 1 payloads have the label rule and the training summary always
 //! present; version 2 makes them optional (a model trained from an ndarray
-//! has neither). Both load.
+//! has neither). Both stored the training parameters positionally (their
+//! frozen shape is in `model_file/legacy.rs`); version 3 stores them by
+//! name, so adding a parameter no longer changes the format. All three load.
 //!
 //! **JSON** (`.json`): an object with `"format": "gbdt-model"`,
 //! `"format_version"`, then the fields of [`ModelFile`] (absent ones left
@@ -37,11 +39,12 @@ use crate::select::DroppedColumn;
 pub(crate) mod atomic;
 mod binary;
 mod json;
+mod legacy;
 
 pub use binary::MAGIC;
 
 /// The format version this build writes (and the newest it reads).
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// What training reports about itself.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -299,6 +302,7 @@ mod tests {
         let p = Path::new("m");
         assert_eq!(check_version(1, p).unwrap(), 1);
         assert_eq!(check_version(2, p).unwrap(), 2);
+        assert_eq!(check_version(3, p).unwrap(), 3);
         assert!(check_version(0, p).is_err());
         assert!(check_version(u64::from(FORMAT_VERSION) + 1, p).is_err());
         assert!(check_version(1 << 32 | 1, p).is_err());

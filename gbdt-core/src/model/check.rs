@@ -10,13 +10,16 @@ use serde::Deserialize;
 use super::{EvalResult, Model};
 use crate::error::Error;
 use crate::objective::Objective;
+use crate::params::by_name::ParamsByName;
 use crate::params::Params;
 use crate::tree::TreeRepr;
 
 /// A model as it is stored, before its rules are checked. The fields and
-/// their order are `Model`'s, so both formats read what `Model` writes.
+/// their order are `Model`'s, so both formats read what `Model` writes;
+/// `P` is the stored form of the parameters (by name, or an older file
+/// format's shape, see [`ModelWithParamsAs`](super::ModelWithParamsAs)).
 #[derive(Deserialize)]
-pub(crate) struct ModelRepr {
+pub(crate) struct ModelRepr<P = ParamsByName> {
     objective: Objective,
     num_outputs: usize,
     num_features: usize,
@@ -25,7 +28,7 @@ pub(crate) struct ModelRepr {
     trees: Vec<TreeRepr>,
     best_iteration: Option<usize>,
     metrics: Vec<EvalResult>,
-    params: Params,
+    params: P,
 }
 
 fn invalid(field: &str, problem: String) -> Error {
@@ -35,10 +38,10 @@ fn invalid(field: &str, problem: String) -> Error {
     }
 }
 
-impl TryFrom<ModelRepr> for Model {
+impl<P: Into<Params>> TryFrom<ModelRepr<P>> for Model {
     type Error = Error;
 
-    fn try_from(r: ModelRepr) -> Result<Model, Error> {
+    fn try_from(r: ModelRepr<P>) -> Result<Model, Error> {
         check_shape(&r)?;
         let mut trees = Vec::with_capacity(r.trees.len());
         for (t, repr) in r.trees.into_iter().enumerate() {
@@ -58,13 +61,13 @@ impl TryFrom<ModelRepr> for Model {
             trees,
             best_iteration: r.best_iteration,
             metrics: r.metrics,
-            params: r.params,
+            params: r.params.into(),
         })
     }
 }
 
 /// Outputs, features, names and base margins agree with each other.
-fn check_shape(r: &ModelRepr) -> Result<(), Error> {
+fn check_shape<P>(r: &ModelRepr<P>) -> Result<(), Error> {
     let k = r.num_outputs;
     let multiclass = r.objective.is_multiclass();
     if k == 0 || (multiclass && k < 2) || (!multiclass && k != 1) {

@@ -12,8 +12,9 @@
 ///
 /// `flag` (the long command-line flag) and `unset` (what an unset `Option`
 /// or empty list means) are optional; `aliases` is required, even if empty.
-/// A `#[serde(...)]` line may follow the `#[param(...)]` one (e.g. `skip`
-/// for a field model files of the current format cannot hold).
+/// A `#[serde(...)]` line may follow the `#[param(...)]` one; it only shapes
+/// `Params`' own serde form (reports), not model files, which store every
+/// parameter by name (`by_name.rs`).
 macro_rules! declare_params {
     (
         $(#[$meta:meta])*

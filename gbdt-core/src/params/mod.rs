@@ -5,8 +5,8 @@
 
 #[macro_use]
 mod declare;
+pub(crate) mod by_name;
 mod check;
-mod format_compat;
 mod grow_policy;
 mod spec;
 mod value;
@@ -121,7 +121,6 @@ declare_params! {
         pub eval_metrics: Vec<Metric> = Vec::new(),
         /// The variance power of reg:tweedie, in (1, 2): near 1 Poisson-like, near 2 gamma-like.
         #[param(flag = "tweedie-variance-power", aliases = [])]
-        #[serde(with = "format_compat")]
         pub tweedie_variance_power: f64 = 1.5,
         /// The delta of the pseudo-Huber loss.
         #[param(flag = "huber-slope", aliases = [])]
@@ -129,9 +128,6 @@ declare_params! {
         /// Monotone constraint of each feature by position: 1 increasing, -1
         /// decreasing, 0 none; "(1,0,-1)" (XGBoost's tuple) or "1,0,-1".
         #[param(flag = "monotone", aliases = ["monotone_constraint", "mc"], unset = "none")]
-        // Not in model files yet: the binary format (version 2) fixes the
-        // fields of Params, so storing it needs a format version bump.
-        #[serde(skip)]
         pub monotone_constraints: Vec<i8> = Vec::new(),
     }
 }

@@ -108,6 +108,24 @@ impl Param {
         (self.show)(params).unwrap_or_else(|| self.unset.to_string())
     }
 
+    /// The value in `params` as text that [`Param::set`] reads back, `""`
+    /// when unset: what model files store.
+    ///
+    /// ```
+    /// use gbdt_core::Params;
+    /// let threads = Params::lookup("threads").unwrap();
+    /// assert_eq!(threads.stored_text(&Params::default()), "");
+    /// let mut p = Params::default();
+    /// threads.set(&mut p, "4")?;
+    /// assert_eq!(threads.stored_text(&p), "4");
+    /// threads.set(&mut p, "")?;
+    /// assert_eq!(p.threads, None);
+    /// # Ok::<(), gbdt_core::Error>(())
+    /// ```
+    pub fn stored_text(&self, params: &Params) -> String {
+        (self.show)(params).unwrap_or_default()
+    }
+
     /// The value in [`Params::default`], as [`Param::value_text`] shows it.
     pub fn default_text(&self) -> String {
         self.value_text(&Params::default())

@@ -9,7 +9,8 @@ use crate::objective::Objective;
 use super::{GrowPolicy, ValueKind};
 
 /// A type a parameter can have. `show` returns `None` for "unset" (a `None`
-/// option or an empty list); `parse(show(v))` gives `v` back.
+/// option or an empty list); `parse(show(v))` gives `v` back, and blank text
+/// parses as unset for the types that have one.
 pub(crate) trait ParamValue: Sized {
     const KIND: ValueKind;
     fn parse(name: &'static str, text: &str) -> Result<Self>;
@@ -72,6 +73,9 @@ impl ParamValue for f64 {
 impl<T: ParamValue> ParamValue for Option<T> {
     const KIND: ValueKind = T::KIND;
     fn parse(name: &'static str, text: &str) -> Result<Self> {
+        if text.trim().is_empty() {
+            return Ok(None);
+        }
         T::parse(name, text).map(Some)
     }
     fn show(&self) -> Option<String> {

@@ -1,15 +1,14 @@
 //! The binary model file: magic, version, payload length, FNV-1a checksum,
-//! then the bincode payload of the version's shape.
+//! then the bincode payload of the version's shape (formats 1 and 2 in
+//! `legacy.rs`).
 
 use std::path::Path;
 
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
 
-use super::{check_version, undecodable, FileRef, ModelFile, TrainingSummary, FORMAT_VERSION};
+use super::legacy::{ModelFileV1, ModelFileV2};
+use super::{check_version, undecodable, FileRef, ModelFile, FORMAT_VERSION};
 use crate::error::{Error, Result};
-use crate::label::LabelRule;
-use crate::select::DroppedColumn;
 
 /// The first bytes of a binary model file.
 pub const MAGIC: &[u8; 8] = b"GBDTMDL\0";
@@ -17,26 +16,6 @@ pub const MAGIC: &[u8; 8] = b"GBDTMDL\0";
 /// Bytes before the payload: magic, version (u32), payload length (u64),
 /// payload checksum (u64), all little-endian.
 pub(super) const HEADER_LEN: usize = 8 + 4 + 8 + 8;
-
-/// The payload of format version 1: label rule and summary always present.
-#[derive(Deserialize)]
-struct ModelFileV1 {
-    model: gbdt_core::Model,
-    label_rule: LabelRule,
-    dropped_columns: Vec<DroppedColumn>,
-    summary: TrainingSummary,
-}
-
-impl From<ModelFileV1> for ModelFile {
-    fn from(v1: ModelFileV1) -> ModelFile {
-        ModelFile {
-            model: v1.model,
-            label_rule: Some(v1.label_rule),
-            dropped_columns: v1.dropped_columns,
-            summary: Some(v1.summary),
-        }
-    }
-}
 
 pub(super) fn encode(file: &FileRef<'_>, path: &Path) -> Result<Vec<u8>> {
     let payload =
@@ -95,6 +74,7 @@ pub(super) fn decode(bytes: &[u8], path: &Path) -> Result<(ModelFile, u32)> {
     }
     let decoded = match version {
         1 => decode_bincode::<ModelFileV1>(payload).map(|(f, n)| (f.into(), n)),
+        2 => decode_bincode::<ModelFileV2>(payload).map(|(f, n)| (f.into(), n)),
         _ => decode_bincode::<ModelFile>(payload),
     };
     let (file, used) = decoded.map_err(|e| {

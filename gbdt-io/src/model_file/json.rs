@@ -1,12 +1,14 @@
 //! The JSON model file: `"format": "gbdt-model"`, `"format_version"`, then
 //! the fields of [`ModelFile`] with the model last. Version 1 and 2 files
 //! differ only in that version 2 may leave out the label rule and summary,
-//! so one reader takes both.
+//! so one reader takes both; their parameters have the frozen shape of
+//! `legacy.rs`, version 3's are stored by name.
 
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::legacy::LegacyModel;
 use super::{check_version, undecodable, FileRef, ModelFile, TrainingSummary, FORMAT_VERSION};
 use crate::error::{Error, Result};
 use crate::label::LabelRule;
@@ -28,16 +30,28 @@ struct JsonOut<'a> {
     model: &'a gbdt_core::Model,
 }
 
-/// What is read, once the envelope is known to be a supported version.
+/// What is read, once the envelope is known to be a supported version; `M`
+/// is the model's shape (`legacy::LegacyModel` for formats 1 and 2).
 #[derive(Deserialize)]
-struct JsonIn {
+struct JsonIn<M> {
     #[serde(default)]
     label_rule: Option<LabelRule>,
     #[serde(default)]
     dropped_columns: Vec<DroppedColumn>,
     #[serde(default)]
     summary: Option<TrainingSummary>,
-    model: gbdt_core::Model,
+    model: M,
+}
+
+impl<M: Into<gbdt_core::Model>> From<JsonIn<M>> for ModelFile {
+    fn from(file: JsonIn<M>) -> ModelFile {
+        ModelFile {
+            model: file.model.into(),
+            label_rule: file.label_rule,
+            dropped_columns: file.dropped_columns,
+            summary: file.summary,
+        }
+    }
 }
 
 pub(super) fn encode(file: &FileRef<'_>, path: &Path) -> Result<Vec<u8>> {
@@ -90,15 +104,10 @@ pub(super) fn decode(bytes: &[u8], path: &Path) -> Result<(ModelFile, u32)> {
         ));
     };
     let version = check_version(version, path)?;
-    let file: JsonIn = serde_json::from_value(value)
-        .map_err(|e| undecodable(path, "invalid model JSON", e.to_string()))?;
-    Ok((
-        ModelFile {
-            model: file.model,
-            label_rule: file.label_rule,
-            dropped_columns: file.dropped_columns,
-            summary: file.summary,
-        },
-        version,
-    ))
+    let file = match version {
+        1 | 2 => serde_json::from_value::<JsonIn<LegacyModel>>(value).map(ModelFile::from),
+        _ => serde_json::from_value::<JsonIn<gbdt_core::Model>>(value).map(ModelFile::from),
+    };
+    let file = file.map_err(|e| undecodable(path, "invalid model JSON", e.to_string()))?;
+    Ok((file, version))
 }

@@ -80,7 +80,7 @@ fn both_formats_round_trip_exactly() {
     let text = std::fs::read_to_string(dir.join("m.json")).unwrap();
     for needle in [
         "\"format\": \"gbdt-model\"",
-        "\"format_version\": 2",
+        "\"format_version\": 3",
         "Number of Credit Problems",
         "\"dropped_columns\"",
         "\"Customer ID\"",
@@ -182,12 +182,72 @@ fn newer_versions_are_refused_with_a_clear_message() {
     );
     let json = encode_model(&file, ModelFormat::Json, Path::new("m")).unwrap();
     let json = String::from_utf8(json).unwrap().replacen(
-        "\"format_version\": 2",
         "\"format_version\": 3",
+        "\"format_version\": 4",
         1,
     );
     let e = decode_err(json.as_bytes());
-    assert!(e.contains("format version 3"), "{e}");
+    assert!(e.contains("format version 4"), "{e}");
+}
+
+/// A model trained with monotone constraints and a Tweedie power (neither
+/// stored before format 3), saved in `format`.
+fn constrained_tweedie_bytes(format: ModelFormat) -> (gbdt_core::Model, Vec<u8>) {
+    let x = ndarray::Array2::from_shape_fn((60, 2), |(i, j)| ((i * (j + 3)) % 11) as f32);
+    let y: Vec<f32> = (0..60).map(|i| (i % 5) as f32).collect();
+    let params = Params {
+        objective: Objective::Tweedie,
+        tweedie_variance_power: 1.2,
+        monotone_constraints: vec![1, -1],
+        num_rounds: 3,
+        threads: Some(1),
+        ..Params::default()
+    };
+    let model = gbdt_core::train(&params, &Dataset::new(x.view(), &y).unwrap(), &[]).unwrap();
+    let bytes = encode_model(&ModelFile::from(model.clone()), format, Path::new("m")).unwrap();
+    (model, bytes)
+}
+
+#[test]
+fn monotone_constraints_and_tweedie_power_round_trip_in_both_formats() {
+    for format in [ModelFormat::Binary, ModelFormat::Json] {
+        let (model, bytes) = constrained_tweedie_bytes(format);
+        let loaded = decode_model(&bytes, Path::new("m")).unwrap();
+        let p = loaded.file.model.params();
+        assert_eq!(p.monotone_constraints, [1, -1], "{format:?}");
+        assert_eq!(p.tweedie_variance_power, 1.2, "{format:?}");
+        assert_eq!(loaded.file.model, model, "{format:?}");
+    }
+}
+
+#[test]
+fn parameters_are_stored_by_name_and_unknown_ones_are_refused() {
+    let (_, bytes) = constrained_tweedie_bytes(ModelFormat::Json);
+    let text = String::from_utf8(bytes).unwrap();
+    assert!(
+        text.contains("\"monotone_constraints\": \"(1,-1)\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("\"tweedie_variance_power\": \"1.2\""),
+        "{text}"
+    );
+    // An older file lacks a parameter: it takes its default.
+    let older = text.replacen("\"huber_slope\": \"1\",", "", 1);
+    assert_ne!(older, text);
+    let loaded = decode_model(older.as_bytes(), Path::new("m.json")).unwrap();
+    assert_eq!(loaded.file.model.params().huber_slope, 1.0);
+    // A newer file has one this build does not know: a clear error.
+    let newer = text.replacen(
+        "\"huber_slope\": \"1\",",
+        "\"huber_slope\": \"1\", \"zeta_power\": \"2\",",
+        1,
+    );
+    let e = decode_err(newer.as_bytes());
+    assert!(
+        e.contains("zeta_power") && e.contains("written by a newer gbdt"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -300,7 +360,7 @@ fn bare_models_save_and_load_in_one_line_each() {
         !text.contains("label_rule") && !text.contains("summary"),
         "{text}"
     );
-    assert!(text.starts_with("{\n  \"format\": \"gbdt-model\",\n  \"format_version\": 2,"));
+    assert!(text.starts_with("{\n  \"format\": \"gbdt-model\",\n  \"format_version\": 3,"));
     // Both functions take the same bytes as the ModelFile path.
     let file = ModelFile::from(model);
     assert_eq!(
@@ -369,15 +429,56 @@ fn compat_dir() -> PathBuf {
     data("compat")
 }
 
-/// (file stem, target expression, objective) of each committed model.
-const COMPAT_MODELS: &[(&str, &str, Objective)] = &[
+/// (file stem, target expression, objective, first format version) of each
+/// committed model.
+const COMPAT_MODELS: &[(&str, &str, Objective, u32)] = &[
     (
         "binary",
         "Number of Credit Problems > 1",
         Objective::Logistic,
+        1,
     ),
-    ("multiclass", "grade", Objective::Softmax),
+    ("multiclass", "grade", Objective::Softmax, 1),
+    (
+        "monotone",
+        "Number of Credit Problems",
+        Objective::SquaredError,
+        3,
+    ),
+    (
+        "tweedie",
+        "Number of Credit Problems",
+        Objective::Tweedie,
+        3,
+    ),
 ];
+
+/// The parameters a committed model was trained with: the "monotone" model
+/// constrains income (down) and debt ratio (up), the "tweedie" one has
+/// variance power 1.2 (both parameters were not stored before version 3).
+fn compat_params(stem: &str, objective: Objective, feature_names: &[String]) -> Params {
+    let direction = |name: &str| match name {
+        "income" => -1,
+        "debt ratio" => 1,
+        _ => 0,
+    };
+    let mut params = Params {
+        objective,
+        num_rounds: 12,
+        max_depth: 4,
+        learning_rate: 0.3,
+        threads: Some(1),
+        ..Params::default()
+    };
+    match stem {
+        "monotone" => {
+            params.monotone_constraints = feature_names.iter().map(|n| direction(n)).collect();
+        }
+        "tweedie" => params.tweedie_variance_power = 1.2,
+        _ => {}
+    }
+    params
+}
 
 #[test]
 fn committed_files_of_every_version_still_load_and_predict_the_same() {
@@ -454,7 +555,10 @@ fn committed_files_load_and_predict_the_same(v: u32) {
         exec(),
     )
     .unwrap();
-    for (stem, target, objective) in COMPAT_MODELS {
+    for (stem, target, objective, since) in COMPAT_MODELS {
+        if v < *since {
+            continue;
+        }
         let expected: Vec<Vec<f64>> = serde_json::from_slice(
             &std::fs::read(dir.join(format!("v{v}_{stem}_expected.json"))).unwrap(),
         )
@@ -469,14 +573,34 @@ fn committed_files_load_and_predict_the_same(v: u32) {
                 "{name}"
             );
             assert_eq!(file.model.objective(), *objective, "{name}");
-            let x = prediction_features(&table, file.model.feature_names(), exec()).unwrap();
+            let names = file.model.feature_names().to_vec();
+            let want_params = compat_params(stem, *objective, &names);
+            let got_params = file.model.params();
+            if v >= 3 {
+                assert_eq!(
+                    got_params.monotone_constraints, want_params.monotone_constraints,
+                    "{name}"
+                );
+                assert_eq!(
+                    got_params.tweedie_variance_power.to_bits(),
+                    want_params.tweedie_variance_power.to_bits(),
+                    "{name}"
+                );
+            }
+            assert_eq!(
+                (got_params.num_rounds, got_params.max_depth),
+                (12, 4),
+                "{name}"
+            );
+            let x = prediction_features(&table, &names, exec()).unwrap();
             let p = file.model.predict(x.view()).unwrap();
             assert_eq!(p.dim(), (expected.len(), expected[0].len()), "{name}");
             for (r, want) in expected.iter().enumerate() {
                 for (k, w) in want.iter().enumerate() {
                     let got = p[[r, k]];
-                    assert!(
-                        (got - w).abs() <= 1e-9 * w.abs().max(1.0),
+                    assert_eq!(
+                        got.to_bits(),
+                        w.to_bits(),
                         "{name} row {r} output {k}: {got} vs {w}"
                     );
                 }
@@ -528,7 +652,10 @@ fn write_compat_files() {
     let input = dir.join(format!("v{v}_input.csv"));
     std::fs::write(&input, compat_input()).unwrap();
     let table = read_csv(&input, &CsvOptions::default(), exec()).unwrap();
-    for (stem, target, objective) in COMPAT_MODELS {
+    for (stem, target, objective, since) in COMPAT_MODELS {
+        if *since > v {
+            continue;
+        }
         let rule = parse_target(target, &table).unwrap();
         let sel = Selection {
             drop: vec!["grade".into(), "Number of Credit Problems".into()],
@@ -547,14 +674,7 @@ fn write_compat_files() {
             .unwrap()
             .with_feature_names(d.feature_names.clone())
             .unwrap();
-        let params = Params {
-            objective: *objective,
-            num_rounds: 12,
-            max_depth: 4,
-            learning_rate: 0.3,
-            threads: Some(1),
-            ..Params::default()
-        };
+        let params = compat_params(stem, *objective, &d.feature_names);
         let model = gbdt_core::train(&params, &ds, &[("train", &ds)]).unwrap();
         let x = prediction_features(&table, model.feature_names(), exec()).unwrap();
         let p = model.predict(x.view()).unwrap();
@@ -587,4 +707,24 @@ fn write_compat_files() {
         serde_json::to_string(&p).unwrap(),
     )
     .unwrap();
+}
+
+#[test]
+fn version_2_json_keeps_the_tweedie_power_it_held() {
+    // Late format 2 builds wrote tweedie_variance_power in JSON files only.
+    let path = compat_dir().join("v2_bare.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let with_power = text.replacen(
+        "\"params\": {",
+        "\"params\": {\n      \"tweedie_variance_power\": 1.2,",
+        1,
+    );
+    assert_ne!(with_power, text);
+    let loaded = decode_model(with_power.as_bytes(), &path).unwrap();
+    assert_eq!(loaded.version, 2);
+    let p = loaded.file.model.params();
+    assert_eq!((p.tweedie_variance_power, p.max_depth), (1.2, 2));
+    assert!(p.monotone_constraints.is_empty());
+    let plain = load_model(&path).unwrap();
+    assert_eq!(plain.file.model.params().tweedie_variance_power, 1.5);
 }
