@@ -20,12 +20,10 @@ pub fn parse(text: &str) -> Result<Vec<(&str, i8)>, String> {
                 "1" | "+1" => 1,
                 "-1" => -1,
                 "0" => 0,
-                other => {
-                    return Err(format!(
+                other => return Err(format!(
                     "the direction of '{}' is '{other}'; use 1 (increasing), -1 (decreasing) or 0",
                     name.trim()
-                ))
-                }
+                )),
             };
             Ok((name.trim(), dir))
         })
