@@ -57,6 +57,12 @@ or one 'prediction_<class>' column per class for multiclass. With --id the
 identifier column comes first. Numbers are printed with the shortest decimal
 form that reads back to the same f64.
 
+--contrib writes SHAP contributions (exact TreeSHAP, margin space) instead:
+one column per feature, named after it, then 'bias'; a row's columns add up
+to its --raw prediction. Multiclass models get one such block per class,
+each name prefixed by '<class>:' (e.g. 'high:x1', ..., 'high:bias').
+--id, --row-index, --shard and --output work as for predictions.
+
 Sharding (batch jobs): --shard I/N keeps the data rows whose 0-based index
 modulo N is I. --shard-from-env takes I from $JOB_COMPLETION_INDEX (a
 Kubernetes Indexed Job) and N from --shards N. Sharded output starts with a
@@ -68,6 +74,7 @@ Examples:
   gbdt predict model.gbdt new.csv > preds.csv
   zcat new.csv.gz | gbdt predict model.gbdt - > preds.csv
   gbdt predict model.gbdt new.csv --id 'Loan ID' --output preds.csv
+  gbdt predict model.gbdt new.csv --contrib --id 'Loan ID' > why.csv
   gbdt predict model.gbdt big.csv --shard 3/8 --output part-3.csv
   JOB_COMPLETION_INDEX=3 gbdt predict model.gbdt big.csv --shard-from-env --shards 8";
 
@@ -95,10 +102,13 @@ fn eval_intro() -> String {
 
 const IMPORTANCE_EXAMPLES: &str = "\
 Prints a tab-separated table (feature, importance), largest first.
+--type shap needs a data file: the mean |SHAP contribution| of each feature
+over its rows (margin space, summed over classes for multiclass).
 
 Examples:
   gbdt importance model.gbdt
-  gbdt importance model.gbdt --type split --top 5";
+  gbdt importance model.gbdt --type split --top 5
+  gbdt importance model.gbdt --type shap test.csv --top 5";
 
 const INSPECT_EXAMPLES: &str = "\
 Examples:
@@ -375,6 +385,11 @@ pub struct PredictArgs {
     /// Write raw margins instead of probabilities or means.
     #[arg(long)]
     pub raw: bool,
+    /// Write SHAP contributions instead of predictions: per output one
+    /// column per feature, then 'bias'; they add up to the raw margin
+    /// (contributions are always raw, with or without --raw).
+    #[arg(long)]
+    pub contrib: bool,
     /// Worker threads [default: the CPUs available]
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
@@ -436,15 +451,25 @@ pub struct ImportanceArgs {
     /// A model file written by 'gbdt train'.
     #[arg(value_name = "MODEL")]
     pub model: PathBuf,
-    /// gain (average), total_gain, split (count), cover, total_cover.
+    /// Rows to explain, for --type shap only (CSV with the model's features).
+    #[arg(value_name = "DATA.csv")]
+    pub data: Option<PathBuf>,
+    /// gain (average), total_gain, split (count), cover, total_cover, or
+    /// shap (mean |SHAP contribution| on DATA.csv).
     #[arg(long = "type", default_value = "gain", value_name = "TYPE")]
     pub kind: String,
+    /// Worker threads for --type shap [default: the CPUs available]
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
     /// Show only the N most important features.
     #[arg(long, value_name = "N")]
     pub top: Option<usize>,
     /// Print as a JSON array.
     #[arg(long)]
     pub json: bool,
+
+    #[command(flatten)]
+    pub csv: CsvArgs,
 }
 
 /// Flags of `gbdt inspect`.

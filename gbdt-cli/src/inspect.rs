@@ -6,8 +6,10 @@ use gbdt_core::{ImportanceType, Model};
 use serde_json::{json, Value};
 
 use crate::cli::{ImportanceArgs, InspectArgs};
+use crate::config::check_threads;
+use crate::contrib;
 use crate::exit::{CmdResult, Failure, WithCode};
-use crate::input::{self, LoadedModel};
+use crate::input::{self, reading, LoadedModel};
 use crate::report::{dropped_lines, format_name, json_number, metrics_json};
 
 /// Writes data to stdout (exit 1 on failure, quiet on a closed pipe).
@@ -19,24 +21,65 @@ pub fn print(text: &str) -> CmdResult<()> {
         .runtime()
 }
 
-/// `(feature, importance)` sorted by importance, largest first, ties by
-/// feature order; at most `top` entries.
-pub fn ranked(model: &Model, kind: ImportanceType, top: Option<usize>) -> Vec<(String, f64)> {
-    let values = model.feature_importance(kind);
-    let mut pairs: Vec<(String, f64)> = model.feature_names().iter().cloned().zip(values).collect();
+/// `names` paired with `values`, largest first, ties by feature order; at
+/// most `top` entries.
+fn rank(names: &[String], values: Vec<f64>, top: Option<usize>) -> Vec<(String, f64)> {
+    let mut pairs: Vec<(String, f64)> = names.iter().cloned().zip(values).collect();
     pairs.sort_by(|a, b| b.1.total_cmp(&a.1));
     pairs.truncate(top.unwrap_or(usize::MAX));
     pairs
 }
 
+/// Mean |SHAP contribution| of each feature over the rows of the data file
+/// (exit 2 without one).
+fn shap_importance(args: &ImportanceArgs, model: &Model) -> CmdResult<Vec<f64>> {
+    let Some(data) = &args.data else {
+        return Err(Failure::usage(
+            "SHAP importance needs a data file: gbdt importance MODEL --type shap DATA.csv",
+        ));
+    };
+    let exec = input::executor(check_threads(args.threads)?)?;
+    let csv = input::csv_options(&args.csv)?;
+    let table = input::read_table(data, &csv, &exec)?;
+    let features = reading(gbdt_io::prediction_features(
+        &table,
+        model.feature_names(),
+        &exec,
+    ))?;
+    drop(table);
+    let values = contrib::contributions(model, features.view(), &exec)?;
+    Ok(contrib::mean_abs_contribution(
+        &values,
+        model.num_features(),
+    ))
+}
+
+/// The importance values of `--type` (exit 2 for an unknown type, or a data
+/// file given to a type that does not read one).
+fn importance_values(args: &ImportanceArgs, model: &Model) -> CmdResult<Vec<f64>> {
+    if args.kind.eq_ignore_ascii_case("shap") {
+        return shap_importance(args, model);
+    }
+    let kind: ImportanceType = args.kind.parse().map_err(|e| {
+        Failure::usage(format!(
+            "bad value for --type: {e}, or shap (with a data file)"
+        ))
+    })?;
+    if let Some(data) = &args.data {
+        return Err(Failure::usage(format!(
+            "only --type shap reads a data file; drop {} or add --type shap",
+            data.display()
+        )));
+    }
+    Ok(model.feature_importance(kind))
+}
+
 /// Runs `gbdt importance`.
 pub fn importance(args: &ImportanceArgs) -> CmdResult<()> {
-    let kind: ImportanceType = args
-        .kind
-        .parse()
-        .map_err(|e| Failure::usage(format!("bad value for --type: {e}")))?;
     let loaded = input::load_model(&args.model)?;
-    let pairs = ranked(&loaded.file.model, kind, args.top);
+    let model = &loaded.file.model;
+    let values = importance_values(args, model)?;
+    let pairs = rank(model.feature_names(), values, args.top);
     let text = if args.json {
         let list: Vec<Value> = pairs
             .iter()

@@ -8,6 +8,7 @@
 
 mod cli;
 mod config;
+mod contrib;
 mod diag;
 mod dump;
 mod eval;

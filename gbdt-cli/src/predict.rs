@@ -4,13 +4,14 @@ use std::fmt::{Display, Write as _};
 use std::io::{self, Write};
 use std::time::Instant;
 
-use gbdt_core::PredictOptions;
+use gbdt_core::{Model, PredictOptions};
 use gbdt_io::LabelRule;
 use ndarray::{Array2, Axis};
 use serde_json::json;
 
 use crate::cli::PredictArgs;
 use crate::config::check_threads;
+use crate::contrib;
 use crate::exit::{core, CmdResult, Failure, WithCode};
 use crate::input::{self, reading};
 
@@ -186,17 +187,21 @@ pub fn run(args: &PredictArgs) -> CmdResult<()> {
 
     let t = Instant::now();
     // Prediction runs on the command's one executor.
-    let options = PredictOptions {
-        raw: args.raw,
-        rounds: None,
-        threads: None,
-        executor: Some(exec.clone()),
+    let preds = if args.contrib {
+        contrib::contributions(model, features.view(), &exec)?
+    } else {
+        let options = PredictOptions {
+            raw: args.raw,
+            rounds: None,
+            threads: None,
+            executor: Some(exec.clone()),
+        };
+        core(model.predict_with(features.view(), &options))?
     };
-    let preds = core(model.predict_with(features.view(), &options))?;
     let predict_s = t.elapsed().as_secs_f64();
 
     let t = Instant::now();
-    let columns = prediction_columns(model.num_outputs(), loaded.file.label_rule.as_ref());
+    let columns = output_columns(args, model, loaded.file.label_rule.as_ref());
     let mut out = input::open_output(args.output.as_deref())?;
     let row_index = args.row_index || shard.is_some();
     let id_column = args.id.as_deref().zip(ids.as_deref());
@@ -241,6 +246,15 @@ fn check_paths(args: &PredictArgs) -> CmdResult<()> {
     input::check_outputs(&outputs, &inputs)
 }
 
+/// The output's column names: contributions (`--contrib`) or predictions.
+fn output_columns(args: &PredictArgs, model: &Model, rule: Option<&LabelRule>) -> Vec<String> {
+    if args.contrib {
+        contrib::contribution_columns(model.feature_names(), model.num_outputs(), rule)
+    } else {
+        prediction_columns(model.num_outputs(), rule)
+    }
+}
+
 /// The shard from `--shard I/N` or `--shard-from-env --shards N`, if any.
 fn shard_of(args: &PredictArgs) -> CmdResult<Option<Shard>> {
     Ok(match (&args.shard, args.shard_from_env, args.shards) {
@@ -269,7 +283,8 @@ fn report(
         "rows": rows,
         "shard": shard.map(|s| json!({"index": s.index, "count": s.count})),
         "columns": columns,
-        "raw": args.raw,
+        "raw": args.raw || args.contrib,
+        "contrib": args.contrib,
         "os_threads": crate::report::os_threads(),
         "timings": timings,
     })

@@ -1498,3 +1498,249 @@ fn absurd_limits_fail_fast_before_reading_data() {
     )
     .ok();
 }
+
+// ------------------------------------------------------ SHAP contributions
+
+/// Parses every field of `rows[i][skip..]` as f64.
+fn numbers(rows: &[Vec<String>], skip: usize) -> Vec<Vec<f64>> {
+    rows.iter()
+        .map(|r| r[skip..].iter().map(|v| v.parse().unwrap()).collect())
+        .collect()
+}
+
+/// Asserts that each row's contribution block `k` (`width` columns, bias
+/// included) adds up to its raw margin `raw[i][k]`, within 1e-6 relative.
+#[track_caller]
+fn assert_blocks_add_up(contrib: &[Vec<f64>], raw: &[Vec<f64>], width: usize) {
+    assert_eq!(contrib.len(), raw.len());
+    for (i, (c, m)) in contrib.iter().zip(raw).enumerate() {
+        assert_eq!(c.len(), width * m.len(), "row {i}");
+        for (k, (block, &margin)) in c.chunks(width).zip(m).enumerate() {
+            let sum: f64 = block.iter().sum();
+            let tol = 1e-6 * margin.abs().max(1.0);
+            assert!(
+                (sum - margin).abs() <= tol,
+                "row {i} output {k}: contributions add up to {sum}, raw margin {margin}"
+            );
+        }
+    }
+}
+
+#[test]
+fn contributions_add_up_to_the_raw_margin() {
+    let d = here();
+    let model = credit_model_path();
+    let data = credit_csv();
+    let raw = gbdt_in(
+        d.path(),
+        &["predict", &model, &data, "--raw", "--id", "Loan ID"],
+    );
+    raw.ok();
+    let r = gbdt_in(
+        d.path(),
+        &[
+            "predict",
+            &model,
+            &data,
+            "--contrib",
+            "--id",
+            "Loan ID",
+            "-o",
+            "c.csv",
+            "--report-json",
+            "c.json",
+        ],
+    );
+    r.ok();
+    assert_eq!(r.stdout, "");
+    let (header, rows) = csv_rows(&d.read("c.csv"));
+    let (_, raw_rows) = csv_rows(&raw.stdout);
+    let inspect = gbdt_in(d.path(), &["inspect", &model, "--json"]);
+    let features: Value = serde_json::from_str(&inspect.ok().stdout).unwrap();
+    let features: Vec<&str> = features["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    let mut want = vec!["Loan ID"];
+    want.extend(&features);
+    want.push("bias");
+    assert_eq!(header, want);
+    assert!(rows.len() > 1000);
+    for (c, p) in rows.iter().zip(&raw_rows) {
+        assert_eq!(c[0], p[0], "the ID column comes first");
+    }
+    let contrib = numbers(&rows, 1);
+    assert_blocks_add_up(&contrib, &numbers(&raw_rows, 1), features.len() + 1);
+    // The bias is the same for every row, and some feature moves every row.
+    let bias = contrib[0][features.len()];
+    assert!(contrib.iter().all(|c| c[features.len()] == bias));
+    assert!(contrib
+        .iter()
+        .any(|c| c[..features.len()].iter().any(|v| v.abs() > 0.1)));
+    let rep: Value = serde_json::from_str(&d.read("c.json")).unwrap();
+    assert_eq!(rep["contrib"], true);
+    assert_eq!(rep["raw"], true);
+    assert_eq!(rep["rows"], rows.len());
+    assert!(rep["timings"]["predict_s"].as_f64().unwrap() >= 0.0);
+
+    // A shard holds the same values as the full run for its rows.
+    let s = gbdt_in(
+        d.path(),
+        &["predict", &model, &data, "--contrib", "--shard", "1/3"],
+    );
+    let (sh, srows) = csv_rows(&s.ok().stdout);
+    assert_eq!(sh[0], "row");
+    assert_eq!(sh[1..], header[1..]);
+    assert_eq!(
+        srows.len(),
+        rows.len().div_ceil(3) - usize::from(rows.len() % 3 == 1)
+    );
+    for r in &srows {
+        let i: usize = r[0].parse().unwrap();
+        assert_eq!(i % 3, 1);
+        assert_eq!(r[1..], rows[i][1..], "row {i}");
+    }
+}
+
+#[test]
+fn multiclass_contributions_have_one_block_per_class() {
+    let d = here();
+    let data = d.write("d.csv", &small_csv(400, 11));
+    let args = [
+        "train",
+        &data,
+        "-t",
+        "kind",
+        "--drop",
+        "y,label,id",
+        "--rounds",
+        "8",
+        "-o",
+        "mc.gbdt",
+        "--quiet",
+    ];
+    gbdt_in(d.path(), &args).ok();
+    let raw = gbdt_in(
+        d.path(),
+        &["predict", "mc.gbdt", &data, "--raw", "--row-index"],
+    );
+    let (raw_header, raw_rows) = csv_rows(&raw.ok().stdout);
+    let r = gbdt_in(
+        d.path(),
+        &[
+            "predict",
+            "mc.gbdt",
+            &data,
+            "--contrib",
+            "--raw",
+            "--row-index",
+        ],
+    );
+    let (header, rows) = csv_rows(&r.ok().stdout);
+    // Features x1, x2, flag (the string column 'color' is not a feature): 4
+    // columns per class, in the class order of the prediction columns.
+    let classes: Vec<&str> = raw_header[1..]
+        .iter()
+        .map(|c| c.strip_prefix("prediction_").unwrap())
+        .collect();
+    assert_eq!(classes.len(), 3);
+    let mut want = vec!["row".to_string()];
+    for c in &classes {
+        for f in ["x1", "x2", "flag", "bias"] {
+            want.push(format!("{c}:{f}"));
+        }
+    }
+    assert_eq!(header, want);
+    assert_eq!(rows.len(), 400);
+    assert_eq!(rows[7][0], "7");
+    assert_blocks_add_up(&numbers(&rows, 1), &numbers(&raw_rows, 1), 4);
+    // The class depends on x1 only: it carries the most credit in each block.
+    let c = numbers(&rows, 1);
+    for k in 0..3 {
+        let mass = |j: usize| c.iter().map(|r| r[k * 4 + j].abs()).sum::<f64>();
+        assert!(
+            mass(0) > mass(1) && mass(0) > mass(2),
+            "class {}",
+            classes[k]
+        );
+    }
+    let imp = gbdt_in(
+        d.path(),
+        &["importance", "mc.gbdt", "--type", "shap", &data],
+    );
+    assert!(
+        imp.ok().stdout.starts_with("feature\tshap\nx1\t"),
+        "{}",
+        imp.stdout
+    );
+}
+
+#[test]
+fn shap_importance_ranks_a_driver_first_and_needs_data() {
+    let d = here();
+    let model = credit_model_path();
+    let data = credit_csv();
+    let r = gbdt_in(
+        d.path(),
+        &[
+            "importance",
+            &model,
+            "--type",
+            "shap",
+            &data,
+            "--threads",
+            "2",
+        ],
+    );
+    r.ok();
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines[0], "feature\tshap");
+    let (top, value) = lines[1].split_once('\t').unwrap();
+    let drivers = [
+        "Bankruptcies",
+        "Tax Liens",
+        "Credit Score",
+        "Months since last delinquent",
+    ];
+    assert!(drivers.contains(&top), "{}", r.stdout);
+    let values: Vec<f64> = lines[1..]
+        .iter()
+        .map(|l| l.split_once('\t').unwrap().1.parse().unwrap())
+        .collect();
+    assert!(values.windows(2).all(|w| w[0] >= w[1]), "{}", r.stdout);
+    assert!(value.parse::<f64>().unwrap() > 0.0);
+
+    // JSON and --top, same ranking.
+    let j = gbdt_in(
+        d.path(),
+        &[
+            "importance",
+            &model,
+            &data,
+            "--type",
+            "SHAP",
+            "--top",
+            "2",
+            "--json",
+        ],
+    );
+    let v: Value = serde_json::from_str(&j.ok().stdout).unwrap();
+    let list = v.as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0]["feature"], top);
+    assert_eq!(list[0]["importance"].as_f64().unwrap(), values[0]);
+
+    gbdt_in(d.path(), &["importance", &model, "--type", "shap"])
+        .expect_code(2)
+        .stderr_says(&["SHAP importance needs a data file"]);
+    gbdt_in(d.path(), &["importance", &model, &data])
+        .expect_code(2)
+        .stderr_says(&["only --type shap reads a data file"]);
+    gbdt_in(
+        d.path(),
+        &["importance", &model, "--type", "shap", "nope.csv"],
+    )
+    .expect_code(3);
+}
