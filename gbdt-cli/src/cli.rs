@@ -192,6 +192,10 @@ pub struct TrainArgs {
     /// Parameters from a TOML file; flags given on the command line win.
     #[arg(long, value_name = "params.toml")]
     pub config: Option<PathBuf>,
+    /// Continue training this model: add --rounds rounds to its trees (same
+    /// features, objective and classes). It may also be the --output.
+    #[arg(long, value_name = "PATH")]
+    pub init_model: Option<PathBuf>,
 
     #[command(flatten)]
     pub params: ParamArgs,

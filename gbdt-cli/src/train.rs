@@ -1,10 +1,12 @@
 //! `gbdt train`: CSV in, model file out, with progress and a summary.
 
 use std::ops::ControlFlow;
+use std::path::PathBuf;
 use std::time::Instant;
 
 use gbdt_core::{
-    Dataset, EvalResult, Executor, Metric, Model, Objective, Params, PredictOptions, Trainer,
+    Booster, Dataset, EvalResult, Executor, Metric, Model, Objective, Params, PredictOptions,
+    Trainer,
 };
 use gbdt_io::{
     CsvOptions, LabelRule, ModelFile, ModelFormat, Selection, TrainingData, TrainingSummary,
@@ -95,7 +97,106 @@ fn check_paths(args: &TrainArgs) -> CmdResult<()> {
     let mut inputs = vec![(args.data.as_path(), "the training data")];
     inputs.extend(args.valid.as_deref().map(|p| (p, "--valid")));
     inputs.extend(args.config.as_deref().map(|p| (p, "--config")));
-    input::check_outputs(&outputs, &inputs)
+    input::check_outputs(&outputs, &inputs)?;
+    // The init model is read before the model is written (atomically), so
+    // --output may replace it; any other output may not.
+    match &args.init_model {
+        Some(init) => input::check_outputs(&outputs[1..], &[(init.as_path(), "--init-model")]),
+        None => Ok(()),
+    }
+}
+
+/// The model `--init-model` names, to be continued.
+struct InitModel {
+    path: PathBuf,
+    file: ModelFile,
+}
+
+impl InitModel {
+    /// Loads `--init-model`, if given (exit 3 when it cannot be read).
+    fn load(args: &TrainArgs) -> CmdResult<Option<Self>> {
+        let Some(path) = &args.init_model else {
+            return Ok(None);
+        };
+        let file = input::load_model(path)?.file;
+        Ok(Some(InitModel {
+            path: path.clone(),
+            file,
+        }))
+    }
+
+    /// Exit 3 with a message that names the model file.
+    fn mismatch(&self, why: String) -> Failure {
+        Failure::new(
+            Code::BadInput,
+            format!(
+                "cannot continue --init-model {}: {why}",
+                self.path.display()
+            ),
+        )
+    }
+
+    /// The data must have the model's features in the model's order, and
+    /// for classes the model's classes in the model's order.
+    fn check(&self, data: &TrainingData) -> CmdResult<()> {
+        self.check_features(&data.feature_names)?;
+        if let (
+            Some(LabelRule::Classes {
+                classes: theirs, ..
+            }),
+            LabelRule::Classes { classes: ours, .. },
+        ) = (&self.file.label_rule, &data.label_rule)
+        {
+            if theirs != ours {
+                return Err(self.mismatch(format!(
+                    "the model's classes are [{}] but the data's are [{}]",
+                    theirs.join(", "),
+                    ours.join(", ")
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Names the first feature that differs, is missing or is extra.
+    fn check_features(&self, ours: &[String]) -> CmdResult<()> {
+        let theirs = &self.file.model.feature_names();
+        let why = if let Some(i) = theirs.iter().zip(ours).position(|(t, o)| t != o) {
+            format!(
+                "feature {} is '{}' in the model but '{}' in the data",
+                i + 1,
+                theirs[i],
+                ours[i]
+            )
+        } else if let Some(t) = theirs.get(ours.len()) {
+            format!(
+                "the data has no feature '{t}' (feature {} of the model)",
+                ours.len() + 1
+            )
+        } else if let Some(o) = ours.get(theirs.len()) {
+            format!(
+                "the model has no feature '{o}' (feature {} of the data)",
+                theirs.len() + 1
+            )
+        } else {
+            return Ok(());
+        };
+        Err(self.mismatch(format!(
+            "{why}; it needs the same features in the same order"
+        )))
+    }
+
+    /// The objective to train with: the model's, which `--objective` must
+    /// equal if given.
+    fn objective(&self, flag: Option<Objective>) -> CmdResult<Objective> {
+        let theirs = self.file.model.objective();
+        match flag {
+            Some(ours) if ours != theirs => Err(self.mismatch(format!(
+                "the model's objective is {theirs} but --objective is {ours}"
+            ))),
+            _ => Ok(theirs),
+        }
+    }
 }
 
 /// Reads the training data and the validation data, if any.
@@ -132,12 +233,20 @@ fn load(
 
 /// The parameters, with the objective (and class count) implied by the
 /// target unless `--objective` chose one, and the message announcing it.
-fn resolve_params(flags: &Checked, data: &TrainingData) -> CmdResult<(Params, String)> {
+fn resolve_params(
+    flags: &Checked,
+    data: &TrainingData,
+    init: Option<&InitModel>,
+) -> CmdResult<(Params, String)> {
     let (implied, implied_classes, why) = default_objective(&data.label_rule, &data.labels);
-    let objective = flags.objective.unwrap_or(implied);
-    let num_class = match (&data.label_rule, objective.is_multiclass()) {
-        (LabelRule::Classes { classes, .. }, true) => classes.len(),
-        (_, true) => implied_classes,
+    let objective = match init {
+        Some(init) => init.objective(flags.objective)?,
+        None => flags.objective.unwrap_or(implied),
+    };
+    let num_class = match (&data.label_rule, objective.is_multiclass(), init) {
+        (LabelRule::Classes { classes, .. }, true, _) => classes.len(),
+        (_, true, Some(init)) => init.file.model.num_outputs(),
+        (_, true, None) => implied_classes,
         _ => 0,
     };
     let mut params = config::to_params(&flags.params, objective, num_class)?;
@@ -152,11 +261,38 @@ fn resolve_params(flags: &Checked, data: &TrainingData) -> CmdResult<(Params, St
     }
     // Written out, so that the saved model shows what was computed.
     params.eval_metrics = params.resolved_metrics();
-    let message = match flags.objective {
-        Some(_) => format!("objective {objective} (from --objective)"),
-        None => format!("objective {objective} ({why}; change it with --objective)"),
+    let message = match (flags.objective, init) {
+        (Some(_), _) => format!("objective {objective} (from --objective)"),
+        (None, Some(init)) => format!(
+            "objective {objective} (from --init-model {})",
+            init.path.display()
+        ),
+        (None, None) => format!("objective {objective} ({why}; change it with --objective)"),
     };
     Ok((params, message))
+}
+
+/// A trainer that starts from scratch, or from the `--init-model` trees
+/// (its base margins too); the new rounds use `params`.
+fn make_trainer<'a>(
+    params: &Params,
+    data: &Dataset<'a>,
+    init: Option<InitModel>,
+    exec: &Executor,
+) -> CmdResult<Trainer<'a>> {
+    match init {
+        Some(init) => {
+            let booster =
+                Booster::from_model(init.file.model, params, data, exec).map_err(|e| {
+                    Failure::new(
+                        Code::BadInput,
+                        format!("cannot continue --init-model {}: {e}", init.path.display()),
+                    )
+                })?;
+            Ok(Trainer::from(booster))
+        }
+        None => core(Trainer::with_executor(params, data, exec)),
+    }
 }
 
 /// Boosts with progress on stderr. Only a validation set is evaluated every
@@ -190,16 +326,19 @@ pub fn run(args: &TrainArgs) -> CmdResult<()> {
     let flags = check_flags(args)?;
     let exec = input::executor(flags.threads)?;
 
+    let init = InitModel::load(args)?;
     let (data, valid) = load(args, &flags.csv, &exec)?;
     let load_s = start.elapsed().as_secs_f64();
-    let (params, objective_message) = resolve_params(&flags, &data)?;
+    init.as_ref().map(|i| i.check(&data)).transpose()?;
+    let (params, objective_message) = resolve_params(&flags, &data, init.as_ref())?;
     say(&objective_message);
     say(&target_line(&data));
 
     let t = Instant::now();
     let train_set = reading(data.dataset())?;
     let valid_set = valid.as_ref().map(|v| reading(v.dataset())).transpose()?;
-    let trainer = core(Trainer::with_executor(&params, &train_set, &exec))?;
+    let done = init.as_ref().map_or(0, |i| i.file.model.num_rounds());
+    let trainer = make_trainer(&params, &train_set, init, &exec)?;
     let threads = trainer.threads();
     let bin_s = t.elapsed().as_secs_f64();
     if args.verbose {
@@ -209,7 +348,7 @@ pub fn run(args: &TrainArgs) -> CmdResult<()> {
     }
 
     let t = Instant::now();
-    let model = boost(args, params.num_rounds, trainer, valid_set.as_ref())?;
+    let model = boost(args, done + params.num_rounds, trainer, valid_set.as_ref())?;
     let train_s = t.elapsed().as_secs_f64();
 
     let t = Instant::now();
