@@ -1744,3 +1744,139 @@ fn shap_importance_ranks_a_driver_first_and_needs_data() {
     )
     .expect_code(3);
 }
+
+// ---------------------------------------------------------------- --init-model
+
+/// Trains on the example data into `out` with extra flags.
+fn train_credit(d: &TempDir, out: &str, extra: &[&str]) -> util::Run {
+    let data = credit_csv();
+    let mut args = vec!["train", &data, "--target", CREDIT_TARGET, "-q", "-o", out];
+    args.extend_from_slice(extra);
+    gbdt_in(d.path(), &args)
+}
+
+#[test]
+fn init_model_continues_to_the_same_model_as_one_run() {
+    let d = here();
+    train_credit(&d, "first.gbdt", &["--rounds", "30"]).ok();
+    train_credit(
+        &d,
+        "cont.gbdt",
+        &["--rounds", "30", "--init-model", "first.gbdt"],
+    )
+    .ok();
+    train_credit(&d, "full.gbdt", &["--rounds", "60"]).ok();
+    let trees = |model: &str| -> Value {
+        let r = gbdt_in(d.path(), &["dump", model, "--format", "json"]);
+        r.ok();
+        serde_json::from_str(&r.stdout).unwrap()
+    };
+    let (cont, full) = (trees("cont.gbdt"), trees("full.gbdt"));
+    assert_eq!(cont.as_array().unwrap().len(), 60);
+    assert_eq!(trees("first.gbdt").as_array().unwrap().len(), 30);
+    assert_eq!(cont, full);
+    let predict = |model: &str| {
+        let r = gbdt_in(d.path(), &["predict", model, &credit_csv()]);
+        r.ok();
+        r.stdout.clone()
+    };
+    let (p_cont, p_full) = (predict("cont.gbdt"), predict("full.gbdt"));
+    assert_eq!(p_cont.lines().count(), 10_001);
+    assert_eq!(p_cont, p_full);
+    assert_ne!(predict("first.gbdt"), p_full);
+}
+
+#[test]
+fn init_model_may_be_the_output() {
+    let d = here();
+    train_credit(&d, "m.gbdt", &["--rounds", "5"]).ok();
+    train_credit(&d, "m.gbdt", &["--rounds", "4", "--init-model", "m.gbdt"]).ok();
+    let r = gbdt_in(d.path(), &["dump", "m.gbdt", "--format", "json"]);
+    r.ok();
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 9);
+    // Any other output may not replace it.
+    train_credit(
+        &d,
+        "other.gbdt",
+        &[
+            "--rounds",
+            "1",
+            "--init-model",
+            "m.gbdt",
+            "--report-json",
+            "m.gbdt",
+        ],
+    )
+    .expect_code(2)
+    .stderr_says(&["--report-json m.gbdt is the same file as --init-model m.gbdt"]);
+}
+
+#[test]
+fn init_model_with_other_features_objective_or_classes_is_bad_input() {
+    let d = here();
+    train_credit(&d, "all.gbdt", &["--rounds", "2"]).ok();
+    train_credit(
+        &d,
+        "fewer.gbdt",
+        &["--rounds", "2", "--drop", "Bankruptcies"],
+    )
+    .ok();
+    train_credit(
+        &d,
+        "x.gbdt",
+        &["--rounds", "2", "--init-model", "fewer.gbdt"],
+    )
+    .expect_code(3)
+    .stderr_says(&[
+        "cannot continue --init-model fewer.gbdt",
+        "feature 10 is 'Tax Liens' in the model but 'Bankruptcies' in the data",
+    ]);
+    let extra = [
+        "--rounds",
+        "2",
+        "--init-model",
+        "all.gbdt",
+        "--drop",
+        "Tax Liens",
+    ];
+    train_credit(&d, "x.gbdt", &extra)
+        .expect_code(3)
+        .stderr_says(&[
+            "all.gbdt",
+            "the data has no feature 'Tax Liens' (feature 11",
+        ]);
+    let other = ["--rounds", "2", "--init-model", "all.gbdt"];
+    let other = [&other[..], &["--objective", "reg:squarederror"]].concat();
+    train_credit(&d, "x.gbdt", &other)
+        .expect_code(3)
+        .stderr_says(&[
+            "cannot continue --init-model all.gbdt",
+            "the model's objective is binary:logistic but --objective is reg:squarederror",
+        ]);
+    assert!(!d.path().join("x.gbdt").exists());
+
+    // Multiclass: the same classes in the same order.
+    let data = d.write("kinds.csv", &small_csv(300, 7));
+    let renamed = d.write(
+        "renamed.csv",
+        &small_csv(300, 7).replace(",mid\n", ",medium\n"),
+    );
+    let mc = |data: &str, extra: &[&str]| {
+        let mut args = vec![
+            "train", data, "-t", "kind", "--drop", "y,label", "--rounds", "2", "-q",
+        ];
+        args.extend_from_slice(extra);
+        gbdt_in(d.path(), &args)
+    };
+    mc(&data, &["-o", "mc.gbdt"]).ok();
+    mc(&data, &["-o", "mc2.gbdt", "--init-model", "mc.gbdt"]).ok();
+    mc(&renamed, &["-o", "mc3.gbdt", "--init-model", "mc.gbdt"])
+        .expect_code(3)
+        .stderr_says(&[
+            "cannot continue --init-model mc.gbdt",
+            "the model's classes are [",
+            "mid",
+            "medium",
+        ]);
+}
