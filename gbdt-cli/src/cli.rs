@@ -276,6 +276,7 @@ fn value_name(param: &Param) -> (&'static str, bool) {
         ValueKind::Number => ("X", false),
         ValueKind::Names => ("NAMES", true),
         ValueKind::Integers => ("LIST", false),
+        ValueKind::Sets => ("SETS", false),
         _ => ("NAME", false),
     }
 }
