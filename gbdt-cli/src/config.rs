@@ -186,6 +186,11 @@ pub fn to_params(args: &ParamArgs, objective: Objective, num_class: usize) -> Cm
             crate::monotone::parse(text).map_err(|e| bad_flag("monotone", e))?;
             continue;
         }
+        if param.name() == crate::cli::INTERACTIONS && crate::interactions::is_by_name(text) {
+            // Checked here, resolved by `gbdt train` against its features.
+            crate::interactions::parse(text).map_err(|e| bad_flag("interactions", e))?;
+            continue;
+        }
         param
             .set(&mut params, text)
             .map_err(|e| bad_flag(flag_of(param.name()), e))?;
