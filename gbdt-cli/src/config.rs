@@ -82,9 +82,11 @@ impl Value<'_> {
             (ValueKind::Count, toml::Value::Integer(i)) if *i >= 0 => i.to_string(),
             (ValueKind::Number, toml::Value::Integer(i)) => i.to_string(),
             (ValueKind::Number, toml::Value::Float(f)) => f.to_string(),
-            (ValueKind::Name | ValueKind::Names | ValueKind::Integers, toml::Value::String(s)) => {
-                s.clone()
-            }
+            (
+                ValueKind::Name | ValueKind::Names | ValueKind::Integers | ValueKind::Sets,
+                toml::Value::String(s),
+            ) => s.clone(),
+            (ValueKind::Sets, toml::Value::Array(sets)) => self.sets_text(param, sets)?,
             (ValueKind::Integers, toml::Value::Array(items)) => items
                 .iter()
                 .map(|i| i.as_integer().map(|v| v.to_string()))
@@ -105,11 +107,30 @@ impl Value<'_> {
         Ok(text)
     }
 
+    /// An array of arrays of integers as the flag's "[[0,1],[2,3,4]]".
+    fn sets_text(&self, param: &Param, sets: &[toml::Value]) -> CmdResult<String> {
+        let set_text = |set: &toml::Value| {
+            let items = set
+                .as_array()?
+                .iter()
+                .map(|i| i.as_integer().map(|v| v.to_string()))
+                .collect::<Option<Vec<_>>>()?;
+            Some(format!("[{}]", items.join(",")))
+        };
+        let sets = sets
+            .iter()
+            .map(set_text)
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| self.wrong(param))?;
+        Ok(format!("[{}]", sets.join(",")))
+    }
+
     fn wrong(&self, param: &Param) -> Failure {
         let expected = match param.kind() {
             ValueKind::Names => "a string or an array of strings",
             ValueKind::Name => "a string",
             ValueKind::Integers => "a string or an array of integers",
+            ValueKind::Sets => "a string or an array of arrays of integers",
             kind => kind.expected(),
         };
         self.fail(&format!(
@@ -163,6 +184,11 @@ pub fn to_params(args: &ParamArgs, objective: Objective, num_class: usize) -> Cm
         if param.name() == crate::cli::MONOTONE && crate::monotone::is_by_name(text) {
             // Checked here, resolved by `gbdt train` against its features.
             crate::monotone::parse(text).map_err(|e| bad_flag("monotone", e))?;
+            continue;
+        }
+        if param.name() == crate::cli::INTERACTIONS && crate::interactions::is_by_name(text) {
+            // Checked here, resolved by `gbdt train` against its features.
+            crate::interactions::parse(text).map_err(|e| bad_flag("interactions", e))?;
             continue;
         }
         param
@@ -292,6 +318,22 @@ mod tests {
     }
 
     #[test]
+    fn interaction_sets_are_a_string_or_arrays_of_integers() {
+        let want = Some("[[0,1],[2,3,4]]");
+        let from_array = p("interactions = [[0, 1], [2, 3, 4]]").unwrap();
+        assert_eq!(from_array.get("interaction_constraints"), want);
+        let from_string = p("interaction_constraints = \"[[0,1],[2,3,4]]\"").unwrap();
+        assert_eq!(from_string.get("interaction_constraints"), want);
+        let flat = msg(p("interactions = [0, 1]"));
+        assert!(flat.contains("an array of arrays of integers"), "{flat}");
+        let empty = msg(p("interactions = [[0, 1], []]"));
+        assert!(
+            empty.contains("non-empty lists of feature indexes"),
+            "{empty}"
+        );
+    }
+
+    #[test]
     fn every_flag_is_a_config_key_with_the_same_meaning() {
         for param in Params::all() {
             let Some(flag) = param.flag() else { continue };
@@ -300,6 +342,7 @@ mod tests {
                 ValueKind::Number => ("0.5", "0.5"),
                 ValueKind::Names => ("[\"auc\"]", "auc"),
                 ValueKind::Integers => ("[1]", "1"),
+                ValueKind::Sets => ("[[0, 1], [2]]", "[[0,1],[2]]"),
                 _ if flag == "objective" => ("\"binary\"", "binary"),
                 _ => ("\"leafwise\"", "leafwise"),
             };

@@ -15,6 +15,7 @@ mod eval;
 mod exit;
 mod input;
 mod inspect;
+mod interactions;
 mod monotone;
 mod predict;
 mod progress;

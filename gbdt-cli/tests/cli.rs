@@ -1233,6 +1233,45 @@ fn monotone_by_name_holds_along_a_grid() {
         .stderr_says(&["--monotone", "use 1 (increasing), -1 (decreasing) or 0"]);
 }
 
+/// `--interactions` by feature index (issue 13): a good value trains and is
+/// stored in the model; an empty set is bad usage naming the flag, an index
+/// beyond the training features an error naming the parameter.
+#[test]
+fn interactions_by_index_train_and_bad_sets_are_refused() {
+    let d = here();
+    let csv = credit_csv();
+    let train = |sets: &str| {
+        let args = [
+            "train",
+            csv.as_str(),
+            "--target",
+            CREDIT_TARGET,
+            "--rounds",
+            "5",
+            "--quiet",
+            "-o",
+            "m.json",
+            "--interactions",
+            sets,
+        ];
+        gbdt_in(d.path(), &args)
+    };
+    train("[[0, 1], [2,3,4]]").ok();
+    let model = std::fs::read_to_string(d.path().join("m.json")).unwrap();
+    assert!(
+        model.contains("\"interaction_constraints\": \"[[0,1],[2,3,4]]\""),
+        "{model}"
+    );
+    train("[[0,1],[]]")
+        .expect_code(2)
+        .stderr_says(&["--interactions", "non-empty lists of feature indexes"]);
+    train("[[0,999]]").expect_code(2).stderr_says(&[
+        "interaction_constraints",
+        "999",
+        "below the data's 11 features",
+    ]);
+}
+
 // ------------------------------------------- outputs and limits (issue 16)
 
 /// Names of atomic-write temporary files left in `dir`.

@@ -50,6 +50,7 @@ impl Kernels {
             colsample_bynode: 1.0,
             subtraction: true,
             monotone: Vec::new(),
+            interactions: Default::default(),
         };
         Ok(Kernels {
             rows: (0..x.nrows() as u32).collect(),

@@ -18,7 +18,7 @@ pub use trainer::{train, RoundEval, Trainer};
 use crate::binning::BinnedMatrix;
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
-use crate::grower::{self, GrowConfig, GrowInput, Workspace};
+use crate::grower::{self, GrowConfig, GrowInput, Interactions, Workspace};
 use crate::metric::Metric;
 use crate::model::{EvalResult, Model};
 use crate::objective::GradPair;
@@ -98,6 +98,7 @@ impl<'a> Booster<'a> {
     pub fn new(params: &Params, data: &Dataset<'a>, exec: &Executor) -> Result<Self> {
         params.check()?;
         check_monotone(params, data)?;
+        Interactions::check(&params.interaction_constraints, data.num_features())?;
         let k = num_outputs(params, data.labels())?;
         for (row, &y) in data.labels().iter().enumerate() {
             params.objective.check_label(row, y, k)?;
@@ -136,6 +137,7 @@ impl<'a> Booster<'a> {
     ) -> Result<Self> {
         params.check()?;
         check_monotone(params, data)?;
+        Interactions::check(&params.interaction_constraints, data.num_features())?;
         check_continuable(&model, params, data)?;
         let k = model.num_outputs;
         for (row, &y) in data.labels().iter().enumerate() {
@@ -383,6 +385,7 @@ fn grow_config(p: &Params) -> GrowConfig {
         } else {
             Vec::new()
         },
+        interactions: Interactions::new(&p.interaction_constraints),
     }
 }
 

@@ -90,12 +90,14 @@ fn make_children(
         Some(m) => parent.bounds.children(m.direction, wl, wr),
         None => (parent.bounds, parent.bounds),
     };
+    let path = cfg.interactions.extend(&parent.path, c.feature);
     let child = |node, range, sum, bounds| Leaf {
         node,
         range,
         depth: parent.depth + 1,
         sum,
         bounds,
+        path: path.clone(),
     };
     Family {
         parent_hist,

@@ -17,6 +17,9 @@ pub(super) struct Leaf {
     /// Its weight's bounds from monotone constraints ([`Bounds::NONE`]
     /// when none is set).
     pub bounds: Bounds,
+    /// The features split on from the root to here, sorted and distinct;
+    /// empty when no interaction constraint is set.
+    pub path: Vec<u32>,
 }
 
 impl Leaf {

@@ -10,8 +10,11 @@
 //!   leaves in one parallel pass.
 
 mod children;
+mod interact;
 mod leaves;
 mod scan;
+
+pub(crate) use interact::Interactions;
 
 use std::ops::Range;
 
@@ -39,6 +42,8 @@ pub(crate) struct GrowConfig {
     /// Monotone constraint of each feature (1, -1 or 0); empty for none,
     /// which keeps the plain gain and unbounded weights.
     pub monotone: Vec<i8>,
+    /// Interaction constraints; off by default.
+    pub interactions: Interactions,
 }
 
 impl GrowConfig {
@@ -120,6 +125,7 @@ pub(crate) fn grow(
         depth: 0,
         sum,
         bounds: Bounds::NONE,
+        path: Vec::new(),
     };
     let mut frontier = Frontier {
         open: Vec::new(),
@@ -252,6 +258,7 @@ mod tests {
                 colsample_bynode: 1.0,
                 subtraction: true,
                 monotone: Vec::new(),
+                interactions: Interactions::default(),
             };
             let input = GrowInput {
                 matrix: &matrix,
@@ -341,6 +348,7 @@ mod tests {
                 colsample_bynode: 1.0,
                 subtraction: true,
                 monotone: mono.clone(),
+                interactions: Interactions::default(),
             };
             let input = GrowInput {
                 matrix: &matrix,
@@ -363,6 +371,7 @@ mod tests {
             // tree, and the unconstrained tree has some leaf the bounds exclude.
             let free = GrowConfig {
                 monotone: Vec::new(),
+                interactions: Interactions::default(),
                 ..cfg
             };
             let free_tree = grow(&input, &free, &mut ws, &exec).tree;

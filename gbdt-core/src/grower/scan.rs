@@ -94,7 +94,8 @@ pub(super) fn find_best(
 fn best_split(input: &GrowInput<'_>, cfg: &GrowConfig, leaf: &HistLeaf) -> Option<Candidate> {
     let features = node_features(input, cfg, leaf.leaf.node);
     let mut best: Option<Candidate> = None;
-    for &f in features.iter() {
+    let allowed = |f: usize| cfg.interactions.allows(&leaf.leaf.path, f);
+    for &f in features.iter().filter(|&&f| allowed(f)) {
         let slice = &leaf.hist[input.matrix.offsets[f]..input.matrix.offsets[f + 1]];
         let rule = cfg.monotone(f, leaf.leaf.bounds);
         if let Some(c) = best_of_feature(slice, f, leaf.leaf.sum, &cfg.split, rule) {

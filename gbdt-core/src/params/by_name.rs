@@ -80,6 +80,7 @@ mod tests {
             objective: Objective::Tweedie,
             tweedie_variance_power: 1.2,
             monotone_constraints: vec![1, 0, -1],
+            interaction_constraints: vec![vec![0, 1], vec![2, 3, 4]],
             learning_rate: 0.1 + 0.2,
             max_delta_step: Some(0.7),
             base_score: Some(-0.0),
@@ -97,6 +98,7 @@ mod tests {
         assert_eq!(map.len(), Params::all().len());
         assert_eq!(map["tweedie_variance_power"], "1.2");
         assert_eq!(map["monotone_constraints"], "(1,0,-1)");
+        assert_eq!(map["interaction_constraints"], "[[0,1],[2,3,4]]");
         assert_eq!(map["threads"], "", "unset is empty");
         let back = from_map(map).unwrap();
         assert_eq!(back, sample());

@@ -116,6 +116,13 @@ impl Params {
                 "-1, 0 or 1 for each feature",
             ));
         }
+        if self.interaction_constraints.iter().any(Vec::is_empty) {
+            return Err(invalid(
+                "interaction_constraints",
+                format!("{:?}", self.interaction_constraints),
+                "non-empty sets of feature indexes",
+            ));
+        }
         let rho = self.tweedie_variance_power;
         check_range(
             "tweedie_variance_power",
@@ -359,6 +366,13 @@ mod tests {
                     ..d()
                 },
                 "monotone_constraints",
+            ),
+            (
+                Params {
+                    interaction_constraints: vec![vec![0, 1], vec![]],
+                    ..d()
+                },
+                "interaction_constraints",
             ),
         ];
         for (p, name) in cases {

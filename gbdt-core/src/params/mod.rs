@@ -129,5 +129,12 @@ declare_params! {
         /// decreasing, 0 none; "(1,0,-1)" (XGBoost's tuple) or "1,0,-1".
         #[param(flag = "monotone", aliases = ["monotone_constraint", "mc"], unset = "none")]
         pub monotone_constraints: Vec<i8> = Vec::new(),
+        /// Sets of feature indexes allowed to interact, XGBoost's
+        /// "[[0,1],[2,3,4]]": a node may split on a feature only if some set
+        /// holds it and every feature split on from the root to the node. The
+        /// root may split on any feature; a feature in no set may split a
+        /// root, whose children then stay leaves.
+        #[param(flag = "interactions", aliases = [], unset = "none")]
+        pub interaction_constraints: Vec<Vec<usize>> = Vec::new(),
     }
 }

@@ -21,6 +21,9 @@ pub enum ValueKind {
     /// A comma-separated list of whole numbers, optionally in parentheses
     /// (monotone constraints: "(1,0,-1)").
     Integers,
+    /// A bracketed list of bracketed lists of whole numbers (interaction
+    /// constraints: "[[0,1],[2,3,4]]").
+    Sets,
 }
 
 impl ValueKind {
@@ -32,6 +35,7 @@ impl ValueKind {
             ValueKind::Name => "a name",
             ValueKind::Names => "a comma-separated list of names",
             ValueKind::Integers => "a comma-separated list of whole numbers, e.g. (1,0,-1)",
+            ValueKind::Sets => "a list of lists of feature indexes, e.g. [[0,1],[2,3,4]]",
         }
     }
 }
@@ -250,6 +254,7 @@ mod tests {
             eval_metrics: vec![Metric::Auc, Metric::LogLoss],
             huber_slope: 2.0,
             monotone_constraints: vec![1, 0, -1],
+            interaction_constraints: vec![vec![0, 2], vec![1, 2, 3]],
             tweedie_variance_power: 1.2,
         }
     }

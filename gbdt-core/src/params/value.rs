@@ -153,3 +153,87 @@ impl ParamValue for Vec<Metric> {
         (!names.is_empty()).then(|| names.join(","))
     }
 }
+
+/// Interaction sets of feature indexes, XGBoost's "[[0,1],[2,3,4]]"; "" or
+/// "[]" is none. An empty set ("[[0,1],[]]") is an error.
+impl ParamValue for Vec<Vec<usize>> {
+    const KIND: ValueKind = ValueKind::Sets;
+    fn parse(name: &'static str, text: &str) -> Result<Self> {
+        let t = text.trim();
+        if t.is_empty() {
+            return Ok(Vec::new());
+        }
+        strip_pair(t, '[', ']').and_then(parse_sets).ok_or_else(|| {
+            wrong(
+                name,
+                text,
+                "non-empty lists of feature indexes, e.g. [[0,1],[2,3,4]]",
+            )
+        })
+    }
+    fn show(&self) -> Option<String> {
+        let sets: Vec<String> = self
+            .iter()
+            .map(|set| {
+                let items: Vec<String> = set.iter().map(usize::to_string).collect();
+                format!("[{}]", items.join(","))
+            })
+            .collect();
+        (!sets.is_empty()).then(|| format!("[{}]", sets.join(",")))
+    }
+}
+
+/// "[0,1],[2,3,4]" as sets; `None` when malformed or a set is empty.
+fn parse_sets(inner: &str) -> Option<Vec<Vec<usize>>> {
+    let mut out = Vec::new();
+    let mut rest = inner.trim();
+    while !rest.is_empty() {
+        let body = rest.strip_prefix('[')?;
+        let end = body.find(']')?;
+        let set = body[..end]
+            .split(',')
+            .map(|piece| piece.trim().parse::<usize>().ok())
+            .collect::<Option<Vec<usize>>>()?;
+        out.push(set);
+        rest = body[end + 1..].trim_start();
+        if let Some(after) = rest.strip_prefix(',') {
+            rest = after.trim_start();
+            if rest.is_empty() {
+                return None;
+            }
+        } else if !rest.is_empty() {
+            return None;
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interaction_sets_parse_show_and_reject_bad_text() {
+        let name = "interaction_constraints";
+        let sets = <Vec<Vec<usize>>>::parse(name, " [[0, 1], [2,3,4]] ").unwrap();
+        assert_eq!(sets, vec![vec![0, 1], vec![2, 3, 4]]);
+        assert_eq!(sets.show().as_deref(), Some("[[0,1],[2,3,4]]"));
+        assert_eq!(
+            <Vec<Vec<usize>>>::parse(name, "[]").unwrap(),
+            Vec::<Vec<usize>>::new()
+        );
+        assert_eq!(<Vec<Vec<usize>>>::parse(name, "").unwrap().show(), None);
+        for bad in [
+            "[[0,1],[]]",
+            "[0,1]",
+            "[[0,-1]]",
+            "[[0,1],]",
+            "[[0,1]][[2]]",
+            "[[0,1]",
+            "x",
+        ] {
+            let err = <Vec<Vec<usize>>>::parse(name, bad).unwrap_err().to_string();
+            assert!(err.contains(name), "{bad}: {err}");
+        }
+    }
+}

@@ -220,6 +220,39 @@ fn monotone_constraints_and_tweedie_power_round_trip_in_both_formats() {
     }
 }
 
+/// Interaction constraints are stored by name like any parameter: a model
+/// trained with them loads back equal, in both formats.
+#[test]
+fn interaction_constraints_round_trip_in_both_formats() {
+    let x = ndarray::Array2::from_shape_fn((80, 3), |(i, j)| ((i * (j + 3)) % 13) as f32);
+    let y: Vec<f32> = (0..80).map(|i| ((i * 7) % 9) as f32).collect();
+    let params = Params {
+        interaction_constraints: vec![vec![0, 2], vec![1, 2]],
+        num_rounds: 3,
+        threads: Some(1),
+        ..Params::default()
+    };
+    let model = gbdt_core::train(&params, &Dataset::new(x.view(), &y).unwrap(), &[]).unwrap();
+    for format in [ModelFormat::Binary, ModelFormat::Json] {
+        let bytes = encode_model(&ModelFile::from(model.clone()), format, Path::new("m")).unwrap();
+        let loaded = decode_model(&bytes, Path::new("m")).unwrap();
+        let p = loaded.file.model.params();
+        assert_eq!(
+            p.interaction_constraints,
+            [vec![0, 2], vec![1, 2]],
+            "{format:?}"
+        );
+        assert_eq!(loaded.file.model, model, "{format:?}");
+        if format == ModelFormat::Json {
+            let text = String::from_utf8(bytes).unwrap();
+            assert!(
+                text.contains("\"interaction_constraints\": \"[[0,2],[1,2]]\""),
+                "{text}"
+            );
+        }
+    }
+}
+
 #[test]
 fn parameters_are_stored_by_name_and_unknown_ones_are_refused() {
     let (_, bytes) = constrained_tweedie_bytes(ModelFormat::Json);
