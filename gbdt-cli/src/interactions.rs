@@ -46,13 +46,6 @@ pub fn parse(text: &str) -> Result<Vec<Vec<&str>>, String> {
 
 /// The index form ("[[0,1],[2,3,4]]") of a by-name value. Unknown names
 /// are errors that name them.
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "train.rs (another branch's file) calls it once wired; remove this then"
-    )
-)]
 pub fn resolve(text: &str, features: &[String]) -> Result<String, String> {
     let mut sets = Vec::new();
     for set in parse(text)? {

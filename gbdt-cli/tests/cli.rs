@@ -1919,3 +1919,72 @@ fn init_model_with_other_features_objective_or_classes_is_bad_input() {
             "medium",
         ]);
 }
+
+/// `--interactions` by feature name (issue 13) becomes feature indexes in
+/// training order, stored with the model; every root-to-leaf path of the
+/// dumped trees stays inside one set; unknown names are bad input.
+#[test]
+fn interactions_by_name_are_resolved_and_hold_on_every_path() {
+    let d = here();
+    let csv = credit_csv();
+    let sets = "[[Credit Score, Tax Liens], [Bankruptcies, Annual Income]]";
+    let train = |sets: &str| {
+        gbdt_in(
+            d.path(),
+            &[
+                "train",
+                &csv,
+                "--target",
+                CREDIT_TARGET,
+                "--rounds",
+                "20",
+                "--quiet",
+                "--interactions",
+                sets,
+                "-o",
+                "m.json",
+            ],
+        )
+    };
+    train(sets).ok();
+    let model: Value = serde_json::from_str(&d.read("m.json")).unwrap();
+    let stored = &model["model"]["params"]["interaction_constraints"];
+    assert_eq!(
+        stored, "[[1,10],[9,2]]",
+        "Credit Score is feature 1, Tax Liens 10, ..."
+    );
+    let allowed = [[1u64, 10], [9, 2]];
+    let dump = gbdt_in(d.path(), &["dump", "m.json", "--format", "json"]);
+    dump.ok();
+    let trees: Value = serde_json::from_str(&dump.stdout).unwrap();
+    fn paths(node: &Value, path: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+        match node["split"].as_str() {
+            Some(f) => {
+                path.push(f.to_string());
+                for child in node["children"].as_array().unwrap() {
+                    paths(child, path, out);
+                }
+                path.pop();
+            }
+            None => out.push(path.clone()),
+        }
+    }
+    let names = model["model"]["feature_names"].as_array().unwrap().clone();
+    let index = |f: &str| names.iter().position(|n| n == f).unwrap() as u64;
+    let mut all = Vec::new();
+    for tree in trees.as_array().unwrap() {
+        paths(tree, &mut Vec::new(), &mut all);
+    }
+    assert!(all.iter().any(|p| p.len() >= 2), "trees deeper than stumps");
+    for p in &all {
+        let used: Vec<u64> = p.iter().map(|f| index(f)).collect();
+        let ok = used.len() <= 1 || allowed.iter().any(|s| used.iter().all(|u| s.contains(u)));
+        assert!(ok, "path {p:?} mixes sets");
+    }
+    train("[[Credit Scor, Tax Liens]]")
+        .expect_code(3)
+        .stderr_says(&[
+            "--interactions",
+            "no training feature is named 'Credit Scor'",
+        ]);
+}
