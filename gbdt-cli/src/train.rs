@@ -293,7 +293,9 @@ fn make_trainer<'a>(
 /// (unknown or repeated names are bad input, exit 3).
 fn resolve_names(params: &mut Params, args: &ParamArgs, features: &[String]) -> CmdResult<()> {
     type Resolver = fn(&str, &[String]) -> Result<String, String>;
-    let by_name: [(&str, &str, fn(&str) -> bool, Resolver); 2] = [
+    /// Parameter, flag, "is it by name?", and the resolver.
+    type ByName = (&'static str, &'static str, fn(&str) -> bool, Resolver);
+    let by_name: [ByName; 2] = [
         (
             MONOTONE,
             "monotone",
