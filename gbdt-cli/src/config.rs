@@ -107,7 +107,7 @@ impl Value<'_> {
         Ok(text)
     }
 
-    /// An array of arrays of integers as the flag's "[[0,1],[2,3,4]]".
+    /// An array of arrays of integers as the flag's `[[0,1],[2,3,4]]`.
     fn sets_text(&self, param: &Param, sets: &[toml::Value]) -> CmdResult<String> {
         let set_text = |set: &toml::Value| {
             let items = set

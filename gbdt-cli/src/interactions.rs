@@ -1,5 +1,5 @@
 //! `--interactions` by feature name ("[[Credit Score,Annual Income],[Tax
-//! Liens,Bankruptcies]]"), turned into gbdt-core's index form ("[[0,1],[2,3]]")
+//! Liens,Bankruptcies]]"), turned into gbdt-core's index form (`[[0,1],[2,3]]`)
 //! once the training features are known. The index form passes through
 //! unchanged. Names may be quoted ("\"Credit Score\""); they cannot hold
 //! commas or brackets.
@@ -44,7 +44,7 @@ pub fn parse(text: &str) -> Result<Vec<Vec<&str>>, String> {
     Ok(sets)
 }
 
-/// The index form ("[[0,1],[2,3,4]]") of a by-name value. Unknown names
+/// The index form (`[[0,1],[2,3,4]]`) of a by-name value. Unknown names
 /// are errors that name them.
 pub fn resolve(text: &str, features: &[String]) -> Result<String, String> {
     let mut sets = Vec::new();

@@ -130,7 +130,7 @@ declare_params! {
         #[param(flag = "monotone", aliases = ["monotone_constraint", "mc"], unset = "none")]
         pub monotone_constraints: Vec<i8> = Vec::new(),
         /// Sets of feature indexes allowed to interact, XGBoost's
-        /// "[[0,1],[2,3,4]]": a node may split on a feature only if some set
+        /// `[[0,1],[2,3,4]]`: a node may split on a feature only if some set
         /// holds it and every feature split on from the root to the node. The
         /// root may split on any feature; a feature in no set may split a
         /// root, whose children then stay leaves.

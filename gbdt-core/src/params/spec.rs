@@ -22,7 +22,7 @@ pub enum ValueKind {
     /// (monotone constraints: "(1,0,-1)").
     Integers,
     /// A bracketed list of bracketed lists of whole numbers (interaction
-    /// constraints: "[[0,1],[2,3,4]]").
+    /// constraints: `[[0,1],[2,3,4]]`).
     Sets,
 }
 

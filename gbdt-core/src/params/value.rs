@@ -154,8 +154,8 @@ impl ParamValue for Vec<Metric> {
     }
 }
 
-/// Interaction sets of feature indexes, XGBoost's "[[0,1],[2,3,4]]"; "" or
-/// "[]" is none. An empty set ("[[0,1],[]]") is an error.
+/// Interaction sets of feature indexes, XGBoost's `[[0,1],[2,3,4]]`; "" or
+/// "[]" is none. An empty set (`[[0,1],[]]`) is an error.
 impl ParamValue for Vec<Vec<usize>> {
     const KIND: ValueKind = ValueKind::Sets;
     fn parse(name: &'static str, text: &str) -> Result<Self> {
