@@ -326,21 +326,11 @@ fn param_arg(param: &'static Param, flag: &'static str) -> Arg {
     }
 }
 
-/// The parameter that `--monotone` sets, which also takes feature names.
-pub const MONOTONE: &str = "monotone_constraints";
-
-/// The parameter that `--interactions` sets, which also takes feature names.
-pub const INTERACTIONS: &str = "interaction_constraints";
-
 /// Type-checks one flag value with the parameter's own setter.
 fn check_value(param: &Param, text: &str) -> Result<String, String> {
-    if param.name() == MONOTONE && crate::monotone::is_by_name(text) {
+    if let Some(named) = crate::by_name::named_value(param.name(), text) {
         // Names become positions once the training features are known.
-        return crate::monotone::parse(text).map(|_| text.to_string());
-    }
-    if param.name() == INTERACTIONS && crate::interactions::is_by_name(text) {
-        // Names become indexes once the training features are known.
-        return crate::interactions::parse(text).map(|_| text.to_string());
+        return named.check(text).map(|()| text.to_string());
     }
     match param.set(&mut Params::default(), text) {
         Ok(()) => Ok(text.to_string()),

@@ -181,14 +181,9 @@ pub fn objective(args: &ParamArgs) -> CmdResult<Option<Objective>> {
 pub fn to_params(args: &ParamArgs, objective: Objective, num_class: usize) -> CmdResult<Params> {
     let mut params = Params::default();
     for (param, text) in args.iter() {
-        if param.name() == crate::cli::MONOTONE && crate::monotone::is_by_name(text) {
+        if let Some(named) = crate::by_name::named_value(param.name(), text) {
             // Checked here, resolved by `gbdt train` against its features.
-            crate::monotone::parse(text).map_err(|e| bad_flag("monotone", e))?;
-            continue;
-        }
-        if param.name() == crate::cli::INTERACTIONS && crate::interactions::is_by_name(text) {
-            // Checked here, resolved by `gbdt train` against its features.
-            crate::interactions::parse(text).map_err(|e| bad_flag("interactions", e))?;
+            named.check(text).map_err(|e| bad_flag(named.flag, e))?;
             continue;
         }
         param

@@ -6,6 +6,7 @@
 //! documented exit code (`exit`). stdout carries data only; every diagnostic
 //! goes through `diag`, so a closed or full stderr never turns into a panic.
 
+mod by_name;
 mod cli;
 mod config;
 mod contrib;

@@ -12,13 +12,12 @@ use gbdt_io::{
     CsvOptions, LabelRule, ModelFile, ModelFormat, Selection, TrainingData, TrainingSummary,
 };
 
-use crate::cli::{ParamArgs, TrainArgs, INTERACTIONS, MONOTONE};
+use crate::by_name;
+use crate::cli::{ParamArgs, TrainArgs};
 use crate::config;
 use crate::diag;
 use crate::exit::{core, CmdResult, Code, Failure};
 use crate::input::{self, reading};
-use crate::interactions;
-use crate::monotone;
 use crate::progress::{select_mode, stderr_can_draw_bar, Progress};
 use crate::report::{Timings, TrainReport};
 
@@ -251,7 +250,7 @@ fn resolve_params(
         _ => 0,
     };
     let mut params = config::to_params(&flags.params, objective, num_class)?;
-    resolve_names(&mut params, &flags.params, &data.feature_names)?;
+    by_name::resolve_all(&mut params, |p| flags.params.get(p), &data.feature_names)?;
     // Written out, so that the saved model shows what was computed.
     params.eval_metrics = params.resolved_metrics();
     let message = match (flags.objective, init) {
@@ -286,38 +285,6 @@ fn make_trainer<'a>(
         }
         None => core(Trainer::with_executor(params, data, exec)),
     }
-}
-
-/// `--monotone` and `--interactions` given by feature name become the
-/// positional forms gbdt-core takes, against the training features
-/// (unknown or repeated names are bad input, exit 3).
-fn resolve_names(params: &mut Params, args: &ParamArgs, features: &[String]) -> CmdResult<()> {
-    type Resolver = fn(&str, &[String]) -> Result<String, String>;
-    /// Parameter, flag, "is it by name?", and the resolver.
-    type ByName = (&'static str, &'static str, fn(&str) -> bool, Resolver);
-    let by_name: [ByName; 2] = [
-        (
-            MONOTONE,
-            "monotone",
-            monotone::is_by_name,
-            monotone::resolve,
-        ),
-        (
-            INTERACTIONS,
-            "interactions",
-            interactions::is_by_name,
-            interactions::resolve,
-        ),
-    ];
-    for (param, flag, is_by_name, resolve) in by_name {
-        if let Some(text) = args.get(param).filter(|t| is_by_name(t)) {
-            let value = resolve(text, features).map_err(|e| {
-                Failure::new(Code::BadInput, format!("bad value for --{flag}: {e}"))
-            })?;
-            core(params.set(param, &value))?;
-        }
-    }
-    Ok(())
 }
 
 /// Boosts with progress on stderr. Only a validation set is evaluated every

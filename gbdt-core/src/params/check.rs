@@ -136,12 +136,6 @@ impl Params {
         Ok(())
     }
 
-    /// The thread count to use: the explicit one, or every available core.
-    pub fn resolved_threads(&self) -> usize {
-        self.threads
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-    }
-
     /// `max_delta_step` with the objective's default filled in.
     pub fn resolved_max_delta_step(&self) -> f64 {
         self.max_delta_step
