@@ -34,7 +34,14 @@ impl Kernels {
         threads: usize,
     ) -> Result<Kernels> {
         let par = Executor::new(threads)?;
-        let matrix = BinnedMatrix::new(x, None, params.max_bin, 0, &par);
+        let matrix = BinnedMatrix::new(
+            x,
+            None,
+            &crate::Categories::default(),
+            params.max_bin,
+            0,
+            &par,
+        );
         let grads = labels
             .iter()
             .map(|&y| GradPair {
@@ -47,6 +54,7 @@ impl Kernels {
             max_depth: params.max_depth,
             max_leaves: params.max_leaves,
             split: SplitParams::from_params(params),
+            cat: crate::split::CatParams::from_params(params),
             colsample_bynode: 1.0,
             subtraction: true,
             monotone: Vec::new(),

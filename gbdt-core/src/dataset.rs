@@ -1,8 +1,9 @@
 //! A training or validation set: a borrowed feature matrix, labels,
-//! optional weights and feature names.
+//! optional weights, feature names and categorical features.
 
 use ndarray::ArrayView2;
 
+use crate::categories::{Categories, MAX_CATEGORIES};
 use crate::error::{Error, Result};
 
 /// Rows × features in `f32` (NaN is missing), one label per row, optional
@@ -23,6 +24,7 @@ pub struct Dataset<'a> {
     labels: &'a [f32],
     weights: Option<&'a [f32]>,
     feature_names: Vec<String>,
+    categories: Categories,
 }
 
 impl<'a> Dataset<'a> {
@@ -53,6 +55,7 @@ impl<'a> Dataset<'a> {
             labels,
             weights: None,
             feature_names,
+            categories: Categories::default(),
         })
     }
 
@@ -67,6 +70,7 @@ impl<'a> Dataset<'a> {
             labels: self.labels,
             weights: self.weights,
             feature_names: self.feature_names,
+            categories: self.categories,
         }
     }
 
@@ -97,6 +101,77 @@ impl<'a> Dataset<'a> {
         )?;
         self.feature_names = names;
         Ok(self)
+    }
+
+    /// Declares feature `feature` categorical, with these category names
+    /// in code order: its values must be codes `0..names.len()` (whole
+    /// numbers) or NaN for missing. Trees split it by sets of categories,
+    /// and the model keeps the names (so files can map text to codes).
+    ///
+    /// ```
+    /// use gbdt_core::{train, Dataset, Params};
+    /// use ndarray::Array2;
+    /// // Feature 0 is a colour code: 0 red, 1 green, 2 blue; 1 and 2 score high.
+    /// let x = Array2::from_shape_fn((300, 1), |(i, _)| (i % 3) as f32);
+    /// let y: Vec<f32> = (0..300).map(|i| if i % 3 == 0 { 0.0 } else { 1.0 }).collect();
+    /// let colours = vec!["red".into(), "green".into(), "blue".into()];
+    /// let data = Dataset::new(x.view(), &y)?.with_categorical(0, colours)?;
+    /// let model = train(&Params { num_rounds: 20, ..Params::default() }, &data, &[])?;
+    /// let split = model.trees()[0].category_split(0).expect("a categorical root split");
+    /// assert_eq!(model.categories().names(0).unwrap()[1], "green");
+    /// assert_eq!(split.contains(1), split.contains(2));
+    /// assert_ne!(split.contains(0), split.contains(1));
+    /// # Ok::<(), gbdt_core::Error>(())
+    /// ```
+    pub fn with_categorical(mut self, feature: usize, names: Vec<String>) -> Result<Self> {
+        if feature >= self.num_features() {
+            return Err(Error::InvalidParam {
+                name: "categorical feature",
+                value: feature.to_string(),
+                allowed: format!("a feature index below {}", self.num_features()),
+            });
+        }
+        let count = names.len();
+        self.categories.insert(feature, names)?;
+        let column = self.features.column(feature);
+        let bad = column
+            .iter()
+            .position(|&v| !(v.is_nan() || (v >= 0.0 && v < count as f32 && v.fract() == 0.0)));
+        if let Some(row) = bad {
+            return Err(Error::InvalidCategory {
+                feature,
+                name: self.feature_names[feature].clone(),
+                row,
+                value: column[row],
+                count,
+                max: count - 1,
+            });
+        }
+        Ok(self)
+    }
+
+    /// Declares these features categorical with codes as names: each
+    /// feature's categories are `0..=max code` (named `"0"`, `"1"`, ...).
+    pub fn with_categorical_codes(mut self, features: &[usize]) -> Result<Self> {
+        for &f in features {
+            let column = self.features.column(f.min(self.num_features() - 1));
+            let max = column
+                .iter()
+                .filter(|v| !v.is_nan())
+                .fold(0.0f32, |m, &v| m.max(v));
+            let count = if max.is_finite() && max >= 0.0 && max < MAX_CATEGORIES as f32 {
+                max as usize + 1
+            } else {
+                MAX_CATEGORIES + 1
+            };
+            self = self.with_categorical(f, (0..count).map(|c| c.to_string()).collect())?;
+        }
+        Ok(self)
+    }
+
+    /// The categorical features.
+    pub fn categories(&self) -> &Categories {
+        &self.categories
     }
 
     /// Number of rows.

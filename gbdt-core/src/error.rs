@@ -39,6 +39,17 @@ pub enum Error {
     #[error("weight at row {row} is {value}; weights must be finite and not negative")]
     InvalidWeight { row: usize, value: f32 },
 
+    /// A categorical feature holds a value that is not a category code.
+    #[error("feature {feature} ({name}) is categorical, but row {row} holds {value}; categorical values must be whole numbers from 0 to {max} (codes of its {count} categories) or NaN for missing")]
+    InvalidCategory {
+        feature: usize,
+        name: String,
+        row: usize,
+        value: f32,
+        count: usize,
+        max: usize,
+    },
+
     /// All sample weights are zero.
     #[error("all sample weights are zero; at least one row needs a positive weight")]
     ZeroTotalWeight,

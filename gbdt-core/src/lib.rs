@@ -38,7 +38,9 @@
 #[doc(hidden)]
 pub mod bench_api;
 mod binning;
+mod bitset;
 mod booster;
+mod categories;
 mod dataset;
 mod error;
 mod explain;
@@ -59,13 +61,15 @@ mod tree;
 #[cfg(test)]
 mod testutil;
 
+pub use bitset::Bitset;
 pub use booster::{train, Booster, RoundEval, RoundOutcome, Trainer};
+pub use categories::{CategoricalFeature, Categories, MAX_CATEGORIES};
 pub use dataset::Dataset;
 pub use error::{Error, Result};
 pub use metric::{Metric, TweediePower};
 pub use model::{EvalResult, ImportanceType, Model, ModelWithParamsAs};
 pub use objective::Objective;
 pub use parallel::Executor;
-pub use params::{GrowPolicy, Param, Params, ValueKind};
+pub use params::{GrowPolicy, Param, Params, ParamsByName, ValueKind};
 pub use predict::PredictOptions;
-pub use tree::Tree;
+pub use tree::{CategorySplit, Tree};

@@ -4,6 +4,7 @@
 use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
+use crate::categories::Categories;
 use crate::error::{Error, Result};
 use crate::metric::Metric;
 use crate::objective::Objective;
@@ -94,6 +95,8 @@ pub struct Model {
     /// the shape of model files.
     #[serde(serialize_with = "crate::params::by_name::serialize")]
     pub(crate) params: Params,
+    /// The categorical features and their category names.
+    pub(crate) categories: Categories,
 }
 
 impl Model {
@@ -115,6 +118,12 @@ impl Model {
     /// Feature names, in the order prediction input must have.
     pub fn feature_names(&self) -> &[String] {
         &self.feature_names
+    }
+
+    /// The categorical features, with their category names in code order:
+    /// prediction input holds codes into these lists.
+    pub fn categories(&self) -> &Categories {
+        &self.categories
     }
 
     /// Base margin per output (the prediction before any tree).

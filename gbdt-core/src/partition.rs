@@ -5,26 +5,63 @@
 use std::ops::Range;
 
 use crate::binning::{BinId, BinnedMatrix, Bins};
+use crate::bitset::Bitset;
 use crate::parallel::Executor;
 
 /// Rows per parallel partition task.
 const BLOCK: usize = 32_768;
 
-/// Which rows of a node go left.
-#[derive(Debug, Clone, Copy)]
+/// Which rows of a node go left: those whose bin of `feature` `route` sends left.
+#[derive(Debug, Clone)]
 pub(crate) struct SplitRule {
     pub feature: usize,
-    /// Value bins `<= bin` go left.
+    pub route: Route,
+}
+
+/// A split's decision on one bin.
+#[derive(Debug, Clone)]
+pub(crate) enum Route {
+    /// A numeric split.
+    Threshold(Threshold),
+    /// A categorical split: the bins that go left (the missing bin included
+    /// when missing values go left).
+    Set(Bitset),
+}
+
+/// Value bins `<= bin` go left; the missing bin goes left when `default_left`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Threshold {
     pub bin: usize,
     pub missing_bin: usize,
     pub default_left: bool,
 }
 
-impl SplitRule {
+/// The decision the partition kernel is generic over.
+trait GoesLeft {
+    fn goes_left(&self, b: usize) -> bool;
+}
+
+impl GoesLeft for Threshold {
     /// Branch-free: the missing bin is always above `bin`.
     #[inline(always)]
     fn goes_left(&self, b: usize) -> bool {
         (b <= self.bin) | (self.default_left & (b == self.missing_bin))
+    }
+}
+
+impl GoesLeft for Bitset {
+    #[inline(always)]
+    fn goes_left(&self, b: usize) -> bool {
+        self.contains(b)
+    }
+}
+
+impl GoesLeft for Route {
+    fn goes_left(&self, b: usize) -> bool {
+        match self {
+            Route::Threshold(t) => t.goes_left(b),
+            Route::Set(s) => s.goes_left(b),
+        }
     }
 }
 
@@ -84,7 +121,10 @@ impl RowPartition {
         let rows: usize = nodes.iter().map(|(r, _)| r.len()).sum();
         par.for_each_mut_sized(&mut blocks, rows, |_, b| {
             let column = &bins[b.rule.feature * n..(b.rule.feature + 1) * n];
-            b.lefts = partition_block(column, &b.rule, b.rows, b.out);
+            b.lefts = match &b.rule.route {
+                Route::Threshold(t) => partition_block(column, t, b.rows, b.out),
+                Route::Set(s) => partition_block(column, s, b.rows, b.out),
+            };
         });
         let counts: Vec<(usize, usize)> = blocks.iter().map(|b| (b.node, b.lefts)).collect();
         drop(blocks);
@@ -101,7 +141,7 @@ impl RowPartition {
 
 struct Block<'a> {
     node: usize,
-    rule: SplitRule,
+    rule: &'a SplitRule,
     rows: &'a [u32],
     out: &'a mut [u32],
     lefts: usize,
@@ -110,7 +150,7 @@ struct Block<'a> {
 fn carve_blocks<'a>(
     mut rows: &'a mut [u32],
     mut scratch: &'a mut [u32],
-    nodes: &[(Range<usize>, SplitRule)],
+    nodes: &'a [(Range<usize>, SplitRule)],
 ) -> Vec<Block<'a>> {
     let mut blocks = Vec::new();
     let mut consumed = 0;
@@ -129,7 +169,7 @@ fn carve_blocks<'a>(
             let (o, orest) = std::mem::take(&mut out).split_at_mut(len);
             blocks.push(Block {
                 node,
-                rule: *rule,
+                rule,
                 rows: a,
                 out: o,
                 lefts: 0,
@@ -142,9 +182,9 @@ fn carve_blocks<'a>(
 }
 
 /// Lefts to the front of `out` in order, rights to the back in reverse order.
-fn partition_block<T: BinId>(
+fn partition_block<T: BinId, R: GoesLeft>(
     column: &[T],
-    rule: &SplitRule,
+    rule: &R,
     rows: &[u32],
     out: &mut [u32],
 ) -> usize {
@@ -232,16 +272,22 @@ mod tests {
             cut in 0usize..8,
             default_left: bool,
             threads in 1usize..4,
+            // A categorical split's set of bins instead of a threshold.
+            set in proptest::option::of(proptest::collection::vec(0usize..10, 0..6)),
         ) {
             let n = values.len();
             let x = Array2::from_shape_vec((n, 1), values).unwrap();
             let par = Executor::new(threads).unwrap();
-            let m = BinnedMatrix::new(x.view(), None, 16, 0, &par);
-            let rule = SplitRule { feature: 0, bin: cut, missing_bin: m.missing_bin(0), default_left };
+            let m = BinnedMatrix::new(x.view(), None, &crate::Categories::default(), 16, 0, &par);
+            let route = match set {
+                Some(bins) => Route::Set(Bitset::from_members(bins)),
+                None => Route::Threshold(Threshold { bin: cut, missing_bin: m.missing_bin(0), default_left }),
+            };
+            let rule = SplitRule { feature: 0, route };
             let mut p = RowPartition::new(n);
             // Two nodes: the first half and the second half.
             let mid = n / 2;
-            let nodes = vec![(0..mid, rule), (mid..n, rule)];
+            let nodes = vec![(0..mid, rule.clone()), (mid..n, rule.clone())];
             let left = p.split(&m, &nodes, &par);
             let Bins::U8(b) = &m.bins else { unreachable!() };
             for (i, (range, _)) in nodes.iter().enumerate() {
@@ -252,8 +298,8 @@ mod tests {
                 let (l, r) = got.split_at(left[i]);
                 prop_assert!(l.windows(2).all(|w| w[0] < w[1]));
                 prop_assert!(r.windows(2).all(|w| w[0] < w[1]));
-                prop_assert!(l.iter().all(|&row| rule.goes_left(b[row as usize] as usize)));
-                prop_assert!(r.iter().all(|&row| !rule.goes_left(b[row as usize] as usize)));
+                prop_assert!(l.iter().all(|&row| rule.route.goes_left(b[row as usize] as usize)));
+                prop_assert!(r.iter().all(|&row| !rule.route.goes_left(b[row as usize] as usize)));
             }
         }
     }
@@ -263,12 +309,14 @@ mod tests {
         let n = 3 * BLOCK + 17;
         let x = Array2::from_shape_fn((n, 1), |(i, _)| (i % 7) as f32);
         let par = Executor::new(2).unwrap();
-        let m = BinnedMatrix::new(x.view(), None, 16, 0, &par);
+        let m = BinnedMatrix::new(x.view(), None, &crate::Categories::default(), 16, 0, &par);
         let rule = SplitRule {
             feature: 0,
-            bin: 2,
-            missing_bin: m.missing_bin(0),
-            default_left: false,
+            route: Route::Threshold(Threshold {
+                bin: 2,
+                missing_bin: m.missing_bin(0),
+                default_left: false,
+            }),
         };
         let mut p = RowPartition::new(n);
         let left = p.split(&m, &[(0..n, rule)], &par);

@@ -6,7 +6,7 @@ use ndarray::{Array2, ArrayView2};
 
 use crate::error::Result;
 use crate::parallel::Executor;
-use crate::tree::{FlatNode, Tree};
+use crate::tree::{CategorySplit, FlatNode, Tree};
 
 /// Rows per block: small enough that a block's rows stay in L1 while every
 /// tree walks them.
@@ -133,6 +133,35 @@ pub(crate) struct Forest {
     values: Vec<f32>,
     /// (first node, depth) of each tree.
     trees: Vec<(u32, usize)>,
+    /// Per node, its index in `sets` or `u32::MAX`; empty when no tree has
+    /// a categorical split (the numeric walk then never looks).
+    cat_of: Vec<u32>,
+    sets: Vec<CategorySplit>,
+}
+
+/// How a walk decides at one flat node.
+trait Decide {
+    fn goes_left(&self, node: u32, nd: &FlatNode, v: f32) -> bool;
+}
+
+/// Numeric splits only: branch-free.
+struct Numeric;
+
+impl Decide for Numeric {
+    #[inline(always)]
+    fn goes_left(&self, _: u32, nd: &FlatNode, v: f32) -> bool {
+        (v <= nd.threshold) | (v.is_nan() & nd.default_left)
+    }
+}
+
+impl Decide for Forest {
+    #[inline(always)]
+    fn goes_left(&self, node: u32, nd: &FlatNode, v: f32) -> bool {
+        match self.cat_of[node as usize] {
+            u32::MAX => Numeric.goes_left(node, nd, v),
+            c => self.sets[c as usize].goes_left(v, nd.default_left),
+        }
+    }
 }
 
 impl Forest {
@@ -141,10 +170,21 @@ impl Forest {
             nodes: Vec::new(),
             values: Vec::new(),
             trees: Vec::with_capacity(trees.len()),
+            cat_of: Vec::new(),
+            sets: Vec::new(),
         };
+        let categorical = trees.iter().any(|t| !t.category_splits().is_empty());
         for t in trees {
-            f.trees.push((f.nodes.len() as u32, t.depth()));
+            let start = f.nodes.len();
+            f.trees.push((start as u32, t.depth()));
             t.flatten_into(&mut f.nodes, &mut f.values);
+            if categorical {
+                f.cat_of.resize(f.nodes.len(), u32::MAX);
+                for c in t.category_splits() {
+                    f.cat_of[start + c.node()] = f.sets.len() as u32;
+                    f.sets.push(c.clone());
+                }
+            }
         }
         f
     }
@@ -154,6 +194,14 @@ impl Forest {
     /// loop; every row of the block takes exactly `depth` steps, so the
     /// inner loop has no data-dependent branch and rows overlap in flight.
     pub fn add(&self, k: usize, rows: ArrayView2<'_, f32>, out: &mut [f64]) {
+        if self.sets.is_empty() {
+            self.walk(&Numeric, k, rows, out)
+        } else {
+            self.walk(self, k, rows, out)
+        }
+    }
+
+    fn walk<D: Decide>(&self, decide: &D, k: usize, rows: ArrayView2<'_, f32>, out: &mut [f64]) {
         let owned;
         let contiguous: &[f32] = match rows.as_slice() {
             Some(s) => s,
@@ -171,8 +219,7 @@ impl Forest {
             for _ in 0..depth {
                 for (node, row) in at.iter_mut().zip(contiguous.chunks_exact(f)) {
                     let nd = &self.nodes[*node as usize];
-                    let v = row[nd.feature as usize];
-                    let left = (v <= nd.threshold) | (v.is_nan() & nd.default_left);
+                    let left = decide.goes_left(*node, nd, row[nd.feature as usize]);
                     *node = nd.left + (!left) as u32;
                 }
             }

@@ -4,18 +4,27 @@
 //! child is `left[i]` and the right child `left[i] + 1`. A leaf has `left[i] == 0`.
 //!
 //! A split that sends every present value left has the threshold `+inf`
-//! (JSON writes it as `"Infinity"`, see `serde_float`).
+//! (JSON writes it as `"Infinity"`, see `serde_float`). A split on a
+//! categorical feature has a [`CategorySplit`] instead of a threshold.
 
 use serde::{Deserialize, Serialize};
 
 use crate::serde_float;
 
+mod category_split;
 mod check;
 
-pub(crate) use check::TreeRepr;
+pub use category_split::CategorySplit;
+pub(crate) use check::{Absent, TreeRepr};
+
+use crate::bitset::Bitset;
+
+/// `cat_of` of a node without a categorical split.
+const NOT_CATEGORICAL: u32 = u32::MAX;
 
 /// A tree with raw-feature thresholds: a row goes left when its value is
-/// `<= threshold`, and missing values (NaN) follow the learned default direction.
+/// `<= threshold` (or, at a categorical split, when its category is in the
+/// split's set), and missing values (NaN) follow the learned default direction.
 ///
 /// Deserialising checks the tree's structure (see the error
 /// [`Error::InvalidModel`](crate::Error::InvalidModel)), so a `Tree` always
@@ -34,6 +43,11 @@ pub struct Tree {
     gain: Vec<f32>,
     #[serde(with = "serde_float::f32_vec")]
     cover: Vec<f32>,
+    /// The categorical splits, by node.
+    categorical: Vec<CategorySplit>,
+    /// Per node, its index in `categorical` or `NOT_CATEGORICAL`.
+    #[serde(skip)]
+    cat_of: Vec<u32>,
 }
 
 impl Tree {
@@ -47,6 +61,8 @@ impl Tree {
             value: Vec::new(),
             gain: Vec::new(),
             cover: Vec::new(),
+            categorical: Vec::new(),
+            cat_of: Vec::new(),
         };
         t.push_leaf(value, cover);
         t
@@ -60,6 +76,7 @@ impl Tree {
         self.value.push(value);
         self.gain.push(0.0);
         self.cover.push(cover);
+        self.cat_of.push(NOT_CATEGORICAL);
         self.feature.len() - 1
     }
 
@@ -73,7 +90,20 @@ impl Tree {
         self.left[node] = left as u32;
         self.default_left[node] = s.default_left;
         self.gain[node] = s.gain;
+        if let Some((num_categories, set)) = &s.categories {
+            self.cat_of[node] = self.categorical.len() as u32;
+            self.categorical
+                .push(CategorySplit::new(node, *num_categories, set.clone()));
+        }
         left
+    }
+
+    /// Rebuilds `cat_of` from `categorical` (after deserialising).
+    fn index_categorical(&mut self) {
+        self.cat_of = vec![NOT_CATEGORICAL; self.num_nodes()];
+        for (i, c) in self.categorical.iter().enumerate() {
+            self.cat_of[c.node()] = i as u32;
+        }
     }
 
     /// Number of nodes, leaves included.
@@ -102,7 +132,33 @@ impl Tree {
         self.feature[node] as usize
     }
 
-    /// A row goes left when its feature value is `<=` this.
+    /// The categories a categorical split sends left; `None` for a numeric
+    /// split or a leaf.
+    pub fn category_split(&self, node: usize) -> Option<&CategorySplit> {
+        match self.cat_of[node] {
+            NOT_CATEGORICAL => None,
+            i => Some(&self.categorical[i as usize]),
+        }
+    }
+
+    /// Every categorical split of the tree, by node.
+    pub fn category_splits(&self) -> &[CategorySplit] {
+        &self.categorical
+    }
+
+    /// True when a row whose split feature has value `v` goes left at the
+    /// internal node `node`.
+    #[inline]
+    pub fn goes_left(&self, node: usize, v: f32) -> bool {
+        match self.cat_of[node] {
+            NOT_CATEGORICAL if v.is_nan() => self.default_left[node],
+            NOT_CATEGORICAL => v <= self.threshold[node],
+            i => self.categorical[i as usize].goes_left(v, self.default_left[node]),
+        }
+    }
+
+    /// A numeric split's row goes left when its feature value is `<=` this
+    /// (0 at categorical splits).
     pub fn threshold(&self, node: usize) -> f32 {
         self.threshold[node]
     }
@@ -151,12 +207,7 @@ impl Tree {
             if left == 0 {
                 return node;
             }
-            let v = value(self.feature[node] as usize);
-            let go_left = if v.is_nan() {
-                self.default_left[node]
-            } else {
-                v <= self.threshold[node]
-            };
+            let go_left = self.goes_left(node, value(self.feature[node] as usize));
             node = left + (!go_left) as usize;
         }
     }
@@ -212,7 +263,7 @@ impl Tree {
 }
 
 /// Everything a split writes into the tree.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct SplitRecord {
     pub feature: u32,
     pub threshold: f32,
@@ -222,6 +273,9 @@ pub(crate) struct SplitRecord {
     pub right_value: f32,
     pub left_cover: f32,
     pub right_cover: f32,
+    /// For a categorical split: the feature's number of categories and the
+    /// codes sent left (the threshold is then unused).
+    pub categories: Option<(usize, Bitset)>,
 }
 
 #[cfg(test)]
@@ -239,6 +293,7 @@ mod tests {
             right_value: 2.0,
             left_cover: 4.0,
             right_cover: 6.0,
+            categories: None,
         };
         t.split(0, &s);
         t

@@ -1,12 +1,16 @@
-//! Quantile binning: cut points per feature from a deterministic sample, and
-//! the column-major matrix of bin ids training works on.
+//! Quantile binning: cut points per numeric feature and category bins per
+//! categorical one, from a deterministic sample, and the column-major
+//! matrix of bin ids training works on.
 
+mod categories;
 mod cuts;
 
+pub(crate) use categories::CategoryBins;
 pub(crate) use cuts::FeatureCuts;
 
 use ndarray::ArrayView2;
 
+use crate::categories::Categories;
 use crate::parallel::Executor;
 use crate::sampling::Rng;
 
@@ -49,10 +53,52 @@ pub(crate) enum Bins {
     U16(Vec<u16>),
 }
 
-/// The binned training matrix and the cuts that made it.
+/// How one feature's values map to bins.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum FeatureBins {
+    Numeric(FeatureCuts),
+    Categorical(CategoryBins),
+}
+
+impl FeatureBins {
+    /// Number of value bins (missing bin excluded).
+    pub fn num_value_bins(&self) -> usize {
+        match self {
+            FeatureBins::Numeric(c) => c.num_value_bins(),
+            FeatureBins::Categorical(c) => c.num_value_bins(),
+        }
+    }
+
+    #[inline]
+    pub fn bin_of(&self, v: f32) -> usize {
+        match self {
+            FeatureBins::Numeric(c) => c.bin_of(v),
+            FeatureBins::Categorical(c) => c.bin_of(v),
+        }
+    }
+
+    /// The raw threshold of a numeric split after bin `b` (0 for a
+    /// categorical feature, whose splits are sets).
+    pub fn threshold(&self, b: usize) -> f32 {
+        match self {
+            FeatureBins::Numeric(c) => c.threshold(b),
+            FeatureBins::Categorical(_) => 0.0,
+        }
+    }
+
+    /// The category bins, for a categorical feature.
+    pub fn categorical(&self) -> Option<&CategoryBins> {
+        match self {
+            FeatureBins::Categorical(c) => Some(c),
+            FeatureBins::Numeric(_) => None,
+        }
+    }
+}
+
+/// The binned training matrix and the bins that made it.
 pub(crate) struct BinnedMatrix {
     pub rows: usize,
-    pub cuts: Vec<FeatureCuts>,
+    pub features: Vec<FeatureBins>,
     /// Histogram offset of each feature; `offsets[f + 1] - offsets[f]` is the
     /// feature's value bins plus its missing bin.
     pub offsets: Vec<usize>,
@@ -64,43 +110,50 @@ impl BinnedMatrix {
     pub fn new(
         x: ArrayView2<'_, f32>,
         weights: Option<&[f32]>,
+        categories: &Categories,
         max_bin: usize,
         seed: u64,
         par: &Executor,
     ) -> BinnedMatrix {
         let sample = sample_rows(x.nrows(), seed);
-        let cuts = par.map_range(x.ncols(), |f| {
+        let features = par.map_range(x.ncols(), |f| {
             let values = sample
                 .iter()
-                .map(|&r| (x[[r, f]], weights.map_or(1.0, |w| w[r])))
-                .filter(|(v, _)| !v.is_nan())
-                .collect();
-            FeatureCuts::from_sample(values, max_bin - 1)
+                .map(|&r| (x[[r, f]], weights.map_or(1.0, |w| w[r])));
+            match categories.count(f) {
+                Some(n) => {
+                    FeatureBins::Categorical(CategoryBins::from_sample(values, n, max_bin - 1))
+                }
+                None => FeatureBins::Numeric(FeatureCuts::from_sample(
+                    values.filter(|(v, _)| !v.is_nan()).collect(),
+                    max_bin - 1,
+                )),
+            }
         });
         let mut offsets = vec![0];
-        for c in &cuts {
+        for c in &features {
             offsets.push(offsets.last().unwrap() + c.num_value_bins() + 1);
         }
-        let widest = cuts
+        let widest = features
             .iter()
             .map(|c| c.num_value_bins() + 1)
             .max()
             .unwrap_or(1);
         let bins = if widest <= 256 {
-            Bins::U8(bin_columns(x, &cuts, par))
+            Bins::U8(bin_columns(x, &features, par))
         } else {
-            Bins::U16(bin_columns(x, &cuts, par))
+            Bins::U16(bin_columns(x, &features, par))
         };
         BinnedMatrix {
             rows: x.nrows(),
-            cuts,
+            features,
             offsets,
             bins,
         }
     }
 
     pub fn num_features(&self) -> usize {
-        self.cuts.len()
+        self.features.len()
     }
 
     /// Total histogram slots over all features.
@@ -110,7 +163,7 @@ impl BinnedMatrix {
 
     /// The missing-value bin of feature `f`.
     pub fn missing_bin(&self, f: usize) -> usize {
-        self.cuts[f].num_value_bins()
+        self.features[f].num_value_bins()
     }
 }
 
@@ -125,7 +178,7 @@ fn sample_rows(n: usize, seed: u64) -> Vec<usize> {
 
 /// Bin ids of every cell, column-major, filled in parallel row blocks (each
 /// block reads its rows once and writes its piece of every column).
-fn bin_columns<T: BinId>(x: ArrayView2<'_, f32>, cuts: &[FeatureCuts], par: &Executor) -> Vec<T> {
+fn bin_columns<T: BinId>(x: ArrayView2<'_, f32>, cuts: &[FeatureBins], par: &Executor) -> Vec<T> {
     let (n, nf) = x.dim();
     let mut bins = vec![T::from_bin(0); n * nf];
     let blocks = n.div_ceil(ROW_BLOCK);
@@ -157,7 +210,7 @@ mod tests {
             Array2::from_shape_vec((4, 2), vec![1.0, 10.0, 2.0, f32::NAN, 3.0, 10.0, 1.0, 20.0])
                 .unwrap();
         let par = Executor::new(2).unwrap();
-        let m = BinnedMatrix::new(x.view(), None, 256, 0, &par);
+        let m = BinnedMatrix::new(x.view(), None, &Categories::default(), 256, 0, &par);
         let Bins::U8(b) = &m.bins else {
             panic!("expected u8 bins")
         };
@@ -171,8 +224,8 @@ mod tests {
     fn many_bins_use_u16() {
         let x = Array2::from_shape_fn((1000, 1), |(i, _)| i as f32);
         let par = Executor::new(1).unwrap();
-        let m = BinnedMatrix::new(x.view(), None, 1000, 0, &par);
+        let m = BinnedMatrix::new(x.view(), None, &Categories::default(), 1000, 0, &par);
         assert!(matches!(m.bins, Bins::U16(_)));
-        assert_eq!(m.cuts[0].num_value_bins(), 999);
+        assert_eq!(m.features[0].num_value_bins(), 999);
     }
 }

@@ -25,7 +25,7 @@ use crate::objective::GradPair;
 use crate::parallel::Executor;
 use crate::params::Params;
 use crate::predict;
-use crate::split::SplitParams;
+use crate::split::{CatParams, SplitParams};
 use crate::tree::Tree;
 
 use early_stopping::EarlyStopping;
@@ -164,6 +164,7 @@ impl<'a> Booster<'a> {
         let matrix = BinnedMatrix::new(
             data.features(),
             data.weights(),
+            data.categories(),
             params.max_bin,
             params.seed,
             exec,
@@ -367,6 +368,7 @@ impl<'a> Booster<'a> {
                 threads: None,
                 ..p.clone()
             },
+            categories: self.data.categories().clone(),
         }
     }
 }
@@ -377,6 +379,7 @@ fn grow_config(p: &Params) -> GrowConfig {
         max_depth: p.max_depth,
         max_leaves: p.max_leaves,
         split: SplitParams::from_params(p),
+        cat: CatParams::from_params(p),
         colsample_bynode: p.colsample_bynode,
         subtraction: true,
         // All zeros is no constraint: keep the plain (unchanged) path.
@@ -392,6 +395,18 @@ fn grow_config(p: &Params) -> GrowConfig {
 /// Monotone constraints are none or one per feature of the data.
 fn check_monotone(params: &Params, data: &Dataset<'_>) -> Result<()> {
     let (got, n) = (params.monotone_constraints.len(), data.num_features());
+    let categorical = params
+        .monotone_constraints
+        .iter()
+        .enumerate()
+        .find(|&(f, &c)| c != 0 && data.categories().is_categorical(f));
+    if let Some((f, _)) = categorical {
+        return Err(Error::InvalidParam {
+            name: "monotone_constraints",
+            value: format!("a direction for feature {f} ({})", data.feature_names()[f]),
+            allowed: "0 for categorical features: categories have no order".to_string(),
+        });
+    }
     if got == 0 || got == n {
         return Ok(());
     }
@@ -457,5 +472,26 @@ fn check_continuable(model: &Model, params: &Params, data: &Dataset<'_>) -> Resu
             expected: model.num_features,
         });
     }
+    if data.categories() != model.categories() {
+        return Err(Error::InvalidParam {
+            name: "categorical features",
+            value: format!("{} in the data", describe(data.categories())),
+            allowed: format!(
+                "those of the model being continued ({}), with the same categories in the same order",
+                describe(model.categories())
+            ),
+        });
+    }
     Ok(())
+}
+
+/// `feature (n categories), ...` for messages.
+fn describe(c: &crate::Categories) -> String {
+    if c.is_empty() {
+        return "none".to_string();
+    }
+    c.iter()
+        .map(|f| format!("feature {} ({} categories)", f.feature, f.names.len()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

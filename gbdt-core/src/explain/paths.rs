@@ -7,7 +7,7 @@
 //! feature both children are averaged, weighted by their share of the
 //! children's covers (half each when both covers are zero).
 
-use crate::tree::Tree;
+use crate::tree::{CategorySplit, Tree};
 
 /// One split on a leaf's root path.
 #[derive(Debug, Clone, Copy)]
@@ -38,9 +38,12 @@ pub(crate) struct LeafPath {
 }
 
 /// An internal node laid out for routing: a row goes left when
-/// `value <= threshold`, NaN goes left when `default_left`.
+/// `value <= threshold` (or, at a categorical split, by its set in
+/// [`TreePaths::sets`]), NaN goes left when `default_left`.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Split {
+    /// Index in `TreePaths::sets` of a categorical split, else `u32::MAX`.
+    pub set: u32,
     pub node: u32,
     /// The left child; the right child follows it.
     pub left: u32,
@@ -56,8 +59,11 @@ pub(crate) struct Split {
 impl Split {
     /// True when a row with this feature value goes left.
     #[inline]
-    pub fn goes_left(&self, v: f32) -> bool {
-        (v <= self.threshold) | (v.is_nan() & self.default_left)
+    pub fn goes_left(&self, v: f32, sets: &[CategorySplit]) -> bool {
+        match self.set {
+            u32::MAX => (v <= self.threshold) | (v.is_nan() & self.default_left),
+            i => sets[i as usize].goes_left(v, self.default_left),
+        }
     }
 }
 
@@ -66,6 +72,8 @@ impl Split {
 pub(crate) struct TreePaths {
     /// Internal nodes, parents before children.
     pub splits: Vec<Split>,
+    /// The tree's categorical splits.
+    pub sets: Vec<CategorySplit>,
     /// Number of nodes, leaves included.
     pub nodes: usize,
     pub leaves: Vec<LeafPath>,
@@ -117,6 +125,7 @@ impl TreePaths {
         let mut p = TreePaths {
             nodes: n,
             splits: Vec::with_capacity(n / 2),
+            sets: tree.category_splits().to_vec(),
             leaves: Vec::with_capacity(leaves),
             features: Vec::with_capacity(leaves * 8),
             zeros: Vec::with_capacity(leaves * 8),
@@ -159,7 +168,13 @@ impl TreePaths {
         }
         for &node in internal {
             if let Some((left, _)) = tree.children(node) {
+                let set = tree
+                    .category_splits()
+                    .iter()
+                    .position(|c| c.node() == node)
+                    .map_or(u32::MAX, |i| i as u32);
                 self.splits.push(Split {
+                    set,
                     node: node as u32,
                     left: left as u32,
                     feature: tree.split_feature(node) as u32,
@@ -214,7 +229,7 @@ impl TreePaths {
     pub fn route(&self, row: &[f32], left: &mut [bool], masks: &mut [u64]) {
         masks[0] = u64::MAX;
         for s in &self.splits {
-            let go_left = s.goes_left(row[s.feature as usize]);
+            let go_left = s.goes_left(row[s.feature as usize], &self.sets);
             left[s.node as usize] = go_left;
             let m = masks[s.node as usize];
             let off = m & !s.bit;

@@ -164,6 +164,7 @@ fn random_tree(rng: &mut Rng, features: usize, max_depth: usize) -> Tree {
             right_value: (rng.next_f64() * 4.0 - 2.0) as f32,
             left_cover,
             right_cover: cover - left_cover,
+            categories: None,
         };
         let left = tree.split(node, &split);
         open.push((left, depth + 1));
@@ -201,6 +202,7 @@ fn random_deep_tree(rng: &mut Rng, features: usize, leaves: usize) -> Tree {
             right_value: (rng.next_f64() * 4.0 - 2.0) as f32,
             left_cover,
             right_cover: cover - left_cover,
+            categories: None,
         };
         let left = tree.split(node, &split);
         let (first, second) = if rng.below(2) == 0 {
@@ -241,6 +243,7 @@ fn model_of(trees: Vec<Tree>, features: usize, base: f64) -> Model {
         best_iteration: None,
         metrics: Vec::new(),
         params: Params::default(),
+        categories: Default::default(),
     }
 }
 

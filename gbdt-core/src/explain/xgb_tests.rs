@@ -46,6 +46,7 @@ fn copy_subtree(tree: &mut Tree, node: usize, x: &Value) {
         right_value: leaf_or_zero(no),
         left_cover: num(yes, "cover") as f32,
         right_cover: num(no, "cover") as f32,
+        categories: None,
     };
     let left = tree.split(node, &split);
     copy_subtree(tree, left, yes);
@@ -84,6 +85,7 @@ fn xgboost_pred_contribs_agree() {
         best_iteration: None,
         metrics: Vec::new(),
         params: Params::default(),
+        categories: Default::default(),
     };
     let margin = model.predict_raw(x.view()).unwrap();
     let theirs_margin = read(&dir, "margin.json");

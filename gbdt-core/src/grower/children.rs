@@ -8,9 +8,11 @@ use std::ops::Range;
 use super::leaves::{HistLeaf, Leaf, OpenLeaf};
 use super::scan::{build_hists, find_best};
 use super::{can_split, GrowConfig, GrowInput, Workspace};
+use crate::binning::{CategoryBins, FeatureBins};
+use crate::bitset::Bitset;
 use crate::histogram::{self, BinStat, HistPool};
 use crate::parallel::Executor;
-use crate::partition::SplitRule;
+use crate::partition::{Route, SplitRule, Threshold};
 use crate::split::Candidate;
 use crate::tree::{SplitRecord, Tree};
 
@@ -28,11 +30,17 @@ pub(super) fn split_batch(
         .iter()
         .map(|l| {
             let c = &l.best;
+            let route = match &c.left_bins {
+                Some(set) => Route::Set(set.clone()),
+                None => Route::Threshold(Threshold {
+                    bin: c.bin,
+                    missing_bin: input.matrix.missing_bin(c.feature),
+                    default_left: c.default_left,
+                }),
+            };
             let rule = SplitRule {
                 feature: c.feature,
-                bin: c.bin,
-                missing_bin: input.matrix.missing_bin(c.feature),
-                default_left: c.default_left,
+                route,
             };
             (l.leaf.range.clone(), rule)
         })
@@ -48,6 +56,19 @@ pub(super) fn split_batch(
         .collect();
     let (done, growing) = child_histograms(plans, input, ws, par);
     (done, find_best(input, cfg, par, growing))
+}
+
+/// The categories a set of bins sends left: a category goes where its
+/// bin goes, and categories without a bin where the missing bin goes.
+fn category_set(cb: &CategoryBins, left_bins: &Bitset) -> (usize, Bitset) {
+    let n = cb.num_categories();
+    let mut set = Bitset::with_len(n);
+    for code in 0..n {
+        if left_bins.contains(cb.bin_of(code as f32)) {
+            set.insert(code);
+        }
+    }
+    (n, set)
 }
 
 /// A split leaf's histogram and its two children.
@@ -74,9 +95,15 @@ fn make_children(
         cfg.weight(c.left, parent.bounds),
         cfg.weight(c.right, parent.bounds),
     );
+    let bins = &input.matrix.features[c.feature];
+    let (threshold, categories) = match (bins, &c.left_bins) {
+        (FeatureBins::Categorical(cb), Some(set)) => (0.0, Some(category_set(cb, set))),
+        _ => (bins.threshold(c.bin), None),
+    };
     let record = SplitRecord {
         feature: c.feature as u32,
-        threshold: input.matrix.cuts[c.feature].threshold(c.bin),
+        threshold,
+        categories,
         default_left: c.default_left,
         gain: c.gain as f32,
         left_value: cfg.split.value_of(wl),

@@ -24,7 +24,7 @@ use crate::objective::GradPair;
 use crate::parallel::Executor;
 use crate::params::GrowPolicy;
 use crate::partition::RowPartition;
-use crate::split::{Bounds, Monotone, SplitParams};
+use crate::split::{Bounds, CatParams, Monotone, SplitParams};
 use crate::tree::Tree;
 
 use leaves::{Frontier, Leaf, OpenLeaf};
@@ -36,6 +36,8 @@ pub(crate) struct GrowConfig {
     pub max_depth: usize,
     pub max_leaves: usize,
     pub split: SplitParams,
+    /// How categorical features split.
+    pub cat: CatParams,
     pub colsample_bynode: f64,
     /// Derive the larger child's histogram as parent minus the smaller one.
     pub subtraction: bool,
@@ -237,7 +239,7 @@ mod tests {
     fn leaves_cover_every_row_once_and_carry_the_tree_values() {
         let (x, y) = synthetic(2000, 5, Objective::SquaredError, 4);
         let exec = Executor::new(2).unwrap();
-        let matrix = BinnedMatrix::new(x.view(), None, 64, 0, &exec);
+        let matrix = BinnedMatrix::new(x.view(), None, &crate::Categories::default(), 64, 0, &exec);
         let grads: Vec<GradPair> = y.iter().map(|&v| GradPair { g: -v, h: 1.0 }).collect();
         let features: Vec<usize> = (0..5).collect();
         let shapes = [
@@ -255,6 +257,7 @@ mod tests {
                 max_depth,
                 max_leaves,
                 split: SplitParams::from_params(&params),
+                cat: crate::split::CatParams::from_params(&params),
                 colsample_bynode: 1.0,
                 subtraction: true,
                 monotone: Vec::new(),
@@ -332,7 +335,7 @@ mod tests {
         // an interaction), so the constraints bind somewhere.
         let (x, y) = synthetic(3000, 4, Objective::SquaredError, 11);
         let exec = Executor::new(2).unwrap();
-        let matrix = BinnedMatrix::new(x.view(), None, 64, 0, &exec);
+        let matrix = BinnedMatrix::new(x.view(), None, &crate::Categories::default(), 64, 0, &exec);
         let grads: Vec<GradPair> = y.iter().map(|&v| GradPair { g: -v, h: 1.0 }).collect();
         let features: Vec<usize> = (0..4).collect();
         let mono = vec![1, 1, -1, 0];
@@ -345,6 +348,7 @@ mod tests {
                 max_depth,
                 max_leaves,
                 split: SplitParams::from_params(&Params::default()),
+                cat: crate::split::CatParams::from_params(&Params::default()),
                 colsample_bynode: 1.0,
                 subtraction: true,
                 monotone: mono.clone(),

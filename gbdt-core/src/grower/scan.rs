@@ -8,7 +8,7 @@ use super::{GrowConfig, GrowInput, Workspace};
 use crate::histogram::{self, BuildJob};
 use crate::parallel::Executor;
 use crate::sampling::{fraction_count, Rng};
-use crate::split::{best_of_feature, Candidate};
+use crate::split::{best_categorical, best_of_feature, Candidate, CatNode};
 
 /// Gathers each leaf's gradients into partition order, then builds the
 /// histograms of the tree's features for all of them in one parallel pass.
@@ -98,7 +98,18 @@ fn best_split(input: &GrowInput<'_>, cfg: &GrowConfig, leaf: &HistLeaf) -> Optio
     for &f in features.iter().filter(|&&f| allowed(f)) {
         let slice = &leaf.hist[input.matrix.offsets[f]..input.matrix.offsets[f + 1]];
         let rule = cfg.monotone(f, leaf.leaf.bounds);
-        if let Some(c) = best_of_feature(slice, f, leaf.leaf.sum, &cfg.split, rule) {
+        let found = if input.matrix.features[f].categorical().is_some() {
+            let node = CatNode {
+                hist: slice,
+                feature: f,
+                total: leaf.leaf.sum,
+                rows: leaf.leaf.range.len(),
+            };
+            best_categorical(&node, &cfg.split, &cfg.cat, rule)
+        } else {
+            best_of_feature(slice, f, leaf.leaf.sum, &cfg.split, rule)
+        };
+        if let Some(c) = found {
             if best.as_ref().is_none_or(|b| c.beats(b)) {
                 best = Some(c);
             }

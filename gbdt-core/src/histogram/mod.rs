@@ -158,7 +158,10 @@ mod tests {
 
     fn setup(x: &Array2<f32>) -> (BinnedMatrix, Executor) {
         let par = Executor::new(2).unwrap();
-        (BinnedMatrix::new(x.view(), None, 16, 0, &par), par)
+        (
+            BinnedMatrix::new(x.view(), None, &crate::Categories::default(), 16, 0, &par),
+            par,
+        )
     }
 
     fn build_one(

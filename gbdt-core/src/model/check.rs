@@ -1,34 +1,48 @@
 //! The rules a [`Model`] obeys, checked when one is deserialised, so that no
 //! `Model` value can make prediction, importance or depth panic: at least one
 //! output and one feature, one name per feature, one finite base margin per
-//! output, whole rounds of trees, a best iteration inside them, and trees
+//! output, whole rounds of trees, a best iteration inside them, trees
 //! whose structure holds (`tree/check.rs`) and whose splits use existing
-//! features.
+//! features, and categorical splits only on categorical features, with
+//! their category counts.
 
 use serde::Deserialize;
 
 use super::{EvalResult, Model};
+use crate::categories::Categories;
 use crate::error::Error;
 use crate::objective::Objective;
 use crate::params::by_name::ParamsByName;
 use crate::params::Params;
-use crate::tree::TreeRepr;
+use crate::tree::{Absent, CategorySplit, TreeRepr};
+
+impl From<Absent> for Categories {
+    fn from(_: Absent) -> Self {
+        Categories::default()
+    }
+}
 
 /// A model as it is stored, before its rules are checked. The fields and
 /// their order are `Model`'s, so both formats read what `Model` writes;
 /// `P` is the stored form of the parameters (by name, or an older file
-/// format's shape, see [`ModelWithParamsAs`](super::ModelWithParamsAs)).
+/// format's shape, see [`ModelWithParamsAs`](super::ModelWithParamsAs)),
+/// and `C` is [`Absent`] for shapes from before categorical features.
 #[derive(Deserialize)]
-pub(crate) struct ModelRepr<P = ParamsByName> {
+#[serde(bound(
+    deserialize = "P: Deserialize<'de>, C: Deserialize<'de> + Default, T: Deserialize<'de> + Default"
+))]
+pub(crate) struct ModelRepr<P = ParamsByName, C = Categories, T = Vec<CategorySplit>> {
     objective: Objective,
     num_outputs: usize,
     num_features: usize,
     feature_names: Vec<String>,
     base_margins: Vec<f64>,
-    trees: Vec<TreeRepr>,
+    trees: Vec<TreeRepr<T>>,
     best_iteration: Option<usize>,
     metrics: Vec<EvalResult>,
     params: P,
+    #[serde(default)]
+    categories: C,
 }
 
 fn invalid(field: &str, problem: String) -> Error {
@@ -38,16 +52,28 @@ fn invalid(field: &str, problem: String) -> Error {
     }
 }
 
-impl<P: Into<Params>> TryFrom<ModelRepr<P>> for Model {
+impl<P, C, T> TryFrom<ModelRepr<P, C, T>> for Model
+where
+    P: Into<Params>,
+    C: Into<Categories>,
+    T: Into<Vec<CategorySplit>>,
+{
     type Error = Error;
 
-    fn try_from(r: ModelRepr<P>) -> Result<Model, Error> {
+    fn try_from(r: ModelRepr<P, C, T>) -> Result<Model, Error> {
         check_shape(&r)?;
+        let categories: Categories = r.categories.into();
+        categories
+            .check(r.num_features)
+            .map_err(|p| invalid("categories", p))?;
         let mut trees = Vec::with_capacity(r.trees.len());
         for (t, repr) in r.trees.into_iter().enumerate() {
             let tree = repr
                 .check()
-                .and_then(|tree| tree.check_features(r.num_features).map(|()| tree))
+                .and_then(|tree| {
+                    tree.check_features(r.num_features, &categories)
+                        .map(|()| tree)
+                })
                 .map_err(|p| p.into_error(Some(t)))?;
             trees.push(tree);
         }
@@ -62,12 +88,13 @@ impl<P: Into<Params>> TryFrom<ModelRepr<P>> for Model {
             best_iteration: r.best_iteration,
             metrics: r.metrics,
             params: r.params.into(),
+            categories,
         })
     }
 }
 
 /// Outputs, features, names and base margins agree with each other.
-fn check_shape<P>(r: &ModelRepr<P>) -> Result<(), Error> {
+fn check_shape<P, C, T>(r: &ModelRepr<P, C, T>) -> Result<(), Error> {
     let k = r.num_outputs;
     let multiclass = r.objective.is_multiclass();
     if k == 0 || (multiclass && k < 2) || (!multiclass && k != 1) {

@@ -1,7 +1,10 @@
-//! Reading a model whose parameters were stored in another shape than
-//! today's by-name map: older model file formats stored `Params`
-//! positionally. The file format's owner (gbdt-io) keeps that shape; this
-//! only plugs it into the checked deserialisation of [`Model`].
+//! Reading a model stored in the shape of model file formats 1 to 3:
+//! before categorical features (no `categories` field, and no categorical
+//! splits in trees), with parameters in a shape of the file's own (formats
+//! 1 and 2 stored `Params` positionally; format 3 by name, as
+//! [`ParamsByName`](crate::ParamsByName)). The file format's owner (gbdt-io)
+//! keeps the parameter shapes; this only plugs them into the checked
+//! deserialisation of [`Model`].
 
 use std::marker::PhantomData;
 
@@ -9,10 +12,12 @@ use serde::{Deserialize, Deserializer};
 
 use super::{Model, ModelRepr};
 use crate::params::Params;
+use crate::tree::Absent;
 
-/// A [`Model`] deserialised from data whose `params` field has the shape
-/// `P` (converted into [`Params`]); every other field is read and checked
-/// exactly as `Model` does, so damaged data is still an error.
+/// A [`Model`] deserialised from data in the shape of the formats before
+/// categorical features, whose `params` field has the shape `P` (converted
+/// into [`Params`]); every other field is read and checked exactly as
+/// `Model` does, so damaged data is still an error.
 ///
 /// ```
 /// use gbdt_core::{ModelWithParamsAs, Params};
@@ -50,7 +55,7 @@ impl<P> From<ModelWithParamsAs<P>> for Model {
 
 impl<'de, P: Deserialize<'de> + Into<Params>> Deserialize<'de> for ModelWithParamsAs<P> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let repr = ModelRepr::<P>::deserialize(d)?;
+        let repr = ModelRepr::<P, Absent, Absent>::deserialize(d)?;
         let model = Model::try_from(repr).map_err(serde::de::Error::custom)?;
         Ok(ModelWithParamsAs {
             model,

@@ -23,9 +23,11 @@ pub(crate) fn serialize<S: Serializer>(params: &Params, s: S) -> Result<S::Ok, S
     )
 }
 
-/// `Params` deserialised from the by-name map, for `ModelRepr`.
+/// [`Params`] deserialised from the by-name map model files store (format
+/// 3 on): for reading older model shapes with
+/// [`ModelWithParamsAs`](crate::ModelWithParamsAs).
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct ParamsByName(pub(crate) Params);
+pub struct ParamsByName(pub(crate) Params);
 
 impl<'de> Deserialize<'de> for ParamsByName {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

@@ -91,6 +91,12 @@ impl Params {
                 ">= 1 (or unset for all available cores)",
             ));
         }
+        check_range("cat_l2", self.cat_l2, self.cat_l2 >= 0.0, ">= 0")?;
+        let smooth = self.cat_smooth;
+        check_range("cat_smooth", smooth, smooth >= 0.0, ">= 0")?;
+        if self.max_cat_threshold == 0 {
+            return Err(invalid("max_cat_threshold", 0, ">= 1"));
+        }
         if self.early_stopping_rounds == Some(0) {
             return Err(invalid("early_stopping_rounds", 0, ">= 1 (or unset)"));
         }

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::metric::Metric;
 use crate::objective::Objective;
 
+pub use by_name::ParamsByName;
 pub use grow_policy::GrowPolicy;
 pub use spec::{Param, ValueKind};
 
@@ -136,5 +137,23 @@ declare_params! {
         /// root, whose children then stay leaves.
         #[param(flag = "interactions", aliases = [], unset = "none")]
         pub interaction_constraints: Vec<Vec<usize>> = Vec::new(),
+        /// Categorical features with at most this many categories split one
+        /// category against the rest; more use the sorted-prefix search.
+        #[param(flag = "max-cat-to-onehot", aliases = ["max_cat_to_one_hot"])]
+        pub max_cat_to_onehot: usize = 4,
+        /// At most this many categories on the smaller side of a categorical split.
+        #[param(flag = "max-cat-threshold", aliases = [])]
+        pub max_cat_threshold: usize = 32,
+        /// Extra L2 regularisation of categorical splits (sorted-prefix search only).
+        #[param(flag = "cat-l2", aliases = [])]
+        pub cat_l2: f64 = 10.0,
+        /// Smoothing of the gradient ratio categories are sorted by:
+        /// sum_gradient / (sum_hessian + cat_smooth).
+        #[param(flag = "cat-smooth", aliases = [])]
+        pub cat_smooth: f64 = 10.0,
+        /// Categories with fewer (estimated) rows in a node are left out of
+        /// its sorted-prefix search and follow the missing-value direction.
+        #[param(flag = "min-data-per-group", aliases = [])]
+        pub min_data_per_group: usize = 100,
     }
 }

@@ -256,6 +256,11 @@ mod tests {
             monotone_constraints: vec![1, 0, -1],
             interaction_constraints: vec![vec![0, 2], vec![1, 2, 3]],
             tweedie_variance_power: 1.2,
+            max_cat_to_onehot: 8,
+            max_cat_threshold: 16,
+            cat_l2: 1.5,
+            cat_smooth: 2.0,
+            min_data_per_group: 50,
         }
     }
 

@@ -1,28 +1,36 @@
-//! Split finding: one enumeration kernel over a feature's histogram, run with
-//! missing values sent right and then left, scoring thresholds with the
-//! plain gain or, under monotone constraints, the bounded one.
+//! Split finding: one enumeration kernel over a numeric feature's
+//! histogram, run with missing values sent right and then left, scoring
+//! thresholds with the plain gain or, under monotone constraints, the
+//! bounded one; categorical features search sets of categories
+//! (`categorical.rs`) with the same gain rules.
 
+mod categorical;
 mod gain;
 mod monotone;
 
+pub(crate) use categorical::{best_categorical, CatNode, CatParams};
 pub(crate) use gain::SplitParams;
 pub(crate) use monotone::{Bounds, Monotone};
 
 use monotone::{Bounded, GainRule, Plain};
 
+use crate::bitset::Bitset;
 use crate::histogram::BinStat;
 
 /// The best split of a node.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Candidate {
     /// Loss reduction.
     pub gain: f64,
     pub feature: usize,
-    /// Rows with bin `<= bin` go left.
+    /// Rows with bin `<= bin` go left (numeric splits; 0 for categorical).
     pub bin: usize,
     pub default_left: bool,
     pub left: BinStat,
     pub right: BinStat,
+    /// A categorical split's bins that go left, the missing bin included
+    /// when `default_left`; `None` for a numeric split.
+    pub left_bins: Option<Bitset>,
 }
 
 impl Candidate {
@@ -124,6 +132,7 @@ fn enumerate<G: GainRule>(
                 default_left: missing_left,
                 left: acc,
                 right,
+                left_bins: None,
             });
         }
     }
@@ -241,9 +250,16 @@ mod tests {
             default_left: false,
             left: stat(0.0, 0.0),
             right: stat(0.0, 0.0),
+            left_bins: None,
         };
-        let b = Candidate { feature: 1, ..a };
-        let c = Candidate { bin: 4, ..a };
+        let b = Candidate {
+            feature: 1,
+            ..a.clone()
+        };
+        let c = Candidate {
+            bin: 4,
+            ..a.clone()
+        };
         assert!(b.beats(&a) && c.beats(&a) && !a.beats(&a));
     }
 }

@@ -1,19 +1,33 @@
 //! The rules a [`Tree`] obeys, checked when one is deserialised: node arrays
 //! of one length, at least a root, children after their parent and inside
 //! the tree, every node but the root the child of exactly one node, split
-//! thresholds that are numbers and finite leaf values. A tree that passes
-//! cannot make prediction index out of bounds or loop.
+//! thresholds that are numbers, finite leaf values, and categorical splits
+//! on internal nodes, one each. A tree that passes cannot make prediction
+//! index out of bounds or loop.
 
 use serde::Deserialize;
 
-use super::Tree;
+use super::{CategorySplit, Tree};
 use crate::error::Error;
 use crate::serde_float;
 
+/// A field older model shapes did not have: nothing is read (no bytes in
+/// compact formats), and it converts to the field's empty value.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+pub(crate) struct Absent;
+
+impl From<Absent> for Vec<CategorySplit> {
+    fn from(_: Absent) -> Self {
+        Vec::new()
+    }
+}
+
 /// A tree as it is stored, before its rules are checked. The fields and their
-/// order are `Tree`'s, so both formats read what `Tree` writes.
+/// order are `Tree`'s, so both formats read what `Tree` writes; `C` is
+/// [`Absent`] for shapes from before categorical splits.
 #[derive(Deserialize)]
-pub(crate) struct TreeRepr {
+#[serde(bound(deserialize = "C: Deserialize<'de> + Default"))]
+pub(crate) struct TreeRepr<C = Vec<CategorySplit>> {
     feature: Vec<u32>,
     #[serde(with = "serde_float::f32_vec")]
     threshold: Vec<f32>,
@@ -25,6 +39,8 @@ pub(crate) struct TreeRepr {
     gain: Vec<f32>,
     #[serde(with = "serde_float::f32_vec")]
     cover: Vec<f32>,
+    #[serde(default)]
+    categorical: C,
 }
 
 /// What is wrong with a tree, before the caller adds which tree it is.
@@ -68,11 +84,11 @@ impl TryFrom<TreeRepr> for Tree {
     }
 }
 
-impl TreeRepr {
+impl<C: Into<Vec<CategorySplit>>> TreeRepr<C> {
     /// The tree, if it obeys every rule.
     pub(crate) fn check(self) -> Result<Tree, TreeProblem> {
         self.check_lengths()?;
-        let tree = Tree {
+        let mut tree = Tree {
             feature: self.feature,
             threshold: self.threshold,
             left: self.left,
@@ -80,8 +96,12 @@ impl TreeRepr {
             value: self.value,
             gain: self.gain,
             cover: self.cover,
+            categorical: self.categorical.into(),
+            cat_of: Vec::new(),
         };
         tree.check_links()?;
+        tree.check_categorical()?;
+        tree.index_categorical();
         tree.check_numbers()?;
         Ok(tree)
     }
@@ -165,6 +185,26 @@ impl Tree {
         }
     }
 
+    /// Categorical splits belong to internal nodes, one each, in node order.
+    fn check_categorical(&self) -> Result<(), TreeProblem> {
+        let n = self.num_nodes();
+        for (i, c) in self.categorical.iter().enumerate() {
+            let at = |problem: String| TreeProblem::at(c.node().min(n - 1), "categorical", problem);
+            c.check(n).map_err(|p| at(format!("split {i} {p}")))?;
+            if self.is_leaf(c.node()) {
+                return Err(at(format!("split {i} is for a leaf")));
+            }
+            if i > 0 && self.categorical[i - 1].node() >= c.node() {
+                return Err(at(format!(
+                    "split {i} is for node {} after node {}; splits are listed once each by node",
+                    c.node(),
+                    self.categorical[i - 1].node()
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// Split thresholds are numbers (infinities allowed: `+Infinity` sends
     /// every present value left); leaf values are finite.
     fn check_numbers(&self) -> Result<(), TreeProblem> {
@@ -178,7 +218,7 @@ impl Tree {
                         format!("leaf value is {v}; leaf values must be finite numbers"),
                     ));
                 }
-            } else if self.threshold[node].is_nan() {
+            } else if self.threshold[node].is_nan() && self.category_split(node).is_none() {
                 return Err(TreeProblem::at(
                     node,
                     "threshold",
@@ -189,10 +229,32 @@ impl Tree {
         Ok(())
     }
 
-    /// Every split is on a feature below `num_features`.
-    pub(crate) fn check_features(&self, num_features: usize) -> Result<(), TreeProblem> {
+    /// Every split is on a feature below `num_features`, and every
+    /// categorical split on a categorical feature with its category count.
+    pub(crate) fn check_features(
+        &self,
+        num_features: usize,
+        categories: &crate::Categories,
+    ) -> Result<(), TreeProblem> {
         for node in (0..self.num_nodes()).filter(|&n| !self.is_leaf(n)) {
             let f = self.feature[node] as usize;
+            if let Some(c) = self.category_split(node) {
+                if categories.count(f) != Some(c.num_categories()) {
+                    let has = categories
+                        .count(f)
+                        .map_or("is not categorical".to_string(), |n| {
+                            format!("has {n} categories")
+                        });
+                    return Err(TreeProblem::at(
+                        node,
+                        "categorical",
+                        format!(
+                            "splits feature {f} over {} categories, but the model's feature {f} {has}",
+                            c.num_categories()
+                        ),
+                    ));
+                }
+            }
             if f >= num_features {
                 return Err(TreeProblem::at(
                     node,
