@@ -6,7 +6,7 @@ use ndarray::{Array2, ArrayView2};
 
 use crate::error::Result;
 use crate::parallel::Executor;
-use crate::tree::{FlatNode, Tree};
+use crate::tree::{FlatNode, Tree, MAX_FLAT_WORDS};
 
 /// Rows per block: small enough that a block's rows stay in L1 while every
 /// tree walks them.
@@ -65,15 +65,17 @@ pub(crate) fn add_trees(
     if trees.is_empty() || x.nrows() == 0 {
         return;
     }
-    if x.nrows() <= ROW_BY_ROW {
-        for (row, out) in x.rows().into_iter().zip(margins.chunks_exact_mut(k)) {
-            for (i, tree) in trees.iter().enumerate() {
-                out[i % k] += tree.value(tree.leaf_of(|j| row[j])) as f64;
+    let forest = match Forest::new(trees) {
+        Some(forest) if x.nrows() > ROW_BY_ROW => forest,
+        _ => {
+            for (row, out) in x.rows().into_iter().zip(margins.chunks_exact_mut(k)) {
+                for (i, tree) in trees.iter().enumerate() {
+                    out[i % k] += tree.value(tree.leaf_of(|j| row[j])) as f64;
+                }
             }
+            return;
         }
-        return;
-    }
-    let forest = Forest::new(trees);
+    };
     let work = x.nrows() * trees.len();
     exec.for_each_chunk_mut_sized(margins, BLOCK * k, work, |b, out| {
         let rows = x.slice(ndarray::s![b * BLOCK..b * BLOCK + out.len() / k, ..]);
@@ -149,7 +151,7 @@ struct Numeric;
 impl Decide for Numeric {
     #[inline(always)]
     fn goes_left(&self, nd: &FlatNode, v: f32) -> bool {
-        (v <= nd.threshold) | (v.is_nan() & nd.default_left)
+        (v <= nd.threshold) | (v.is_nan() & nd.default_left())
     }
 }
 
@@ -161,20 +163,22 @@ impl Decide for Mixed<'_> {
     #[inline(always)]
     fn goes_left(&self, nd: &FlatNode, v: f32) -> bool {
         let numeric = Numeric.goes_left(nd, v);
-        // NaN fails both comparisons.
-        let in_range = (v >= 0.0) & (v <= nd.last_code as f32);
+        // At a categorical node the threshold is the last code; NaN fails
+        // both comparisons.
+        let in_range = (v >= 0.0) & (v <= nd.threshold) & nd.categorical();
         let code = if in_range { v } else { 0.0 };
-        // SAFETY: `code` is 0 or a finite value in 0..=65535, which fits u32.
+        // SAFETY: `code` is 0 or a finite value in 0..=65535 (the last code
+        // of a categorical node), which fits u32.
         let code = unsafe { code.to_int_unchecked::<u32>() } as usize;
         let at = nd.words_at() + code / 32;
         debug_assert!(at < self.0.len());
-        // SAFETY: a numeric node reads word 0; a categorical node's words
-        // start at `words_at` and cover codes 0..=last_code (`flatten_into`),
-        // and `code <= last_code` here.
+        // SAFETY: a numeric node reads word 0 (code 0, offset 0); a
+        // categorical node's words start at `words_at` and cover its codes
+        // 0..=last (`Tree::flatten_into`), and `code <= last` here.
         let word = unsafe { *self.0.get_unchecked(at) };
         let in_set = (word >> (code % 32)) & 1 == 1;
-        let categorical = if in_range { in_set } else { nd.default_left };
-        if nd.categorical {
+        let categorical = if in_range { in_set } else { nd.default_left() };
+        if nd.categorical() {
             categorical
         } else {
             numeric
@@ -183,7 +187,17 @@ impl Decide for Mixed<'_> {
 }
 
 impl Forest {
-    pub fn new(trees: &[Tree]) -> Forest {
+    /// The flat forest; `None` when its categorical sets would need more
+    /// words than a flat node can address.
+    pub fn new(trees: &[Tree]) -> Option<Forest> {
+        let words: usize = trees
+            .iter()
+            .flat_map(|t| t.category_splits())
+            .map(|c| c.num_categories().div_ceil(32))
+            .sum();
+        if words >= MAX_FLAT_WORDS {
+            return None;
+        }
         let mut f = Forest {
             nodes: Vec::new(),
             values: Vec::new(),
@@ -194,7 +208,7 @@ impl Forest {
             f.trees.push((f.nodes.len() as u32, t.depth()));
             t.flatten_into(&mut f.nodes, &mut f.values, &mut f.words);
         }
-        f
+        Some(f)
     }
 
     /// Adds the forest's outputs to `out` (rows × k, row-major) for up to

@@ -225,9 +225,9 @@ impl Tree {
 
 /// A node laid out for branch-free batch prediction (see `predict.rs`).
 /// A leaf points at itself with an infinite threshold and missing values
-/// sent left, so extra steps past a leaf stay on it. A categorical node
-/// holds, instead of a threshold, the offset of its bitset in the
-/// forest's word array (as `f32` bits), and its last category code.
+/// sent left, so extra steps past a leaf stay on it. A categorical node's
+/// threshold is its last category code, and `meta` holds the offset of its
+/// set in the forest's word array.
 #[derive(Debug, Clone, Copy)]
 #[repr(C)]
 pub(crate) struct FlatNode {
@@ -235,24 +235,32 @@ pub(crate) struct FlatNode {
     pub threshold: f32,
     /// Absolute index of the left child; the right child follows it.
     pub left: u32,
-    pub default_left: bool,
-    pub categorical: bool,
-    /// The largest category code a categorical node routes by its set.
-    pub last_code: u16,
+    /// Bit 0: missing values go left; bit 1: categorical; bits 2..: the
+    /// word offset of a categorical node's set (0 for a numeric node).
+    meta: u32,
 }
 
 impl FlatNode {
+    #[inline(always)]
+    pub fn default_left(&self) -> bool {
+        self.meta & 1 != 0
+    }
+
+    #[inline(always)]
+    pub fn categorical(&self) -> bool {
+        self.meta & 2 != 0
+    }
+
     /// The word offset of a categorical node's set (0, the forest's
     /// all-zero word, for a numeric node).
     #[inline(always)]
     pub fn words_at(&self) -> usize {
-        if self.categorical {
-            self.threshold.to_bits() as usize
-        } else {
-            0
-        }
+        (self.meta >> 2) as usize
     }
 }
+
+/// Word offsets must fit the 30 bits `FlatNode::meta` has for them.
+pub(crate) const MAX_FLAT_WORDS: usize = 1 << 30;
 
 impl Tree {
     /// Appends this tree's nodes to `nodes`, values to `values` and the
@@ -270,20 +278,19 @@ impl Tree {
                 feature: self.feature[i],
                 threshold: self.threshold[i],
                 left: base + self.left[i],
-                default_left: self.default_left[i],
-                categorical: false,
-                last_code: 0,
+                meta: self.default_left[i] as u32,
             };
             if self.is_leaf(i) {
-                node.left = base + i as u32;
-                node.feature = 0;
-                node.threshold = f32::INFINITY;
-                node.default_left = true;
+                node = FlatNode {
+                    feature: 0,
+                    threshold: f32::INFINITY,
+                    left: base + i as u32,
+                    meta: 1,
+                };
             } else if let Some(c) = self.category_split(i) {
                 let n = c.num_categories();
-                node.categorical = true;
-                node.last_code = (n - 1) as u16;
-                node.threshold = f32::from_bits(words.len() as u32);
+                node.threshold = (n - 1) as f32;
+                node.meta |= 2 | ((words.len() as u32) << 2);
                 let set = c.left_set();
                 words.extend((0..n.div_ceil(32)).map(|w| set.word(w)));
             }
