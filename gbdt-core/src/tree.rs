@@ -91,11 +91,21 @@ impl Tree {
         self.default_left[node] = s.default_left;
         self.gain[node] = s.gain;
         if let Some((num_categories, set)) = &s.categories {
-            self.cat_of[node] = self.categorical.len() as u32;
+            // Kept in node order (leaf-wise growth splits out of order).
+            let at = self.categorical.partition_point(|c| c.node() < node);
+            for later in &self.categorical[at..] {
+                self.cat_of[later.node()] += 1;
+            }
+            self.cat_of[node] = at as u32;
             self.categorical
-                .push(CategorySplit::new(node, *num_categories, set.clone()));
+                .insert(at, CategorySplit::new(node, *num_categories, set.clone()));
         }
         left
+    }
+
+    /// Sets a leaf's output (e.g. refit after growing).
+    pub(crate) fn set_leaf_value(&mut self, node: usize, value: f32) {
+        self.value[node] = value;
     }
 
     /// Rebuilds `cat_of` from `categorical` (after deserialising).

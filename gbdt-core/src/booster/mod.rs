@@ -11,9 +11,12 @@
 mod early_stopping;
 mod eval;
 mod gradients;
+mod refit;
 mod trainer;
 
 pub use trainer::{train, RoundEval, Trainer};
+
+use refit::{refit_leaves, RefitInput};
 
 use crate::binning::BinnedMatrix;
 use crate::dataset::Dataset;
@@ -262,8 +265,21 @@ impl<'a> Booster<'a> {
             rng_stream: [round as u64, output as u64, 0x90DE],
             seed: self.params.seed,
         };
-        let grown = grower::grow(&input, &self.cfg, &mut self.ws, &self.exec);
-        for (range, value) in &grown.leaves {
+        let mut grown = grower::grow(&input, &self.cfg, &mut self.ws, &self.exec);
+        if let Some(alpha) = self.params.objective.leaf_refit_quantile() {
+            let refit = RefitInput {
+                labels: self.data.labels(),
+                weights: self.data.weights(),
+                margins: &self.margins,
+                grads: &self.grads,
+                stride: k,
+                output,
+                alpha,
+                learning_rate: self.params.learning_rate,
+            };
+            refit_leaves(&mut grown, self.ws.partition.all_rows(), &refit, &self.exec);
+        }
+        for (_, range, value) in &grown.leaves {
             for &row in self.ws.partition.rows(range.clone()) {
                 self.margins[row as usize * k + output] += *value as f64;
             }

@@ -93,7 +93,8 @@ impl Workspace {
 /// The grown tree and, for each leaf, its rows' range in the partition.
 pub(crate) struct Grown {
     pub tree: Tree,
-    pub leaves: Vec<(Range<usize>, f32)>,
+    /// Each leaf: its node, its rows in the partition and its value.
+    pub leaves: Vec<(usize, Range<usize>, f32)>,
 }
 
 /// What one tree's growth reads.
@@ -154,7 +155,7 @@ pub(crate) fn grow(
     let leaves = frontier
         .finish(&mut ws.pool)
         .into_iter()
-        .map(|leaf| (leaf.range, tree.value(leaf.node)))
+        .map(|leaf| (leaf.node, leaf.range, tree.value(leaf.node)))
         .collect();
     Grown { tree, leaves }
 }
@@ -278,7 +279,7 @@ mod tests {
             assert_eq!(grown.leaves.len(), leaves);
             assert!(leaves > 3 && (max_leaves == 0 || leaves <= max_leaves));
             let mut seen = vec![false; x.nrows()];
-            for (range, value) in &grown.leaves {
+            for (_, range, value) in &grown.leaves {
                 for &row in ws.partition.rows(range.clone()) {
                     assert!(!std::mem::replace(&mut seen[row as usize], true));
                     let features = x.row(row as usize).to_vec();

@@ -1,6 +1,7 @@
 //! Loss functions: gradients, hessians, base scores and output transforms.
 //! One file per loss; this file names them and dispatches.
 
+mod absolute_error;
 mod gamma;
 mod logistic;
 mod poisson;
@@ -8,6 +9,8 @@ mod pseudo_huber;
 mod softmax;
 mod squared_error;
 mod tweedie;
+
+pub(crate) use absolute_error::quantile;
 
 use serde::{Deserialize, Serialize};
 
@@ -56,6 +59,10 @@ pub enum Objective {
     /// probabilities (`binary:logitraw`); metrics still read probabilities.
     #[serde(rename = "binary:logitraw")]
     LogitRaw,
+    /// Absolute error regression (`reg:absoluteerror`, `l1`): predicts the
+    /// median; leaves are refit to their rows' median residual.
+    #[serde(rename = "reg:absoluteerror")]
+    AbsoluteError,
 }
 
 const NAMES: &[(&str, Objective)] = &[
@@ -78,6 +85,11 @@ const NAMES: &[(&str, Objective)] = &[
     ("reg:gamma", Objective::Gamma),
     ("gamma", Objective::Gamma),
     ("binary:logitraw", Objective::LogitRaw),
+    ("reg:absoluteerror", Objective::AbsoluteError),
+    ("l1", Objective::AbsoluteError),
+    ("regression_l1", Objective::AbsoluteError),
+    ("mean_absolute_error", Objective::AbsoluteError),
+    ("mae", Objective::AbsoluteError),
 ];
 
 impl std::str::FromStr for Objective {
@@ -104,7 +116,7 @@ impl std::fmt::Display for Objective {
 
 impl Objective {
     /// Every objective, in declaration order.
-    pub const ALL: [Objective; 8] = [
+    pub const ALL: [Objective; 9] = [
         Objective::SquaredError,
         Objective::Logistic,
         Objective::Softmax,
@@ -113,6 +125,7 @@ impl Objective {
         Objective::Tweedie,
         Objective::Gamma,
         Objective::LogitRaw,
+        Objective::AbsoluteError,
     ];
 
     /// The XGBoost name.
@@ -126,6 +139,7 @@ impl Objective {
             Objective::Tweedie => "reg:tweedie",
             Objective::Gamma => "reg:gamma",
             Objective::LogitRaw => "binary:logitraw",
+            Objective::AbsoluteError => "reg:absoluteerror",
         }
     }
 
@@ -152,7 +166,7 @@ impl Objective {
             Objective::Logistic | Objective::LogitRaw => &[Metric::Auc, Metric::LogLoss],
             Objective::Softmax => &[Metric::MError, Metric::MLogLoss],
             Objective::Poisson => &[Metric::PoissonNLogLik],
-            Objective::PseudoHuber => &[Metric::Mae],
+            Objective::PseudoHuber | Objective::AbsoluteError => &[Metric::Mae],
             Objective::Tweedie => &[Metric::TweedieNLogLik(TweediePower::DEFAULT)],
             Objective::Gamma => &[Metric::GammaNLogLik],
         }
@@ -164,6 +178,15 @@ impl Objective {
         match self.default_metrics() {
             [.., last] => *last,
             [] => Metric::Rmse,
+        }
+    }
+
+    /// The quantile of the residuals leaves are refit to after growing, for
+    /// losses whose hessian says nothing about the leaf value.
+    pub(crate) fn leaf_refit_quantile(self) -> Option<f64> {
+        match self {
+            Objective::AbsoluteError => Some(0.5),
+            _ => None,
         }
     }
 
@@ -215,6 +238,7 @@ impl Objective {
             Objective::Poisson => (y >= 0.0, "a count >= 0".to_string()),
             Objective::Tweedie => (y.is_finite() && y >= 0.0, "a finite value >= 0".to_string()),
             Objective::Gamma => (y.is_finite() && y > 0.0, "a finite value > 0".to_string()),
+            Objective::AbsoluteError => (y.is_finite(), "a finite value".to_string()),
             _ => (true, String::new()),
         };
         if ok {
@@ -249,6 +273,14 @@ impl Objective {
     fn base_output(self, labels: &[f32], weights: Option<&[f32]>) -> f64 {
         match self {
             Objective::PseudoHuber => pseudo_huber::base_output(labels),
+            Objective::AbsoluteError => {
+                let mut v: Vec<(f64, f32)> = labels
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &y)| (y as f64, weights.map_or(1.0, |w| w[i])))
+                    .collect();
+                absolute_error::quantile(&mut v, 0.5, weights.is_some()).unwrap_or(0.0)
+            }
             Objective::Logistic | Objective::LogitRaw => {
                 weighted_mean(labels, weights).clamp(1e-6, 1.0 - 1e-6)
             }
@@ -299,6 +331,7 @@ impl Objective {
                     tweedie::gradient(m[0], y, w, ctx.tweedie_variance_power, &mut g[0])
                 }
                 Objective::Gamma => gamma::gradient(m[0], y, w, &mut g[0]),
+                Objective::AbsoluteError => absolute_error::gradient(m[0], y, w, &mut g[0]),
             }
         }
     }
@@ -309,7 +342,10 @@ impl Objective {
             Objective::Logistic => row[0] = logistic::sigmoid(row[0]),
             Objective::Poisson | Objective::Tweedie | Objective::Gamma => row[0] = row[0].exp(),
             Objective::Softmax => softmax::softmax(row),
-            Objective::SquaredError | Objective::PseudoHuber | Objective::LogitRaw => {}
+            Objective::SquaredError
+            | Objective::PseudoHuber
+            | Objective::LogitRaw
+            | Objective::AbsoluteError => {}
         }
     }
 
@@ -432,7 +468,7 @@ mod tests {
         );
         assert_eq!(Objective::SquaredError.default_metrics(), [Metric::Rmse]);
         let names: Vec<&str> = Objective::ALL.iter().map(|o| o.name()).collect();
-        assert_eq!(names.len(), 8);
+        assert_eq!(names.len(), 9);
         assert_eq!(
             Objective::LogitRaw.default_metrics(),
             [Metric::Auc, Metric::LogLoss]
