@@ -10,7 +10,9 @@ use crate::config::check_threads;
 use crate::contrib;
 use crate::exit::{CmdResult, Failure, WithCode};
 use crate::input::{self, reading, LoadedModel};
-use crate::report::{dropped_lines, format_name, json_number, metrics_json};
+use crate::report::{
+    categorical_json, categorical_line, dropped_lines, format_name, json_number, metrics_json,
+};
 
 /// Writes data to stdout (exit 1 on failure, quiet on a closed pipe).
 pub fn print(text: &str) -> CmdResult<()> {
@@ -117,6 +119,7 @@ pub fn summary_json(path: &str, m: &LoadedModel) -> Value {
         "target": m.file.label_rule.as_ref().map(|r| r.describe()),
         "label_rule": serde_json::to_value(&m.file.label_rule).unwrap_or(Value::Null),
         "features": model.feature_names(),
+        "categorical": categorical_json(model.categories(), model.feature_names(), true),
         "dropped": m.file.dropped_columns.iter()
             .map(|d| json!({"name": d.name, "reason": d.reason}))
             .collect::<Vec<_>>(),
@@ -175,6 +178,10 @@ pub fn summary_text(path: &str, m: &LoadedModel) -> String {
                 model.num_features(),
                 model.feature_names().join(", ")
             ),
+        ),
+        (
+            "categorical",
+            categorical_line(model.categories(), model.feature_names()),
         ),
     ];
     lines.extend(dropped_lines(&m.file.dropped_columns));
