@@ -8,6 +8,8 @@ use std::path::PathBuf;
 use clap::{Arg, ArgAction, ArgMatches, Args, FromArgMatches, Parser, Subcommand};
 use gbdt_core::{Objective, Param, Params, ValueKind};
 
+use crate::categorical::CategoricalArgs;
+
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success
@@ -214,6 +216,13 @@ pub struct TrainArgs {
     pub drop_missing_target: bool,
 
     #[command(flatten)]
+    pub categories: CategoricalArgs,
+    /// A category of --valid that training never saw is an error, not a
+    /// missing value.
+    #[arg(long, requires = "valid", help_heading = "Categorical features")]
+    pub strict_categories: bool,
+
+    #[command(flatten)]
     pub csv: CsvArgs,
 
     /// Also write the summary as JSON to this file.
@@ -413,6 +422,10 @@ pub struct PredictArgs {
     /// Also write timings and the row count as JSON to this file.
     #[arg(long, value_name = "PATH")]
     pub report_json: Option<PathBuf>,
+    /// A category the model never saw in training is an error naming the
+    /// column, line and value, instead of a missing value.
+    #[arg(long)]
+    pub strict_categories: bool,
 
     #[command(flatten)]
     pub csv: CsvArgs,
@@ -442,6 +455,10 @@ pub struct EvalArgs {
     /// Print the metrics as one JSON object.
     #[arg(long)]
     pub json: bool,
+    /// A category the model never saw in training is an error naming the
+    /// column, line and value, instead of a missing value.
+    #[arg(long)]
+    pub strict_categories: bool,
 
     #[command(flatten)]
     pub csv: CsvArgs,
@@ -469,6 +486,10 @@ pub struct ImportanceArgs {
     /// Print as a JSON array.
     #[arg(long)]
     pub json: bool,
+    /// With --type shap: a category the model never saw in training is an
+    /// error naming the column, line and value, instead of a missing value.
+    #[arg(long, requires = "data")]
+    pub strict_categories: bool,
 
     #[command(flatten)]
     pub csv: CsvArgs,
