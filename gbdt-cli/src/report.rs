@@ -116,6 +116,10 @@ impl TrainReport<'_> {
                 self.data.feature_names.join(", ")
             ),
         );
+        line(
+            "categorical",
+            categorical_line(model.categories(), model.feature_names()),
+        );
         for (k, v) in dropped_lines(&self.data.dropped_columns) {
             line(k, v);
         }
@@ -180,6 +184,7 @@ impl TrainReport<'_> {
             "dropped_rows": self.data.dropped_rows,
             "valid_rows": self.valid_rows,
             "features": self.data.feature_names,
+            "categorical": categorical_json(model.categories(), model.feature_names(), false),
             "dropped": self.data.dropped_columns.iter()
                 .map(|d| json!({"name": d.name, "reason": d.reason}))
                 .collect::<Vec<_>>(),
