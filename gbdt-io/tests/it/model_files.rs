@@ -80,7 +80,7 @@ fn both_formats_round_trip_exactly() {
     let text = std::fs::read_to_string(dir.join("m.json")).unwrap();
     for needle in [
         "\"format\": \"gbdt-model\"",
-        "\"format_version\": 3",
+        "\"format_version\": 4",
         "Number of Credit Problems",
         "\"dropped_columns\"",
         "\"Customer ID\"",
@@ -182,12 +182,12 @@ fn newer_versions_are_refused_with_a_clear_message() {
     );
     let json = encode_model(&file, ModelFormat::Json, Path::new("m")).unwrap();
     let json = String::from_utf8(json).unwrap().replacen(
-        "\"format_version\": 3",
         "\"format_version\": 4",
+        "\"format_version\": 5",
         1,
     );
     let e = decode_err(json.as_bytes());
-    assert!(e.contains("format version 4"), "{e}");
+    assert!(e.contains("format version 5"), "{e}");
 }
 
 /// A model trained with monotone constraints and a Tweedie power (neither
@@ -393,7 +393,7 @@ fn bare_models_save_and_load_in_one_line_each() {
         !text.contains("label_rule") && !text.contains("summary"),
         "{text}"
     );
-    assert!(text.starts_with("{\n  \"format\": \"gbdt-model\",\n  \"format_version\": 3,"));
+    assert!(text.starts_with("{\n  \"format\": \"gbdt-model\",\n  \"format_version\": 4,"));
     // Both functions take the same bytes as the ModelFile path.
     let file = ModelFile::from(model);
     assert_eq!(
