@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
+use crate::select::thousands;
+
 /// Everything that can go wrong reading CSV files, deriving labels and
 /// features, and reading or writing model files.
 #[derive(Debug, Error)]
@@ -133,6 +135,46 @@ pub enum Error {
         column: String,
         value: String,
         reason: &'static str,
+    },
+
+    /// A selection option is not usable.
+    #[error("invalid {option} {value:?}: use {allowed}")]
+    InvalidSelection {
+        option: &'static str,
+        value: String,
+        allowed: String,
+    },
+
+    /// A column declared categorical has more distinct values than the
+    /// category limit.
+    #[error("{path}: column '{column}' has {} distinct values, more than the limit of {} categories; {hint}", thousands(*count), thousands(*limit))]
+    TooManyCategories {
+        path: PathBuf,
+        column: String,
+        count: usize,
+        limit: usize,
+        hint: String,
+    },
+
+    /// A number column declared categorical holds a value that is not a
+    /// whole number.
+    #[error("{path}, line {line}, column '{column}': value '{value}' is not a whole number, so the column cannot be categorical; only text, integer and true/false columns can (leave it out of the categorical columns to use it as a number)")]
+    NonIntegerCategory {
+        path: PathBuf,
+        line: usize,
+        column: String,
+        value: String,
+    },
+
+    /// With strict categories, a categorical feature holds a category the
+    /// model never saw in training.
+    #[error("{path}, line {line}, column '{column}': category '{value}' was not seen in training (the model knows {known}); without strict categories it is treated as missing")]
+    UnseenCategory {
+        path: PathBuf,
+        line: usize,
+        column: String,
+        value: String,
+        known: String,
     },
 
     /// Selection left no feature column.
