@@ -6,37 +6,7 @@ use gbdt_io::Selection;
 
 use crate::exit::{CmdResult, Failure};
 
-// TEMPORARY until gbdt-io's API lands (branch wt-catio): the same type.
-pub use shim::CategoricalMode;
-/// TEMPORARY: gbdt-io's default limit.
-pub const DEFAULT_MAX_CATEGORIES: usize = 1024;
-mod shim {
-    /// Which text columns become categorical features.
-    #[derive(Debug, Clone, PartialEq, Eq, Default)]
-    pub enum CategoricalMode {
-        /// Text columns with few enough values.
-        #[default]
-        Auto,
-        /// No column.
-        None,
-        /// These columns.
-        Columns(Vec<String>),
-    }
-
-    impl std::str::FromStr for CategoricalMode {
-        type Err = String;
-        fn from_str(s: &str) -> Result<Self, String> {
-            match s.trim() {
-                "auto" => Ok(CategoricalMode::Auto),
-                "none" => Ok(CategoricalMode::None),
-                "" => Err("expected auto, none or column names".into()),
-                cols => Ok(CategoricalMode::Columns(
-                    cols.split(',').map(|c| c.trim().to_string()).collect(),
-                )),
-            }
-        }
-    }
-}
+pub use gbdt_io::{CategoricalMode, DEFAULT_MAX_CATEGORIES};
 
 /// The categorical settings of a training run (flags, or config keys
 /// `categorical` and `max_categories`); `None` where neither gave one.
@@ -63,8 +33,10 @@ pub struct CategoricalArgs {
 /// Parses a `--categorical` value (clap's value parser): `auto`, `none`, or
 /// comma-separated column names.
 pub fn parse_mode(text: &str) -> Result<CategoricalMode, String> {
-    text.parse::<CategoricalMode>()
-        .map_err(|e| format!("{e}; give auto, none, or column names such as 'Term,Purpose'"))
+    text.parse::<CategoricalMode>().map_err(|e| match e {
+        gbdt_io::Error::InvalidSelection { allowed, .. } => format!("expected {allowed}"),
+        e => e.to_string(),
+    })
 }
 
 impl CategoricalArgs {
@@ -91,7 +63,8 @@ impl CategoricalArgs {
 
     /// Sets the categorical fields of a selection (defaults where unset).
     pub fn apply(&self, selection: &mut Selection) {
-        let _ = selection; // TEMPORARY: the fields arrive with gbdt-io's API.
+        selection.categorical = self.mode.clone().unwrap_or_default();
+        selection.max_categories = self.max_categories.unwrap_or(DEFAULT_MAX_CATEGORIES);
     }
 }
 
@@ -110,7 +83,10 @@ mod tests {
                 "Home Ownership".into()
             ]))
         );
-        assert!(parse_mode("").unwrap_err().contains("give auto, none"));
+        assert!(parse_mode("")
+            .unwrap_err()
+            .starts_with("expected auto, none"));
+        assert!(parse_mode("a,,b").is_err());
         let flags = CategoricalArgs {
             mode: Some(CategoricalMode::None),
             max_categories: None,

@@ -3,6 +3,7 @@
 use std::io::Write;
 
 use gbdt_core::{ImportanceType, Model};
+use gbdt_io::ModelFeatures;
 use serde_json::{json, Value};
 
 use crate::cli::{ImportanceArgs, InspectArgs};
@@ -45,7 +46,10 @@ fn shap_importance(args: &ImportanceArgs, model: &Model) -> CmdResult<Vec<f64>> 
     let table = input::read_table(data, &csv, &exec)?;
     let features = reading(gbdt_io::prediction_features(
         &table,
-        model.feature_names(),
+        &ModelFeatures {
+            strict_categories: args.strict_categories,
+            ..ModelFeatures::of(model)
+        },
         &exec,
     ))?;
     drop(table);

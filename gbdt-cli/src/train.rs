@@ -9,7 +9,8 @@ use gbdt_core::{
     Trainer,
 };
 use gbdt_io::{
-    CsvOptions, LabelRule, ModelFile, ModelFormat, Selection, TrainingData, TrainingSummary,
+    CsvOptions, LabelRule, ModelFeatures, ModelFile, ModelFormat, Selection, TrainingData,
+    TrainingSummary,
 };
 
 use crate::by_name;
@@ -219,6 +220,7 @@ fn load(
         drop: args.drop.clone(),
         weight: args.weight.clone(),
         drop_missing_label: args.drop_missing_target,
+        ..Selection::default()
     };
     flags.categories.apply(&mut selection);
     let data = reading(gbdt_io::training_data(&table, &rule, &selection, exec))?;
@@ -226,10 +228,16 @@ fn load(
     let valid = match &args.valid {
         Some(path) => {
             let vt = input::read_table(path, csv, exec)?;
+            // Read with the training categories, as a model will read it.
+            let features = ModelFeatures {
+                names: &data.feature_names,
+                categories: &data.categories,
+                strict_categories: args.strict_categories,
+            };
             Some(reading(gbdt_io::labelled_data(
                 &vt,
                 &data.label_rule,
-                &data.feature_names,
+                &features,
                 args.drop_missing_target,
                 exec,
             ))?)

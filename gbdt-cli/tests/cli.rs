@@ -429,9 +429,22 @@ fn example_workflow_train_predict_eval() {
         .iter()
         .map(|v| v["name"].as_str().unwrap())
         .collect();
-    assert!(
-        dropped.contains(&"Loan ID") && dropped.contains(&"Purpose"),
-        "{dropped:?}"
+    assert_eq!(dropped, ["Loan ID", "Customer ID"], "identifiers only");
+    let categorical: Vec<&str> = report["categorical"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        categorical,
+        [
+            "Loan Status",
+            "Term",
+            "Years in current job",
+            "Home Ownership",
+            "Purpose"
+        ]
     );
     assert!(report["threads"].as_u64().unwrap() >= 1);
     let train_auc = report["metrics"]["train"]["auc"].as_f64().unwrap();
@@ -530,7 +543,8 @@ fn train_prints_objective_progress_and_summary_on_stderr_only() {
         "rows",
         "features",
         "dropped",
-        "- id: string column",
+        "- id: identifier-like text",
+        "categorical     2 features: color (3), kind (3)",
         "objective",
         "threads",
         "best iteration",
@@ -725,7 +739,8 @@ fn importance_inspect_and_dump() {
     r.ok();
     for needle in [
         "format",
-        "binary, version 3",
+        "binary, version 4",
+        "categorical     5 features: Loan Status (2), Term (2), Years in current job (11)",
         "binary:logistic",
         "Number of Credit Problems",
         "20 rounds",
@@ -743,7 +758,9 @@ fn importance_inspect_and_dump() {
     r.ok();
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["trees"], 20);
-    assert_eq!(v["format_version"], 3);
+    assert_eq!(v["format_version"], 4);
+    assert_eq!(v["categorical"][4]["name"], "Purpose");
+    assert_eq!(v["categorical"][4]["names"].as_array().unwrap().len(), 16);
 
     let r = gbdt_in(d.path(), &["dump", &model]);
     r.ok();
@@ -1268,7 +1285,7 @@ fn interactions_by_index_train_and_bad_sets_are_refused() {
     train("[[0,999]]").expect_code(2).stderr_says(&[
         "interaction_constraints",
         "999",
-        "below the data's 11 features",
+        "below the data's 16 features",
     ]);
 }
 
@@ -1678,8 +1695,8 @@ fn multiclass_contributions_have_one_block_per_class() {
         ],
     );
     let (header, rows) = csv_rows(&r.ok().stdout);
-    // Features x1, x2, flag (the string column 'color' is not a feature): 4
-    // columns per class, in the class order of the prediction columns.
+    // Features x1, x2, color (categorical), flag: 5 columns per class, in
+    // the class order of the prediction columns.
     let classes: Vec<&str> = raw_header[1..]
         .iter()
         .map(|c| c.strip_prefix("prediction_").unwrap())
@@ -1687,20 +1704,20 @@ fn multiclass_contributions_have_one_block_per_class() {
     assert_eq!(classes.len(), 3);
     let mut want = vec!["row".to_string()];
     for c in &classes {
-        for f in ["x1", "x2", "flag", "bias"] {
+        for f in ["x1", "x2", "color", "flag", "bias"] {
             want.push(format!("{c}:{f}"));
         }
     }
     assert_eq!(header, want);
     assert_eq!(rows.len(), 400);
     assert_eq!(rows[7][0], "7");
-    assert_blocks_add_up(&numbers(&rows, 1), &numbers(&raw_rows, 1), 4);
+    assert_blocks_add_up(&numbers(&rows, 1), &numbers(&raw_rows, 1), 5);
     // The class depends on x1 only: it carries the most credit in each block.
     let c = numbers(&rows, 1);
     for k in 0..3 {
-        let mass = |j: usize| c.iter().map(|r| r[k * 4 + j].abs()).sum::<f64>();
+        let mass = |j: usize| c.iter().map(|r| r[k * 5 + j].abs()).sum::<f64>();
         assert!(
-            mass(0) > mass(1) && mass(0) > mass(2),
+            mass(0) > mass(1) && mass(0) > mass(2) && mass(0) > mass(3),
             "class {}",
             classes[k]
         );
@@ -1869,7 +1886,7 @@ fn init_model_with_other_features_objective_or_classes_is_bad_input() {
     .expect_code(3)
     .stderr_says(&[
         "cannot continue --init-model fewer.gbdt",
-        "feature 10 is 'Tax Liens' in the model but 'Bankruptcies' in the data",
+        "feature 15 is 'Tax Liens' in the model but 'Bankruptcies' in the data",
     ]);
     let extra = [
         "--rounds",
@@ -1883,7 +1900,7 @@ fn init_model_with_other_features_objective_or_classes_is_bad_input() {
         .expect_code(3)
         .stderr_says(&[
             "all.gbdt",
-            "the data has no feature 'Tax Liens' (feature 11",
+            "the data has no feature 'Tax Liens' (feature 16",
         ]);
     let other = ["--rounds", "2", "--init-model", "all.gbdt"];
     let other = [&other[..], &["--objective", "reg:squarederror"]].concat();
@@ -1950,10 +1967,10 @@ fn interactions_by_name_are_resolved_and_hold_on_every_path() {
     let model: Value = serde_json::from_str(&d.read("m.json")).unwrap();
     let stored = &model["model"]["params"]["interaction_constraints"];
     assert_eq!(
-        stored, "[[1,10],[9,2]]",
-        "Credit Score is feature 1, Tax Liens 10, ..."
+        stored, "[[3,15],[14,4]]",
+        "Credit Score is feature 3, Tax Liens 15, ..."
     );
-    let allowed = [[1u64, 10], [9, 2]];
+    let allowed = [[3u64, 15], [14, 4]];
     let dump = gbdt_in(d.path(), &["dump", "m.json", "--format", "json"]);
     dump.ok();
     let trees: Value = serde_json::from_str(&dump.stdout).unwrap();
@@ -2059,7 +2076,7 @@ fn text_columns_become_categorical_features_by_default() {
     l.sort_unstable();
     assert!(sorted == h || sorted == l, "{names:?}");
 
-    let imp = gbdt_in(d.path(), &["importance", "m.gbdt", "--type", "split"]);
+    let imp = gbdt_in(d.path(), &["importance", "m.gbdt", "--type", "total_gain"]);
     let first = imp
         .ok()
         .stdout
