@@ -44,6 +44,12 @@ Examples:
       --rounds 1000 --learning-rate 0.05 --output price.json
   gbdt train train.csv --target y --config params.toml --max-depth 8   # flag wins
   gbdt train data.csv --target label --drop 'Loan ID,Customer ID' --report-json run.json
+  gbdt train data.csv --target label --categorical 'Term,Purpose'   # or auto, none
+
+Text columns with at most --max-categories values are categorical features
+(auto); identifier-like text columns are dropped. A category that training
+never saw is a missing value when predicting, or an error with
+--strict-categories.
 
 --config FILE is TOML with the long flag names as keys ('-' or '_'), or their
 XGBoost and LightGBM names (eta, num_leaves, reg_lambda, nthread, ...), e.g.

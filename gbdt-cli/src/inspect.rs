@@ -209,19 +209,23 @@ pub fn summary_text(path: &str, m: &LoadedModel) -> String {
             metrics
         },
     ));
-    let params = match serde_json::to_value(model.params()) {
+    lines.push(("parameters", params_text(model)));
+    lines
+        .iter()
+        .map(|(k, v)| format!("{k:<15} {v}\n"))
+        .collect()
+}
+
+/// Every parameter as `name=value`, space-separated.
+fn params_text(model: &Model) -> String {
+    match serde_json::to_value(model.params()) {
         Ok(Value::Object(map)) => map
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
             .collect::<Vec<_>>()
             .join(" "),
         _ => String::new(),
-    };
-    lines.push(("parameters", params));
-    lines
-        .iter()
-        .map(|(k, v)| format!("{k:<15} {v}\n"))
-        .collect()
+    }
 }
 
 /// Runs `gbdt inspect`.
