@@ -227,6 +227,7 @@ fn canonical_number(text: &str) -> Option<String> {
 
 /// The codes of `col` through a model's category names (NaN when missing
 /// or unseen, or an error naming the first unseen value when `strict`).
+/// Numbers are rendered as text once per distinct value.
 pub(crate) fn map_column(
     table: &Table,
     name: &str,
@@ -235,25 +236,30 @@ pub(crate) fn map_column(
     strict: bool,
 ) -> Result<Vec<f32>> {
     let lookup = CategoryLookup::new(names);
+    let mut by_number: HashMap<u64, Option<u32>> = HashMap::new();
     let mut out = Vec::with_capacity(table.num_rows());
     for r in 0..table.num_rows() {
+        // None: missing; Some(None): a category the model does not know.
         let found = match col {
-            Column::String(values) => values[r].as_deref().map(|t| (lookup.code(t), t.into())),
-            col => col.text(r).map(|t| (lookup.code(&t), t)),
+            Column::String(values) => values[r].as_deref().map(|t| lookup.code(t)),
+            col => col.number(r).map(|v| {
+                *by_number
+                    .entry(v.to_bits())
+                    .or_insert_with(|| lookup.code(&col.text(r).unwrap_or_default()))
+            }),
         };
         out.push(match found {
-            None => f32::NAN,
-            Some((Some(code), _)) => code as f32,
-            Some((None, value)) if strict => {
+            Some(Some(code)) => code as f32,
+            Some(None) if strict => {
                 return Err(Error::UnseenCategory {
                     path: table.path().to_path_buf(),
                     line: table.line_of_row(r),
                     column: name.to_string(),
-                    value,
+                    value: col.text(r).unwrap_or_default(),
                     known: known_categories(names),
                 })
             }
-            Some((None, _)) => f32::NAN,
+            _ => f32::NAN,
         });
     }
     Ok(out)

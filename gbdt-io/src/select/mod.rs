@@ -151,6 +151,17 @@ impl TrainingData {
         Ok(ds)
     }
 
+    /// This data's features as a model trained on it will have them: for
+    /// reading a validation file with [`labelled_data`] before the model
+    /// exists (unseen categories are missing).
+    pub fn model_features(&self) -> ModelFeatures<'_> {
+        ModelFeatures {
+            names: &self.feature_names,
+            categories: &self.categories,
+            strict_categories: false,
+        }
+    }
+
     /// The categorical features by name, with their number of categories,
     /// in feature order (for summaries).
     pub fn categorical_features(&self) -> Vec<(&str, usize)> {
