@@ -15,7 +15,7 @@ use std::str::FromStr;
 
 use gbdt_core::MAX_CATEGORIES;
 
-use crate::error::{Error, Result};
+use crate::error::{thousands, Error, Result};
 use crate::parse::parse_number_text;
 use crate::table::{Column, Table};
 
@@ -275,19 +275,6 @@ fn known_categories(names: &[String]) -> String {
     s.join(", ")
 }
 
-/// `n` with thousands separators: `9,950`.
-pub(crate) fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// Checks `max_categories` against what a feature can hold.
 pub(crate) fn check_limit(limit: usize) -> Result<()> {
     if (1..=MAX_CATEGORIES).contains(&limit) {
@@ -376,14 +363,5 @@ mod tests {
         assert_eq!(l.code("x"), Some(3));
         assert_eq!(l.code("2.5"), None);
         assert_eq!(l.code("y"), None);
-    }
-
-    #[test]
-    fn thousands_separators() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(9950), "9,950");
-        assert_eq!(thousands(1234567), "1,234,567");
     }
 }

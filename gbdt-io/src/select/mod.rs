@@ -21,7 +21,6 @@ mod columns;
 mod matrix;
 mod model_features;
 
-pub(crate) use categorical::thousands;
 pub use categorical::CategoricalMode;
 pub use model_features::ModelFeatures;
 
