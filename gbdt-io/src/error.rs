@@ -5,8 +5,6 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
-use crate::select::thousands;
-
 /// Everything that can go wrong reading CSV files, deriving labels and
 /// features, and reading or writing model files.
 #[derive(Debug, Error)]
@@ -237,3 +235,30 @@ pub enum Error {
 
 /// `Result` with [`enum@Error`].
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// `n` with thousands separators: `9,950`.
+pub(crate) fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(9950), "9,950");
+        assert_eq!(thousands(1234567), "1,234,567");
+    }
+}

@@ -15,7 +15,7 @@ use std::str::FromStr;
 
 use gbdt_core::MAX_CATEGORIES;
 
-use crate::error::{Error, Result};
+use crate::error::{thousands, Error, Result};
 use crate::parse::parse_number_text;
 use crate::table::{Column, Table};
 
@@ -227,6 +227,7 @@ fn canonical_number(text: &str) -> Option<String> {
 
 /// The codes of `col` through a model's category names (NaN when missing
 /// or unseen, or an error naming the first unseen value when `strict`).
+/// Numbers are rendered as text once per distinct value.
 pub(crate) fn map_column(
     table: &Table,
     name: &str,
@@ -235,25 +236,30 @@ pub(crate) fn map_column(
     strict: bool,
 ) -> Result<Vec<f32>> {
     let lookup = CategoryLookup::new(names);
+    let mut by_number: HashMap<u64, Option<u32>> = HashMap::new();
     let mut out = Vec::with_capacity(table.num_rows());
     for r in 0..table.num_rows() {
+        // None: missing; Some(None): a category the model does not know.
         let found = match col {
-            Column::String(values) => values[r].as_deref().map(|t| (lookup.code(t), t.into())),
-            col => col.text(r).map(|t| (lookup.code(&t), t)),
+            Column::String(values) => values[r].as_deref().map(|t| lookup.code(t)),
+            col => col.number(r).map(|v| {
+                *by_number
+                    .entry(v.to_bits())
+                    .or_insert_with(|| lookup.code(&col.text(r).unwrap_or_default()))
+            }),
         };
         out.push(match found {
-            None => f32::NAN,
-            Some((Some(code), _)) => code as f32,
-            Some((None, value)) if strict => {
+            Some(Some(code)) => code as f32,
+            Some(None) if strict => {
                 return Err(Error::UnseenCategory {
                     path: table.path().to_path_buf(),
                     line: table.line_of_row(r),
                     column: name.to_string(),
-                    value,
+                    value: col.text(r).unwrap_or_default(),
                     known: known_categories(names),
                 })
             }
-            Some((None, _)) => f32::NAN,
+            _ => f32::NAN,
         });
     }
     Ok(out)
@@ -267,19 +273,6 @@ fn known_categories(names: &[String]) -> String {
         s.push(format!("and {} more", names.len() - SHOW));
     }
     s.join(", ")
-}
-
-/// `n` with thousands separators: `9,950`.
-pub(crate) fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Checks `max_categories` against what a feature can hold.
@@ -370,14 +363,5 @@ mod tests {
         assert_eq!(l.code("x"), Some(3));
         assert_eq!(l.code("2.5"), None);
         assert_eq!(l.code("y"), None);
-    }
-
-    #[test]
-    fn thousands_separators() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(9950), "9,950");
-        assert_eq!(thousands(1234567), "1,234,567");
     }
 }

@@ -3,10 +3,10 @@
 
 use gbdt_core::Executor;
 
-use super::categorical::{code_column, raise_hint, thousands, CategoricalMode, Coded, Coding};
+use super::categorical::{code_column, raise_hint, CategoricalMode, Coded, Coding};
 use super::{DroppedColumn, Selection};
 use crate::column_error::{first_text, not_numeric, shorten, wrong};
-use crate::error::{Error, Result};
+use crate::error::{thousands, Error, Result};
 use crate::table::{Column, ColumnType, Table};
 
 /// A training feature: its column, and its categories when categorical.

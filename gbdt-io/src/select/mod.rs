@@ -21,7 +21,6 @@ mod columns;
 mod matrix;
 mod model_features;
 
-pub(crate) use categorical::thousands;
 pub use categorical::CategoricalMode;
 pub use model_features::ModelFeatures;
 
@@ -149,6 +148,17 @@ impl TrainingData {
                 .map_err(invalid)?;
         }
         Ok(ds)
+    }
+
+    /// This data's features as a model trained on it will have them: for
+    /// reading a validation file with [`labelled_data`] before the model
+    /// exists (unseen categories are missing).
+    pub fn model_features(&self) -> ModelFeatures<'_> {
+        ModelFeatures {
+            names: &self.feature_names,
+            categories: &self.categories,
+            strict_categories: false,
+        }
     }
 
     /// The categorical features by name, with their number of categories,

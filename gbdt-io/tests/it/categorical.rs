@@ -326,13 +326,8 @@ fn numbers_in_one_file_and_text_in_another_map_by_their_text() {
     // Trained on an integer column named categorical: categories 1, 2, 10.
     let t = table("code,x,y\n1,0,0\n2,1,1\n10,2,0\n2,3,1\n1,4,0\n");
     let d = select(&t, "y", &columns(&["code"])).unwrap();
-    let cats = d.categories.clone();
-    assert_eq!(cats.names(0).unwrap(), ["1", "2", "10"]);
-    let features = ModelFeatures {
-        names: &d.feature_names,
-        categories: &cats,
-        strict_categories: false,
-    };
+    assert_eq!(d.categories.names(0).unwrap(), ["1", "2", "10"]);
+    let features = d.model_features();
     // The same column as text in a new file: "10.0" and "1e1" are 10.
     let text = table("x,code\n0,2\n0,10.0\n0,1e1\n0,ten\n0,\n0,01\n");
     let x = prediction_features(&text, &features, exec()).unwrap();
