@@ -230,9 +230,8 @@ fn load(
             let vt = input::read_table(path, csv, exec)?;
             // Read with the training categories, as a model will read it.
             let features = ModelFeatures {
-                names: &data.feature_names,
-                categories: &data.categories,
                 strict_categories: args.strict_categories,
+                ..data.model_features()
             };
             Some(reading(gbdt_io::labelled_data(
                 &vt,
