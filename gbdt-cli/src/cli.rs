@@ -621,6 +621,14 @@ mod tests {
     }
 
     #[test]
+    fn categorical_help_shows_gbdt_io_default() {
+        let want = format!("[default: {}]", gbdt_io::DEFAULT_MAX_CATEGORIES);
+        assert!(train_help_of("max-categories").ends_with(&want));
+        assert!(train_help_of("categorical").ends_with("[default: auto]"));
+        assert_eq!(gbdt_io::CategoricalMode::default().to_string(), "auto");
+    }
+
+    #[test]
     fn flag_values_are_type_checked_by_the_parameter() {
         let err = |flag: &str, value: &str| {
             Cli::try_parse_from(["gbdt", "train", "d.csv", "-t", "y", flag, value])
