@@ -85,5 +85,36 @@ fn prediction(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, kernels, prediction);
+/// Prediction with categorical splits against the same data read as
+/// numbers: features 0..4 hold 50 category codes each; both models have
+/// 100 trees of depth 6, so the per-node decision is what differs.
+fn categorical_prediction(c: &mut Criterion) {
+    let (mut x, y) = data(100_000);
+    for f in 0..4 {
+        x.column_mut(f).mapv_inplace(|v| (v * 50.0).floor());
+    }
+    let p = Params {
+        num_rounds: 100,
+        threads: Some(2),
+        min_data_per_group: 20,
+        ..params()
+    };
+    let numeric = Dataset::new(x.view(), &y).expect("dataset");
+    let categorical = numeric
+        .clone()
+        .with_categorical_codes(&[0, 1, 2, 3])
+        .expect("codes");
+    let mut g = c.benchmark_group("predict");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(x.nrows() as u64));
+    for (name, data) in [("numeric", numeric), ("categorical", categorical)] {
+        let model = train(&p, &data, &[]).expect("train");
+        g.bench_function(format!("codes_100k_rows_100_trees_{name}"), |b| {
+            b.iter(|| black_box(model.predict(x.view()).expect("predict")))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, kernels, prediction, categorical_prediction);
 criterion_main!(benches);

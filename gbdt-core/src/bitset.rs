@@ -71,6 +71,12 @@ impl Bitset {
         }
     }
 
+    /// Word `w` (0 past the stored words).
+    #[inline]
+    pub fn word(&self, w: usize) -> u32 {
+        self.words.get(w).copied().unwrap_or(0)
+    }
+
     /// Number of `u32` words stored.
     pub fn num_words(&self) -> usize {
         self.words.len()

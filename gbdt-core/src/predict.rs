@@ -6,7 +6,7 @@ use ndarray::{Array2, ArrayView2};
 
 use crate::error::Result;
 use crate::parallel::Executor;
-use crate::tree::{CategorySplit, FlatNode, Tree};
+use crate::tree::{FlatNode, Tree};
 
 /// Rows per block: small enough that a block's rows stay in L1 while every
 /// tree walks them.
@@ -133,33 +133,51 @@ pub(crate) struct Forest {
     values: Vec<f32>,
     /// (first node, depth) of each tree.
     trees: Vec<(u32, usize)>,
-    /// Per node, its index in `sets` or `u32::MAX`; empty when no tree has
-    /// a categorical split (the numeric walk then never looks).
-    cat_of: Vec<u32>,
-    sets: Vec<CategorySplit>,
+    /// The categorical sets' words, after one all-zero word that numeric
+    /// nodes point at.
+    words: Vec<u32>,
 }
 
 /// How a walk decides at one flat node.
 trait Decide {
-    fn goes_left(&self, node: u32, nd: &FlatNode, v: f32) -> bool;
+    fn goes_left(&self, nd: &FlatNode, v: f32) -> bool;
 }
 
-/// Numeric splits only: branch-free.
+/// Numeric splits only.
 struct Numeric;
 
 impl Decide for Numeric {
     #[inline(always)]
-    fn goes_left(&self, _: u32, nd: &FlatNode, v: f32) -> bool {
+    fn goes_left(&self, nd: &FlatNode, v: f32) -> bool {
         (v <= nd.threshold) | (v.is_nan() & nd.default_left)
     }
 }
 
-impl Decide for Forest {
+/// Numeric and categorical splits: both decisions are computed and one is
+/// selected, so the walk has no branch on the node's kind.
+struct Mixed<'a>(&'a [u32]);
+
+impl Decide for Mixed<'_> {
     #[inline(always)]
-    fn goes_left(&self, node: u32, nd: &FlatNode, v: f32) -> bool {
-        match self.cat_of[node as usize] {
-            u32::MAX => Numeric.goes_left(node, nd, v),
-            c => self.sets[c as usize].goes_left(v, nd.default_left),
+    fn goes_left(&self, nd: &FlatNode, v: f32) -> bool {
+        let numeric = Numeric.goes_left(nd, v);
+        // NaN fails both comparisons.
+        let in_range = (v >= 0.0) & (v <= nd.last_code as f32);
+        let code = if in_range { v } else { 0.0 };
+        // SAFETY: `code` is 0 or a finite value in 0..=65535, which fits u32.
+        let code = unsafe { code.to_int_unchecked::<u32>() } as usize;
+        let at = nd.words_at() + code / 32;
+        debug_assert!(at < self.0.len());
+        // SAFETY: a numeric node reads word 0; a categorical node's words
+        // start at `words_at` and cover codes 0..=last_code (`flatten_into`),
+        // and `code <= last_code` here.
+        let word = unsafe { *self.0.get_unchecked(at) };
+        let in_set = (word >> (code % 32)) & 1 == 1;
+        let categorical = if in_range { in_set } else { nd.default_left };
+        if nd.categorical {
+            categorical
+        } else {
+            numeric
         }
     }
 }
@@ -170,21 +188,11 @@ impl Forest {
             nodes: Vec::new(),
             values: Vec::new(),
             trees: Vec::with_capacity(trees.len()),
-            cat_of: Vec::new(),
-            sets: Vec::new(),
+            words: vec![0],
         };
-        let categorical = trees.iter().any(|t| !t.category_splits().is_empty());
         for t in trees {
-            let start = f.nodes.len();
-            f.trees.push((start as u32, t.depth()));
-            t.flatten_into(&mut f.nodes, &mut f.values);
-            if categorical {
-                f.cat_of.resize(f.nodes.len(), u32::MAX);
-                for c in t.category_splits() {
-                    f.cat_of[start + c.node()] = f.sets.len() as u32;
-                    f.sets.push(c.clone());
-                }
-            }
+            f.trees.push((f.nodes.len() as u32, t.depth()));
+            t.flatten_into(&mut f.nodes, &mut f.values, &mut f.words);
         }
         f
     }
@@ -194,10 +202,10 @@ impl Forest {
     /// loop; every row of the block takes exactly `depth` steps, so the
     /// inner loop has no data-dependent branch and rows overlap in flight.
     pub fn add(&self, k: usize, rows: ArrayView2<'_, f32>, out: &mut [f64]) {
-        if self.sets.is_empty() {
+        if self.words.len() == 1 {
             self.walk(&Numeric, k, rows, out)
         } else {
-            self.walk(self, k, rows, out)
+            self.walk(&Mixed(&self.words), k, rows, out)
         }
     }
 
@@ -219,7 +227,7 @@ impl Forest {
             for _ in 0..depth {
                 for (node, row) in at.iter_mut().zip(contiguous.chunks_exact(f)) {
                     let nd = &self.nodes[*node as usize];
-                    let left = decide.goes_left(*node, nd, row[nd.feature as usize]);
+                    let left = decide.goes_left(nd, row[nd.feature as usize]);
                     *node = nd.left + (!left) as u32;
                 }
             }

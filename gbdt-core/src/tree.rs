@@ -225,7 +225,9 @@ impl Tree {
 
 /// A node laid out for branch-free batch prediction (see `predict.rs`).
 /// A leaf points at itself with an infinite threshold and missing values
-/// sent left, so extra steps past a leaf stay on it.
+/// sent left, so extra steps past a leaf stay on it. A categorical node
+/// holds, instead of a threshold, the offset of its bitset in the
+/// forest's word array (as `f32` bits), and its last category code.
 #[derive(Debug, Clone, Copy)]
 #[repr(C)]
 pub(crate) struct FlatNode {
@@ -234,29 +236,58 @@ pub(crate) struct FlatNode {
     /// Absolute index of the left child; the right child follows it.
     pub left: u32,
     pub default_left: bool,
+    pub categorical: bool,
+    /// The largest category code a categorical node routes by its set.
+    pub last_code: u16,
+}
+
+impl FlatNode {
+    /// The word offset of a categorical node's set (0, the forest's
+    /// all-zero word, for a numeric node).
+    #[inline(always)]
+    pub fn words_at(&self) -> usize {
+        if self.categorical {
+            self.threshold.to_bits() as usize
+        } else {
+            0
+        }
+    }
 }
 
 impl Tree {
-    /// Appends this tree's nodes to `nodes` and values to `values`, with
-    /// child indices offset by where the tree starts.
-    pub(crate) fn flatten_into(&self, nodes: &mut Vec<FlatNode>, values: &mut Vec<f32>) {
+    /// Appends this tree's nodes to `nodes`, values to `values` and the
+    /// words of its categorical sets to `words`, with child indices offset
+    /// by where the tree starts.
+    pub(crate) fn flatten_into(
+        &self,
+        nodes: &mut Vec<FlatNode>,
+        values: &mut Vec<f32>,
+        words: &mut Vec<u32>,
+    ) {
         let base = nodes.len() as u32;
         for i in 0..self.num_nodes() {
-            nodes.push(if self.is_leaf(i) {
-                FlatNode {
-                    feature: 0,
-                    threshold: f32::INFINITY,
-                    left: base + i as u32,
-                    default_left: true,
-                }
-            } else {
-                FlatNode {
-                    feature: self.feature[i],
-                    threshold: self.threshold[i],
-                    left: base + self.left[i],
-                    default_left: self.default_left[i],
-                }
-            });
+            let mut node = FlatNode {
+                feature: self.feature[i],
+                threshold: self.threshold[i],
+                left: base + self.left[i],
+                default_left: self.default_left[i],
+                categorical: false,
+                last_code: 0,
+            };
+            if self.is_leaf(i) {
+                node.left = base + i as u32;
+                node.feature = 0;
+                node.threshold = f32::INFINITY;
+                node.default_left = true;
+            } else if let Some(c) = self.category_split(i) {
+                let n = c.num_categories();
+                node.categorical = true;
+                node.last_code = (n - 1) as u16;
+                node.threshold = f32::from_bits(words.len() as u32);
+                let set = c.left_set();
+                words.extend((0..n.div_ceil(32)).map(|w| set.word(w)));
+            }
+            nodes.push(node);
         }
         values.extend_from_slice(&self.value);
     }

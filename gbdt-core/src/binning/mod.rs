@@ -69,14 +69,6 @@ impl FeatureBins {
         }
     }
 
-    #[inline]
-    pub fn bin_of(&self, v: f32) -> usize {
-        match self {
-            FeatureBins::Numeric(c) => c.bin_of(v),
-            FeatureBins::Categorical(c) => c.bin_of(v),
-        }
-    }
-
     /// The raw threshold of a numeric split after bin `b` (0 for a
     /// categorical feature, whose splits are sets).
     pub fn threshold(&self, b: usize) -> f32 {
@@ -191,12 +183,26 @@ fn bin_columns<T: BinId>(x: ArrayView2<'_, f32>, cuts: &[FeatureBins], par: &Exe
     par.for_each_mut(&mut per_block, |b, columns| {
         let start = b * ROW_BLOCK;
         for (f, col) in columns.iter_mut().enumerate() {
-            for (i, out) in col.iter_mut().enumerate() {
-                *out = T::from_bin(cuts[f].bin_of(x[[start + i, f]]));
+            let values = x.slice(ndarray::s![start..start + col.len(), f]);
+            match &cuts[f] {
+                FeatureBins::Numeric(c) => fill(col, values, |v| c.bin_of(v)),
+                FeatureBins::Categorical(c) => fill(col, values, |v| c.bin_of(v)),
             }
         }
     });
     bins
+}
+
+/// One column piece of bin ids from its values (one kernel per bin kind).
+#[inline]
+fn fill<T: BinId>(
+    out: &mut [T],
+    values: ndarray::ArrayView1<'_, f32>,
+    bin_of: impl Fn(f32) -> usize,
+) {
+    for (o, &v) in out.iter_mut().zip(values.iter()) {
+        *o = T::from_bin(bin_of(v));
+    }
 }
 
 #[cfg(test)]

@@ -115,6 +115,10 @@ fn search<G: GainRule>(
             continue;
         }
         let start = if rest_left { rest } else { BinStat::default() };
+        if rest_left {
+            // The rest alone against every chosen category.
+            scan.consider(rest, &[], true);
+        }
         if onehot {
             for (i, &b) in chosen.iter().enumerate() {
                 scan.consider(start.plus(node.hist[b]), &chosen[i..=i], rest_left);
@@ -213,5 +217,176 @@ impl<G: GainRule> Scan<'_, G> {
             group = 0.0;
             self.consider(acc, &order[..=i], rest_left);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn sp(lambda: f64) -> SplitParams {
+        SplitParams {
+            lambda,
+            alpha: 0.0,
+            gamma: 0.0,
+            min_child_weight: 0.0,
+            max_delta_step: 0.0,
+            learning_rate: 1.0,
+        }
+    }
+
+    /// No smoothing, grouping or cap: the sorted search must find the best
+    /// of all subsets (Fisher: with the plain gain, an optimal subset is a
+    /// prefix of the categories sorted by sum_g / sum_h).
+    fn exhaustive() -> CatParams {
+        CatParams {
+            max_cat_to_onehot: 0,
+            max_cat_threshold: 64,
+            cat_l2: 0.0,
+            cat_smooth: 0.0,
+            min_data_per_group: 0,
+        }
+    }
+
+    fn gain_of(hist: &[BinStat], left: &[bool], sp: &SplitParams) -> Option<f64> {
+        let total = hist.iter().fold(BinStat::default(), |a, b| a.plus(*b));
+        let l = hist
+            .iter()
+            .zip(left)
+            .filter(|(_, &on)| on)
+            .fold(BinStat::default(), |a, (b, _)| a.plus(*b));
+        let r = total.minus(l);
+        (sp.child_ok(l) && sp.child_ok(r)).then(|| sp.score(l) + sp.score(r) - sp.score(total))
+    }
+
+    /// The best gain over every subset of bins (missing bin included) sent
+    /// left; `singletons` limits the subsets to one value bin plus, or not,
+    /// the missing bin (one-hot).
+    fn brute_force(hist: &[BinStat], sp: &SplitParams, singletons: bool) -> Option<f64> {
+        let n = hist.len();
+        let mut best: Option<f64> = None;
+        for mask in 1u32..(1 << n) - 1 {
+            let left: Vec<bool> = (0..n).map(|b| mask >> b & 1 == 1).collect();
+            if singletons && left[..n - 1].iter().filter(|&&l| l).count() > 1 {
+                continue;
+            }
+            if let Some(g) = gain_of(hist, &left, sp) {
+                best = Some(best.map_or(g, |b: f64| b.max(g)));
+            }
+        }
+        best.filter(|&g| sp.gain_ok(g))
+    }
+
+    fn histogram() -> impl Strategy<Value = Vec<BinStat>> {
+        // Up to 8 categories plus the missing bin; hessians positive or an
+        // empty bin (no rows).
+        proptest::collection::vec((-10i32..10, prop_oneof![Just(0u8), 1u8..20]), 2..10).prop_map(
+            |bins| {
+                bins.into_iter()
+                    .map(|(g, h)| BinStat {
+                        g: if h == 0 { 0.0 } else { g as f64 },
+                        h: h as f64,
+                    })
+                    .collect()
+            },
+        )
+    }
+
+    fn node(hist: &[BinStat]) -> CatNode<'_> {
+        let total = hist.iter().fold(BinStat::default(), |a, b| a.plus(*b));
+        CatNode {
+            hist,
+            feature: 3,
+            total,
+            rows: total.h as usize,
+        }
+    }
+
+    /// Applies a candidate's left set to the histogram: the sums it claims.
+    fn check_sums(hist: &[BinStat], c: &Candidate) {
+        let set = c.left_bins.as_ref().expect("a categorical split has a set");
+        let left: Vec<bool> = (0..hist.len()).map(|b| set.contains(b)).collect();
+        let l = hist
+            .iter()
+            .zip(&left)
+            .filter(|(_, &on)| on)
+            .fold(BinStat::default(), |a, (b, _)| a.plus(*b));
+        assert!((l.g - c.left.g).abs() < 1e-9 && (l.h - c.left.h).abs() < 1e-9);
+        assert_eq!(set.contains(hist.len() - 1), c.default_left);
+    }
+
+    proptest! {
+        #[test]
+        fn sorted_search_finds_the_best_subset(hist in histogram()) {
+            let found = best_categorical(&node(&hist), &sp(0.0), &exhaustive(), None);
+            let expected = brute_force(&hist, &sp(0.0), false);
+            match (found, expected) {
+                (Some(c), Some(e)) => {
+                    prop_assert!((c.gain - e).abs() <= 1e-9 * e.abs().max(1.0), "{} vs {e}", c.gain);
+                    check_sums(&hist, &c);
+                }
+                (None, None) => {}
+                (f, e) => prop_assert!(false, "found {f:?}, brute force {e:?}"),
+            }
+        }
+
+        #[test]
+        fn one_hot_finds_the_best_single_category(hist in histogram(), lambda in 0.0f64..3.0) {
+            let cp = CatParams { max_cat_to_onehot: 16, ..exhaustive() };
+            let found = best_categorical(&node(&hist), &sp(lambda), &cp, None);
+            let expected = brute_force(&hist, &sp(lambda), true);
+            match (found, expected) {
+                (Some(c), Some(e)) => {
+                    prop_assert!((c.gain - e).abs() <= 1e-9 * e.abs().max(1.0), "{} vs {e}", c.gain);
+                    let chosen = c.left_bins.as_ref().unwrap().iter().filter(|&b| b < hist.len() - 1 && hist[b].h > 0.0).count();
+                    prop_assert!(chosen <= 1, "{chosen} categories on the left");
+                    check_sums(&hist, &c);
+                }
+                (None, None) => {}
+                (f, e) => prop_assert!(false, "found {f:?}, brute force {e:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn small_categories_and_the_cap_are_respected() {
+        let stat = |g: f64, h: f64| BinStat { g, h };
+        // Five categories; the middle one has 2 rows (< cat_smooth 5) and
+        // joins the rest (the missing bin) wherever it goes.
+        let hist = [
+            stat(-30.0, 30.0),
+            stat(-20.0, 30.0),
+            stat(2.0, 2.0),
+            stat(20.0, 30.0),
+            stat(30.0, 30.0),
+            stat(0.0, 0.0),
+        ];
+        let cp = CatParams {
+            max_cat_to_onehot: 4,
+            max_cat_threshold: 1,
+            cat_l2: 0.0,
+            cat_smooth: 5.0,
+            min_data_per_group: 0,
+        };
+        let c = best_categorical(&node(&hist), &sp(1.0), &cp, None).unwrap();
+        let set = c.left_bins.clone().unwrap();
+        // One category alone on a side: 0 (most negative ratio) or 4 (most
+        // positive), and bin 2 goes with the missing bin.
+        let left: Vec<usize> = [0, 1, 3, 4]
+            .into_iter()
+            .filter(|&b| set.contains(b))
+            .collect();
+        let alone: Vec<usize> = match left.len() {
+            1 => left,
+            3 => [0, 1, 3, 4]
+                .into_iter()
+                .filter(|b| !left.contains(b))
+                .collect(),
+            _ => panic!("{left:?}: one category must be alone"),
+        };
+        assert!(alone == vec![0] || alone == vec![4], "{alone:?}");
+        assert_eq!(set.contains(2), set.contains(5));
+        check_sums(&hist, &c);
     }
 }
