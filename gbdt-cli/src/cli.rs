@@ -8,6 +8,8 @@ use std::path::PathBuf;
 use clap::{Arg, ArgAction, ArgMatches, Args, FromArgMatches, Parser, Subcommand};
 use gbdt_core::{Objective, Param, Params, ValueKind};
 
+use crate::categorical::CategoricalArgs;
+
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success
@@ -42,6 +44,12 @@ Examples:
       --rounds 1000 --learning-rate 0.05 --output price.json
   gbdt train train.csv --target y --config params.toml --max-depth 8   # flag wins
   gbdt train data.csv --target label --drop 'Loan ID,Customer ID' --report-json run.json
+  gbdt train data.csv --target label --categorical 'Term,Purpose'   # or auto, none
+
+Text columns with at most --max-categories values are categorical features
+(auto); identifier-like text columns are dropped. A category that training
+never saw is a missing value when predicting, or an error with
+--strict-categories.
 
 --config FILE is TOML with the long flag names as keys ('-' or '_'), or their
 XGBoost and LightGBM names (eta, num_leaves, reg_lambda, nthread, ...), e.g.
@@ -212,6 +220,13 @@ pub struct TrainArgs {
     /// Skip rows whose target is missing instead of failing.
     #[arg(long)]
     pub drop_missing_target: bool,
+
+    #[command(flatten)]
+    pub categories: CategoricalArgs,
+    /// A category of --valid that training never saw is an error, not a
+    /// missing value.
+    #[arg(long, requires = "valid", help_heading = "Categorical features")]
+    pub strict_categories: bool,
 
     #[command(flatten)]
     pub csv: CsvArgs,
@@ -413,6 +428,10 @@ pub struct PredictArgs {
     /// Also write timings and the row count as JSON to this file.
     #[arg(long, value_name = "PATH")]
     pub report_json: Option<PathBuf>,
+    /// A category the model never saw in training is an error naming the
+    /// column, line and value, instead of a missing value.
+    #[arg(long)]
+    pub strict_categories: bool,
 
     #[command(flatten)]
     pub csv: CsvArgs,
@@ -442,6 +461,10 @@ pub struct EvalArgs {
     /// Print the metrics as one JSON object.
     #[arg(long)]
     pub json: bool,
+    /// A category the model never saw in training is an error naming the
+    /// column, line and value, instead of a missing value.
+    #[arg(long)]
+    pub strict_categories: bool,
 
     #[command(flatten)]
     pub csv: CsvArgs,
@@ -469,6 +492,10 @@ pub struct ImportanceArgs {
     /// Print as a JSON array.
     #[arg(long)]
     pub json: bool,
+    /// With --type shap: a category the model never saw in training is an
+    /// error naming the column, line and value, instead of a missing value.
+    #[arg(long, requires = "data")]
+    pub strict_categories: bool,
 
     #[command(flatten)]
     pub csv: CsvArgs,
@@ -591,6 +618,14 @@ mod tests {
             Params::all().len() - 1,
             "all but num_class are flags"
         );
+    }
+
+    #[test]
+    fn categorical_help_shows_gbdt_io_default() {
+        let want = format!("[default: {}]", gbdt_io::DEFAULT_MAX_CATEGORIES);
+        assert!(train_help_of("max-categories").ends_with(&want));
+        assert!(train_help_of("categorical").ends_with("[default: auto]"));
+        assert_eq!(gbdt_io::CategoricalMode::default().to_string(), "auto");
     }
 
     #[test]

@@ -7,11 +7,26 @@ use std::path::Path;
 
 use gbdt_core::{Objective, Param, Params, ValueKind};
 
+use crate::categorical::{parse_mode, CategoricalArgs, CategoricalMode};
 use crate::cli::ParamArgs;
 use crate::exit::{CmdResult, Failure};
 
+/// What a `--config` file sets: training parameters, and how text columns
+/// become categorical features.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct ConfigFile {
+    /// Keys of `gbdt_core::Params::all()`.
+    pub params: ParamArgs,
+    /// Keys `categorical` and `max_categories`.
+    pub categories: CategoricalArgs,
+}
+
+/// The keys that are not training parameters but say how the CSV becomes
+/// features (`-` or `_`).
+const DATA_KEYS: [&str; 2] = ["categorical", "max_categories"];
+
 /// Reads a config file into the same shape as the flags.
-pub fn read_config(path: &Path) -> CmdResult<ParamArgs> {
+pub fn read_config(path: &Path) -> CmdResult<ConfigFile> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         Failure::usage(format!(
             "cannot read --config file {}: {e}; check the path",
@@ -22,8 +37,9 @@ pub fn read_config(path: &Path) -> CmdResult<ParamArgs> {
 }
 
 /// Parses config text; `path` is only used in messages. Keys are a
-/// parameter's flag, name or alias; values are type-checked here.
-pub fn parse_config(text: &str, path: &Path) -> CmdResult<ParamArgs> {
+/// parameter's flag, name or alias, or one of [`DATA_KEYS`]; values are
+/// type-checked here.
+pub fn parse_config(text: &str, path: &Path) -> CmdResult<ConfigFile> {
     let table: toml::Table = toml::from_str(text).map_err(|e| {
         Failure::usage(format!(
             "--config file {} is not valid TOML: {e}",
@@ -31,9 +47,13 @@ pub fn parse_config(text: &str, path: &Path) -> CmdResult<ParamArgs> {
         ))
     })?;
     let mut args = ParamArgs::default();
+    let mut categories = CategoricalArgs::default();
     let mut keys: Vec<(&str, &str)> = Vec::new();
     for (key, value) in &table {
         let v = Value { key, value, path };
+        if v.data_key(&mut categories)? {
+            continue;
+        }
         let param = v.param()?;
         if let Some((other, _)) = keys.iter().find(|(_, name)| *name == param.name()) {
             return Err(v.fail(&format!(
@@ -44,7 +64,17 @@ pub fn parse_config(text: &str, path: &Path) -> CmdResult<ParamArgs> {
         keys.push((key, param.name()));
         args.insert(param, v.text(param)?);
     }
-    Ok(args)
+    categories.check().map_err(|e| {
+        Failure::usage(format!(
+            "key 'max_categories' in --config file {}: {:#}",
+            path.display(),
+            e.error
+        ))
+    })?;
+    Ok(ConfigFile {
+        params: args,
+        categories,
+    })
 }
 
 /// One value of the config file, with what messages need to point at it.
@@ -55,6 +85,47 @@ struct Value<'a> {
 }
 
 impl Value<'_> {
+    /// Reads a key of [`DATA_KEYS`] into `out`; false for any other key.
+    /// `categorical` is a string (`"auto"`, `"none"`, `"A,B"`) or an array
+    /// of column names; `max_categories` a whole number.
+    fn data_key(&self, out: &mut CategoricalArgs) -> CmdResult<bool> {
+        let key = self.key.replace('-', "_");
+        match (key.as_str(), self.value) {
+            ("categorical", toml::Value::String(s)) => {
+                let mode = parse_mode(s).map_err(|e| self.fail(&format!("has a bad value: {e}")))?;
+                out.mode = Some(mode);
+            }
+            ("categorical", toml::Value::Array(items)) => {
+                let names = items
+                    .iter()
+                    .map(|i| i.as_str().map(str::to_string))
+                    .collect::<Option<Vec<_>>>()
+                    .filter(|n| !n.is_empty())
+                    .ok_or_else(|| self.fail("is not a non-empty array of column names"))?;
+                out.mode = Some(CategoricalMode::Columns(names));
+            }
+            ("max_categories", toml::Value::Integer(n)) => {
+                let n = usize::try_from(*n)
+                    .map_err(|_| self.fail(&format!("is {n}; expected a whole number >= 1")))?;
+                out.max_categories = Some(n);
+            }
+            ("categorical", _) => {
+                return Err(self.fail(&format!(
+                    "is a {}; expected \"auto\", \"none\" or column names (a string or an array of strings)",
+                    self.value.type_str()
+                )))
+            }
+            ("max_categories", _) => {
+                return Err(self.fail(&format!(
+                    "is a {}; expected a whole number >= 1",
+                    self.value.type_str()
+                )))
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
     fn fail(&self, what: &str) -> Failure {
         Failure::usage(format!(
             "key '{}' in --config file {} {what}",
@@ -144,7 +215,8 @@ impl Value<'_> {
 fn unknown_key(key: &str, path: &Path) -> String {
     let close = Params::suggest(key);
     let hint = if close.is_empty() {
-        let flags: Vec<&str> = Params::all().iter().filter_map(Param::flag).collect();
+        let mut flags: Vec<&str> = Params::all().iter().filter_map(Param::flag).collect();
+        flags.extend(DATA_KEYS);
         format!("known keys: {}", flags.join(", "))
     } else {
         format!("did you mean {}?", close.join(" or "))
@@ -265,7 +337,7 @@ mod tests {
     use gbdt_core::{GrowPolicy, Metric};
 
     fn p(text: &str) -> CmdResult<ParamArgs> {
-        parse_config(text, Path::new("params.toml"))
+        parse_config(text, Path::new("params.toml")).map(|c| c.params)
     }
 
     fn msg(r: CmdResult<ParamArgs>) -> String {
@@ -376,6 +448,34 @@ mod tests {
         assert!(m.contains("learning_rate") && m.contains("'eta'"), "{m}");
         let m = msg(p("num_class = 3"));
         assert!(m.contains("derives num_class"), "{m}");
+    }
+
+    #[test]
+    fn categorical_keys() {
+        let c = |text: &str| parse_config(text, Path::new("params.toml"));
+        let file = c("categorical = \"none\"\nmax-categories = 50\nrounds = 3").unwrap();
+        assert_eq!(file.categories.mode, Some(CategoricalMode::None));
+        assert_eq!(file.categories.max_categories, Some(50));
+        assert_eq!(file.params.get("num_rounds"), Some("3"));
+        let cols = c("categorical = [\"Term\", \"Home, Ownership\"]").unwrap();
+        assert_eq!(
+            cols.categories.mode,
+            Some(CategoricalMode::Columns(vec![
+                "Term".into(),
+                "Home, Ownership".into()
+            ]))
+        );
+        let m = |text: &str| msg(c(text).map(|f| f.params));
+        assert!(m("categorical = 3").contains("'categorical'"));
+        assert!(m("categorical = []").contains("non-empty array"));
+        assert!(m("max_categories = -1").contains("'max_categories'"));
+        assert!(m("max_categories = \"many\"").contains("whole number"));
+        let zero = m("max_categories = 0");
+        assert!(
+            zero.contains("max_categories") && zero.contains("give 1 to"),
+            "{zero}"
+        );
+        assert!(m("categoricals = \"auto\"").starts_with("unknown key 'categoricals'"));
     }
 
     #[test]

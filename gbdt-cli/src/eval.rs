@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use gbdt_core::{Metric, Objective, PredictOptions};
-use gbdt_io::LabelRule;
+use gbdt_io::{LabelRule, ModelFeatures};
 
 use crate::cli::EvalArgs;
 use crate::config::check_threads;
@@ -57,7 +57,10 @@ pub fn run(args: &EvalArgs) -> CmdResult<()> {
     let data = reading(gbdt_io::labelled_data(
         &table,
         &rule,
-        model.feature_names(),
+        &ModelFeatures {
+            strict_categories: args.strict_categories,
+            ..ModelFeatures::of(model)
+        },
         args.drop_missing_target,
         &exec,
     ))?;

@@ -19,6 +19,7 @@ use crate::exit::{core, CmdResult, Code, Failure};
 pub fn io_code(e: &gbdt_io::Error) -> Code {
     match e {
         gbdt_io::Error::InvalidOption { .. }
+        | gbdt_io::Error::InvalidSelection { .. }
         | gbdt_io::Error::InvalidTarget { .. }
         | gbdt_io::Error::UnknownFormat { .. } => Code::Usage,
         _ => Code::BadInput,

@@ -3,6 +3,7 @@
 use std::io::Write;
 
 use gbdt_core::{ImportanceType, Model};
+use gbdt_io::ModelFeatures;
 use serde_json::{json, Value};
 
 use crate::cli::{ImportanceArgs, InspectArgs};
@@ -10,7 +11,9 @@ use crate::config::check_threads;
 use crate::contrib;
 use crate::exit::{CmdResult, Failure, WithCode};
 use crate::input::{self, reading, LoadedModel};
-use crate::report::{dropped_lines, format_name, json_number, metrics_json};
+use crate::report::{
+    categorical_json, categorical_line, dropped_lines, format_name, json_number, metrics_json,
+};
 
 /// Writes data to stdout (exit 1 on failure, quiet on a closed pipe).
 pub fn print(text: &str) -> CmdResult<()> {
@@ -43,7 +46,10 @@ fn shap_importance(args: &ImportanceArgs, model: &Model) -> CmdResult<Vec<f64>> 
     let table = input::read_table(data, &csv, &exec)?;
     let features = reading(gbdt_io::prediction_features(
         &table,
-        model.feature_names(),
+        &ModelFeatures {
+            strict_categories: args.strict_categories,
+            ..ModelFeatures::of(model)
+        },
         &exec,
     ))?;
     drop(table);
@@ -117,6 +123,7 @@ pub fn summary_json(path: &str, m: &LoadedModel) -> Value {
         "target": m.file.label_rule.as_ref().map(|r| r.describe()),
         "label_rule": serde_json::to_value(&m.file.label_rule).unwrap_or(Value::Null),
         "features": model.feature_names(),
+        "categorical": categorical_json(model.categories(), model.feature_names(), true),
         "dropped": m.file.dropped_columns.iter()
             .map(|d| json!({"name": d.name, "reason": d.reason}))
             .collect::<Vec<_>>(),
@@ -176,6 +183,10 @@ pub fn summary_text(path: &str, m: &LoadedModel) -> String {
                 model.feature_names().join(", ")
             ),
         ),
+        (
+            "categorical",
+            categorical_line(model.categories(), model.feature_names()),
+        ),
     ];
     lines.extend(dropped_lines(&m.file.dropped_columns));
     lines.push((
@@ -198,19 +209,23 @@ pub fn summary_text(path: &str, m: &LoadedModel) -> String {
             metrics
         },
     ));
-    let params = match serde_json::to_value(model.params()) {
+    lines.push(("parameters", params_text(model)));
+    lines
+        .iter()
+        .map(|(k, v)| format!("{k:<15} {v}\n"))
+        .collect()
+}
+
+/// Every parameter as `name=value`, space-separated.
+fn params_text(model: &Model) -> String {
+    match serde_json::to_value(model.params()) {
         Ok(Value::Object(map)) => map
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
             .collect::<Vec<_>>()
             .join(" "),
         _ => String::new(),
-    };
-    lines.push(("parameters", params));
-    lines
-        .iter()
-        .map(|(k, v)| format!("{k:<15} {v}\n"))
-        .collect()
+    }
 }
 
 /// Runs `gbdt inspect`.

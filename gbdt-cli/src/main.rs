@@ -7,6 +7,7 @@
 //! goes through `diag`, so a closed or full stderr never turns into a panic.
 
 mod by_name;
+mod categorical;
 mod cli;
 mod config;
 mod contrib;

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use std::time::Instant;
 
 use gbdt_core::{Model, PredictOptions};
-use gbdt_io::LabelRule;
+use gbdt_io::{LabelRule, ModelFeatures};
 use ndarray::{Array2, Axis};
 use serde_json::json;
 
@@ -167,7 +167,10 @@ pub fn run(args: &PredictArgs) -> CmdResult<()> {
     let table = input::read_table(&args.data, &csv, &exec)?;
     let mut features = reading(gbdt_io::prediction_features(
         &table,
-        model.feature_names(),
+        &ModelFeatures {
+            strict_categories: args.strict_categories,
+            ..ModelFeatures::of(model)
+        },
         &exec,
     ))?;
     let ids = match &args.id {

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use gbdt_core::EvalResult;
+use gbdt_core::{Categories, EvalResult};
 use gbdt_io::{DroppedColumn, ModelFile, ModelFormat, TrainingData};
 use serde_json::{json, Map, Value};
 
@@ -116,6 +116,10 @@ impl TrainReport<'_> {
                 self.data.feature_names.join(", ")
             ),
         );
+        line(
+            "categorical",
+            categorical_line(model.categories(), model.feature_names()),
+        );
         for (k, v) in dropped_lines(&self.data.dropped_columns) {
             line(k, v);
         }
@@ -180,6 +184,7 @@ impl TrainReport<'_> {
             "dropped_rows": self.data.dropped_rows,
             "valid_rows": self.valid_rows,
             "features": self.data.feature_names,
+            "categorical": categorical_json(model.categories(), model.feature_names(), false),
             "dropped": self.data.dropped_columns.iter()
                 .map(|d| json!({"name": d.name, "reason": d.reason}))
                 .collect::<Vec<_>>(),
@@ -201,6 +206,51 @@ impl TrainReport<'_> {
     }
 }
 
+/// The summary line of the categorical features: `none`, or their count
+/// and each name with its number of categories,
+/// `2 features: Term (2), Purpose (16)`.
+pub(crate) fn categorical_line(categories: &Categories, features: &[String]) -> String {
+    if categories.is_empty() {
+        return "none".to_string();
+    }
+    let each: Vec<String> = categories
+        .iter()
+        .map(|c| format!("{} ({})", feature_label(features, c.feature), c.names.len()))
+        .collect();
+    let noun = if each.len() == 1 {
+        "feature"
+    } else {
+        "features"
+    };
+    format!("{} {noun}: {}", each.len(), each.join(", "))
+}
+
+/// The categorical features as JSON: `[{"name": "Term", "categories": 2}]`,
+/// with the category names too when `with_names`.
+pub(crate) fn categorical_json(
+    categories: &Categories,
+    features: &[String],
+    with_names: bool,
+) -> Value {
+    let list = categories.iter().map(|c| {
+        let mut entry = json!({
+            "name": feature_label(features, c.feature),
+            "index": c.feature,
+            "categories": c.names.len(),
+        });
+        if with_names {
+            entry["names"] = json!(c.names);
+        }
+        entry
+    });
+    Value::Array(list.collect())
+}
+
+/// A feature's name, or `f<index>` when the list has none for it.
+fn feature_label(features: &[String], f: usize) -> String {
+    features.get(f).cloned().unwrap_or_else(|| format!("f{f}"))
+}
+
 /// Summary lines for the dropped columns: a count, then one line each.
 pub(crate) fn dropped_lines(dropped: &[DroppedColumn]) -> Vec<(&'static str, String)> {
     let count = match dropped.len() {
@@ -218,6 +268,31 @@ pub(crate) fn dropped_lines(dropped: &[DroppedColumn]) -> Vec<(&'static str, Str
 mod tests {
     use super::*;
     use gbdt_core::Metric;
+
+    #[test]
+    fn categorical_features_with_their_counts() {
+        let names: Vec<String> = ["Income", "Term", "Purpose"].map(String::from).to_vec();
+        let mut c = Categories::default();
+        assert_eq!(categorical_line(&c, &names), "none");
+        c.insert(2, ["a", "b", "c"].map(String::from).to_vec())
+            .unwrap();
+        assert_eq!(categorical_line(&c, &names), "1 feature: Purpose (3)");
+        c.insert(1, ["Long Term", "Short Term"].map(String::from).to_vec())
+            .unwrap();
+        assert_eq!(
+            categorical_line(&c, &names),
+            "2 features: Term (2), Purpose (3)"
+        );
+        assert_eq!(
+            categorical_json(&c, &names, false),
+            json!([
+                {"name": "Term", "index": 1, "categories": 2},
+                {"name": "Purpose", "index": 2, "categories": 3}
+            ])
+        );
+        let with_names = categorical_json(&c, &names, true);
+        assert_eq!(with_names[0]["names"], json!(["Long Term", "Short Term"]));
+    }
 
     #[test]
     fn metrics_group_by_dataset() {

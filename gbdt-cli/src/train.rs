@@ -9,12 +9,14 @@ use gbdt_core::{
     Trainer,
 };
 use gbdt_io::{
-    CsvOptions, LabelRule, ModelFile, ModelFormat, Selection, TrainingData, TrainingSummary,
+    CsvOptions, LabelRule, ModelFeatures, ModelFile, ModelFormat, Selection, TrainingData,
+    TrainingSummary,
 };
 
 use crate::by_name;
+use crate::categorical::CategoricalArgs;
 use crate::cli::{ParamArgs, TrainArgs};
-use crate::config;
+use crate::config::{self, ConfigFile};
 use crate::diag;
 use crate::exit::{core, CmdResult, Code, Failure};
 use crate::input::{self, reading};
@@ -61,17 +63,21 @@ struct Checked {
     /// `--threads` (flag or config file): the size of the command's executor.
     threads: Option<usize>,
     objective: Option<Objective>,
+    /// `--categorical` and `--max-categories` (flags or config file).
+    categories: CategoricalArgs,
     csv: CsvOptions,
 }
 
 /// Checks every flag and the `--config` file, so that a bad value fails
 /// before any data is read.
 fn check_flags(args: &TrainArgs) -> CmdResult<Checked> {
-    let file_params = match &args.config {
+    let file = match &args.config {
         Some(path) => config::read_config(path)?,
-        None => ParamArgs::default(),
+        None => ConfigFile::default(),
     };
-    let params = config::merge(&args.params, file_params);
+    let params = config::merge(&args.params, file.params);
+    let categories = CategoricalArgs::merge(&args.categories, file.categories);
+    categories.check()?;
     let objective = config::objective(&params)?;
     let checked = config::to_params(&params, objective.unwrap_or_default(), 0)?;
     if checked.early_stopping_rounds.is_some() && args.valid.is_none() {
@@ -85,6 +91,7 @@ fn check_flags(args: &TrainArgs) -> CmdResult<Checked> {
         params,
         threads: checked.threads,
         objective,
+        categories,
         csv,
     })
 }
@@ -202,26 +209,34 @@ impl InitModel {
 /// Reads the training data and the validation data, if any.
 fn load(
     args: &TrainArgs,
-    csv: &CsvOptions,
+    flags: &Checked,
     exec: &Executor,
 ) -> CmdResult<(TrainingData, Option<TrainingData>)> {
+    let csv = &flags.csv;
     let table = input::read_table(&args.data, csv, exec)?;
     let rule = reading(gbdt_io::parse_target(&args.target, &table))?;
-    let selection = Selection {
+    let mut selection = Selection {
         features: (!args.features.is_empty()).then(|| args.features.clone()),
         drop: args.drop.clone(),
         weight: args.weight.clone(),
         drop_missing_label: args.drop_missing_target,
+        ..Selection::default()
     };
+    flags.categories.apply(&mut selection);
     let data = reading(gbdt_io::training_data(&table, &rule, &selection, exec))?;
     drop(table);
     let valid = match &args.valid {
         Some(path) => {
             let vt = input::read_table(path, csv, exec)?;
+            // Read with the training categories, as a model will read it.
+            let features = ModelFeatures {
+                strict_categories: args.strict_categories,
+                ..data.model_features()
+            };
             Some(reading(gbdt_io::labelled_data(
                 &vt,
                 &data.label_rule,
-                &data.feature_names,
+                &features,
                 args.drop_missing_target,
                 exec,
             ))?)
@@ -319,7 +334,7 @@ pub fn run(args: &TrainArgs) -> CmdResult<()> {
     let exec = input::executor(flags.threads)?;
 
     let init = InitModel::load(args)?;
-    let (data, valid) = load(args, &flags.csv, &exec)?;
+    let (data, valid) = load(args, &flags, &exec)?;
     let load_s = start.elapsed().as_secs_f64();
     init.as_ref().map(|i| i.check(&data)).transpose()?;
     let (params, objective_message) = resolve_params(&flags, &data, init.as_ref())?;

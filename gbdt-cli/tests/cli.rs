@@ -429,9 +429,22 @@ fn example_workflow_train_predict_eval() {
         .iter()
         .map(|v| v["name"].as_str().unwrap())
         .collect();
-    assert!(
-        dropped.contains(&"Loan ID") && dropped.contains(&"Purpose"),
-        "{dropped:?}"
+    assert_eq!(dropped, ["Loan ID", "Customer ID"], "identifiers only");
+    let categorical: Vec<&str> = report["categorical"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        categorical,
+        [
+            "Loan Status",
+            "Term",
+            "Years in current job",
+            "Home Ownership",
+            "Purpose"
+        ]
     );
     assert!(report["threads"].as_u64().unwrap() >= 1);
     let train_auc = report["metrics"]["train"]["auc"].as_f64().unwrap();
@@ -530,7 +543,8 @@ fn train_prints_objective_progress_and_summary_on_stderr_only() {
         "rows",
         "features",
         "dropped",
-        "- id: string column",
+        "- id: identifier-like text",
+        "categorical     2 features: color (3), kind (3)",
         "objective",
         "threads",
         "best iteration",
@@ -725,7 +739,8 @@ fn importance_inspect_and_dump() {
     r.ok();
     for needle in [
         "format",
-        "binary, version 3",
+        "binary, version 4",
+        "categorical     5 features: Loan Status (2), Term (2), Years in current job (11)",
         "binary:logistic",
         "Number of Credit Problems",
         "20 rounds",
@@ -743,7 +758,9 @@ fn importance_inspect_and_dump() {
     r.ok();
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["trees"], 20);
-    assert_eq!(v["format_version"], 3);
+    assert_eq!(v["format_version"], 4);
+    assert_eq!(v["categorical"][4]["name"], "Purpose");
+    assert_eq!(v["categorical"][4]["names"].as_array().unwrap().len(), 16);
 
     let r = gbdt_in(d.path(), &["dump", &model]);
     r.ok();
@@ -1268,7 +1285,7 @@ fn interactions_by_index_train_and_bad_sets_are_refused() {
     train("[[0,999]]").expect_code(2).stderr_says(&[
         "interaction_constraints",
         "999",
-        "below the data's 11 features",
+        "below the data's 16 features",
     ]);
 }
 
@@ -1678,8 +1695,8 @@ fn multiclass_contributions_have_one_block_per_class() {
         ],
     );
     let (header, rows) = csv_rows(&r.ok().stdout);
-    // Features x1, x2, flag (the string column 'color' is not a feature): 4
-    // columns per class, in the class order of the prediction columns.
+    // Features x1, x2, color (categorical), flag: 5 columns per class, in
+    // the class order of the prediction columns.
     let classes: Vec<&str> = raw_header[1..]
         .iter()
         .map(|c| c.strip_prefix("prediction_").unwrap())
@@ -1687,20 +1704,20 @@ fn multiclass_contributions_have_one_block_per_class() {
     assert_eq!(classes.len(), 3);
     let mut want = vec!["row".to_string()];
     for c in &classes {
-        for f in ["x1", "x2", "flag", "bias"] {
+        for f in ["x1", "x2", "color", "flag", "bias"] {
             want.push(format!("{c}:{f}"));
         }
     }
     assert_eq!(header, want);
     assert_eq!(rows.len(), 400);
     assert_eq!(rows[7][0], "7");
-    assert_blocks_add_up(&numbers(&rows, 1), &numbers(&raw_rows, 1), 4);
+    assert_blocks_add_up(&numbers(&rows, 1), &numbers(&raw_rows, 1), 5);
     // The class depends on x1 only: it carries the most credit in each block.
     let c = numbers(&rows, 1);
     for k in 0..3 {
-        let mass = |j: usize| c.iter().map(|r| r[k * 4 + j].abs()).sum::<f64>();
+        let mass = |j: usize| c.iter().map(|r| r[k * 5 + j].abs()).sum::<f64>();
         assert!(
-            mass(0) > mass(1) && mass(0) > mass(2),
+            mass(0) > mass(1) && mass(0) > mass(2) && mass(0) > mass(3),
             "class {}",
             classes[k]
         );
@@ -1869,7 +1886,7 @@ fn init_model_with_other_features_objective_or_classes_is_bad_input() {
     .expect_code(3)
     .stderr_says(&[
         "cannot continue --init-model fewer.gbdt",
-        "feature 10 is 'Tax Liens' in the model but 'Bankruptcies' in the data",
+        "feature 15 is 'Tax Liens' in the model but 'Bankruptcies' in the data",
     ]);
     let extra = [
         "--rounds",
@@ -1883,7 +1900,7 @@ fn init_model_with_other_features_objective_or_classes_is_bad_input() {
         .expect_code(3)
         .stderr_says(&[
             "all.gbdt",
-            "the data has no feature 'Tax Liens' (feature 11",
+            "the data has no feature 'Tax Liens' (feature 16",
         ]);
     let other = ["--rounds", "2", "--init-model", "all.gbdt"];
     let other = [&other[..], &["--objective", "reg:squarederror"]].concat();
@@ -1950,10 +1967,10 @@ fn interactions_by_name_are_resolved_and_hold_on_every_path() {
     let model: Value = serde_json::from_str(&d.read("m.json")).unwrap();
     let stored = &model["model"]["params"]["interaction_constraints"];
     assert_eq!(
-        stored, "[[1,10],[9,2]]",
-        "Credit Score is feature 1, Tax Liens 10, ..."
+        stored, "[[3,15],[14,4]]",
+        "Credit Score is feature 3, Tax Liens 15, ..."
     );
-    let allowed = [[1u64, 10], [9, 2]];
+    let allowed = [[3u64, 15], [14, 4]];
     let dump = gbdt_in(d.path(), &["dump", "m.json", "--format", "json"]);
     dump.ok();
     let trees: Value = serde_json::from_str(&dump.stdout).unwrap();
@@ -1987,4 +2004,220 @@ fn interactions_by_name_are_resolved_and_hold_on_every_path() {
             "--interactions",
             "no training feature is named 'Credit Scor'",
         ]);
+}
+
+// ---------------------------------------------------------------- categorical features
+
+/// Trains on [`util::categorical_csv`] in `d` (target `y`, 20 rounds) with
+/// extra flags; the model is `out`.
+fn train_categorical(d: &TempDir, out: &str, extra: &[&str]) -> util::Run {
+    let data = d.write("cat.csv", &util::categorical_csv(600, 11));
+    let mut args = vec!["train", &data, "--target", "y", "--rounds", "20"];
+    args.extend(["--min-data-per-group", "5", "-o", out]);
+    args.extend(extra);
+    gbdt_in(d.path(), &args)
+}
+
+#[test]
+fn text_columns_become_categorical_features_by_default() {
+    let d = here();
+    let r = train_categorical(&d, "m.gbdt", &["--report-json", "r.json"]);
+    r.ok().stderr_says(&[
+        "categorical     3 features: city (6), plan (3), tag (40)",
+        "features        5: city, plan, x, code, tag",
+        "- id: ",
+    ]);
+    let report: Value = serde_json::from_str(&d.read("r.json")).unwrap();
+    assert_eq!(
+        report["categorical"],
+        serde_json::json!([
+            {"name": "city", "index": 0, "categories": 6},
+            {"name": "plan", "index": 1, "categories": 3},
+            {"name": "tag", "index": 4, "categories": 40},
+        ])
+    );
+    let dropped = report["dropped"].as_array().unwrap();
+    assert_eq!(dropped.len(), 1, "{dropped:?}");
+    assert_eq!(dropped[0]["name"], "id");
+    assert!(dropped[0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("identifier"));
+
+    let inspect = gbdt_in(d.path(), &["inspect", "m.gbdt"]);
+    inspect.ok();
+    assert!(
+        inspect
+            .stdout
+            .contains("categorical     3 features: city (6), plan (3), tag (40)\n"),
+        "{}",
+        inspect.stdout
+    );
+    let dump = gbdt_in(d.path(), &["dump", "m.gbdt"]);
+    dump.ok();
+    assert!(dump.stdout.contains(":[city in {"), "{}", dump.stdout);
+    let json = gbdt_in(d.path(), &["dump", "m.gbdt", "--format", "json"]);
+    let trees: Value = serde_json::from_str(&json.ok().stdout).unwrap();
+    let root = &trees[0];
+    assert_eq!(root["split"], "city", "{root}");
+    let names: Vec<&str> = root["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    // The root sends one side of the cities left: all high or all low.
+    let high: Vec<&str> = util::CITIES.iter().filter(|c| c.1).map(|c| c.0).collect();
+    let low: Vec<&str> = util::CITIES.iter().filter(|c| !c.1).map(|c| c.0).collect();
+    let mut sorted = names.clone();
+    sorted.sort_unstable();
+    let (mut h, mut l) = (high.clone(), low.clone());
+    h.sort_unstable();
+    l.sort_unstable();
+    assert!(sorted == h || sorted == l, "{names:?}");
+
+    let imp = gbdt_in(d.path(), &["importance", "m.gbdt", "--type", "total_gain"]);
+    let first = imp
+        .ok()
+        .stdout
+        .lines()
+        .nth(1)
+        .unwrap_or_default()
+        .to_string();
+    assert!(first.starts_with("city\t"), "{}", imp.stdout);
+}
+
+#[test]
+fn categorical_none_drops_text_columns_as_before() {
+    let d = here();
+    let r = train_categorical(
+        &d,
+        "m.gbdt",
+        &["--categorical", "none", "--report-json", "r.json"],
+    );
+    r.ok()
+        .stderr_says(&["features        2: x, code", "categorical     none"]);
+    let report: Value = serde_json::from_str(&d.read("r.json")).unwrap();
+    let dropped: Vec<&str> = report["dropped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(dropped, ["id", "city", "plan", "tag"]);
+    assert_eq!(report["categorical"], serde_json::json!([]));
+    // The same from a config file; a flag wins over it.
+    d.write("p.toml", "categorical = \"none\"\n");
+    let r = train_categorical(&d, "c.gbdt", &["--config", "p.toml"]);
+    r.ok().stderr_says(&["features        2: x, code"]);
+    let r = train_categorical(
+        &d,
+        "c.gbdt",
+        &["--config", "p.toml", "--categorical", "auto"],
+    );
+    r.ok().stderr_says(&["categorical     3 features"]);
+}
+
+#[test]
+fn named_categorical_columns_and_their_limits() {
+    let d = here();
+    // An integer column may be named; text columns not named are dropped.
+    let r = train_categorical(&d, "m.gbdt", &["--categorical", "city,code"]);
+    r.ok()
+        .stderr_says(&["categorical     2 features: city (6), code (4)"]);
+    let r = train_categorical(
+        &d,
+        "m.gbdt",
+        &["--categorical", "city,tag", "--max-categories", "30"],
+    );
+    r.expect_code(3)
+        .stderr_says(&["tag", "40", "--max-categories"]);
+    // In auto mode a column over the limit is dropped with the reason.
+    let r = train_categorical(&d, "m.gbdt", &["--max-categories", "30"]);
+    r.ok()
+        .stderr_says(&["categorical     2 features: city (6), plan (3)", "- tag: "]);
+    let r = train_categorical(&d, "m.gbdt", &["--categorical", "city,nosuch"]);
+    r.expect_code(3).stderr_says(&["nosuch"]);
+    for bad in [
+        &["--max-categories", "0"][..],
+        &["--max-categories", "many"],
+        &["--categorical", ""],
+    ] {
+        train_categorical(&d, "m.gbdt", bad).expect_code(2);
+    }
+    d.write("p.toml", "max_categories = 0\n");
+    train_categorical(&d, "m.gbdt", &["--config", "p.toml"])
+        .expect_code(2)
+        .stderr_says(&["max_categories"]);
+}
+
+#[test]
+fn unseen_categories_are_missing_unless_strict() {
+    let d = here();
+    train_categorical(&d, "m.gbdt", &[]).ok();
+    // Row 1: a city never seen; row 2: the same row with the city missing.
+    let rows = "id,city,plan,x,code,tag,y\n\
+                a,Atlantis,gold,0.5,1,t03,1\n\
+                b,,gold,0.5,1,t03,1\n\
+                c,Oslo,gold,0.5,1,t03,1\n";
+    let new = d.write("new.csv", rows);
+    let r = gbdt_in(d.path(), &["predict", "m.gbdt", &new]);
+    let (_, preds) = csv_rows(&r.ok().stdout);
+    assert_eq!(preds[0], preds[1], "unseen == missing");
+    assert_ne!(preds[0], preds[2]);
+    let r = gbdt_in(
+        d.path(),
+        &["predict", "m.gbdt", &new, "--strict-categories"],
+    );
+    r.expect_code(3)
+        .stderr_says(&["new.csv", "line 2", "city", "Atlantis"]);
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    gbdt_in(d.path(), &["eval", "m.gbdt", &new]).ok();
+    gbdt_in(d.path(), &["eval", "m.gbdt", &new, "--strict-categories"])
+        .expect_code(3)
+        .stderr_says(&["Atlantis"]);
+    let shap = ["importance", "m.gbdt", "--type", "shap", &new];
+    gbdt_in(d.path(), &shap).ok();
+    let strict: Vec<&str> = shap
+        .iter()
+        .copied()
+        .chain(["--strict-categories"])
+        .collect();
+    gbdt_in(d.path(), &strict)
+        .expect_code(3)
+        .stderr_says(&["Atlantis"]);
+    // --valid is read with the training categories.
+    let valid = ["--valid", &new];
+    train_categorical(&d, "v.gbdt", &valid).ok();
+    let strict = ["--valid", &new, "--strict-categories"];
+    train_categorical(&d, "v.gbdt", &strict)
+        .expect_code(3)
+        .stderr_says(&["line 2", "Atlantis"]);
+}
+
+#[test]
+fn categorical_models_do_not_depend_on_the_thread_count() {
+    let d = here();
+    for policy in ["depthwise", "lossguide"] {
+        let flags = |threads| {
+            [
+                "--grow-policy",
+                policy,
+                "--subsample",
+                "0.8",
+                "--threads",
+                threads,
+            ]
+        };
+        train_categorical(&d, "t1.gbdt", &flags("1")).ok();
+        train_categorical(&d, "t2.gbdt", &flags("2")).ok();
+        let one = std::fs::read(d.path().join("t1.gbdt")).unwrap();
+        assert_eq!(
+            one,
+            std::fs::read(d.path().join("t2.gbdt")).unwrap(),
+            "{policy}"
+        );
+        let dump = gbdt_in(d.path(), &["dump", "t1.gbdt"]);
+        assert!(dump.ok().stdout.contains(" in {"), "{policy}");
+    }
 }

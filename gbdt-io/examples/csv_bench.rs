@@ -86,7 +86,7 @@ fn measure(path: &Path, in_memory: bool) -> Result<(), Box<dyn std::error::Error
         .filter(|n| table.column_type(n) != Some(gbdt_io::ColumnType::String))
         .cloned()
         .collect();
-    let x = gbdt_io::prediction_features(&table, &names, &exec)?;
+    let x = gbdt_io::prediction_features(&table, &gbdt_io::ModelFeatures::numeric(&names), &exec)?;
     let total = t.elapsed();
     println!(
         "rows {} cols {}: read_csv {:.3}s, to f32 matrix {:.3}s, total {:.3}s; peak RSS {} MB",

@@ -135,6 +135,46 @@ pub enum Error {
         reason: &'static str,
     },
 
+    /// A selection option is not usable.
+    #[error("invalid {option} {value:?}: use {allowed}")]
+    InvalidSelection {
+        option: &'static str,
+        value: String,
+        allowed: String,
+    },
+
+    /// A column declared categorical has more distinct values than the
+    /// category limit.
+    #[error("{path}: column '{column}' has {} distinct values, more than the limit of {} categories; {hint}", thousands(*count), thousands(*limit))]
+    TooManyCategories {
+        path: PathBuf,
+        column: String,
+        count: usize,
+        limit: usize,
+        hint: String,
+    },
+
+    /// A number column declared categorical holds a value that is not a
+    /// whole number.
+    #[error("{path}, line {line}, column '{column}': value '{value}' is not a whole number, so the column cannot be categorical; only text, integer and true/false columns can (leave it out of the categorical columns to use it as a number)")]
+    NonIntegerCategory {
+        path: PathBuf,
+        line: usize,
+        column: String,
+        value: String,
+    },
+
+    /// With strict categories, a categorical feature holds a category the
+    /// model never saw in training.
+    #[error("{path}, line {line}, column '{column}': category '{value}' was not seen in training (the model knows {known}); without strict categories it is treated as missing")]
+    UnseenCategory {
+        path: PathBuf,
+        line: usize,
+        column: String,
+        value: String,
+        known: String,
+    },
+
     /// Selection left no feature column.
     #[error("{path}: no feature columns left; {detail}")]
     NoFeatures { path: PathBuf, detail: String },
@@ -195,3 +235,30 @@ pub enum Error {
 
 /// `Result` with [`enum@Error`].
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// `n` with thousands separators: `9,950`.
+pub(crate) fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(9950), "9,950");
+        assert_eq!(thousands(1234567), "1,234,567");
+    }
+}

@@ -10,8 +10,12 @@
 //!   `Loan Status == Charged Off`, or a class column for multiclass.
 //! - **Selection** ([`training_data`], [`labelled_data`],
 //!   [`prediction_features`]): number and bool columns become an `f32`
-//!   feature matrix (like `select_dtypes(include=['number', 'bool'])`); string
-//!   columns are dropped and reported.
+//!   feature matrix (like `select_dtypes(include=['number', 'bool'])`); text
+//!   columns become categorical features ([`CategoricalMode::Auto`], the
+//!   default: at most [`DEFAULT_MAX_CATEGORIES`] distinct values, not
+//!   identifier-like) or are dropped and reported. At prediction a model's
+//!   categorical features ([`ModelFeatures`]) map text to its category codes;
+//!   a category it never saw is missing.
 //! - **Model files** ([`save`] and [`load`] for a bare model; [`save_model`]
 //!   and [`load_model`] for a [`ModelFile`] with its CSV metadata): a binary
 //!   format (magic bytes, format version, checksum, bincode payload) and a
@@ -86,6 +90,7 @@ pub use model_file::{
     ModelFormat, TrainingSummary, FORMAT_VERSION, MAGIC,
 };
 pub use select::{
-    labelled_data, prediction_features, training_data, DroppedColumn, Selection, TrainingData,
+    labelled_data, prediction_features, training_data, CategoricalMode, DroppedColumn,
+    ModelFeatures, Selection, TrainingData, DEFAULT_MAX_CATEGORIES,
 };
 pub use table::{ColumnType, CsvOptions, Table};

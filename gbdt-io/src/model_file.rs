@@ -14,7 +14,11 @@
 //! present; version 2 makes them optional (a model trained from an ndarray
 //! has neither). Both stored the training parameters positionally (their
 //! frozen shape is in `model_file/legacy.rs`); version 3 stores them by
-//! name, so adding a parameter no longer changes the format. All three load.
+//! name, so adding a parameter no longer changes the format. Version 4 adds
+//! categorical features: the model's category names per categorical feature
+//! (in code order) and, in each tree, the category set of each categorical
+//! split as a bitset. Versions 1 to 3 read through their frozen shapes in
+//! `legacy.rs`; all four load.
 //!
 //! **JSON** (`.json`): an object with `"format": "gbdt-model"`,
 //! `"format_version"`, then the fields of [`ModelFile`] (absent ones left
@@ -44,7 +48,7 @@ mod legacy;
 pub use binary::MAGIC;
 
 /// The format version this build writes (and the newest it reads).
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 /// What training reports about itself.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -303,6 +307,7 @@ mod tests {
         assert_eq!(check_version(1, p).unwrap(), 1);
         assert_eq!(check_version(2, p).unwrap(), 2);
         assert_eq!(check_version(3, p).unwrap(), 3);
+        assert_eq!(check_version(4, p).unwrap(), 4);
         assert!(check_version(0, p).is_err());
         assert!(check_version(u64::from(FORMAT_VERSION) + 1, p).is_err());
         assert!(check_version(1 << 32 | 1, p).is_err());

@@ -230,3 +230,38 @@ pub fn csv_rows(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
         .collect();
     (header, rows)
 }
+
+/// Cities of [`categorical_csv`], and whether each raises the label.
+pub const CITIES: [(&str, bool); 6] = [
+    ("Oslo", true),
+    ("Lima", false),
+    ("Pune", true),
+    ("Kyiv", false),
+    ("Rome", true),
+    ("Baku", false),
+];
+
+/// A CSV whose signal is in text columns: `id` (one value per row, an
+/// identifier), `city` (6 categories, half of them raise the label, some
+/// missing), `plan` (3 categories, `gold` raises it), `x` (a weak number),
+/// `code` (an integer 0..4, noise), `tag` (40 text values, noise) and the
+/// 0/1 label `y`.
+pub fn categorical_csv(rows: usize, seed: u64) -> String {
+    let mut rng = Rng::new(seed);
+    let mut s = String::from("id,city,plan,x,code,tag,y\n");
+    for i in 0..rows {
+        let (city, high) = CITIES[(rng.next_u64() % 6) as usize];
+        let plan = ["basic", "gold", "plus"][(rng.next_u64() % 3) as usize];
+        let x = rng.uniform();
+        let code = rng.next_u64() % 4;
+        let tag = rng.next_u64() % 40;
+        let score = 2.0 * f64::from(u8::from(high)) + f64::from(u8::from(plan == "gold")) + x;
+        let y = u8::from(score + rng.uniform() * 1.5 > 2.2);
+        let city = if i % 29 == 3 { "" } else { city };
+        s.push_str(&format!(
+            "u{:08x},{city},{plan},{x:.3},{code},t{tag:02},{y}\n",
+            rng.next_u64() as u32
+        ));
+    }
+    s
+}

@@ -1,12 +1,12 @@
 //! The binary model file: magic, version, payload length, FNV-1a checksum,
-//! then the bincode payload of the version's shape (formats 1 and 2 in
+//! then the bincode payload of the version's shape (formats 1 to 3 in
 //! `legacy.rs`).
 
 use std::path::Path;
 
 use serde::de::DeserializeOwned;
 
-use super::legacy::{ModelFileV1, ModelFileV2};
+use super::legacy::{ModelFileV1, ModelFileV2, ModelFileV3};
 use super::{check_version, undecodable, FileRef, ModelFile, FORMAT_VERSION};
 use crate::error::{Error, Result};
 
@@ -75,6 +75,7 @@ pub(super) fn decode(bytes: &[u8], path: &Path) -> Result<(ModelFile, u32)> {
     let decoded = match version {
         1 => decode_bincode::<ModelFileV1>(payload).map(|(f, n)| (f.into(), n)),
         2 => decode_bincode::<ModelFileV2>(payload).map(|(f, n)| (f.into(), n)),
+        3 => decode_bincode::<ModelFileV3>(payload).map(|(f, n)| (f.into(), n)),
         _ => decode_bincode::<ModelFile>(payload),
     };
     let (file, used) = decoded.map_err(|e| {

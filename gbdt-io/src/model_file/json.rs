@@ -2,13 +2,15 @@
 //! the fields of [`ModelFile`] with the model last. Version 1 and 2 files
 //! differ only in that version 2 may leave out the label rule and summary,
 //! so one reader takes both; their parameters have the frozen shape of
-//! `legacy.rs`, version 3's are stored by name.
+//! `legacy.rs`, version 3's are stored by name, and version 4 added
+//! categorical features (version 3 reads through its frozen shape too, so a
+//! version 3 file cannot declare them).
 
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::legacy::LegacyModel;
+use super::legacy::{LegacyModel, ModelV3};
 use super::{check_version, undecodable, FileRef, ModelFile, TrainingSummary, FORMAT_VERSION};
 use crate::error::{Error, Result};
 use crate::label::LabelRule;
@@ -106,6 +108,7 @@ pub(super) fn decode(bytes: &[u8], path: &Path) -> Result<(ModelFile, u32)> {
     let version = check_version(version, path)?;
     let file = match version {
         1 | 2 => serde_json::from_value::<JsonIn<LegacyModel>>(value).map(ModelFile::from),
+        3 => serde_json::from_value::<JsonIn<ModelV3>>(value).map(ModelFile::from),
         _ => serde_json::from_value::<JsonIn<gbdt_core::Model>>(value).map(ModelFile::from),
     };
     let file = file.map_err(|e| undecodable(path, "invalid model JSON", e.to_string()))?;

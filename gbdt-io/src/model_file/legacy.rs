@@ -1,10 +1,12 @@
-//! The payloads of model file formats 1 and 2, frozen: they stored
-//! `gbdt_core::Params` positionally, so these shapes must never change.
-//! Format 3 stores parameters by name (gbdt-core's `params/by_name.rs`);
-//! old files decode with [`LegacyParams`] and convert to today's `Params`,
-//! parameters added since taking their defaults.
+//! The payloads of model file formats 1 to 3, frozen, so these shapes must
+//! never change. Formats 1 and 2 stored `gbdt_core::Params` positionally;
+//! they decode with [`LegacyParams`] and convert to today's `Params`,
+//! parameters added since taking their defaults. Format 3 stores parameters
+//! by name (gbdt-core's `params/by_name.rs`) but has no categorical
+//! features: its model has the shape of `ModelWithParamsAs<ParamsByName>`.
+//! Format 4 added the model's `categories` and the trees' categorical splits.
 
-use gbdt_core::{GrowPolicy, Metric, ModelWithParamsAs, Objective, Params};
+use gbdt_core::{GrowPolicy, Metric, ModelWithParamsAs, Objective, Params, ParamsByName};
 use serde::{Deserialize, Deserializer};
 
 use super::{ModelFile, TrainingSummary};
@@ -65,6 +67,18 @@ pub(super) struct ModelFileV2 {
     summary: Option<TrainingSummary>,
 }
 
+/// A format 3 model: parameters by name, no categorical features.
+pub(super) type ModelV3 = ModelWithParamsAs<ParamsByName>;
+
+/// The binary payload of format 3: format 2's fields, parameters by name.
+#[derive(Deserialize)]
+pub(super) struct ModelFileV3 {
+    model: ModelV3,
+    label_rule: Option<LabelRule>,
+    dropped_columns: Vec<DroppedColumn>,
+    summary: Option<TrainingSummary>,
+}
+
 impl From<ModelFileV1> for ModelFile {
     fn from(v1: ModelFileV1) -> ModelFile {
         ModelFile {
@@ -83,6 +97,17 @@ impl From<ModelFileV2> for ModelFile {
             label_rule: v2.label_rule,
             dropped_columns: v2.dropped_columns,
             summary: v2.summary,
+        }
+    }
+}
+
+impl From<ModelFileV3> for ModelFile {
+    fn from(v3: ModelFileV3) -> ModelFile {
+        ModelFile {
+            model: v3.model.into_model(),
+            label_rule: v3.label_rule,
+            dropped_columns: v3.dropped_columns,
+            summary: v3.summary,
         }
     }
 }

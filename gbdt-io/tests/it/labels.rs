@@ -2,6 +2,7 @@
 
 use gbdt_io::{
     class_rule, labelled_data, parse_target, read_csv, CompareOp, CsvOptions, LabelRule,
+    ModelFeatures,
 };
 
 use crate::util::{data, exec, table};
@@ -11,7 +12,9 @@ fn credit() -> gbdt_io::Table {
 }
 
 fn labels(rule: &LabelRule, t: &gbdt_io::Table) -> Vec<f32> {
-    labelled_data(t, rule, &[], false, exec()).unwrap().labels
+    labelled_data(t, rule, &ModelFeatures::numeric(&[]), false, exec())
+        .unwrap()
+        .labels
 }
 
 #[test]
@@ -229,7 +232,7 @@ fn unseen_classes_in_new_data_are_errors_with_line() {
     let train = credit();
     let rule = parse_target("Home Ownership", &train).unwrap();
     let other = table("Home Ownership,x\nRent,1\nCastle,2\n");
-    let e = labelled_data(&other, &rule, &[], false, exec())
+    let e = labelled_data(&other, &rule, &ModelFeatures::numeric(&[]), false, exec())
         .unwrap_err()
         .to_string();
     assert!(

@@ -1,5 +1,6 @@
 //! Integration tests of gbdt-io: one binary, one module per area.
 
+mod categorical;
 mod csv_read;
 mod labels;
 mod model_files;

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use gbdt_core::{Dataset, Metric, Objective, Params};
 use gbdt_io::{
     decode_model, encode_model, load_model, parse_target, prediction_features, read_csv,
-    save_model, training_data, CsvOptions, Error, LoadedModel, ModelFile, ModelFormat, Selection,
-    TrainingSummary, FORMAT_VERSION,
+    save_model, training_data, CsvOptions, Error, LoadedModel, ModelFeatures, ModelFile,
+    ModelFormat, Selection, TrainingSummary, FORMAT_VERSION,
 };
 
 use crate::util::{data, exec, temp_dir};
@@ -17,10 +17,7 @@ pub fn credit_model(rounds: usize) -> ModelFile {
     let table = read_csv(&data("credit.csv"), &CsvOptions::default(), exec()).unwrap();
     let rule = parse_target("Number of Credit Problems > 1", &table).unwrap();
     let d = training_data(&table, &rule, &Selection::default(), exec()).unwrap();
-    let ds = Dataset::new(d.features.view(), &d.labels)
-        .unwrap()
-        .with_feature_names(d.feature_names.clone())
-        .unwrap();
+    let ds = d.dataset().unwrap();
     let params = Params {
         objective: Objective::Logistic,
         num_rounds: rounds,
@@ -47,7 +44,7 @@ pub fn credit_model(rounds: usize) -> ModelFile {
 
 fn credit_features(model: &ModelFile) -> ndarray::Array2<f32> {
     let table = read_csv(&data("credit.csv"), &CsvOptions::default(), exec()).unwrap();
-    prediction_features(&table, model.model.feature_names(), exec()).unwrap()
+    prediction_features(&table, &ModelFeatures::of(&model.model), exec()).unwrap()
 }
 
 fn files_in(dir: &Path) -> Vec<String> {
@@ -80,7 +77,7 @@ fn both_formats_round_trip_exactly() {
     let text = std::fs::read_to_string(dir.join("m.json")).unwrap();
     for needle in [
         "\"format\": \"gbdt-model\"",
-        "\"format_version\": 3",
+        "\"format_version\": 4",
         "Number of Credit Problems",
         "\"dropped_columns\"",
         "\"Customer ID\"",
@@ -182,12 +179,12 @@ fn newer_versions_are_refused_with_a_clear_message() {
     );
     let json = encode_model(&file, ModelFormat::Json, Path::new("m")).unwrap();
     let json = String::from_utf8(json).unwrap().replacen(
-        "\"format_version\": 3",
         "\"format_version\": 4",
+        "\"format_version\": 5",
         1,
     );
     let e = decode_err(json.as_bytes());
-    assert!(e.contains("format version 4"), "{e}");
+    assert!(e.contains("format version 5"), "{e}");
 }
 
 /// A model trained with monotone constraints and a Tweedie power (neither
@@ -325,7 +322,7 @@ fn inconsistent_trees_are_rejected_before_prediction() {
     };
     let e = edit(&|t| t["feature"][0] = 999.into());
     assert!(
-        e.contains(&format!("tree {tree_with_split}, node 0, field `feature`: splits on feature 999, but the model has 6 features (0 to 5); the model data is damaged")),
+        e.contains(&format!("tree {tree_with_split}, node 0, field `feature`: splits on feature 999, but the model has 10 features (0 to 9); the model data is damaged")),
         "{e}"
     );
     let e = edit(&|t| t["left"][0] = 500.into());
@@ -393,7 +390,7 @@ fn bare_models_save_and_load_in_one_line_each() {
         !text.contains("label_rule") && !text.contains("summary"),
         "{text}"
     );
-    assert!(text.starts_with("{\n  \"format\": \"gbdt-model\",\n  \"format_version\": 3,"));
+    assert!(text.starts_with("{\n  \"format\": \"gbdt-model\",\n  \"format_version\": 4,"));
     // Both functions take the same bytes as the ModelFile path.
     let file = ModelFile::from(model);
     assert_eq!(
@@ -501,6 +498,8 @@ fn compat_params(stem: &str, objective: Objective, feature_names: &[String]) -> 
         max_depth: 4,
         learning_rate: 0.3,
         threads: Some(1),
+        // Small enough for categorical splits on the 300 rows (from format 4).
+        min_data_per_group: 10,
         ..Params::default()
     };
     match stem {
@@ -625,7 +624,10 @@ fn committed_files_load_and_predict_the_same(v: u32) {
                 (12, 4),
                 "{name}"
             );
-            let x = prediction_features(&table, &names, exec()).unwrap();
+            if v >= 4 {
+                assert_purpose_splits(&file.model, &name);
+            }
+            let x = prediction_features(&table, &ModelFeatures::of(&file.model), exec()).unwrap();
             let p = file.model.predict(x.view()).unwrap();
             assert_eq!(p.dim(), (expected.len(), expected[0].len()), "{name}");
             for (r, want) in expected.iter().enumerate() {
@@ -642,17 +644,50 @@ fn committed_files_load_and_predict_the_same(v: u32) {
     }
 }
 
+/// The version 4 models split on the text column `purpose` as a category.
+fn assert_purpose_splits(model: &gbdt_core::Model, name: &str) {
+    let f = model
+        .feature_names()
+        .iter()
+        .position(|n| n == "purpose")
+        .unwrap_or_else(|| panic!("{name}: no purpose feature"));
+    assert_eq!(
+        model.categories().names(f).unwrap(),
+        ["business", "car", "education", "house", "medical", "other"],
+        "{name}"
+    );
+    let splits = model
+        .trees()
+        .iter()
+        .map(|t| t.category_splits().len())
+        .sum::<usize>();
+    assert!(splits > 0, "{name}: no categorical split");
+}
+
 /// A credit-style input with a string ID, missing values, a bool, a count
-/// and a three-class grade; deterministic.
+/// and a three-class grade; deterministic. Since format 4 it also has a
+/// text column of six loan purposes (one of them missing now and then)
+/// that carries signal, so the version 4 models have categorical splits.
 fn compat_input() -> String {
+    const PURPOSES: [(&str, f64); 6] = [
+        ("car", 0.1),
+        ("house", 0.4),
+        ("business", -0.5),
+        ("education", 0.3),
+        ("medical", -0.4),
+        ("other", 0.0),
+    ];
     let mut rng = crate::util::Rng::new(2024);
-    let mut s = String::from("id,income,debt ratio,owner,grade,Number of Credit Problems\n");
+    let mut s =
+        String::from("id,income,debt ratio,owner,purpose,grade,Number of Credit Problems\n");
     for i in 0..300 {
         let income = 20.0 + rng.unit() * 100.0;
         let ratio = rng.unit();
         let owner = rng.next().is_multiple_of(2);
         let noise = rng.unit() * 0.3;
-        let score = income / 120.0 - ratio + if owner { 0.2 } else { 0.0 } + noise;
+        let (purpose, effect) = PURPOSES[(rng.next() % 6) as usize];
+        let purpose = if i % 13 == 0 { "" } else { purpose };
+        let score = income / 120.0 - ratio + if owner { 0.2 } else { 0.0 } + noise + effect;
         let grade = if score > 0.5 {
             "A"
         } else if score > 0.0 {
@@ -667,7 +702,7 @@ fn compat_input() -> String {
             format!("{income:.2}")
         };
         s.push_str(&format!(
-            "c{i:04},{income},{ratio:.3},{owner},{grade},{problems}\n"
+            "c{i:04},{income},{ratio:.3},{owner},{purpose},{grade},{problems}\n"
         ));
     }
     s
@@ -703,13 +738,10 @@ fn write_compat_files() {
             ..sel
         };
         let d = training_data(&table, &rule, &sel, exec()).unwrap();
-        let ds = Dataset::new(d.features.view(), &d.labels)
-            .unwrap()
-            .with_feature_names(d.feature_names.clone())
-            .unwrap();
+        let ds = d.dataset().unwrap();
         let params = compat_params(stem, *objective, &d.feature_names);
         let model = gbdt_core::train(&params, &ds, &[("train", &ds)]).unwrap();
-        let x = prediction_features(&table, model.feature_names(), exec()).unwrap();
+        let x = prediction_features(&table, &ModelFeatures::of(&model), exec()).unwrap();
         let p = model.predict(x.view()).unwrap();
         let file = ModelFile {
             summary: Some(TrainingSummary {

@@ -7,7 +7,7 @@ use std::path::Path;
 use gbdt_core::{Dataset, Objective, Params};
 use gbdt_io::{
     decode_model, encode_model, load_model, parse_csv, prediction_features, save_model, CsvOptions,
-    LabelRule, ModelFile, ModelFormat, TrainingSummary, FORMAT_VERSION, MAGIC,
+    LabelRule, ModelFeatures, ModelFile, ModelFormat, TrainingSummary, FORMAT_VERSION, MAGIC,
 };
 use ndarray::Array2;
 use proptest::prelude::*;
@@ -126,7 +126,7 @@ proptest! {
         }
         let t = parse_csv(text.into_bytes(), Path::new("n.csv"), &CsvOptions::default(), exec()).unwrap();
         let names: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
-        let x = prediction_features(&t, &names, exec()).unwrap();
+        let x = prediction_features(&t, &ModelFeatures::numeric(&names), exec()).unwrap();
         for (r, row) in values.iter().enumerate() {
             for (c, v) in row.iter().enumerate() {
                 match v {

@@ -1,8 +1,8 @@
 //! Feature selection, weights, missing labels and prediction input.
 
 use gbdt_io::{
-    labelled_data, parse_target, prediction_features, read_csv, training_data, CsvOptions,
-    DroppedColumn, LabelRule, Selection,
+    labelled_data, parse_target, prediction_features, read_csv, training_data, CategoricalMode,
+    CsvOptions, DroppedColumn, LabelRule, ModelFeatures, Selection,
 };
 
 use crate::util::{data, exec, table};
@@ -19,7 +19,11 @@ fn names(v: &[&str]) -> Vec<String> {
 fn credit_file_selects_number_and_bool_columns_like_pandas() {
     let t = credit();
     let rule = parse_target("Number of Credit Problems > 1", &t).unwrap();
-    let d = training_data(&t, &rule, &Selection::default(), exec()).unwrap();
+    let sel = Selection {
+        categorical: CategoricalMode::None,
+        ..Selection::default()
+    };
+    let d = training_data(&t, &rule, &sel, exec()).unwrap();
     assert_eq!(
         d.feature_names,
         names(&[
@@ -122,6 +126,7 @@ fn selection_errors_name_the_column() {
     );
     let e = err(Selection {
         features: Some(names(&["id"])),
+        categorical: CategoricalMode::None,
         ..Selection::default()
     });
     assert!(
@@ -164,7 +169,8 @@ fn selection_errors_name_the_column() {
         ..Selection::default()
     });
     assert!(
-        e.contains("no feature columns left") && e.contains("'id' (string column"),
+        e.contains("no feature columns left")
+            && e.contains("'id' (identifier-like text: 2 distinct values in 2 rows)"),
         "{e}"
     );
 }
@@ -236,13 +242,13 @@ fn prediction_input_is_matched_by_name() {
     let model_features = names(&["Credit Score", "Has Cosigner", "Annual Income"]);
     // Other order, an extra column, no label column.
     let t = table("Annual Income,extra,Has Cosigner,Credit Score\n100,zz,true,700\n,zz,false,NA\n");
-    let x = prediction_features(&t, &model_features, exec()).unwrap();
+    let x = prediction_features(&t, &ModelFeatures::numeric(&model_features), exec()).unwrap();
     assert_eq!(x.row(0).to_vec(), [700.0, 1.0, 100.0]);
     assert!(x[[1, 0]].is_nan() && x[[1, 2]].is_nan());
     assert_eq!(x[[1, 1]], 0.0);
 
     let t = table("Annual Income,extra\n1,2\n");
-    let e = prediction_features(&t, &model_features, exec())
+    let e = prediction_features(&t, &ModelFeatures::numeric(&model_features), exec())
         .unwrap_err()
         .to_string();
     assert!(
@@ -250,7 +256,7 @@ fn prediction_input_is_matched_by_name() {
         "{e}"
     );
     let t = table("Annual Income,Has Cosigner,Credit Score\n1,true,700\n2,false,high\n");
-    let e = prediction_features(&t, &model_features, exec())
+    let e = prediction_features(&t, &ModelFeatures::numeric(&model_features), exec())
         .unwrap_err()
         .to_string();
     assert!(
@@ -258,7 +264,7 @@ fn prediction_input_is_matched_by_name() {
         "{e}"
     );
     let t = table("Annual Income,Has Cosigner,Credit Score\n1,true,700\n2,0,3\n");
-    let e = prediction_features(&t, &model_features, exec())
+    let e = prediction_features(&t, &ModelFeatures::numeric(&model_features), exec())
         .unwrap_err()
         .to_string();
     assert!(
@@ -271,16 +277,21 @@ fn prediction_input_is_matched_by_name() {
 fn labelled_data_uses_the_model_features_and_rule() {
     let train = credit();
     let rule = parse_target("Number of Credit Problems > 1", &train).unwrap();
-    let d = training_data(&train, &rule, &Selection::default(), exec()).unwrap();
+    let sel = Selection {
+        categorical: CategoricalMode::None,
+        ..Selection::default()
+    };
+    let d = training_data(&train, &rule, &sel, exec()).unwrap();
+    let features = ModelFeatures::numeric(&d.feature_names);
     let valid = table(
         "Has Cosigner,Bankruptcies,Monthly Debt,Annual Income,Credit Score,Current Loan Amount,Number of Credit Problems,Note\n\
          true,0,10,20,700,1000,4,hi\nfalse,1,11,21,650,2000,,x\n",
     );
-    let e = labelled_data(&valid, &rule, &d.feature_names, false, exec())
+    let e = labelled_data(&valid, &rule, &features, false, exec())
         .unwrap_err()
         .to_string();
     assert!(e.contains("1 row(s)") && e.contains("lines 3"), "{e}");
-    let v = labelled_data(&valid, &rule, &d.feature_names, true, exec()).unwrap();
+    let v = labelled_data(&valid, &rule, &features, true, exec()).unwrap();
     assert_eq!(v.feature_names, d.feature_names);
     assert_eq!(v.labels, [1.0]);
     assert_eq!(v.dropped_rows, 1);
@@ -292,7 +303,7 @@ fn labelled_data_uses_the_model_features_and_rule() {
     let e = labelled_data(
         &no_label,
         &LabelRule::Column { column: "y".into() },
-        &[],
+        &ModelFeatures::numeric(&[]),
         false,
         exec(),
     )
