@@ -1,6 +1,7 @@
 //! Integration tests of gbdt-io: one binary, one module per area.
 
 mod csv_read;
+mod foreign;
 mod labels;
 mod model_files;
 mod props;
