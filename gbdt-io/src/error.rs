@@ -219,7 +219,10 @@ pub enum Error {
 
     /// A model cannot be written in a foreign format.
     #[error("cannot export the model as {format}: {reason}")]
-    ForeignExport { format: &'static str, reason: String },
+    ForeignExport {
+        format: &'static str,
+        reason: String,
+    },
 }
 
 /// `Result` with [`enum@Error`].

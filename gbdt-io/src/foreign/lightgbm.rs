@@ -28,7 +28,9 @@ fn sections(text: &str) -> Read<Sections<'_>> {
         return Err(Problem::invalid("line 1", "is not `tree`"));
     }
     let mut header = HashMap::new();
-    while let Some(line) = lines.next_if(|l| !l.starts_with("Tree=") && !l.starts_with("end of trees")) {
+    while let Some(line) =
+        lines.next_if(|l| !l.starts_with("Tree=") && !l.starts_with("end of trees"))
+    {
         if let Some((k, v)) = key_value(line) {
             header.insert(k, v);
         }
@@ -47,11 +49,15 @@ fn sections(text: &str) -> Read<Sections<'_>> {
         if declared != Some(trees.len()) {
             return Err(Problem::invalid(
                 format!("tree {}", trees.len()),
-                format!("the block is headed `Tree={index}`; trees must be numbered 0, 1, ... in order"),
+                format!(
+                    "the block is headed `Tree={index}`; trees must be numbered 0, 1, ... in order"
+                ),
             ));
         }
         let mut fields = HashMap::new();
-        while let Some(line) = lines.next_if(|l| !l.starts_with("Tree=") && !l.starts_with("end of trees")) {
+        while let Some(line) =
+            lines.next_if(|l| !l.starts_with("Tree=") && !l.starts_with("end of trees"))
+        {
             if let Some((k, v)) = key_value(line) {
                 fields.insert(k, v);
             }
@@ -68,7 +74,12 @@ fn sections(text: &str) -> Read<Sections<'_>> {
         ));
     }
     let params = lines
-        .filter_map(|l| l.trim().strip_prefix('[')?.strip_suffix(']')?.split_once(':'))
+        .filter_map(|l| {
+            l.trim()
+                .strip_prefix('[')?
+                .strip_suffix(']')?
+                .split_once(':')
+        })
         .map(|(k, v)| (k.trim(), v.trim()))
         .collect();
     Ok(Sections {

@@ -42,8 +42,9 @@ impl Block<'_> {
             .split_ascii_whitespace()
             .enumerate()
             .map(|(i, s)| {
-                s.parse()
-                    .map_err(|_| Problem::invalid(at(), format!("entry {i} ({s:?}) is not a number")))
+                s.parse().map_err(|_| {
+                    Problem::invalid(at(), format!("entry {i} ({s:?}) is not a number"))
+                })
             })
             .collect::<Read<_>>()?;
         match len {
@@ -104,7 +105,10 @@ pub(crate) fn graph(b: &Block<'_>, scale: f64, num_features: usize) -> Read<Grap
     }
     let leaves: usize = b.list::<usize>("num_leaves", Some(1))?[0];
     if leaves == 0 {
-        return Err(Problem::invalid(format!("tree {t}, field `num_leaves`"), "is 0"));
+        return Err(Problem::invalid(
+            format!("tree {t}, field `num_leaves`"),
+            "is 0",
+        ));
     }
     let values: Vec<f64> = b.list("leaf_value", Some(leaves))?;
     let weights = b.list_or_zero("leaf_weight", leaves)?;
@@ -116,7 +120,10 @@ pub(crate) fn graph(b: &Block<'_>, scale: f64, num_features: usize) -> Read<Grap
         children(b, m, leaves)?
     };
     for _ in 0..m {
-        g.push(Node::Leaf { value: 0.0, cover: 0.0 }); // replaced below
+        g.push(Node::Leaf {
+            value: 0.0,
+            cover: 0.0,
+        }); // replaced below
     }
     for (v, w) in values.iter().zip(&weights) {
         g.push(Node::Leaf {
@@ -147,7 +154,10 @@ fn children(b: &Block<'_>, m: usize, leaves: usize) -> Read<Vec<Option<(usize, u
         let i = if c >= 0 {
             usize::try_from(c).ok().filter(|&c| c < m)
         } else {
-            usize::try_from(!c).ok().filter(|&l| l < leaves).map(|l| m + l)
+            usize::try_from(!c)
+                .ok()
+                .filter(|&l| l < leaves)
+                .map(|l| m + l)
         };
         i.ok_or_else(|| {
             Problem::invalid(
@@ -215,7 +225,15 @@ impl Splits {
         })
     }
 
-    fn node(&self, b: &Block<'_>, g: &mut Graph, i: usize, l: usize, r: usize, scale: f64) -> Read<Node> {
+    fn node(
+        &self,
+        b: &Block<'_>,
+        g: &mut Graph,
+        i: usize,
+        l: usize,
+        r: usize,
+        scale: f64,
+    ) -> Read<Node> {
         let at = |field: &str| format!("tree {}, node {i}, field `{field}`", b.index);
         let p = Proto {
             feature: self.feature[i],
@@ -229,7 +247,9 @@ impl Splits {
             return Err(Problem::invalid(at("threshold"), "is NaN"));
         }
         if d & 1 == 1 {
-            let codes = self.categories(t).map_err(|e| Problem::invalid(at("threshold"), e))?;
+            let codes = self
+                .categories(t)
+                .map_err(|e| Problem::invalid(at("threshold"), e))?;
             return Ok(p.with_test(Test::Categorical(codes), false, l, r));
         }
         let default_left = d & 2 != 0;
@@ -248,7 +268,9 @@ impl Splits {
     fn categories(&self, t: f64) -> Result<Vec<u32>, String> {
         let n = self.cat_boundaries.len() - 1;
         if t < 0.0 || t.fract() != 0.0 || t >= n as f64 {
-            return Err(format!("{t} is not a categorical split index (the tree has {n})"));
+            return Err(format!(
+                "{t} is not a categorical split index (the tree has {n})"
+            ));
         }
         let k = t as usize;
         let (start, end) = (self.cat_boundaries[k], self.cat_boundaries[k + 1]);
@@ -340,18 +362,53 @@ mod tests {
             value: 0.0,
         };
         let xs = [
-            f32::NAN, 0.0, -0.0, ZERO, -ZERO, ZERO.next_up(), (-ZERO).next_down(), 1e-30,
-            -1e-30, -5.0, 5.0, 0.5, -0.5, f32::INFINITY, f32::NEG_INFINITY, 1.0, -1.0,
+            f32::NAN,
+            0.0,
+            -0.0,
+            ZERO,
+            -ZERO,
+            ZERO.next_up(),
+            (-ZERO).next_down(),
+            1e-30,
+            -1e-30,
+            -5.0,
+            5.0,
+            0.5,
+            -0.5,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            1.0,
+            -1.0,
         ];
-        let ts = [-1.0, 1.0, 0.0, -1e-35, 1e-35, -1.0000000180025095e-35, 1e-36, -1e-36, 0.5];
+        let ts = [
+            -1.0,
+            1.0,
+            0.0,
+            -1e-35,
+            1e-35,
+            -1.0000000180025095e-35,
+            1e-36,
+            -1e-36,
+            0.5,
+        ];
         for t in ts {
             for default_left in [true, false] {
                 let mut g = Graph::default();
-                let l = g.push(Node::Leaf { value: 1.0, cover: 0.0 });
-                let r = g.push(Node::Leaf { value: 2.0, cover: 0.0 });
+                let l = g.push(Node::Leaf {
+                    value: 1.0,
+                    cover: 0.0,
+                });
+                let r = g.push(Node::Leaf {
+                    value: 2.0,
+                    cover: 0.0,
+                });
                 let root = zero_missing(&p, &mut g, t, default_left, l, r);
                 for x in xs {
-                    assert_eq!(ours(&g, &root, x), lightgbm(x, t, default_left), "t {t}, x {x}, default left {default_left}");
+                    assert_eq!(
+                        ours(&g, &root, x),
+                        lightgbm(x, t, default_left),
+                        "t {t}, x {x}, default left {default_left}"
+                    );
                 }
             }
         }

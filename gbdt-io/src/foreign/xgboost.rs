@@ -285,11 +285,7 @@ fn rounds(graphs: Vec<Graph>, tree_info: &[i64], k: usize) -> Read<Vec<Graph>> {
     if tree_info.len() != graphs.len() {
         return Err(Problem::invalid(
             field,
-            format!(
-                "has {} entries for {} trees",
-                tree_info.len(),
-                graphs.len()
-            ),
+            format!("has {} entries for {} trees", tree_info.len(), graphs.len()),
         ));
     }
     let mut by_class: Vec<Vec<Graph>> = vec![Vec::new(); k];

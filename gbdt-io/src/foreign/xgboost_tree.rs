@@ -52,7 +52,8 @@ pub(crate) struct XTree {
     left_children: Vec<i64>,
     right_children: Vec<i64>,
     loss_changes: Vec<f32>,
-    split_conditions: Vec<f32>,
+    /// `f64`: a condition past `f32`'s range (`1e39`) is infinite.
+    split_conditions: Vec<f64>,
     split_indices: Vec<i64>,
     #[serde(default)]
     split_type: Vec<i64>,
@@ -75,7 +76,10 @@ impl XTree {
             ));
         }
         if n == 0 {
-            return Err(Problem::invalid(at("left_children"), "the tree has no nodes"));
+            return Err(Problem::invalid(
+                at("left_children"),
+                "the tree has no nodes",
+            ));
         }
         let lens = [
             ("right_children", self.right_children.len()),
@@ -188,7 +192,7 @@ pub(crate) fn graph(tree: &XTree, t: usize, num_features: usize) -> Read<Graph> 
         let cover = tree.sum_hessian[i];
         g.nodes.push(match c {
             None => Node::Leaf {
-                value: f64::from(tree.split_conditions[i]),
+                value: f64::from(tree.split_conditions[i] as f32),
                 cover,
             },
             // Placeholder, replaced below once every node has an index.
@@ -242,7 +246,7 @@ fn split(
     };
     match tree.split_type.get(i).copied().unwrap_or(0) {
         0 => {
-            let cond = tree.split_conditions[i];
+            let cond = tree.split_conditions[i] as f32;
             if cond.is_nan() {
                 return Err(Problem::invalid(at("split_conditions"), "is NaN"));
             }
