@@ -69,6 +69,14 @@ def write_csv(path, x):
             f.write(",".join(fmt(v) for v in row) + "\n")
 
 
+def read_csv(path):
+    """The rows write_csv wrote (empty cells are NaN), as float32."""
+    with open(path) as f:
+        f.readline()
+        return np.array([[float(v) if v else np.nan for v in line.rstrip("\n").split(",")]
+                         for line in f], dtype=np.float32)
+
+
 def as_rows(a):
     a = np.asarray(a, dtype=np.float64)
     return (a.reshape(len(a), -1)).tolist()
@@ -142,23 +150,25 @@ def train_lgb(objective, y, x, extra, rounds):
     return lgb.train(params, d, num_boost_round=rounds)
 
 
-def main(out=OUT, rounds=4):
+def write_cases(out, xgb_cases, lgb_cases, rounds, n_train=400, n_test=150):
+    """Trains every case, writes the models, input.csv and expected.json
+    into `out`; returns the expected dict."""
     os.makedirs(out, exist_ok=True)
-    x, signal, rng = make_data(400, seed=12)
-    test, _, _ = make_data(150, seed=13)
+    x, signal, _ = make_data(n_train, seed=12)
+    test, _, _ = make_data(n_test, seed=13)
     test[0, :] = np.nan  # a row with every value missing
     test[1, CAT] = 7  # a category code training never saw
     test[2, 2] = 0.0
     write_csv(os.path.join(out, "input.csv"), test)
     expected = {}
-    for name, objective, kind, extra in XGB_CASES:
+    for name, objective, kind, extra in xgb_cases:
         y = labels(kind, signal, np.random.default_rng(len(name)))
         booster, names, types, cat = train_xgb(name, objective, y, x, extra, rounds)
         booster.save_model(os.path.join(out, name + ".json"))
         pred, margin = xgb_outputs(booster, test, names, types, cat)
         expected[name] = {"file": name + ".json", "format": "xgboost-json",
                           "objective": objective, "pred": as_rows(pred), "margin": as_rows(margin)}
-    for name, objective, kind, extra in LGB_CASES:
+    for name, objective, kind, extra in lgb_cases:
         y = labels(kind, signal, np.random.default_rng(len(name)))
         booster = train_lgb(objective, y, x, extra, rounds)
         booster.save_model(os.path.join(out, name + ".txt"))
@@ -168,6 +178,11 @@ def main(out=OUT, rounds=4):
                           "margin": as_rows(booster.predict(t, raw_score=True))}
     with open(os.path.join(out, "expected.json"), "w") as f:
         json.dump(expected, f, indent=1)
+    return expected
+
+
+def main(out=OUT, rounds=4):
+    expected = write_cases(out, XGB_CASES, LGB_CASES, rounds)
     total = sum(os.path.getsize(os.path.join(out, p)) for p in os.listdir(out))
     print(f"wrote {len(expected)} fixtures to {out} ({total / 1e6:.2f} MB)", file=sys.stderr)
 

@@ -126,22 +126,28 @@ fn every_fixture_predicts_like_its_library() {
 }
 
 /// The same check on the larger models of `benches/interop/compare.py`
-/// in `$GBDT_INTEROP_DIR`.
+/// in `$GBDT_INTEROP_DIR`; writes gbdt's predictions of every model to
+/// `gbdt_preds.json` there.
 #[test]
 #[ignore = "run by benches/interop/compare.py"]
 fn check_models_in_interop_dir() {
     let Ok(dir) = std::env::var("GBDT_INTEROP_DIR") else {
         return;
     };
-    let results = check_dir(Path::new(&dir));
-    report(&results);
-    let lines: Vec<String> = results
-        .iter()
-        .map(|(n, p, m)| format!("{n},{p:e},{m:e}"))
+    let dir = Path::new(&dir);
+    report(&check_dir(dir));
+    let x = input_in(dir);
+    let preds: serde_json::Map<String, Value> = expected_in(dir)
+        .into_iter()
+        .map(|(name, case)| {
+            let model = import_from(dir, case["file"].as_str().unwrap());
+            let pred = matrix_of(&model.predict(x.view()).unwrap());
+            (name, serde_json::json!(pred))
+        })
         .collect();
     std::fs::write(
-        Path::new(&dir).join("gbdt_diffs.csv"),
-        format!("model,pred,margin\n{}\n", lines.join("\n")),
+        dir.join("gbdt_preds.json"),
+        serde_json::to_vec(&preds).unwrap(),
     )
     .unwrap();
 }
