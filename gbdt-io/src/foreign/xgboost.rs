@@ -64,7 +64,10 @@ enum Link {
     Margin,
 }
 
-fn objective(o: &ObjectiveJson) -> Read<(Objective, Link, Vec<(&'static str, String)>)> {
+/// Parameters by gbdt name.
+type NamedParams = Vec<(&'static str, String)>;
+
+fn objective(o: &ObjectiveJson) -> Read<(Objective, Link, NamedParams)> {
     let param = |group: &str, name: &str| {
         o.params
             .get(group)
