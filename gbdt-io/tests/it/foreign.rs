@@ -152,6 +152,47 @@ fn check_models_in_interop_dir() {
     .unwrap();
 }
 
+/// Times gbdt's prediction of `speed.csv` with the imported
+/// `speed_xgb.json` and `speed_lgb.txt` in `$GBDT_INTEROP_DIR` on two
+/// threads (best of three, CSV reading excluded), into `gbdt_times.json`.
+#[test]
+#[ignore = "run by benches/interop/compare.py --speed"]
+fn time_prediction() {
+    let Ok(dir) = std::env::var("GBDT_INTEROP_DIR") else {
+        return;
+    };
+    let dir = Path::new(&dir);
+    let text = std::fs::read_to_string(dir.join("speed.csv")).unwrap();
+    let mut lines = text.lines();
+    let cols = lines.next().unwrap().split(',').count();
+    let values: Vec<f32> = lines
+        .flat_map(|l| l.split(',').map(|v| v.parse().unwrap_or(f32::NAN)))
+        .collect();
+    let x = Array2::from_shape_vec((values.len() / cols, cols), values).unwrap();
+    let options = gbdt_core::PredictOptions {
+        executor: Some(gbdt_core::Executor::new(2).unwrap()),
+        ..gbdt_core::PredictOptions::default()
+    };
+    let mut times = serde_json::Map::new();
+    for file in ["speed_xgb.json", "speed_lgb.txt"] {
+        let model = import_from(dir, file);
+        let best = (0..3)
+            .map(|_| {
+                let t = std::time::Instant::now();
+                model.predict_with(x.view(), &options).unwrap();
+                t.elapsed().as_secs_f64()
+            })
+            .fold(f64::INFINITY, f64::min);
+        eprintln!("{file}: {} rows in {best:.3}s", x.nrows());
+        times.insert(file.to_string(), serde_json::json!(best));
+    }
+    std::fs::write(
+        dir.join("gbdt_times.json"),
+        serde_json::to_vec(&times).unwrap(),
+    )
+    .unwrap();
+}
+
 #[test]
 fn names_objectives_and_categories_come_from_the_file() {
     let m = import("xgb_no_names.json");
