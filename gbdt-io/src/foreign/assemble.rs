@@ -10,8 +10,13 @@ use serde::Serialize;
 
 use super::{Problem, Read};
 
-/// The most nodes one translated tree may have (copies included).
-const MAX_NODES: usize = 1 << 22;
+/// The most nodes a translated tree may have (copies included): 64 times
+/// its own nodes (a copy per level of a depth-6 tree), at least 4096, at
+/// most 2^22; and the most in a whole model.
+fn max_nodes(graph: &Graph) -> usize {
+    graph.nodes.len().saturating_mul(64).clamp(4096, 1 << 22)
+}
+const MAX_MODEL_NODES: usize = 1 << 25;
 
 /// How a split decides.
 #[derive(Debug, Clone, PartialEq)]
@@ -168,6 +173,7 @@ pub(crate) fn into_model(parts: Parts) -> Read<Model> {
     }
     let mut base_margins = parts.base_margins.clone();
     let mut trees = Vec::with_capacity(parts.trees.len());
+    let mut total = 0usize;
     for (t, graph) in parts.trees.iter().enumerate() {
         let shift = if parts.shift_leaves {
             first_leaf(graph)
@@ -175,7 +181,16 @@ pub(crate) fn into_model(parts: Parts) -> Read<Model> {
             0.0
         };
         base_margins[t % k] += shift;
-        trees.push(lay_out(graph, &counts, shift, t)?);
+        let tree = lay_out(graph, &counts, shift, t)?;
+        total += tree.feature.len();
+        if total > MAX_MODEL_NODES {
+            return Err(Problem::unsupported(
+                format!("trees 0 to {t}"),
+                format!("more than {MAX_MODEL_NODES} nodes once translated"),
+                "the model is too large",
+            ));
+        }
+        trees.push(tree);
     }
     let mut params: BTreeMap<&'static str, String> = parts.params.iter().cloned().collect();
     params.insert("objective", parts.objective.name().to_string());
@@ -269,10 +284,14 @@ fn lay_out(graph: &Graph, counts: &BTreeMap<u32, u32>, shift: f64, t: usize) -> 
         push_node(&mut out, node, order.len(), shift, counts, i);
         if let Node::Split { left, right, .. } = node {
             order.extend([*left, *right]);
-            if order.len() > MAX_NODES {
+            if order.len() > max_nodes(graph) {
                 return Err(Problem::unsupported(
                     format!("tree {t}"),
-                    format!("more than {MAX_NODES} nodes once translated"),
+                    format!(
+                        "more than {} nodes once translated (from {})",
+                        max_nodes(graph),
+                        graph.nodes.len()
+                    ),
                     "the tree is too large (or has a cycle)",
                 ));
             }

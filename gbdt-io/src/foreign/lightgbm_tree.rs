@@ -114,11 +114,6 @@ pub(crate) fn graph(b: &Block<'_>, scale: f64, num_features: usize) -> Read<Grap
     let weights = b.list_or_zero("leaf_weight", leaves)?;
     let m = leaves - 1;
     let mut g = Graph::default();
-    let children = if m == 0 {
-        Vec::new()
-    } else {
-        children(b, m, leaves)?
-    };
     for _ in 0..m {
         g.push(Node::Leaf {
             value: 0.0,
@@ -134,12 +129,12 @@ pub(crate) fn graph(b: &Block<'_>, scale: f64, num_features: usize) -> Read<Grap
     if m == 0 {
         return Ok(g);
     }
-    let mut all = children.clone();
-    all.resize(m + leaves, None);
-    check_links(&all, 0, t, "left_child")?;
+    let children = children(b, m, leaves)?;
+    let mut links: Vec<Option<(usize, usize)>> = children.iter().copied().map(Some).collect();
+    links.resize(m + leaves, None);
+    check_links(&links, 0, t, "left_child")?;
     let splits = Splits::read(b, m, num_features)?;
-    for (i, c) in children.iter().enumerate() {
-        let (l, r) = c.expect("internal nodes have children");
+    for (i, &(l, r)) in children.iter().enumerate() {
         let node = splits.node(b, &mut g, i, l, r, scale)?;
         g.nodes[i] = node;
     }
@@ -147,7 +142,7 @@ pub(crate) fn graph(b: &Block<'_>, scale: f64, num_features: usize) -> Read<Grap
 }
 
 /// `(left, right)` of each internal node, leaves numbered after them.
-fn children(b: &Block<'_>, m: usize, leaves: usize) -> Read<Vec<Option<(usize, usize)>>> {
+fn children(b: &Block<'_>, m: usize, leaves: usize) -> Read<Vec<(usize, usize)>> {
     let left: Vec<i64> = b.list("left_child", Some(m))?;
     let right: Vec<i64> = b.list("right_child", Some(m))?;
     let index = |c: i64, node: usize, field: &str| {
@@ -168,10 +163,10 @@ fn children(b: &Block<'_>, m: usize, leaves: usize) -> Read<Vec<Option<(usize, u
     };
     (0..m)
         .map(|i| {
-            Ok(Some((
+            Ok((
                 index(left[i], i, "left_child")?,
                 index(right[i], i, "right_child")?,
-            )))
+            ))
         })
         .collect()
 }

@@ -306,6 +306,25 @@ fn fixture_files() -> Vec<(Vec<u8>, ForeignFormat)> {
     .collect()
 }
 
+/// Byte ranges of the numbers in `text`.
+fn number_spans(text: &str) -> Vec<(usize, usize)> {
+    let b = text.as_bytes();
+    let mut spans = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i].is_ascii_digit() {
+            let start = if i > 0 && b[i - 1] == b'-' { i - 1 } else { i };
+            while i < b.len() && (b[i].is_ascii_digit() || b".eE+-".contains(&b[i])) {
+                i += 1;
+            }
+            spans.push((start, i));
+        } else {
+            i += 1;
+        }
+    }
+    spans
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
@@ -327,6 +346,30 @@ proptest! {
             bytes.truncate(cut.index(bytes.len()));
         }
         if let Ok(model) = import_model(&bytes, format, Path::new("m")) {
+            let x = input();
+            if model.num_features() == x.ncols() {
+                prop_assert!(model.predict(x.view()).is_ok());
+            }
+        }
+    }
+
+    /// Numbers replaced by other numbers (child indices, feature indices,
+    /// decision types, thresholds, counts, category codes): errors or
+    /// valid models, never a panic.
+    #[test]
+    fn edited_numbers_never_panic(
+        which in 0usize..4,
+        edits in prop::collection::vec((any::<prop::sample::Index>(), 0usize..12), 1..6),
+    ) {
+        let (bytes, format) = fixture_files().swap_remove(which);
+        let mut text = String::from_utf8(bytes).unwrap();
+        let values = ["-1", "0", "1", "2", "7", "14", "-3", "1e39", "99999999999", "0.5", "-0", "65536"];
+        for (at, v) in edits {
+            let spans = number_spans(&text);
+            let (start, end) = spans[at.index(spans.len())];
+            text.replace_range(start..end, values[v]);
+        }
+        if let Ok(model) = import_model(text.as_bytes(), format, Path::new("m")) {
             let x = input();
             if model.num_features() == x.ncols() {
                 prop_assert!(model.predict(x.view()).is_ok());
