@@ -14,15 +14,19 @@ use serde_json::Value;
 
 use crate::util::{data, Rng};
 
-/// The rows of `input.csv` in `dir` (empty cells are missing).
-fn input_in(dir: &Path) -> Array2<f32> {
-    let text = std::fs::read_to_string(dir.join("input.csv")).unwrap();
+/// The rows of a CSV file with a header (empty cells are missing).
+fn read_rows(path: &Path) -> Array2<f32> {
+    let text = std::fs::read_to_string(path).unwrap();
     let mut lines = text.lines();
     let cols = lines.next().unwrap().split(',').count();
     let values: Vec<f32> = lines
         .flat_map(|l| l.split(',').map(|v| v.parse().unwrap_or(f32::NAN)))
         .collect();
     Array2::from_shape_vec((values.len() / cols, cols), values).unwrap()
+}
+
+fn input_in(dir: &Path) -> Array2<f32> {
+    read_rows(&dir.join("input.csv"))
 }
 
 /// The committed fixture inputs.
@@ -162,13 +166,7 @@ fn time_prediction() {
         return;
     };
     let dir = Path::new(&dir);
-    let text = std::fs::read_to_string(dir.join("speed.csv")).unwrap();
-    let mut lines = text.lines();
-    let cols = lines.next().unwrap().split(',').count();
-    let values: Vec<f32> = lines
-        .flat_map(|l| l.split(',').map(|v| v.parse().unwrap_or(f32::NAN)))
-        .collect();
-    let x = Array2::from_shape_vec((values.len() / cols, cols), values).unwrap();
+    let x = read_rows(&dir.join("speed.csv"));
     let options = gbdt_core::PredictOptions {
         executor: Some(gbdt_core::Executor::new(2).unwrap()),
         ..gbdt_core::PredictOptions::default()
@@ -620,26 +618,15 @@ fn write_exported_models() {
     .unwrap();
 }
 
-/// One-feature XGBoost model: a categorical root listing codes 1 and 3
-/// (sent right, leaf +1), every other code left (leaf -1). XGBoost 3.2
+/// `hand_xgboost_categorical.json`, with the root's missing values sent
+/// left or right: one categorical feature, the root lists codes 1 and 3
+/// (sent right, leaf +1), every other code goes left (leaf -1). XGBoost 3.2
 /// loads it and predicts the values the test below expects (infinity
 /// aside, which XGBoost refuses as input).
 fn xgboost_categorical_stump(default_left: u8) -> String {
-    format!(
-        r#"{{"learner":{{"attributes":{{}},"feature_names":["c"],"feature_types":["c"],
-        "gradient_booster":{{"name":"gbtree","model":{{
-        "gbtree_model_param":{{"num_parallel_tree":"1","num_trees":"1"}},
-        "iteration_indptr":[0,1],"tree_info":[0],"trees":[{{"id":0,
-        "base_weights":[0.0,0.0,0.0],"categories":[1,3],"categories_nodes":[0],"categories_segments":[0],
-        "categories_sizes":[2],"default_left":[{default_left},0,0],"left_children":[1,-1,-1],
-        "right_children":[2,-1,-1],"parents":[2147483647,0,0],"loss_changes":[1.0,0.0,0.0],
-        "split_conditions":[0.0,-1.0,1.0],"split_indices":[0,0,0],"split_type":[1,0,0],
-        "sum_hessian":[2.0,1.0,1.0],"tree_param":{{"num_deleted":"0","num_feature":"1",
-        "num_nodes":"3","size_leaf_vector":"1"}}}}]}}}},
-        "learner_model_param":{{"base_score":"0","boost_from_average":"1","num_class":"0",
-        "num_feature":"1","num_target":"1"}},
-        "objective":{{"name":"reg:squarederror","reg_loss_param":{{"scale_pos_weight":"1"}}}}}},
-        "version":[3,2,0]}}"#
+    fixture_text("hand_xgboost_categorical.json").replace(
+        "\"default_left\":[0,0,0]",
+        &format!("\"default_left\":[{default_left},0,0]"),
     )
 }
 
@@ -678,69 +665,12 @@ fn xgboost_categorical_splits_keep_xgboosts_routing() {
     }
 }
 
-/// A hand-written LightGBM model; LightGBM 4.7 loads it and predicts the
-/// values the test below expects.
-const LIGHTGBM_MODEL: &str = "tree
-version=v4
-num_class=1
-num_tree_per_iteration=1
-label_index=0
-max_feature_idx=1
-objective=regression
-feature_names=c z
-feature_infos=-1:1:3:32 [-5:5]
-
-Tree=0
-num_leaves=3
-num_cat=1
-split_feature=0 1
-split_gain=1 1
-threshold=0 3.5
-decision_type=1 6
-left_child=-1 -2
-right_child=1 -3
-leaf_value=10 20 30
-leaf_weight=1 1 1
-leaf_count=1 1 1
-internal_value=0 0
-internal_weight=2 1
-internal_count=2 1
-cat_boundaries=0 2
-cat_threshold=10 1
-is_linear=0
-shrinkage=1
-
-
-Tree=1
-num_leaves=1
-num_cat=0
-split_feature=
-split_gain=
-threshold=
-decision_type=
-left_child=
-right_child=
-leaf_value=0.5
-leaf_weight=0
-leaf_count=0
-internal_value=
-internal_weight=
-internal_count=
-is_linear=0
-shrinkage=1
-
-
-end of trees
-
-parameters:
-[boosting: gbdt]
-end of parameters
-";
-
 #[test]
 fn lightgbm_categorical_and_zero_missing_splits_keep_lightgbms_routing() {
+    // A hand-written model; LightGBM 4.7 loads it and predicts these values.
+    let text = fixture_text("hand_lightgbm.txt");
     let m = import_model(
-        LIGHTGBM_MODEL.as_bytes(),
+        text.as_bytes(),
         ForeignFormat::LightgbmText,
         Path::new("m.txt"),
     )
@@ -767,13 +697,13 @@ fn lightgbm_categorical_and_zero_missing_splits_keep_lightgbms_routing() {
         assert_eq!(predict_one(&m, &row), want + 0.5, "{row:?}");
     }
     assert_eq!(m.num_trees(), 2);
-    let bad = LIGHTGBM_MODEL.replace("decision_type=1 6", "decision_type=1 14");
+    let bad = text.replace("decision_type=1 6", "decision_type=1 14");
     let e = error(bad.as_bytes(), ForeignFormat::LightgbmText);
     assert!(
         e.contains("tree 0, node 1, field `decision_type`: 14 has missing type 3"),
         "{e}"
     );
-    let bad = LIGHTGBM_MODEL.replace("cat_boundaries=0 2", "cat_boundaries=0 3");
+    let bad = text.replace("cat_boundaries=0 2", "cat_boundaries=0 3");
     let e = error(bad.as_bytes(), ForeignFormat::LightgbmText);
     assert!(
         e.contains("tree 0, node 0, field `threshold`: cat_boundaries 0..3"),
