@@ -107,9 +107,10 @@ impl std::str::FromStr for ForeignFormat {
 }
 
 /// The foreign format of a model file, from its first bytes: a JSON object
-/// whose first key is `"learner"` or `"version"` is XGBoost JSON; text
-/// whose first line is `tree` is a LightGBM model. `None` otherwise (a gbdt
-/// model file, or anything else).
+/// whose first key is `"learner"` or `"version"` is XGBoost JSON (and so is
+/// XGBoost's UBJSON, which [`import_model`] then refuses with a hint to save
+/// as JSON); text whose first line is `tree` is a LightGBM model. `None`
+/// otherwise (a gbdt model file, or anything else).
 ///
 /// ```
 /// use gbdt_io::{detect_foreign, ForeignFormat};
@@ -120,6 +121,9 @@ impl std::str::FromStr for ForeignFormat {
 pub fn detect_foreign(bytes: &[u8]) -> Option<ForeignFormat> {
     let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = text.trim_ascii_start();
+    if is_ubjson(text) {
+        return Some(ForeignFormat::XgboostJson);
+    }
     if let Some(rest) = text.strip_prefix(b"{") {
         let rest = rest.trim_ascii_start();
         if rest.starts_with(b"\"learner\"") || rest.starts_with(b"\"version\"") {
@@ -129,6 +133,24 @@ pub fn detect_foreign(bytes: &[u8]) -> Option<ForeignFormat> {
     }
     let first_line = text.split(|&b| b == b'\n').next().unwrap_or_default();
     (first_line.trim_ascii() == b"tree").then_some(ForeignFormat::LightgbmText)
+}
+
+/// True for XGBoost's binary JSON (UBJSON, `save_model("m.ubj")`): an
+/// object whose first key is `learner`, its length an integer of 1, 2, 4
+/// or 8 bytes (markers `i`/`U`, `I`, `l`, `L`, big-endian).
+pub(crate) fn is_ubjson(bytes: &[u8]) -> bool {
+    let width = match bytes.get(..2) {
+        Some([b'{', b'i' | b'U']) => 1,
+        Some([b'{', b'I']) => 2,
+        Some([b'{', b'l']) => 4,
+        Some([b'{', b'L']) => 8,
+        _ => return false,
+    };
+    let Some(len) = bytes.get(2..2 + width) else {
+        return false;
+    };
+    let seven = len[..width - 1].iter().all(|&b| b == 0) && len[width - 1] == 7;
+    seven && bytes[2 + width..].starts_with(b"learner")
 }
 
 /// Reads a foreign model (`path` is only used in error messages).
@@ -261,7 +283,10 @@ mod tests {
             detect_foreign(b"tree\r\nversion=v3"),
             Some(ForeignFormat::LightgbmText)
         );
-        for other in [&b""[..], b"GBDT", b"{}", b"trees\n", b"x"] {
+        for ubj in [&b"{U\x07learner{"[..], b"{L\0\0\0\0\0\0\0\x07learner{L"] {
+            assert_eq!(detect_foreign(ubj), Some(ForeignFormat::XgboostJson));
+        }
+        for other in [&b""[..], b"GBDT", b"{}", b"trees\n", b"x", b"{U\x07"] {
             assert_eq!(detect_foreign(other), None);
         }
     }

@@ -199,6 +199,13 @@ fn count(field: &str, text: &str) -> Read<usize> {
 
 /// Reads an XGBoost JSON model.
 pub(crate) fn read(bytes: &[u8]) -> Read<Parts> {
+    if super::is_ubjson(bytes) {
+        return Err(Problem::unsupported(
+            "encoding",
+            "UBJSON",
+            "gbdt reads XGBoost's JSON models; save the model as JSON: booster.save_model(\"m.json\")",
+        ));
+    }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let file: File =
         serde_json::from_slice(bytes).map_err(|e| Problem::invalid("JSON", e.to_string()))?;

@@ -251,6 +251,10 @@ fn unsupported_models_name_the_field() {
             xgb[..xgb.len() / 2].to_string(),
             "m.model is not a valid XGBoost JSON model: JSON: EOF",
         ),
+        (
+            "{L\0\0\0\0\0\0\0\x07learner{L".to_string(),
+            "encoding = \"UBJSON\" is not supported; gbdt reads XGBoost's JSON models",
+        ),
     ];
     for (text, want) in cases {
         let e = error(text.as_bytes(), ForeignFormat::XgboostJson);
