@@ -72,7 +72,7 @@ pub(crate) struct Parts {
     pub base_margins: Vec<f64>,
     /// Round-major: tree `i` adds to output `i % num_outputs`.
     pub trees: Vec<Graph>,
-    /// Move each tree's first leaf value into the base margin (for `f64`
+    /// Move each tree's leftmost leaf value into the base margin (for `f64`
     /// leaf values, which then lose less when stored as `f32`).
     pub shift_leaves: bool,
     /// Parameters by gbdt name (objective parameters only).
@@ -246,7 +246,7 @@ fn category_counts(parts: &Parts) -> Read<BTreeMap<u32, u32>> {
     Ok(counts)
 }
 
-/// The value of the first leaf breadth first (the shift of `shift_leaves`).
+/// The value of the leftmost leaf (the shift of `shift_leaves`).
 fn first_leaf(graph: &Graph) -> f64 {
     let mut node = graph.root;
     for _ in 0..=graph.nodes.len() {
@@ -410,7 +410,7 @@ mod tests {
         assert_eq!(t.num_nodes(), 5);
         assert_eq!(t.children(0), Some((1, 2)));
         assert_eq!(t.children(2), Some((3, 4)));
-        // The first leaf breadth first (2.0) moved into the base margin.
+        // The leftmost leaf's value (2.0) moved into the base margin.
         assert_eq!(m.base_margins(), [2.5]);
         let row = |x: f32| m.predict_row_raw(&[x], &mut [0.0]).map(|_| ());
         assert!(row(0.0).is_ok());

@@ -26,7 +26,8 @@
 //!   `tree_info` into rounds of one tree per class; all trees are used
 //!   (XGBoost's `best_iteration` attribute is not applied). A model without
 //!   `feature_names` names its features `f0`, `f1`, ... like XGBoost: its
-//!   input columns are matched by position.
+//!   input columns are matched by position. XGBoost's binary UBJSON files
+//!   are recognised and refused with a hint to save as JSON.
 //! - **LightGBM text** (`model.txt`, format `v3`/`v4`): `threshold` with
 //!   `<=` becomes the largest `f32` at most the `f64` threshold, the same
 //!   test for every `f32` input. Missing type `NaN` uses the default
@@ -36,7 +37,7 @@
 //!   ranges that go the other way). Categorical splits send the listed codes
 //!   left, everything else (NaN, negative codes, codes past the bitset)
 //!   right; a code in (-1, 0), which LightGBM truncates to 0, goes right
-//!   here. Each tree's first leaf value is moved into the base margin
+//!   here. Each tree's leftmost leaf value is moved into the base margin
 //!   (`f64`) so leaf values lose less in `f32`. `binary sigmoid:s` with
 //!   `s != 1` scales leaf values by `s`. Linear trees, `average_output`
 //!   (random forests), `regression sqrt` and objectives without a gbdt
