@@ -231,6 +231,38 @@ pub enum Error {
     /// dataset (for example no rows, or all weights zero).
     #[error("the selected data cannot be trained on: {source}")]
     InvalidDataset { source: gbdt_core::Error },
+
+    // Foreign model files (issue 12).
+    /// A foreign (XGBoost or LightGBM) model file is damaged or breaks its
+    /// format's rules; `location` names the field, tree and node.
+    #[error("{path} is not a valid {format} model: {location}: {problem}; check that the file is complete and was written by the library itself")]
+    ForeignModel {
+        path: PathBuf,
+        format: &'static str,
+        location: String,
+        problem: String,
+    },
+
+    /// A foreign model uses something gbdt cannot import.
+    #[error("{path}: {format} model: {field} = {value:?} is not supported; {hint}")]
+    UnsupportedForeign {
+        path: PathBuf,
+        format: &'static str,
+        field: String,
+        value: String,
+        hint: String,
+    },
+
+    /// A foreign model format name is not known.
+    #[error("unknown foreign model format '{name}'; known: xgboost-json, lightgbm")]
+    UnknownForeignFormat { name: String },
+
+    /// A model cannot be written in a foreign format.
+    #[error("cannot export the model as {format}: {reason}")]
+    ForeignExport {
+        format: &'static str,
+        reason: String,
+    },
 }
 
 /// `Result` with [`enum@Error`].

@@ -75,6 +75,7 @@ mod builder;
 mod column_error;
 mod csv;
 mod error;
+mod foreign;
 mod label;
 mod model_file;
 mod parse;
@@ -83,6 +84,7 @@ mod table;
 
 pub use csv::{parse_csv, read_csv};
 pub use error::{Error, Result};
+pub use foreign::{detect_foreign, export_xgboost_json, import_model, ForeignFormat};
 pub use label::{class_rule, parse_target, CompareOp, LabelRule, MAX_CLASSES};
 pub use model_file::atomic::{check_writable, AtomicFile, TEMP_MARKER};
 pub use model_file::{

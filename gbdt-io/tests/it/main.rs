@@ -2,6 +2,7 @@
 
 mod categorical;
 mod csv_read;
+mod foreign;
 mod labels;
 mod model_files;
 mod props;
