@@ -44,7 +44,8 @@ declare_params! {
     #[serde(default)]
     pub struct Params {
         /// The loss: reg:squarederror, binary:logistic, binary:logitraw, multi:softprob,
-        /// count:poisson, reg:tweedie, reg:gamma or reg:pseudohubererror (LightGBM names work too).
+        /// count:poisson, reg:tweedie, reg:gamma, reg:pseudohubererror or reg:absoluteerror
+        /// (LightGBM names work too).
         #[param(flag = "objective", aliases = ["objective_type", "application", "app", "loss"])]
         pub objective: Objective = Objective::SquaredError,
         /// Number of classes for multiclass objectives; 0 infers `max label + 1`.
