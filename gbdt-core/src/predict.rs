@@ -155,33 +155,29 @@ impl Decide for Numeric {
     }
 }
 
-/// Numeric and categorical splits: both decisions are computed and one is
-/// selected, so the walk has no branch on the node's kind.
+/// Numeric and categorical splits. A branch on the node's kind measured
+/// faster than computing both decisions and selecting one (criterion
+/// `predict/codes_*`: 1.9x vs 2.7x the all-numeric walk's time, with 64% of
+/// the nodes categorical).
 struct Mixed<'a>(&'a [u32]);
 
 impl Decide for Mixed<'_> {
     #[inline(always)]
     fn goes_left(&self, nd: &FlatNode, v: f32) -> bool {
-        let numeric = Numeric.goes_left(nd, v);
-        // At a categorical node the threshold is the last code; NaN fails
-        // both comparisons.
-        let in_range = (v >= 0.0) & (v <= nd.threshold) & nd.categorical();
+        if !nd.categorical() {
+            return Numeric.goes_left(nd, v);
+        }
+        let in_range = (v >= 0.0) & (v <= nd.threshold);
         let code = if in_range { v } else { 0.0 };
         // SAFETY: `code` is 0 or a finite value in 0..=65535 (the last code
         // of a categorical node), which fits u32.
         let code = unsafe { code.to_int_unchecked::<u32>() } as usize;
-        let at = nd.words_at() + code / 32;
-        debug_assert!(at < self.0.len());
-        // SAFETY: a numeric node reads word 0 (code 0, offset 0); a
-        // categorical node's words start at `words_at` and cover its codes
-        // 0..=last (`Tree::flatten_into`), and `code <= last` here.
-        let word = unsafe { *self.0.get_unchecked(at) };
+        let word = self.0[nd.words_at() + code / 32];
         let in_set = (word >> (code % 32)) & 1 == 1;
-        let categorical = if in_range { in_set } else { nd.default_left() };
-        if nd.categorical() {
-            categorical
+        if in_range {
+            in_set
         } else {
-            numeric
+            nd.default_left()
         }
     }
 }
