@@ -236,8 +236,9 @@ impl Tree {
 /// A node laid out for branch-free batch prediction (see `predict.rs`).
 /// A leaf points at itself with an infinite threshold and missing values
 /// sent left, so extra steps past a leaf stay on it. A categorical node's
-/// threshold is its last category code, and `meta` holds the offset of its
-/// set in the forest's word array.
+/// threshold is its number of categories `n`, and `meta` holds the offset
+/// of its set in the forest's word array: bits `0..n` for the categories,
+/// bit `n` for missing and unseen values (the default direction).
 #[derive(Debug, Clone, Copy)]
 #[repr(C)]
 pub(crate) struct FlatNode {
@@ -298,11 +299,17 @@ impl Tree {
                     meta: 1,
                 };
             } else if let Some(c) = self.category_split(i) {
+                // Codes 0..n by the set; code n (what the walk reads for
+                // missing and unseen values) by the default direction.
                 let n = c.num_categories();
-                node.threshold = (n - 1) as f32;
+                node.threshold = n as f32;
                 node.meta |= 2 | ((words.len() as u32) << 2);
                 let set = c.left_set();
-                words.extend((0..n.div_ceil(32)).map(|w| set.word(w)));
+                let start = words.len();
+                words.extend((0..(n + 1).div_ceil(32)).map(|w| set.word(w)));
+                if self.default_left[i] {
+                    words[start + n / 32] |= 1 << (n % 32);
+                }
             }
             nodes.push(node);
         }
