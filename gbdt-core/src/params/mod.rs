@@ -148,12 +148,14 @@ declare_params! {
         /// Extra L2 regularisation of categorical splits (sorted-prefix search only).
         #[param(flag = "cat-l2", aliases = [])]
         pub cat_l2: f64 = 10.0,
-        /// Smoothing of the gradient ratio categories are sorted by:
-        /// sum_gradient / (sum_hessian + cat_smooth).
+        /// Smoothing of the ratio categories are sorted by, sum_gradient /
+        /// (sum_hessian + cat_smooth); categories with fewer (estimated) rows
+        /// than this in a node are left out of its sorted search and follow
+        /// the missing-value direction.
         #[param(flag = "cat-smooth", aliases = [])]
         pub cat_smooth: f64 = 10.0,
-        /// Categories with fewer (estimated) rows in a node are left out of
-        /// its sorted-prefix search and follow the missing-value direction.
+        /// Sorted search: a prefix is scored only after each further group of
+        /// this many (estimated) rows, and the other side keeps at least as many.
         #[param(flag = "min-data-per-group", aliases = [])]
         pub min_data_per_group: usize = 100,
     }
