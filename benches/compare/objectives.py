@@ -9,7 +9,9 @@ here from each model's predictions with one definition:
 - reg:tweedie: Tweedie labels (power 1.5, dispersion 2), ``tweedie-nloglik@1.5``;
 - reg:gamma: gamma labels (shape 3), ``gamma-nloglik`` and ``gamma-deviance``;
 - binary:logitraw: Bernoulli labels with logit ``log(mu) - 0.3``, AUC and
-  logloss of the sigmoid of the raw outputs.
+  logloss of the sigmoid of the raw outputs;
+- reg:absoluteerror: ``2 log(mu)`` plus uniform noise and +20 outliers on
+  10% of the rows, MAE.
 
     cargo build --release -p gbdt-cli
     python3 benches/compare/objectives.py --gbdt target/release/gbdt --rows 20000
@@ -40,6 +42,10 @@ def draw(kind: str, rows: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
         y = np.array([rng.exponential(np.sqrt(m), k).sum() for m, k in zip(mu, n)])
     elif kind == "reg:gamma":
         y = rng.gamma(3.0, mu / 3.0)
+    elif kind == "reg:absoluteerror":
+        # 2 eta plus uniform noise, and +20 on 10% of the rows: the median
+        # and the mean differ.
+        y = 2 * eta + rng.uniform(-0.5, 0.5, rows) + 20.0 * (rng.uniform(size=rows) < 0.1)
     else:
         y = (rng.uniform(size=rows) < 1.0 / (1.0 + np.exp(-(eta - 0.3)))).astype(float)
     return x, y
@@ -78,6 +84,8 @@ def metrics(kind: str, y: np.ndarray, p: np.ndarray) -> dict[str, float]:
         rho = 1.5
         return {"tweedie-nloglik@1.5": float(np.mean(
             -y * p ** (1 - rho) / (1 - rho) + p ** (2 - rho) / (2 - rho)))}
+    if kind == "reg:absoluteerror":
+        return {"mae": float(np.mean(np.abs(y - p)))}
     if kind == "reg:gamma":
         r = y / (p + 1e-9)
         return {"gamma-nloglik": float(np.mean(y / p + np.log(p))),
@@ -99,7 +107,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=14)
     args = ap.parse_args()
     print(f"{'objective':<16} {'metric':<20} {'gbdt':>10} {'xgboost':>10} {'diff %':>7}")
-    for i, kind in enumerate(["reg:tweedie", "reg:gamma", "binary:logitraw"]):
+    for i, kind in enumerate(["reg:tweedie", "reg:gamma", "binary:logitraw", "reg:absoluteerror"]):
         x, y = draw(kind, args.rows, args.seed + 2 * i)
         xt, yt = draw(kind, args.rows // 2, args.seed + 2 * i + 1)
         with tempfile.TemporaryDirectory() as work:

@@ -969,3 +969,59 @@ fn mape_of_a_trained_model_is_below_the_constant() {
     assert!(mape < 0.5 * base, "mape {mape} vs constant {base}");
     assert!(mape < 1.1 * truth, "mape {mape} vs true means {truth}");
 }
+
+/// Labels `2 m + u` (`u` uniform in ±0.5) where 10% of rows get +20: the
+/// conditional median is `2 m + 0.056`, the mean `2 m + 2`.
+fn outlier_label(g: &mut Gen, mu: f64) -> f64 {
+    let base = 2.0 * mu.ln() + (g.next() as f64 - 0.5);
+    if g.next() < 0.1 {
+        base + 20.0
+    } else {
+        base
+    }
+}
+
+#[test]
+fn absolute_error_fits_the_median_despite_outliers() {
+    let train_set = log_linear(6000, 21, outlier_label);
+    let test = log_linear(3000, 22, outlier_label);
+    let fit = |objective| {
+        let params = Params {
+            objective,
+            num_rounds: 150,
+            learning_rate: 0.1,
+            max_depth: 3,
+            threads: Some(2),
+            ..Params::default()
+        };
+        let d = Dataset::new(train_set.x.view(), &train_set.y).unwrap();
+        train(&params, &d, &[]).unwrap()
+    };
+    let l1 = fit(Objective::AbsoluteError);
+    assert_eq!(l1.params().resolved_metrics(), [Metric::Mae]);
+    let mae = |m: &Model| {
+        let p = m.predict(test.x.view()).unwrap();
+        Metric::Mae.compute(&test.y, None, p.as_slice().unwrap(), 1)
+    };
+    let median: Vec<f64> = test.mu.iter().map(|mu| 2.0 * mu.ln() + 0.056).collect();
+    let truth = Metric::Mae.compute(&test.y, None, &median, 1);
+    let (got, l2) = (mae(&l1), mae(&fit(Objective::SquaredError)));
+    assert!(
+        got < truth * 1.05,
+        "L1 test MAE {got}, the true median's {truth}"
+    );
+    assert!(got < l2 - 0.8, "L1 test MAE {got} vs squared error's {l2}");
+    // Leaves hold refit medians: the same model for any thread count.
+    let json = |threads| {
+        let p = Params {
+            objective: Objective::AbsoluteError,
+            num_rounds: 20,
+            subsample: 0.7,
+            threads: Some(threads),
+            ..Params::default()
+        };
+        let d = Dataset::new(train_set.x.view(), &train_set.y).unwrap();
+        serde_json::to_string(&train(&p, &d, &[]).unwrap()).unwrap()
+    };
+    assert_eq!(json(1), json(3));
+}
