@@ -8,7 +8,10 @@ use std::path::PathBuf;
 use clap::{Arg, ArgAction, ArgMatches, Args, FromArgMatches, Parser, Subcommand};
 use gbdt_core::{Objective, Param, Params, ValueKind};
 
+use gbdt_io::{ForeignFormat, SourceFormat};
+
 use crate::categorical::CategoricalArgs;
+use crate::convert::{ConvertArgs, CONVERT_HELP};
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -26,6 +29,8 @@ Examples:
   gbdt eval model.gbdt test.csv
   gbdt importance model.gbdt --top 10
   gbdt inspect model.gbdt
+  gbdt predict xgboost_model.json new.csv      # XGBoost JSON, LightGBM text
+  gbdt convert lightgbm_model.txt model.gbdt
 
 Run 'gbdt help COMMAND' for the flags of one command.";
 
@@ -165,6 +170,27 @@ pub enum Command {
     /// Print the trees of a model.
     #[command(after_help = format!("{DUMP_EXAMPLES}\n\n{EXIT_CODES}"))]
     Dump(DumpArgs),
+    /// Convert a model file: XGBoost or LightGBM to gbdt, gbdt to XGBoost JSON.
+    #[command(after_help = format!("{CONVERT_HELP}\n\n{EXIT_CODES}"))]
+    Convert(ConvertArgs),
+}
+
+/// `--model-format`: how to read MODEL.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ModelFormatArg {
+    /// Read MODEL as gbdt, xgboost-json or lightgbm instead of detecting
+    /// the format from its content.
+    #[arg(id = "model_format", long = "model-format", value_name = "FORMAT", value_parser = parse_model_format)]
+    pub format: Option<SourceFormat>,
+}
+
+fn parse_model_format(name: &str) -> Result<SourceFormat, String> {
+    if name.eq_ignore_ascii_case("gbdt") {
+        return Ok(SourceFormat::Gbdt);
+    }
+    name.parse::<ForeignFormat>()
+        .map(SourceFormat::Foreign)
+        .map_err(|_| "expected gbdt, xgboost-json or lightgbm".to_string())
 }
 
 /// How CSV files are read.
@@ -389,9 +415,11 @@ impl FromArgMatches for ParamArgs {
 /// Flags of `gbdt predict`.
 #[derive(Debug, Args)]
 pub struct PredictArgs {
-    /// A model file written by 'gbdt train'.
+    /// A model file: gbdt's own, an XGBoost JSON or a LightGBM text model.
     #[arg(value_name = "MODEL")]
     pub model: PathBuf,
+    #[command(flatten)]
+    pub model_format: ModelFormatArg,
     /// Rows to predict (CSV with the model's feature columns, in any order;
     /// '-' reads standard input).
     #[arg(value_name = "DATA.csv")]
@@ -440,9 +468,11 @@ pub struct PredictArgs {
 /// Flags of `gbdt eval`.
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// A model file written by 'gbdt train'.
+    /// A model file: gbdt's own, an XGBoost JSON or a LightGBM text model.
     #[arg(value_name = "MODEL")]
     pub model: PathBuf,
+    #[command(flatten)]
+    pub model_format: ModelFormatArg,
     /// Labelled rows ('-' reads standard input).
     #[arg(value_name = "DATA.csv")]
     pub data: PathBuf,
@@ -473,9 +503,11 @@ pub struct EvalArgs {
 /// Flags of `gbdt importance`.
 #[derive(Debug, Args)]
 pub struct ImportanceArgs {
-    /// A model file written by 'gbdt train'.
+    /// A model file: gbdt's own, an XGBoost JSON or a LightGBM text model.
     #[arg(value_name = "MODEL")]
     pub model: PathBuf,
+    #[command(flatten)]
+    pub model_format: ModelFormatArg,
     /// Rows to explain, for --type shap only (CSV with the model's features).
     #[arg(value_name = "DATA.csv")]
     pub data: Option<PathBuf>,
@@ -504,9 +536,11 @@ pub struct ImportanceArgs {
 /// Flags of `gbdt inspect`.
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// A model file written by 'gbdt train'.
+    /// A model file: gbdt's own, an XGBoost JSON or a LightGBM text model.
     #[arg(value_name = "MODEL")]
     pub model: PathBuf,
+    #[command(flatten)]
+    pub model_format: ModelFormatArg,
     /// Print as one JSON object.
     #[arg(long)]
     pub json: bool,
@@ -524,9 +558,11 @@ pub enum DumpFormat {
 /// Flags of `gbdt dump`.
 #[derive(Debug, Args)]
 pub struct DumpArgs {
-    /// A model file written by 'gbdt train'.
+    /// A model file: gbdt's own, an XGBoost JSON or a LightGBM text model.
     #[arg(value_name = "MODEL")]
     pub model: PathBuf,
+    #[command(flatten)]
+    pub model_format: ModelFormatArg,
     /// text or json.
     #[arg(long, value_enum, default_value = "text")]
     pub format: DumpFormat,

@@ -9,8 +9,10 @@
 mod by_name;
 mod categorical;
 mod cli;
+mod columns;
 mod config;
 mod contrib;
+mod convert;
 mod diag;
 mod dump;
 mod eval;
@@ -59,6 +61,7 @@ fn run(cli: Cli) -> CmdResult<()> {
         Command::Importance(args) => inspect::importance(&args),
         Command::Inspect(args) => inspect::inspect(&args),
         Command::Dump(args) => dump::run(&args),
+        Command::Convert(args) => convert::run(&args),
     }
 }
 
