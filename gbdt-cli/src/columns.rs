@@ -105,7 +105,7 @@ fn positional_names(model: &Model, table: &Table, skip: &[&str]) -> CmdResult<Ve
 }
 
 /// Category names `"0"`, `"1"`, ... in order: codes stand for themselves.
-fn is_identity(names: &[String]) -> bool {
+pub fn is_identity(names: &[String]) -> bool {
     names.iter().enumerate().all(|(i, n)| *n == i.to_string())
 }
 

@@ -8,6 +8,7 @@ use clap::Args;
 use gbdt_io::{AtomicFile, ModelFile, ModelFormat, ModelSource};
 
 use crate::cli::ModelFormatArg;
+use crate::columns::is_identity;
 use crate::diag;
 use crate::exit::{CmdResult, Code, Failure};
 use crate::input::{self, writing, LoadedModel};
@@ -120,12 +121,15 @@ fn write_xgboost(path: &Path, file: &ModelFile, quiet: bool) -> CmdResult<()> {
 }
 
 /// XGBoost knows categories only by code: a warning naming the
-/// categorical features, or `None` without any.
+/// categorical features whose categories have names, or `None`.
 fn categorical_warning(model: &gbdt_core::Model) -> Option<String> {
     let names = model.feature_names();
-    let categorical: Vec<String> = (0..model.num_features())
-        .filter(|&f| model.categories().names(f).is_some())
-        .map(|f| format!("'{}'", names[f]))
+    // Categories named by their codes (imported ones) lose nothing.
+    let categorical: Vec<String> = model
+        .categories()
+        .iter()
+        .filter(|c| !is_identity(&c.names))
+        .map(|c| format!("'{}'", names[c.feature]))
         .collect();
     (!categorical.is_empty()).then(|| {
         format!(
