@@ -8,10 +8,8 @@ use std::path::PathBuf;
 use clap::{Arg, ArgAction, ArgMatches, Args, FromArgMatches, Parser, Subcommand};
 use gbdt_core::{Objective, Param, Params, ValueKind};
 
-use gbdt_io::{ForeignFormat, SourceFormat};
-
 use crate::categorical::CategoricalArgs;
-use crate::convert::{ConvertArgs, CONVERT_HELP};
+pub use crate::model_format::ModelFormatArg;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -173,24 +171,6 @@ pub enum Command {
     /// Convert a model file: XGBoost or LightGBM to gbdt, gbdt to XGBoost JSON.
     #[command(after_help = format!("{CONVERT_HELP}\n\n{EXIT_CODES}"))]
     Convert(ConvertArgs),
-}
-
-/// `--model-format`: how to read MODEL.
-#[derive(Debug, Clone, Default, Args)]
-pub struct ModelFormatArg {
-    /// Read MODEL as gbdt, xgboost-json or lightgbm instead of detecting
-    /// the format from its content.
-    #[arg(id = "model_format", long = "model-format", value_name = "FORMAT", value_parser = parse_model_format)]
-    pub format: Option<SourceFormat>,
-}
-
-fn parse_model_format(name: &str) -> Result<SourceFormat, String> {
-    if name.eq_ignore_ascii_case("gbdt") {
-        return Ok(SourceFormat::Gbdt);
-    }
-    name.parse::<ForeignFormat>()
-        .map(SourceFormat::Foreign)
-        .map_err(|_| "expected gbdt, xgboost-json or lightgbm".to_string())
 }
 
 /// How CSV files are read.
@@ -544,6 +524,39 @@ pub struct InspectArgs {
     /// Print as one JSON object.
     #[arg(long)]
     pub json: bool,
+}
+
+/// The text after `gbdt convert --help`'s flags.
+const CONVERT_HELP: &str = "\
+--to chooses what OUT is:
+  gbdt          a gbdt model file, binary unless OUT ends in .json (the default)
+  gbdt-binary   a gbdt binary model file, whatever the extension
+  gbdt-json     a gbdt JSON model file, whatever the extension
+  xgboost-json  an XGBoost JSON model (xgboost.Booster(model_file=OUT) loads it)
+A one-line summary goes to stderr. OUT is written atomically and may not be IN.
+
+Examples:
+  gbdt convert xgb_model.json model.gbdt
+  gbdt convert lightgbm_model.txt model.json           # gbdt JSON
+  gbdt convert model.gbdt for_xgboost.json --to xgboost-json";
+
+/// Flags of `gbdt convert`.
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    /// The model to read: gbdt's own, an XGBoost JSON or a LightGBM text model.
+    #[arg(value_name = "IN")]
+    pub input: PathBuf,
+    /// Where to write the converted model.
+    #[arg(value_name = "OUT")]
+    pub output: PathBuf,
+    /// gbdt, gbdt-binary, gbdt-json or xgboost-json [default: gbdt]
+    #[arg(long, value_name = "FORMAT")]
+    pub to: Option<String>,
+    #[command(flatten)]
+    pub model_format: ModelFormatArg,
+    /// Print nothing but errors.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 /// Output formats of `gbdt dump`.

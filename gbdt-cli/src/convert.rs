@@ -2,49 +2,15 @@
 //! LightGBM text) written as a gbdt model file or as XGBoost JSON.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use clap::Args;
 use gbdt_io::{AtomicFile, ModelFile, ModelFormat, ModelSource};
 
-use crate::cli::ModelFormatArg;
+use crate::cli::ConvertArgs;
 use crate::columns::is_identity;
 use crate::diag;
 use crate::exit::{CmdResult, Code, Failure};
 use crate::input::{self, writing, LoadedModel};
-
-/// The text after `gbdt convert --help`'s flags.
-pub const CONVERT_HELP: &str = "\
---to chooses what OUT is:
-  gbdt          a gbdt model file, binary unless OUT ends in .json (the default)
-  gbdt-binary   a gbdt binary model file, whatever the extension
-  gbdt-json     a gbdt JSON model file, whatever the extension
-  xgboost-json  an XGBoost JSON model (xgboost.Booster(model_file=OUT) loads it)
-A one-line summary goes to stderr. OUT is written atomically and may not be IN.
-
-Examples:
-  gbdt convert xgb_model.json model.gbdt
-  gbdt convert lightgbm_model.txt model.json           # gbdt JSON
-  gbdt convert model.gbdt for_xgboost.json --to xgboost-json";
-
-/// Flags of `gbdt convert`.
-#[derive(Debug, Args)]
-pub struct ConvertArgs {
-    /// The model to read: gbdt's own, an XGBoost JSON or a LightGBM text model.
-    #[arg(value_name = "IN")]
-    pub input: PathBuf,
-    /// Where to write the converted model.
-    #[arg(value_name = "OUT")]
-    pub output: PathBuf,
-    /// gbdt, gbdt-binary, gbdt-json or xgboost-json [default: gbdt]
-    #[arg(long, value_name = "FORMAT")]
-    pub to: Option<String>,
-    #[command(flatten)]
-    pub model_format: ModelFormatArg,
-    /// Print nothing but errors.
-    #[arg(long, short = 'q')]
-    pub quiet: bool,
-}
 
 /// What `convert` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -20,6 +20,7 @@ mod exit;
 mod input;
 mod inspect;
 mod interactions;
+mod model_format;
 mod monotone;
 mod predict;
 mod progress;
