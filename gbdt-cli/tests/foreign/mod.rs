@@ -346,3 +346,61 @@ fn exporting_named_categories_warns_that_they_become_codes() {
     );
     r.ok().stderr_says(&["warning", "'city'", "codes"]);
 }
+
+#[test]
+fn training_continues_an_imported_model_with_named_numeric_features() {
+    let d = TempDir::new("foreign");
+    let want = expected("lgb_binary");
+    let text = std::fs::read_to_string(input()).unwrap();
+    let labelled: String = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| match i {
+            0 => format!("{l},y\n"),
+            _ => format!("{l},{}\n", (want[i - 1][0] > 0.5) as u8),
+        })
+        .collect();
+    let data = d.write("train.csv", &labelled);
+    let out = d.file("more.gbdt");
+    let lgb = fixture("lgb_binary.txt");
+    let r = gbdt_in(
+        d.path(),
+        &[
+            "train",
+            &data,
+            "--target",
+            "y",
+            "--init-model",
+            &lgb,
+            "--rounds",
+            "2",
+            "-o",
+            &out,
+            "-q",
+        ],
+    );
+    r.ok();
+    let r = gbdt_in(d.path(), &["inspect", &out, "--json"]);
+    r.ok();
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["trees"], 6, "4 imported trees and 2 new ones");
+    // A categorical imported model cannot be continued: exit 3, saying why.
+    let cat = fixture("xgb_categorical.json");
+    let r = gbdt_in(
+        d.path(),
+        &[
+            "train",
+            &data,
+            "--target",
+            "y",
+            "--init-model",
+            &cat,
+            "--rounds",
+            "2",
+            "-o",
+            &out,
+        ],
+    );
+    r.expect_code(3)
+        .stderr_says(&["--init-model", "categorical"]);
+}
