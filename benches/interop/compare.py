@@ -4,16 +4,20 @@
 1. Import: trains XGBoost and LightGBM models (every objective gbdt reads,
    both grow policies, categorical features) on seeded data with missing
    values, saves them with the libraries' predictions, and scores them with
-   gbdt: with `--gbdt PATH` through `gbdt predict MODEL input.csv` (once the
-   CLI reads foreign files), else through the Rust hook
+   gbdt: with `--gbdt PATH` through `gbdt predict MODEL input.csv`, else
+   through the Rust hook
    `cargo test -p gbdt-io --test it foreign::check_models_in_interop_dir`.
-2. Export: gbdt models of every objective and both grow policies, with a
-   categorical feature, exported to XGBoost JSON (Rust hook
-   `foreign::write_exported_models`), loaded by `xgboost.Booster` and
-   compared with gbdt's predictions.
+2. Export: with `--gbdt`, `gbdt train` fits a model for every objective and
+   both grow policies on a CSV with a text categorical column, `gbdt convert
+   --to xgboost-json` exports it, `xgboost.Booster` loads it and predicts
+   the same rows (category names turned into gbdt's codes, read from
+   `gbdt inspect --json`), compared with `gbdt predict`. Without `--gbdt`,
+   the Rust hook `foreign::write_exported_models` writes the models.
 3. `--speed`: scores 250k rows with a 200-tree imported model: XGBoost
-   `inplace_predict` and LightGBM `predict` on 2 threads, and
-   `gbdt predict` when `--gbdt` is given (its time includes reading the CSV).
+   `inplace_predict` and LightGBM `predict` on 2 threads, against `gbdt
+   predict --threads 2` (its prediction time from `--report-json`, and its
+   whole run including reading the CSV) with `--gbdt`, else against the
+   Rust hook `foreign::time_prediction`.
 
 Prints per model the largest |gbdt - library| and, for XGBoost models, the
 largest |gbdt - the library's own leaves summed in float64|: XGBoost adds
@@ -210,6 +214,103 @@ def check_exports(out):
     return diffs
 
 
+# gbdt objectives exported to XGBoost JSON by `gbdt convert`, with the kind
+# of labels they train on.
+GBDT_OBJECTIVES = [
+    ("reg:squarederror", "reg"),
+    ("binary:logistic", "binary"),
+    ("binary:logitraw", "binary"),
+    ("multi:softprob", "multi"),
+    ("count:poisson", "count"),
+    ("reg:tweedie", "positive"),
+    ("reg:gamma", "positive"),
+    ("reg:pseudohubererror", "reg"),
+    ("reg:absoluteerror", "reg"),
+]
+GBDT_POLICIES = [
+    ("depthwise", ["--max-depth", "5"]),
+    ("lossguide", ["--grow-policy", "lossguide", "--max-leaves", "24", "--max-depth", "0"]),
+]
+COLOURS = ["red", "green", "blue", "teal", "gold", "plum"]
+
+
+def write_text_csv(path, x, y=None):
+    """The rows with the categorical column as colour names (and a label)."""
+    with open(path, "w") as f:
+        f.write(",".join(mf.NAMES[:mf.CAT] + ["colour"] + (["y"] if y is not None else [])) + "\n")
+        for i, row in enumerate(x):
+            cells = [mf.fmt(v) for v in row[:mf.CAT]]
+            cells.append("" if np.isnan(row[mf.CAT]) else COLOURS[int(row[mf.CAT])])
+            if y is not None:
+                cells.append(y[i] if isinstance(y[i], str) else repr(float(y[i])))
+            f.write(",".join(cells) + "\n")
+
+
+def run(cmd):
+    return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+
+
+XGB_PREDICT = """
+import sys, numpy as np, xgboost as xgb
+x = np.load(sys.argv[2])
+d = xgb.DMatrix(x, feature_names=sys.argv[3].split(","),
+                feature_types=["q"] * (x.shape[1] - 1) + ["c"], enable_categorical=True)
+np.save(sys.argv[4], xgb.Booster(model_file=sys.argv[1]).predict(d))
+"""
+
+
+def xgb_predict_isolated(model, x, names, out):
+    """XGBoost's predictions of `model` in a child process, so that XGBoost
+    aborting on a model it cannot score is reported, not fatal; None then."""
+    xs, ps = os.path.join(out, "x.npy"), os.path.join(out, "pred.npy")
+    np.save(xs, x)
+    r = subprocess.run([sys.executable, "-c", XGB_PREDICT, model, xs, ",".join(names), ps],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        print(f"{os.path.basename(model)}: XGBoost failed (exit {r.returncode}): "
+              f"{r.stderr.strip().splitlines()[-1] if r.stderr.strip() else ''}")
+        return None
+    return np.load(ps)
+
+
+def check_exports_cli(gbdt, out, rounds=30, rows=4000):
+    """gbdt models trained by `gbdt train`, exported by `gbdt convert`."""
+    os.makedirs(out, exist_ok=True)
+    x, signal, rng = mf.make_data(rows, seed=31)
+    test = os.path.join(out, "test.csv")
+    write_text_csv(test, x)
+    diffs = {}
+    for objective, kind in GBDT_OBJECTIVES:
+        y = mf.labels(kind, signal, rng)
+        if kind == "multi":
+            y = np.array([f"c{int(v)}" for v in y], dtype=object)
+        train = os.path.join(out, f"train_{kind}.csv")
+        write_text_csv(train, x, y)
+        for policy, flags in GBDT_POLICIES:
+            name = f"export_{objective.replace(':', '_')}_{policy}"
+            model = os.path.join(out, name + ".gbdt")
+            exported = os.path.join(out, name + ".json")
+            run([gbdt, "train", train, "--target", "y", "--objective", objective,
+                 "--rounds", str(rounds), "--categorical", "colour", "--output", model,
+                 "-q", "--threads", "2", *flags])
+            try:
+                run([gbdt, "convert", model, exported, "--to", "xgboost-json", "-q"])
+            except subprocess.CalledProcessError as e:
+                print(f"{name}: gbdt convert refused it: {e.stderr.strip()}")
+                continue
+            ours = np.array(read_numbers(run([gbdt, "predict", model, test])))
+            info = json.loads(run([gbdt, "inspect", model, "--json"]))
+            codes = {n: i for i, n in enumerate(info["categorical"][0]["names"])}
+            xc = x.copy()
+            xc[:, mf.CAT] = [np.nan if np.isnan(v) else codes[COLOURS[int(v)]] for v in x[:, mf.CAT]]
+            theirs = xgb_predict_isolated(exported, xc, info["features"], out)
+            if theirs is None:
+                diffs[name] = (math.inf, None)
+                continue
+            diffs[name] = (float(np.max(np.abs(ours - theirs.reshape(len(x), -1)))), None)
+    return diffs
+
+
 def best_of(n, f):
     times = []
     for _ in range(n):
@@ -241,21 +342,37 @@ def speed(gbdt, out, rows=250_000, rounds=200):
         "lightgbm predict": best_of(3, lambda: lb.predict(xf, num_threads=2)),
     }
     if gbdt:
-        for label, model in [("gbdt predict CLI, xgb model (incl. CSV)", "speed_xgb.json"),
-                             ("gbdt predict CLI, lgb model (incl. CSV)", "speed_lgb.txt")]:
-            times[label] = best_of(3, lambda: subprocess.run(
-                [gbdt, "predict", os.path.join(out, model), os.path.join(out, "speed.csv"),
-                 "--threads", "2"], check=True, stdout=subprocess.DEVNULL))
-    cargo_hook("foreign::time_prediction", {"GBDT_INTEROP_DIR": out})
-    with open(os.path.join(out, "gbdt_times.json")) as f:
-        ours = json.load(f)
-    times["gbdt Model::predict_with, xgb model"] = ours["speed_xgb.json"]
-    times["gbdt Model::predict_with, lgb model"] = ours["speed_lgb.txt"]
+        ours = {}
+        for model in ["speed_xgb.json", "speed_lgb.txt"]:
+            report = os.path.join(out, "report.json")
+            runs = []
+            for _ in range(3):
+                t = time.perf_counter()
+                subprocess.run([gbdt, "predict", os.path.join(out, model),
+                                os.path.join(out, "speed.csv"), "--threads", "2",
+                                "--report-json", report], check=True, stdout=subprocess.DEVNULL)
+                total = time.perf_counter() - t
+                with open(report) as f:
+                    runs.append((json.load(f)["timings"]["predict_s"], total))
+            ours[model] = min(r[0] for r in runs)
+            times[f"gbdt predict, {model}: prediction"] = ours[model]
+            times[f"gbdt predict, {model}: whole run with CSV"] = min(r[1] for r in runs)
+    else:
+        cargo_hook("foreign::time_prediction", {"GBDT_INTEROP_DIR": out})
+        with open(os.path.join(out, "gbdt_times.json")) as f:
+            ours = json.load(f)
+        times["gbdt Model::predict_with, xgb model"] = ours["speed_xgb.json"]
+        times["gbdt Model::predict_with, lgb model"] = ours["speed_lgb.txt"]
     print(f"scoring {rows} rows, {rounds} trees, 2 threads (best of 3):")
     for k, v in times.items():
-        print(f"  {k:45} {v:.3f}s")
+        print(f"  {k:55} {v:.3f}s")
     print(f"  ratio xgboost / gbdt: {times['xgboost inplace_predict'] / ours['speed_xgb.json']:.2f}")
     print(f"  ratio lightgbm / gbdt: {times['lightgbm predict'] / ours['speed_lgb.txt']:.2f}")
+    if gbdt:
+        whole = {m: times[f"gbdt predict, {m}: whole run with CSV"]
+                 for m in ["speed_xgb.json", "speed_lgb.txt"]}
+        print(f"  ratio xgboost / gbdt whole run: {times['xgboost inplace_predict'] / whole['speed_xgb.json']:.2f}")
+        print(f"  ratio lightgbm / gbdt whole run: {times['lightgbm predict'] / whole['speed_lgb.txt']:.2f}")
 
 
 def main():
@@ -268,7 +385,10 @@ def main():
     args = ap.parse_args()
     out = os.path.abspath(args.out or tempfile.mkdtemp(prefix="gbdt-interop-"))
     diffs = check_imports(os.path.join(out, "import"), args.gbdt, args.rounds, args.rows)
-    diffs.update(check_exports(os.path.join(out, "export")))
+    if args.gbdt:
+        diffs.update(check_exports_cli(args.gbdt, os.path.join(out, "export")))
+    else:
+        diffs.update(check_exports(os.path.join(out, "export")))
     print(f"{'model':45} {'|gbdt - library|':>17} {'|gbdt - library summed in f64|':>31}")
     failed = []
     for name, (d, exact) in sorted(diffs.items()):

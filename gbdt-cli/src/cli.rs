@@ -9,6 +9,7 @@ use clap::{Arg, ArgAction, ArgMatches, Args, FromArgMatches, Parser, Subcommand}
 use gbdt_core::{Objective, Param, Params, ValueKind};
 
 use crate::categorical::CategoricalArgs;
+pub use crate::model_format::ModelFormatArg;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -26,6 +27,8 @@ Examples:
   gbdt eval model.gbdt test.csv
   gbdt importance model.gbdt --top 10
   gbdt inspect model.gbdt
+  gbdt predict xgboost_model.json new.csv      # XGBoost JSON, LightGBM text
+  gbdt convert lightgbm_model.txt model.gbdt
 
 Run 'gbdt help COMMAND' for the flags of one command.";
 
@@ -165,6 +168,9 @@ pub enum Command {
     /// Print the trees of a model.
     #[command(after_help = format!("{DUMP_EXAMPLES}\n\n{EXIT_CODES}"))]
     Dump(DumpArgs),
+    /// Convert a model file: XGBoost or LightGBM to gbdt, gbdt to XGBoost JSON.
+    #[command(after_help = format!("{CONVERT_HELP}\n\n{EXIT_CODES}"))]
+    Convert(ConvertArgs),
 }
 
 /// How CSV files are read.
@@ -389,9 +395,11 @@ impl FromArgMatches for ParamArgs {
 /// Flags of `gbdt predict`.
 #[derive(Debug, Args)]
 pub struct PredictArgs {
-    /// A model file written by 'gbdt train'.
+    /// A model file: gbdt's own, an XGBoost JSON or a LightGBM text model.
     #[arg(value_name = "MODEL")]
     pub model: PathBuf,
+    #[command(flatten)]
+    pub model_format: ModelFormatArg,
     /// Rows to predict (CSV with the model's feature columns, in any order;
     /// '-' reads standard input).
     #[arg(value_name = "DATA.csv")]
@@ -440,9 +448,11 @@ pub struct PredictArgs {
 /// Flags of `gbdt eval`.
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// A model file written by 'gbdt train'.
+    /// A model file: gbdt's own, an XGBoost JSON or a LightGBM text model.
     #[arg(value_name = "MODEL")]
     pub model: PathBuf,
+    #[command(flatten)]
+    pub model_format: ModelFormatArg,
     /// Labelled rows ('-' reads standard input).
     #[arg(value_name = "DATA.csv")]
     pub data: PathBuf,
@@ -473,9 +483,11 @@ pub struct EvalArgs {
 /// Flags of `gbdt importance`.
 #[derive(Debug, Args)]
 pub struct ImportanceArgs {
-    /// A model file written by 'gbdt train'.
+    /// A model file: gbdt's own, an XGBoost JSON or a LightGBM text model.
     #[arg(value_name = "MODEL")]
     pub model: PathBuf,
+    #[command(flatten)]
+    pub model_format: ModelFormatArg,
     /// Rows to explain, for --type shap only (CSV with the model's features).
     #[arg(value_name = "DATA.csv")]
     pub data: Option<PathBuf>,
@@ -504,12 +516,47 @@ pub struct ImportanceArgs {
 /// Flags of `gbdt inspect`.
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// A model file written by 'gbdt train'.
+    /// A model file: gbdt's own, an XGBoost JSON or a LightGBM text model.
     #[arg(value_name = "MODEL")]
     pub model: PathBuf,
+    #[command(flatten)]
+    pub model_format: ModelFormatArg,
     /// Print as one JSON object.
     #[arg(long)]
     pub json: bool,
+}
+
+/// The text after `gbdt convert --help`'s flags.
+const CONVERT_HELP: &str = "\
+--to chooses what OUT is:
+  gbdt          a gbdt model file, binary unless OUT ends in .json (the default)
+  gbdt-binary   a gbdt binary model file, whatever the extension
+  gbdt-json     a gbdt JSON model file, whatever the extension
+  xgboost-json  an XGBoost JSON model (xgboost.Booster(model_file=OUT) loads it)
+A one-line summary goes to stderr. OUT is written atomically and may not be IN.
+
+Examples:
+  gbdt convert xgb_model.json model.gbdt
+  gbdt convert lightgbm_model.txt model.json           # gbdt JSON
+  gbdt convert model.gbdt for_xgboost.json --to xgboost-json";
+
+/// Flags of `gbdt convert`.
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    /// The model to read: gbdt's own, an XGBoost JSON or a LightGBM text model.
+    #[arg(value_name = "IN")]
+    pub input: PathBuf,
+    /// Where to write the converted model.
+    #[arg(value_name = "OUT")]
+    pub output: PathBuf,
+    /// gbdt, gbdt-binary, gbdt-json or xgboost-json [default: gbdt]
+    #[arg(long, value_name = "FORMAT")]
+    pub to: Option<String>,
+    #[command(flatten)]
+    pub model_format: ModelFormatArg,
+    /// Print nothing but errors.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 /// Output formats of `gbdt dump`.
@@ -524,9 +571,11 @@ pub enum DumpFormat {
 /// Flags of `gbdt dump`.
 #[derive(Debug, Args)]
 pub struct DumpArgs {
-    /// A model file written by 'gbdt train'.
+    /// A model file: gbdt's own, an XGBoost JSON or a LightGBM text model.
     #[arg(value_name = "MODEL")]
     pub model: PathBuf,
+    #[command(flatten)]
+    pub model_format: ModelFormatArg,
     /// text or json.
     #[arg(long, value_enum, default_value = "text")]
     pub format: DumpFormat,

@@ -148,7 +148,7 @@ pub fn node_json(model: &Model, tree: &Tree, node: usize, depth: usize) -> Value
 
 /// Runs `gbdt dump`.
 pub fn run(args: &DumpArgs) -> CmdResult<()> {
-    let loaded = input::load_model(&args.model)?;
+    let loaded = input::load_model(&args.model, &args.model_format)?;
     let model = &loaded.file.model;
     let k = model.num_outputs();
     let text = match args.format {

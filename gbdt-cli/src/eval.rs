@@ -3,9 +3,10 @@
 use std::io::Write;
 
 use gbdt_core::{Metric, Objective, PredictOptions};
-use gbdt_io::{LabelRule, ModelFeatures};
+use gbdt_io::LabelRule;
 
 use crate::cli::EvalArgs;
+use crate::columns::FeatureColumns;
 use crate::config::check_threads;
 use crate::exit::{core, CmdResult, Failure, WithCode};
 use crate::input::{self, reading};
@@ -32,7 +33,7 @@ pub fn run(args: &EvalArgs) -> CmdResult<()> {
     // Names are checked before any file is read.
     chosen_metrics(&args.metric, Objective::default())?;
     let csv = input::csv_options(&args.csv)?;
-    let loaded = input::load_model(&args.model)?;
+    let loaded = input::load_model(&args.model, &args.model_format)?;
     let model = &loaded.file.model;
     let metrics = match args.metric.is_empty() {
         // The model's defaults: the Tweedie metric at its variance power.
@@ -54,13 +55,11 @@ pub fn run(args: &EvalArgs) -> CmdResult<()> {
             )
         })?,
     };
+    let columns = FeatureColumns::new(&loaded, &table, &[rule.column()], args.strict_categories)?;
     let data = reading(gbdt_io::labelled_data(
         &table,
         &rule,
-        &ModelFeatures {
-            strict_categories: args.strict_categories,
-            ..ModelFeatures::of(model)
-        },
+        &columns.model_features(),
         args.drop_missing_target,
         &exec,
     ))?;

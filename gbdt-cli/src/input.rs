@@ -8,9 +8,9 @@ use std::path::Path;
 use gbdt_core::Executor;
 use gbdt_io::{AtomicFile, CsvOptions, Table};
 
-pub use gbdt_io::LoadedModel;
+pub use gbdt_io::AnyModel as LoadedModel;
 
-use crate::cli::CsvArgs;
+use crate::cli::{CsvArgs, ModelFormatArg};
 use crate::exit::{core, CmdResult, Code, Failure};
 
 /// The exit code of a gbdt-io error met while reading input: bad option
@@ -21,7 +21,8 @@ pub fn io_code(e: &gbdt_io::Error) -> Code {
         gbdt_io::Error::InvalidOption { .. }
         | gbdt_io::Error::InvalidSelection { .. }
         | gbdt_io::Error::InvalidTarget { .. }
-        | gbdt_io::Error::UnknownFormat { .. } => Code::Usage,
+        | gbdt_io::Error::UnknownFormat { .. }
+        | gbdt_io::Error::UnknownForeignFormat { .. } => Code::Usage,
         _ => Code::BadInput,
     }
 }
@@ -88,9 +89,14 @@ pub fn read_table(path: &Path, opts: &CsvOptions, exec: &Executor) -> CmdResult<
     reading(gbdt_io::read_csv(path, opts, exec))
 }
 
-/// Loads a model file (exit 3 when it is missing, not a model or damaged).
-pub fn load_model(path: &Path) -> CmdResult<LoadedModel> {
-    reading(gbdt_io::load_model(path))
+/// Loads a model file of any kind gbdt reads: gbdt's own (binary or JSON),
+/// an XGBoost JSON or a LightGBM text model, in the format `--model-format`
+/// forces or detected from the content. Exit 3 when the file is missing,
+/// damaged, not of the format, or uses what gbdt cannot import; the message
+/// names the file (and, for foreign files, the field). Every command loads
+/// its model here.
+pub fn load_model(path: &Path, format: &ModelFormatArg) -> CmdResult<LoadedModel> {
+    reading(gbdt_io::load_any_model(path, format.format))
 }
 
 /// Checks every output before any data is read, so a bad output path

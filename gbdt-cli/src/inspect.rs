@@ -3,10 +3,11 @@
 use std::io::Write;
 
 use gbdt_core::{ImportanceType, Model};
-use gbdt_io::ModelFeatures;
+use gbdt_io::ModelSource;
 use serde_json::{json, Value};
 
 use crate::cli::{ImportanceArgs, InspectArgs};
+use crate::columns::FeatureColumns;
 use crate::config::check_threads;
 use crate::contrib;
 use crate::exit::{CmdResult, Failure, WithCode};
@@ -35,7 +36,8 @@ fn rank(names: &[String], values: Vec<f64>, top: Option<usize>) -> Vec<(String, 
 
 /// Mean |SHAP contribution| of each feature over the rows of the data file
 /// (exit 2 without one).
-fn shap_importance(args: &ImportanceArgs, model: &Model) -> CmdResult<Vec<f64>> {
+fn shap_importance(args: &ImportanceArgs, loaded: &LoadedModel) -> CmdResult<Vec<f64>> {
+    let model = &loaded.file.model;
     let Some(data) = &args.data else {
         return Err(Failure::usage(
             "SHAP importance needs a data file: gbdt importance MODEL --type shap DATA.csv",
@@ -44,12 +46,10 @@ fn shap_importance(args: &ImportanceArgs, model: &Model) -> CmdResult<Vec<f64>> 
     let exec = input::executor(check_threads(args.threads)?)?;
     let csv = input::csv_options(&args.csv)?;
     let table = input::read_table(data, &csv, &exec)?;
+    let columns = FeatureColumns::new(loaded, &table, &[], args.strict_categories)?;
     let features = reading(gbdt_io::prediction_features(
         &table,
-        &ModelFeatures {
-            strict_categories: args.strict_categories,
-            ..ModelFeatures::of(model)
-        },
+        &columns.model_features(),
         &exec,
     ))?;
     drop(table);
@@ -62,9 +62,10 @@ fn shap_importance(args: &ImportanceArgs, model: &Model) -> CmdResult<Vec<f64>> 
 
 /// The importance values of `--type` (exit 2 for an unknown type, or a data
 /// file given to a type that does not read one).
-fn importance_values(args: &ImportanceArgs, model: &Model) -> CmdResult<Vec<f64>> {
+fn importance_values(args: &ImportanceArgs, loaded: &LoadedModel) -> CmdResult<Vec<f64>> {
+    let model = &loaded.file.model;
     if args.kind.eq_ignore_ascii_case("shap") {
-        return shap_importance(args, model);
+        return shap_importance(args, loaded);
     }
     let kind: ImportanceType = args.kind.parse().map_err(|e| {
         Failure::usage(format!(
@@ -82,9 +83,9 @@ fn importance_values(args: &ImportanceArgs, model: &Model) -> CmdResult<Vec<f64>
 
 /// Runs `gbdt importance`.
 pub fn importance(args: &ImportanceArgs) -> CmdResult<()> {
-    let loaded = input::load_model(&args.model)?;
+    let loaded = input::load_model(&args.model, &args.model_format)?;
     let model = &loaded.file.model;
-    let values = importance_values(args, model)?;
+    let values = importance_values(args, &loaded)?;
     let pairs = rank(model.feature_names(), values, args.top);
     let text = if args.json {
         let list: Vec<Value> = pairs
@@ -110,14 +111,40 @@ fn stored_metrics(m: &LoadedModel) -> &[gbdt_core::EvalResult] {
         .map_or(m.file.model.metrics(), |s| &s.metrics)
 }
 
+/// The file's format: `binary`, `json`, `xgboost-json` or `lightgbm`.
+fn source_name(source: ModelSource) -> &'static str {
+    match source {
+        ModelSource::Gbdt { format, .. } => format_name(format),
+        ModelSource::Foreign(f) => f.name(),
+    }
+}
+
+/// The gbdt format version, none for a foreign file.
+fn source_version(source: ModelSource) -> Option<u32> {
+    match source {
+        ModelSource::Gbdt { version, .. } => Some(version),
+        ModelSource::Foreign(_) => None,
+    }
+}
+
+/// The format line of `inspect`.
+fn source_text(source: ModelSource) -> String {
+    match source {
+        ModelSource::Gbdt { format, version } => {
+            format!("{}, version {version}", format_name(format))
+        }
+        ModelSource::Foreign(f) => format!("{} (imported)", f.name()),
+    }
+}
+
 /// The model summary as JSON.
 pub fn summary_json(path: &str, m: &LoadedModel) -> Value {
     let model = &m.file.model;
     let trees = model.trees();
     json!({
         "file": path,
-        "format": format_name(m.format),
-        "format_version": m.version,
+        "format": source_name(m.source),
+        "format_version": source_version(m.source),
         "objective": model.objective().name(),
         "outputs": model.num_outputs(),
         "target": m.file.label_rule.as_ref().map(|r| r.describe()),
@@ -145,10 +172,7 @@ pub fn summary_text(path: &str, m: &LoadedModel) -> String {
     let trees = model.trees();
     let mut lines: Vec<(&str, String)> = vec![
         ("file", path.to_string()),
-        (
-            "format",
-            format!("{}, version {}", format_name(m.format), m.version),
-        ),
+        ("format", source_text(m.source)),
         ("objective", model.objective().to_string()),
         (
             "target",
@@ -230,7 +254,7 @@ fn params_text(model: &Model) -> String {
 
 /// Runs `gbdt inspect`.
 pub fn inspect(args: &InspectArgs) -> CmdResult<()> {
-    let loaded = input::load_model(&args.model)?;
+    let loaded = input::load_model(&args.model, &args.model_format)?;
     let path = args.model.display().to_string();
     let text = if args.json {
         let v = summary_json(&path, &loaded);

@@ -9,8 +9,10 @@
 mod by_name;
 mod categorical;
 mod cli;
+mod columns;
 mod config;
 mod contrib;
+mod convert;
 mod diag;
 mod dump;
 mod eval;
@@ -18,6 +20,7 @@ mod exit;
 mod input;
 mod inspect;
 mod interactions;
+mod model_format;
 mod monotone;
 mod predict;
 mod progress;
@@ -59,6 +62,7 @@ fn run(cli: Cli) -> CmdResult<()> {
         Command::Importance(args) => inspect::importance(&args),
         Command::Inspect(args) => inspect::inspect(&args),
         Command::Dump(args) => dump::run(&args),
+        Command::Convert(args) => convert::run(&args),
     }
 }
 

@@ -5,11 +5,12 @@ use std::io::{self, Write};
 use std::time::Instant;
 
 use gbdt_core::{Model, PredictOptions};
-use gbdt_io::{LabelRule, ModelFeatures};
+use gbdt_io::LabelRule;
 use ndarray::{Array2, Axis};
 use serde_json::json;
 
 use crate::cli::PredictArgs;
+use crate::columns::FeatureColumns;
 use crate::config::check_threads;
 use crate::contrib;
 use crate::exit::{core, CmdResult, Failure, WithCode};
@@ -162,15 +163,14 @@ pub fn run(args: &PredictArgs) -> CmdResult<()> {
     let csv = input::csv_options(&args.csv)?;
     check_paths(args)?;
 
-    let loaded = input::load_model(&args.model)?;
+    let loaded = input::load_model(&args.model, &args.model_format)?;
     let model = &loaded.file.model;
     let table = input::read_table(&args.data, &csv, &exec)?;
+    let skip: Vec<&str> = args.id.as_deref().into_iter().collect();
+    let columns = FeatureColumns::new(&loaded, &table, &skip, args.strict_categories)?;
     let mut features = reading(gbdt_io::prediction_features(
         &table,
-        &ModelFeatures {
-            strict_categories: args.strict_categories,
-            ..ModelFeatures::of(model)
-        },
+        &columns.model_features(),
         &exec,
     ))?;
     let ids = match &args.id {

@@ -125,7 +125,7 @@ impl InitModel {
         let Some(path) = &args.init_model else {
             return Ok(None);
         };
-        let file = input::load_model(path)?.file;
+        let file = input::load_model(path, &Default::default())?.file;
         Ok(Some(InitModel {
             path: path.clone(),
             file,

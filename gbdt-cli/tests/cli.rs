@@ -1,6 +1,7 @@
 //! End-to-end tests of the `gbdt` binary: every command, every exit code,
 //! every documented error, and the example workflow.
 
+mod foreign;
 mod util;
 
 use std::io::{BufRead, BufReader};
@@ -63,7 +64,15 @@ fn help_and_version_go_to_stdout_with_exit_0() {
     r.ok();
     assert!(r.stdout.contains("Examples:") && r.stdout.contains("Exit codes:"));
     assert!(r.stderr.is_empty());
-    for cmd in ["train", "predict", "eval", "importance", "inspect", "dump"] {
+    for cmd in [
+        "train",
+        "predict",
+        "eval",
+        "importance",
+        "inspect",
+        "dump",
+        "convert",
+    ] {
         let r = gbdt_in(d.path(), &[cmd, "--help"]);
         r.ok();
         assert!(

@@ -84,7 +84,10 @@ mod table;
 
 pub use csv::{parse_csv, read_csv};
 pub use error::{Error, Result};
-pub use foreign::{detect_foreign, export_xgboost_json, import_model, ForeignFormat};
+pub use foreign::{
+    decode_any_model, detect_foreign, export_xgboost_json, import_model, load_any_model, AnyModel,
+    ForeignFormat, ModelSource, SourceFormat,
+};
 pub use label::{class_rule, parse_target, CompareOp, LabelRule, MAX_CLASSES};
 pub use model_file::atomic::{check_writable, AtomicFile, TEMP_MARKER};
 pub use model_file::{

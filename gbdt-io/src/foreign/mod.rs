@@ -63,10 +63,12 @@ mod assemble;
 mod export_xgboost;
 mod lightgbm;
 mod lightgbm_tree;
+mod load;
 mod xgboost;
 mod xgboost_tree;
 
 pub use export_xgboost::export_xgboost_json;
+pub use load::{decode_any_model, load_any_model, AnyModel, ModelSource, SourceFormat};
 
 /// The foreign model formats gbdt reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
