@@ -161,27 +161,67 @@ fn leaf_tree(id: usize, num_features: usize, v: f32) -> XTree {
     x.finish()
 }
 
-/// Tree `id` in XGBoost's layout (same node numbering as gbdt's).
+/// XGBoost's (left, right) children of each gbdt node: gbdt's, except at
+/// a categorical split whose missing values go right, where XGBoost's left
+/// child is gbdt's right one (the listed categories go right in XGBoost).
+fn xgboost_children(t: &Tree) -> Vec<Option<(usize, usize)>> {
+    (0..t.num_nodes())
+        .map(|node| {
+            let (l, r) = t.children(node)?;
+            match t.category_split(node) {
+                Some(_) if !t.default_left(node) => Some((r, l)),
+                _ => Some((l, r)),
+            }
+        })
+        .collect()
+}
+
+/// gbdt's nodes in XGBoost's order: breadth first over XGBoost's children,
+/// so every right child directly follows its left sibling (XGBoost 3.2
+/// mispredicts or aborts on deep trees laid out otherwise).
+fn xgboost_order(children: &[Option<(usize, usize)>]) -> Vec<usize> {
+    let mut order = vec![0];
+    let mut i = 0;
+    while i < order.len() {
+        if let Some((a, b)) = children[order[i]] {
+            order.extend([a, b]);
+        }
+        i += 1;
+    }
+    order
+}
+
+/// Tree `id` in XGBoost's layout.
 fn tree(t: &Tree, id: usize, num_features: usize) -> XTree {
+    let children = xgboost_children(t);
+    let order = xgboost_order(&children);
+    let mut id_of = vec![0usize; t.num_nodes()];
+    for (new, &node) in order.iter().enumerate() {
+        id_of[node] = new;
+    }
     let mut x = empty_tree(id, num_features);
-    for node in 0..t.num_nodes() {
+    for &node in &order {
         x.push_node(t.value(node), t.gain(node), t.cover(node));
     }
-    for node in 0..t.num_nodes() {
-        let Some((l, r)) = t.children(node) else {
+    for (at, &node) in order.iter().enumerate() {
+        let Some((xl, xr)) = children[node] else {
             continue;
         };
-        x.parents[l] = node as i64;
-        x.parents[r] = node as i64;
-        x.split_indices[node] = t.split_feature(node) as u32;
-        let (xl, xr, default_left) = match t.category_split(node) {
+        let (xl, xr) = (id_of[xl], id_of[xr]);
+        x.parents[xl] = at as i64;
+        x.parents[xr] = at as i64;
+        x.split_indices[at] = t.split_feature(node) as u32;
+        let default_left = match t.category_split(node) {
             None => {
-                x.split_conditions[node] = t.threshold(node).next_up();
-                (l, r, t.default_left(node))
+                x.split_conditions[at] = t.threshold(node).next_up();
+                t.default_left(node)
             }
             Some(c) => {
-                x.split_type[node] = 1;
-                x.split_conditions[node] = 0.0;
+                x.split_type[at] = 1;
+                x.split_conditions[at] = 0.0;
+                // Listed categories go right in XGBoost, unlisted ones and
+                // missing values left: list gbdt's right set when missing
+                // values go left, else gbdt's left set (children swapped).
                 let listed: Vec<u32> = if t.default_left(node) {
                     (0..c.num_categories())
                         .filter(|&code| !c.contains(code))
@@ -190,20 +230,16 @@ fn tree(t: &Tree, id: usize, num_features: usize) -> XTree {
                 } else {
                     c.left_categories().map(|code| code as u32).collect()
                 };
-                x.categories_nodes.push(node as u32);
+                x.categories_nodes.push(at as u32);
                 x.categories_segments.push(x.categories.len() as u64);
                 x.categories_sizes.push(listed.len() as u64);
                 x.categories.extend(listed);
-                if t.default_left(node) {
-                    (l, r, true)
-                } else {
-                    (r, l, true)
-                }
+                true
             }
         };
-        x.left_children[node] = xl as i64;
-        x.right_children[node] = xr as i64;
-        x.default_left[node] = default_left as u8;
+        x.left_children[at] = xl as i64;
+        x.right_children[at] = xr as i64;
+        x.default_left[at] = default_left as u8;
     }
     x.finish()
 }

@@ -153,6 +153,7 @@ fn objective(line: &str, params: &HashMap<&str, &str>) -> Read<ObjectiveLine> {
             Ok((Objective::PseudoHuber, Some(1), 1.0, p))
         }
         "poisson" => Ok((Objective::Poisson, Some(1), 1.0, Vec::new())),
+        "regression_l1" | "l1" => Ok((Objective::AbsoluteError, Some(1), 1.0, Vec::new())),
         "gamma" => Ok((Objective::Gamma, Some(1), 1.0, Vec::new())),
         "tweedie" => {
             let p = param("tweedie_variance_power", "tweedie_variance_power");
@@ -161,8 +162,8 @@ fn objective(line: &str, params: &HashMap<&str, &str>) -> Read<ObjectiveLine> {
         _ => Err(Problem::unsupported(
             "objective",
             line,
-            "gbdt reads binary, cross_entropy, multiclass, regression (without sqrt), huber, \
-             poisson, gamma and tweedie models",
+            "gbdt reads binary, cross_entropy, multiclass, regression (without sqrt), \
+             regression_l1, huber, poisson, gamma and tweedie models",
         )),
     }
 }

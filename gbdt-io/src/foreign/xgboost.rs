@@ -84,6 +84,7 @@ fn objective(o: &ObjectiveJson) -> Read<(Objective, Link, NamedParams)> {
         "binary:logitraw" => (Objective::LogitRaw, Link::Identity),
         "multi:softprob" | "multi:softmax" => (Objective::Softmax, Link::Margin),
         "count:poisson" => (Objective::Poisson, Link::Log),
+        "reg:absoluteerror" => (Objective::AbsoluteError, Link::Identity),
         "reg:gamma" => (Objective::Gamma, Link::Log),
         "reg:tweedie" => {
             if let Some(p) = param("tweedie_regression_param", "tweedie_variance_power") {
@@ -102,8 +103,8 @@ fn objective(o: &ObjectiveJson) -> Read<(Objective, Link, NamedParams)> {
                 "learner.objective.name",
                 other,
                 "gbdt reads reg:squarederror, reg:logistic, binary:logistic, binary:logitraw, \
-                 multi:softprob, multi:softmax, count:poisson, reg:tweedie, reg:gamma and \
-                 reg:pseudohubererror models",
+                 multi:softprob, multi:softmax, count:poisson, reg:tweedie, reg:gamma, \
+                 reg:pseudohubererror and reg:absoluteerror models",
             ))
         }
     };
