@@ -12,6 +12,33 @@ use super::{Problem, Read};
 #[derive(Deserialize)]
 struct File {
     learner: Learner,
+    /// `[major, minor, patch]` of the XGBoost that wrote the file.
+    #[serde(default)]
+    version: Option<Vec<u64>>,
+}
+
+/// The XGBoost major versions whose JSON models gbdt reads (1.7 to 3.x).
+const MAJORS: std::ops::RangeInclusive<u64> = 1..=3;
+
+/// Refuses files written by an XGBoost gbdt does not know (4.0 on, or
+/// before 1.0): their layout may differ.
+fn check_version(version: &Option<Vec<u64>>) -> Read<()> {
+    match version.as_deref() {
+        Some([major, ..]) if !MAJORS.contains(major) => {
+            let text = version
+                .iter()
+                .flatten()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(".");
+            Err(Problem::unsupported(
+                "version",
+                &text,
+                "gbdt reads models saved by XGBoost 1.7 to 3.x",
+            ))
+        }
+        _ => Ok(()),
+    }
 }
 
 #[derive(Deserialize)]
@@ -210,6 +237,7 @@ pub(crate) fn read(bytes: &[u8]) -> Read<Parts> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let file: File =
         serde_json::from_slice(bytes).map_err(|e| Problem::invalid("JSON", e.to_string()))?;
+    check_version(&file.version)?;
     let l = file.learner;
     if l.gradient_booster.name != "gbtree" {
         return Err(Problem::unsupported(

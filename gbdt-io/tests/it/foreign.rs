@@ -236,6 +236,10 @@ fn unsupported_models_name_the_field() {
             "learner.objective.name = \"reg:quantileerror\" is not supported",
         ),
         (
+            xgb.replacen("\"version\":[3,", "\"version\":[4,", 1),
+            "version = \"4.2.0\" is not supported; gbdt reads models saved by XGBoost 1.7 to 3.x",
+        ),
+        (
             xgb.replace("\"num_target\":\"1\"", "\"num_target\":\"2\""),
             "num_target = \"2\" is not supported",
         ),
