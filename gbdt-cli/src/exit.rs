@@ -16,6 +16,10 @@ pub enum Code {
     Usage = 2,
     /// 3: a data or model file that is missing, malformed or unusable.
     BadInput = 3,
+    /// 130: stopped by SIGINT (128 + 2).
+    Interrupted = 130,
+    /// 143: stopped by SIGTERM (128 + 15).
+    Terminated = 143,
 }
 
 /// An error with its exit code.

@@ -25,6 +25,7 @@ mod monotone;
 mod predict;
 mod progress;
 mod report;
+mod shutdown;
 mod train;
 
 use std::io::Write;
@@ -37,6 +38,7 @@ use exit::{CmdResult, Code};
 
 fn main() -> ExitCode {
     install_panic_hook();
+    shutdown::install();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return clap_exit(e),

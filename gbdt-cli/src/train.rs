@@ -22,6 +22,7 @@ use crate::exit::{core, CmdResult, Code, Failure};
 use crate::input::{self, reading};
 use crate::progress::{select_mode, stderr_can_draw_bar, Progress};
 use crate::report::{Timings, TrainReport};
+use crate::shutdown;
 
 /// The objective the target implies, the class count for multiclass
 /// (0 otherwise) and why, for the message that announces the choice.
@@ -314,11 +315,20 @@ fn boost(
     let evals: Vec<(&str, &Dataset<'_>)> = valid.iter().map(|v| ("valid", *v)).collect();
     let mode = select_mode(stderr_can_draw_bar(), args.quiet, args.verbose, rounds);
     let mut progress = Progress::new(mode, diag::Stderr);
-    let model = trainer.train(&evals, |ev| {
-        progress.round(ev);
-        ControlFlow::Continue(())
+    let model = shutdown::while_boosting(|| {
+        trainer.train(&evals, |ev| {
+            progress.round(ev);
+            if shutdown::requested().is_some() {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })
     });
     progress.finish();
+    if let Some(stopped) = shutdown::requested() {
+        return Err(stopped);
+    }
     core(model)
 }
 
