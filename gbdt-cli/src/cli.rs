@@ -210,6 +210,18 @@ pub struct TrainArgs {
     /// features, objective and classes). It may also be the --output.
     #[arg(long, value_name = "PATH")]
     pub init_model: Option<PathBuf>,
+    /// Every N rounds, write the model so far (atomically) to the
+    /// checkpoint file, for --resume after a kill.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub checkpoint_every: Option<u64>,
+    /// The checkpoint file [default: the --output name + ".checkpoint"].
+    #[arg(long, value_name = "PATH")]
+    pub checkpoint: Option<PathBuf>,
+    /// Continue from the checkpoint file when it exists (else start from
+    /// round 0), up to --rounds rounds in all; the result is the model an
+    /// uninterrupted run gives. The checkpoint is removed once the model is saved.
+    #[arg(long, conflicts_with = "init_model")]
+    pub resume: bool,
 
     #[command(flatten)]
     pub params: ParamArgs,

@@ -25,6 +25,7 @@ mod monotone;
 mod predict;
 mod progress;
 mod report;
+mod rounds;
 mod shutdown;
 mod train;
 

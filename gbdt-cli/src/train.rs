@@ -1,16 +1,11 @@
 //! `gbdt train`: CSV in, model file out, with progress and a summary.
 
-use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use gbdt_core::{
-    Booster, Dataset, EvalResult, Executor, Metric, Model, Objective, Params, PredictOptions,
-    Trainer,
-};
+use gbdt_core::{Dataset, EvalResult, Executor, Metric, Model, Objective, Params, PredictOptions};
 use gbdt_io::{
     CsvOptions, LabelRule, ModelFeatures, ModelFile, ModelFormat, Selection, TrainingData,
-    TrainingSummary,
 };
 
 use crate::by_name;
@@ -20,9 +15,8 @@ use crate::config::{self, ConfigFile};
 use crate::diag;
 use crate::exit::{core, CmdResult, Code, Failure};
 use crate::input::{self, reading};
-use crate::progress::{select_mode, stderr_can_draw_bar, Progress};
 use crate::report::{Timings, TrainReport};
-use crate::shutdown;
+use crate::rounds::{self, Checkpoint};
 
 /// The objective the target implies, the class count for multiclass
 /// (0 otherwise) and why, for the message that announces the choice.
@@ -100,8 +94,12 @@ fn check_flags(args: &TrainArgs) -> CmdResult<Checked> {
 /// Checks the model and report outputs against the inputs and for
 /// writability (see [`input::check_outputs`]) before any data is read.
 fn check_paths(args: &TrainArgs) -> CmdResult<()> {
+    let checkpoint = rounds::checkpoint_path(args);
     let mut outputs = vec![(args.output.as_path(), "--output")];
     outputs.extend(args.report_json.as_deref().map(|p| (p, "--report-json")));
+    if args.checkpoint_every.is_some() {
+        outputs.push((checkpoint.as_path(), "--checkpoint"));
+    }
     let mut inputs = vec![(args.data.as_path(), "the training data")];
     inputs.extend(args.valid.as_deref().map(|p| (p, "--valid")));
     inputs.extend(args.config.as_deref().map(|p| (p, "--config")));
@@ -121,9 +119,11 @@ struct InitModel {
 }
 
 impl InitModel {
-    /// Loads `--init-model`, if given (exit 3 when it cannot be read).
+    /// Loads `--init-model`, or with `--resume` the checkpoint when it
+    /// exists (exit 3 when it cannot be read).
     fn load(args: &TrainArgs) -> CmdResult<Option<Self>> {
-        let Some(path) = &args.init_model else {
+        let resumed = rounds::resume_from(args);
+        let Some(path) = args.init_model.as_ref().or(resumed.as_ref()) else {
             return Ok(None);
         };
         let file = input::load_model(path, &Default::default())?.file;
@@ -280,58 +280,6 @@ fn resolve_params(
     Ok((params, message))
 }
 
-/// A trainer that starts from scratch, or from the `--init-model` trees
-/// (its base margins too); the new rounds use `params`.
-fn make_trainer<'a>(
-    params: &Params,
-    data: &Dataset<'a>,
-    init: Option<InitModel>,
-    exec: &Executor,
-) -> CmdResult<Trainer<'a>> {
-    match init {
-        Some(init) => {
-            let booster =
-                Booster::from_model(init.file.model, params, data, exec).map_err(|e| {
-                    Failure::new(
-                        Code::BadInput,
-                        format!("cannot continue --init-model {}: {e}", init.path.display()),
-                    )
-                })?;
-            Ok(Trainer::from(booster))
-        }
-        None => core(Trainer::with_executor(params, data, exec)),
-    }
-}
-
-/// Boosts with progress on stderr. Only a validation set is evaluated every
-/// round: per-round AUC on the training rows would cost about a third of the
-/// training time on 1M rows, so the training set is scored once at the end.
-fn boost(
-    args: &TrainArgs,
-    rounds: usize,
-    trainer: Trainer<'_>,
-    valid: Option<&Dataset<'_>>,
-) -> CmdResult<Model> {
-    let evals: Vec<(&str, &Dataset<'_>)> = valid.iter().map(|v| ("valid", *v)).collect();
-    let mode = select_mode(stderr_can_draw_bar(), args.quiet, args.verbose, rounds);
-    let mut progress = Progress::new(mode, diag::Stderr);
-    let model = shutdown::while_boosting(|| {
-        trainer.train(&evals, |ev| {
-            progress.round(ev);
-            if shutdown::requested().is_some() {
-                ControlFlow::Break(())
-            } else {
-                ControlFlow::Continue(())
-            }
-        })
-    });
-    progress.finish();
-    if let Some(stopped) = shutdown::requested() {
-        return Err(stopped);
-    }
-    core(model)
-}
-
 /// Runs `gbdt train`.
 pub fn run(args: &TrainArgs) -> CmdResult<()> {
     let start = Instant::now();
@@ -354,9 +302,9 @@ pub fn run(args: &TrainArgs) -> CmdResult<()> {
     let t = Instant::now();
     let train_set = reading(data.dataset())?;
     let valid_set = valid.as_ref().map(|v| reading(v.dataset())).transpose()?;
-    let done = init.as_ref().map_or(0, |i| i.file.model.num_rounds());
-    let trainer = make_trainer(&params, &train_set, init, &exec)?;
-    let threads = trainer.threads();
+    let init = init.map(|i| (i.file.model, i.path));
+    let (booster, planned) = rounds::start(args, &params, &train_set, init, &exec)?;
+    let threads = booster.threads();
     let bin_s = t.elapsed().as_secs_f64();
     if args.verbose {
         say(&format!(
@@ -365,7 +313,15 @@ pub fn run(args: &TrainArgs) -> CmdResult<()> {
     }
 
     let t = Instant::now();
-    let model = boost(args, done + params.num_rounds, trainer, valid_set.as_ref())?;
+    let checkpoint = Checkpoint::of(args);
+    let model = rounds::boost(
+        args,
+        planned,
+        booster,
+        valid_set.as_ref(),
+        checkpoint.as_ref(),
+        &data,
+    )?;
     let train_s = t.elapsed().as_secs_f64();
 
     let t = Instant::now();
@@ -377,8 +333,8 @@ pub fn run(args: &TrainArgs) -> CmdResult<()> {
     let eval_s = t.elapsed().as_secs_f64();
 
     let t = Instant::now();
-    let file = model_file(model, &data, metrics);
-    input::writing(gbdt_io::save_model(&args.output, &file, None))?;
+    let file = rounds::model_file(model, &data, metrics);
+    save(args, &file, checkpoint.is_some())?;
     let save_s = t.elapsed().as_secs_f64();
 
     let report = TrainReport {
@@ -406,6 +362,16 @@ pub fn run(args: &TrainArgs) -> CmdResult<()> {
     Ok(())
 }
 
+/// Writes the model (atomically), then removes a checkpoint that has done
+/// its job.
+fn save(args: &TrainArgs, file: &ModelFile, checkpointed: bool) -> CmdResult<()> {
+    input::writing(gbdt_io::save_model(&args.output, file, None))?;
+    if args.resume || checkpointed {
+        let _ = std::fs::remove_file(rounds::checkpoint_path(args));
+    }
+    Ok(())
+}
+
 /// The line that says what is learned from how many rows.
 fn target_line(data: &TrainingData) -> String {
     format!(
@@ -418,21 +384,6 @@ fn target_line(data: &TrainingData) -> String {
             n => format!(", {n} rows without a target skipped"),
         }
     )
-}
-
-/// The model with what it needs to be used on a new CSV file.
-fn model_file(model: Model, data: &TrainingData, metrics: Vec<EvalResult>) -> ModelFile {
-    ModelFile {
-        summary: Some(TrainingSummary {
-            rows: data.labels.len(),
-            features: data.feature_names.len(),
-            best_iteration: model.best_iteration(),
-            metrics,
-        }),
-        model,
-        label_rule: Some(data.label_rule.clone()),
-        dropped_columns: data.dropped_columns.clone(),
-    }
 }
 
 /// Metrics of the final model on the training set, named `train`.

@@ -67,3 +67,76 @@ fn sigterm_stops_training_within_a_second_with_exit_143_and_no_model() {
 fn sigint_stops_training_with_exit_130() {
     stop_training_with("INT", 130);
 }
+
+/// A run stopped after a checkpoint and resumed gives the bytes of an
+/// uninterrupted run, and the checkpoint is removed once the model is saved.
+#[test]
+fn resume_after_a_kill_gives_the_uninterrupted_model() {
+    let dir = TempDir::new("resume");
+    let data = dir.write("d.csv", &small_csv(20_000, 5));
+    let common = [
+        "--target",
+        "y",
+        "--rounds",
+        "400",
+        "--max-depth",
+        "8",
+        "--threads",
+        "2",
+    ];
+    let full = dir.file("full.gbdt");
+    let status = bin()
+        .args(["train", &data, "-o", &full])
+        .args(common)
+        .stderr(Stdio::null())
+        .status()
+        .expect("gbdt runs");
+    assert!(status.success());
+
+    let out = dir.file("m.gbdt");
+    let ckpt = format!("{out}.checkpoint");
+    let args = [
+        "train",
+        &data,
+        "-o",
+        &out,
+        "--checkpoint-every",
+        "7",
+        "--resume",
+    ];
+    let resume = || {
+        bin()
+            .args(args)
+            .args(common)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("gbdt starts")
+    };
+    let mut first = resume();
+    let started = Instant::now();
+    while !std::path::Path::new(&ckpt).exists() {
+        assert!(started.elapsed() < Duration::from_secs(60), "no checkpoint");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    first.kill().expect("SIGKILL");
+    first.wait().expect("reaped");
+    assert!(
+        !std::path::Path::new(&out).exists(),
+        "the first run finished"
+    );
+    let second = resume().wait_with_output().expect("resumed run ends");
+    let said = String::from_utf8_lossy(&second.stderr);
+    assert!(second.status.success(), "{said}");
+    let resumed = format!("resuming from checkpoint {ckpt} (");
+    assert!(
+        said.contains(&resumed) && said.contains(" of 400 rounds done)"),
+        "{said}"
+    );
+    assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&full).unwrap());
+    assert!(
+        !std::path::Path::new(&ckpt).exists(),
+        "checkpoint left behind"
+    );
+}
