@@ -140,3 +140,121 @@ fn resume_after_a_kill_gives_the_uninterrupted_model() {
         "checkpoint left behind"
     );
 }
+
+/// Kills `gbdt ARGS` with SIGKILL after `delay` unless it ends first.
+fn kill_after(args: &[&str], dir: &std::path::Path, delay: Duration) {
+    let mut child = bin()
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("gbdt starts");
+    let started = Instant::now();
+    while started.elapsed() < delay {
+        if child.try_wait().expect("status").is_some() {
+            return;
+        }
+        std::thread::sleep(Duration::from_micros(200));
+    }
+    let _ = child.kill();
+    child.wait().expect("reaped");
+}
+
+/// Seconds from the start of the run to the start and the end of its save,
+/// from a `--report-json` file.
+fn save_window(report: &str) -> (f64, f64) {
+    let v: serde_json::Value = serde_json::from_str(report).expect("report JSON");
+    let t = &v["timings"];
+    let total = t["total_s"].as_f64().expect("total_s");
+    (total - t["save_s"].as_f64().expect("save_s"), total)
+}
+
+/// SIGKILL at 100 moments of the save (a 1 MB JSON model, timed by a first
+/// run's report), and of a prediction run: the output path always holds
+/// the previous complete file or the new complete one, never a part.
+#[test]
+fn sigkill_during_the_save_leaves_the_old_or_the_new_file() {
+    let dir = TempDir::new("sigkill");
+    let data = dir.write("d.csv", &small_csv(3_000, 9));
+    let (model, report, preds) = (dir.file("m.json"), dir.file("r.json"), dir.file("p.csv"));
+    let mut train = vec!["train", &data, "--target", "y", "-o", &model];
+    train.extend(["--rounds", "40", "--max-depth", "8", "--quiet"]);
+    let mut first = train.clone();
+    first.extend(["--report-json", &report]);
+    kill_after(&first, dir.path(), Duration::from_secs(60));
+    let (save_start, save_end) = save_window(&std::fs::read_to_string(&report).unwrap());
+    let new_model = std::fs::read(&model).unwrap();
+    let old_model = b"{\"previous\": \"model\"}".to_vec();
+    let (mut old_seen, mut new_seen, mut partial_temps) = (0, 0, 0);
+    // 100 kills, and up to 200 more while no kill has yet landed inside
+    // the save (timing jitter on a busy machine).
+    let mut i = 0u32;
+    while i < 100 || (i < 300 && (partial_temps == 0 || old_seen == 0 || new_seen == 0)) {
+        std::fs::write(&model, &old_model).unwrap();
+        // From a little before the save to a little after it.
+        let f = f64::from(i % 100) / 99.0;
+        let at = save_start - 0.002 + (save_end - save_start + 0.004) * f;
+        kill_after(&train, dir.path(), Duration::from_secs_f64(at.max(0.0)));
+        let got = std::fs::read(&model).unwrap();
+        assert!(
+            got == old_model || got == new_model,
+            "kill {i} at {at:.3}s: a partial model"
+        );
+        if got == old_model {
+            old_seen += 1
+        } else {
+            new_seen += 1
+        }
+        partial_temps += remove_temps(dir.path());
+        i += 1;
+    }
+    assert!(
+        old_seen > 0 && new_seen > 0,
+        "old {old_seen}, new {new_seen}"
+    );
+    assert!(partial_temps > 0, "no kill landed inside the save");
+    // predict --output, killed at moments spread over its run.
+    std::fs::write(&model, &new_model).unwrap();
+    let predict = ["predict", &model, &data, "-o", &preds];
+    let started = Instant::now();
+    kill_after(&predict, dir.path(), Duration::from_secs(60));
+    let predict_time = started.elapsed();
+    let new_preds = std::fs::read(&preds).unwrap();
+    for i in 0..100u32 {
+        std::fs::write(&preds, b"old predictions").unwrap();
+        kill_after(
+            &predict,
+            dir.path(),
+            predict_time.mul_f64(f64::from(i) / 90.0),
+        );
+        let got = std::fs::read(&preds).unwrap();
+        assert!(
+            got == b"old predictions" || got == new_preds,
+            "kill {i}: partial predictions"
+        );
+        remove_temps(dir.path());
+    }
+}
+
+/// Removes the temporary files killed runs left (named `.NAME.gbdt-tmp-…`
+/// so that users can see what they are) and counts them; any other new
+/// file fails the test.
+fn remove_temps(dir: &std::path::Path) -> usize {
+    let mut temps = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.contains(".gbdt-tmp-") {
+            std::fs::remove_file(entry.path()).unwrap();
+            temps += 1;
+        } else {
+            assert!(
+                ["d.csv", "m.json", "r.json", "p.csv"].contains(&name.as_str()),
+                "unexpected {name}"
+            );
+        }
+    }
+    temps
+}
