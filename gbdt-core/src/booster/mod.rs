@@ -231,7 +231,10 @@ impl<'a> Booster<'a> {
         }
         let results = self.evaluate(round);
         let improved = self.stopper.observe(round, results.last().map(|r| r.value));
-        if improved || self.stopper.best_round().is_none() {
+        // Without early stopping the model keeps every round, so its
+        // metrics are the last round's; with it, the best round's.
+        let stopping = self.params.early_stopping_rounds.is_some();
+        if !stopping || improved || self.stopper.best_round().is_none() {
             self.best_results.clone_from(&results);
         }
         Ok(RoundOutcome {
