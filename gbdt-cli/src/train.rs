@@ -19,6 +19,7 @@ use crate::cli::{ParamArgs, TrainArgs};
 use crate::config::{self, ConfigFile};
 use crate::diag;
 use crate::exit::{core, CmdResult, Code, Failure};
+use crate::holdout;
 use crate::input::{self, reading};
 use crate::progress::{select_mode, stderr_can_draw_bar, Progress};
 use crate::report::{Timings, TrainReport};
@@ -66,6 +67,8 @@ struct Checked {
     /// `--categorical` and `--max-categories` (flags or config file).
     categories: CategoricalArgs,
     csv: CsvOptions,
+    /// `--holdout` (flag or config file), never with `--valid`.
+    holdout: Option<f64>,
 }
 
 /// Checks every flag and the `--config` file, so that a bad value fails
@@ -75,14 +78,16 @@ fn check_flags(args: &TrainArgs) -> CmdResult<Checked> {
         Some(path) => config::read_config(path)?,
         None => ConfigFile::default(),
     };
+    let holdout = holdout::resolve(args.holdout, file.holdout, args.valid.is_some())?;
     let params = config::merge(&args.params, file.params);
     let categories = CategoricalArgs::merge(&args.categories, file.categories);
     categories.check()?;
     let objective = config::objective(&params)?;
     let checked = config::to_params(&params, objective.unwrap_or_default(), 0)?;
-    if checked.early_stopping_rounds.is_some() && args.valid.is_none() {
+    if checked.early_stopping_rounds.is_some() && args.valid.is_none() && holdout.is_none() {
         return Err(Failure::usage(
-            "--early-stopping-rounds needs --valid VALID.csv: early stopping watches a validation set",
+            "--early-stopping-rounds needs a validation set to watch: --holdout 0.2 (a fraction \
+             of the training rows) or --valid VALID.csv",
         ));
     }
     check_paths(args)?;
@@ -93,6 +98,7 @@ fn check_flags(args: &TrainArgs) -> CmdResult<Checked> {
         objective,
         categories,
         csv,
+        holdout,
     })
 }
 
@@ -309,9 +315,9 @@ fn boost(
     args: &TrainArgs,
     rounds: usize,
     trainer: Trainer<'_>,
-    valid: Option<&Dataset<'_>>,
+    valid: Option<(&str, &Dataset<'_>)>,
 ) -> CmdResult<Model> {
-    let evals: Vec<(&str, &Dataset<'_>)> = valid.iter().map(|v| ("valid", *v)).collect();
+    let evals: Vec<(&str, &Dataset<'_>)> = valid.into_iter().collect();
     let mode = select_mode(stderr_can_draw_bar(), args.quiet, args.verbose, rounds);
     let mut progress = Progress::new(mode, diag::Stderr);
     let model = trainer.train(&evals, |ev| {
@@ -340,6 +346,18 @@ pub fn run(args: &TrainArgs) -> CmdResult<()> {
     let (params, objective_message) = resolve_params(&flags, &data, init.as_ref())?;
     say(&objective_message);
     say(&target_line(&data));
+    let (data, valid, held_out) = match flags.holdout {
+        Some(f) => {
+            let (data, held, info) = holdout::split(data, f, params.seed, params.objective)?;
+            say(&format!(
+                "validation set 'holdout': {}; training on the other {} rows",
+                info.describe(),
+                data.labels.len()
+            ));
+            (data, Some(held), Some(info))
+        }
+        None => (data, valid, None),
+    };
 
     let t = Instant::now();
     let train_set = reading(data.dataset())?;
@@ -355,7 +373,13 @@ pub fn run(args: &TrainArgs) -> CmdResult<()> {
     }
 
     let t = Instant::now();
-    let model = boost(args, done + params.num_rounds, trainer, valid_set.as_ref())?;
+    let valid_name = if held_out.is_some() {
+        holdout::NAME
+    } else {
+        "valid"
+    };
+    let watched = valid_set.as_ref().map(|v| (valid_name, v));
+    let model = boost(args, done + params.num_rounds, trainer, watched)?;
     let train_s = t.elapsed().as_secs_f64();
 
     let t = Instant::now();
@@ -375,6 +399,7 @@ pub fn run(args: &TrainArgs) -> CmdResult<()> {
         args,
         data: &data,
         valid_rows: valid.as_ref().map(|v| v.labels.len()),
+        held_out,
         file: &file,
         format: ModelFormat::from_path(&args.output),
         threads,
