@@ -311,21 +311,32 @@ fn make_trainer<'a>(
 /// Boosts with progress on stderr. Only a validation set is evaluated every
 /// round: per-round AUC on the training rows would cost about a third of the
 /// training time on 1M rows, so the training set is scored once at the end.
+/// Also returns the validation metrics of the model as saved: at the best
+/// round with early stopping (which prediction stops at), else at the last
+/// round (`Model::metrics` keeps the best round's even without early
+/// stopping, a better score than the saved model has).
 fn boost(
     args: &TrainArgs,
     rounds: usize,
     trainer: Trainer<'_>,
     valid: Option<(&str, &Dataset<'_>)>,
-) -> CmdResult<Model> {
+) -> CmdResult<(Model, Vec<EvalResult>)> {
     let evals: Vec<(&str, &Dataset<'_>)> = valid.into_iter().collect();
     let mode = select_mode(stderr_can_draw_bar(), args.quiet, args.verbose, rounds);
     let mut progress = Progress::new(mode, diag::Stderr);
+    let mut last = Vec::new();
     let model = trainer.train(&evals, |ev| {
         progress.round(ev);
+        last = ev.results.to_vec();
         ControlFlow::Continue(())
     });
     progress.finish();
-    core(model)
+    let model = core(model)?;
+    let metrics = match model.best_iteration() {
+        Some(_) => model.metrics().to_vec(),
+        None => last,
+    };
+    Ok((model, metrics))
 }
 
 /// Runs `gbdt train`.
@@ -379,12 +390,12 @@ pub fn run(args: &TrainArgs) -> CmdResult<()> {
         "valid"
     };
     let watched = valid_set.as_ref().map(|v| (valid_name, v));
-    let model = boost(args, done + params.num_rounds, trainer, watched)?;
+    let (model, valid_metrics) = boost(args, done + params.num_rounds, trainer, watched)?;
     let train_s = t.elapsed().as_secs_f64();
 
     let t = Instant::now();
     let metrics = if valid_set.is_some() || args.no_train_metrics {
-        model.metrics().to_vec()
+        valid_metrics
     } else {
         final_metrics(&model, &train_set, &params.eval_metrics, &exec)?
     };

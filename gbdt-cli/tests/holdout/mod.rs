@@ -128,6 +128,45 @@ fn early_stopping_watches_the_holdout() {
     r.stderr_says(&["best iteration", "holdout-logloss="]);
 }
 
+/// Without early stopping the saved model has every round, and so do the
+/// summary's metrics: the last round's, not the best one's.
+#[test]
+fn without_early_stopping_the_score_is_the_last_round_s() {
+    let d = TempDir::new("holdout-last");
+    let args = [
+        "-t",
+        CREDIT_TARGET,
+        "--holdout",
+        "0.2",
+        "--rounds",
+        "40",
+        "--learning-rate",
+        "1",
+    ];
+    let (r, rep) = train(&d, &credit_csv(), "last", &args);
+    let last = r
+        .stderr
+        .lines()
+        .find(|l| l.contains("round 40/40"))
+        .unwrap();
+    let auc = rep["metrics"]["holdout"]["auc"].as_f64().unwrap();
+    assert!(
+        last.ends_with(&format!(
+            "holdout-auc={auc:.6} holdout-logloss={:.6}",
+            rep["metrics"]["holdout"]["logloss"].as_f64().unwrap()
+        )),
+        "{last} vs {auc}"
+    );
+    // This run overfits: some earlier round scored better than the last.
+    let best = r
+        .stderr
+        .lines()
+        .filter_map(|l| l.split("holdout-auc=").nth(1))
+        .filter_map(|v| v.split(' ').next()?.parse::<f64>().ok())
+        .fold(0.0, f64::max);
+    assert!(best > auc, "{best} vs {auc}: {}", r.stderr);
+}
+
 #[test]
 fn summary_says_when_metrics_are_on_training_rows() {
     let d = TempDir::new("holdout-words");
