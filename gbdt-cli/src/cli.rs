@@ -204,8 +204,8 @@ pub struct TrainArgs {
     /// (seeded by --seed; stratified by class for classification); not with --valid.
     #[arg(long, value_name = "F", value_parser = crate::holdout::parse_fraction, allow_negative_numbers = true)]
     pub holdout: Option<f64>,
-    /// Without --valid, the final model is scored once on the training set
-    /// (reported as train-METRIC); this skips that.
+    /// Without --valid or --holdout, the final model is scored once on the
+    /// training set (reported as train-METRIC); this skips that.
     #[arg(long)]
     pub no_train_metrics: bool,
     /// Parameters from a TOML file; flags given on the command line win.

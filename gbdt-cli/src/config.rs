@@ -371,6 +371,23 @@ mod tests {
         e.error.to_string()
     }
 
+    #[test]
+    fn holdout_key_is_a_fraction() {
+        let c = |text: &str| parse_config(text, Path::new("params.toml"));
+        assert_eq!(c("holdout = 0.25").unwrap().holdout, Some(0.25));
+        assert_eq!(c("rounds = 3").unwrap().holdout, None);
+        for bad in [
+            "holdout = 1",
+            "holdout = -0.5",
+            "holdout = nan",
+            "holdout = \"0.2\"",
+        ] {
+            let e = c(bad).unwrap_err();
+            assert_eq!(e.code, crate::exit::Code::Usage);
+            assert!(e.error.to_string().contains("key 'holdout'"), "{bad}");
+        }
+    }
+
     /// The parameter flags of `gbdt train` with these extra arguments.
     fn flags(extra: &[&str]) -> ParamArgs {
         let args = ["gbdt", "train", "d.csv", "-t", "y"].iter().chain(extra);

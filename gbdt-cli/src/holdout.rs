@@ -9,7 +9,6 @@ use gbdt_core::Objective;
 use gbdt_io::{Holdout, TrainingData};
 
 use crate::exit::{CmdResult, Failure};
-use crate::input::reading;
 
 /// The name of the held-out set in metrics (`holdout-auc=...`).
 pub const NAME: &str = "holdout";
@@ -65,20 +64,20 @@ pub fn stratifies(objective: Objective) -> bool {
     )
 }
 
-/// Splits the data into (training rows, held-out rows); exit 3 when the
-/// fraction keeps out no row.
+/// Splits the data into (training rows, held-out rows, what the summary
+/// says of them); an error when the fraction keeps out no row.
 pub fn split(
     data: TrainingData,
     fraction: f64,
     seed: u64,
     objective: Objective,
-) -> CmdResult<(TrainingData, TrainingData, HeldOut)> {
+) -> gbdt_io::Result<(TrainingData, TrainingData, HeldOut)> {
     let holdout = Holdout {
         fraction,
         seed,
         stratify: stratifies(objective),
     };
-    let (train, held) = reading(gbdt_io::split_holdout(data, &holdout))?;
+    let (train, held) = gbdt_io::split_holdout(data, &holdout)?;
     let info = HeldOut {
         fraction,
         stratified: holdout.stratify,

@@ -19,7 +19,7 @@ use crate::cli::{ParamArgs, TrainArgs};
 use crate::config::{self, ConfigFile};
 use crate::diag;
 use crate::exit::{core, CmdResult, Code, Failure};
-use crate::holdout;
+use crate::holdout::{self, HeldOut};
 use crate::input::{self, reading};
 use crate::progress::{select_mode, stderr_can_draw_bar, Progress};
 use crate::report::{Timings, TrainReport};
@@ -339,6 +339,28 @@ fn boost(
     Ok((model, metrics))
 }
 
+/// With `--holdout`, the data split into training and held-out rows (and
+/// said so); else the data and the `--valid` data as read.
+fn hold_out(
+    flags: &Checked,
+    params: &Params,
+    data: TrainingData,
+    valid: Option<TrainingData>,
+    say: impl Fn(&str),
+) -> CmdResult<(TrainingData, Option<TrainingData>, Option<HeldOut>)> {
+    let Some(fraction) = flags.holdout else {
+        return Ok((data, valid, None));
+    };
+    let split = holdout::split(data, fraction, params.seed, params.objective);
+    let (data, held, info) = reading(split)?;
+    say(&format!(
+        "validation set 'holdout': {}; training on the other {} rows",
+        info.describe(),
+        data.labels.len()
+    ));
+    Ok((data, Some(held), Some(info)))
+}
+
 /// Runs `gbdt train`.
 pub fn run(args: &TrainArgs) -> CmdResult<()> {
     let start = Instant::now();
@@ -357,18 +379,7 @@ pub fn run(args: &TrainArgs) -> CmdResult<()> {
     let (params, objective_message) = resolve_params(&flags, &data, init.as_ref())?;
     say(&objective_message);
     say(&target_line(&data));
-    let (data, valid, held_out) = match flags.holdout {
-        Some(f) => {
-            let (data, held, info) = holdout::split(data, f, params.seed, params.objective)?;
-            say(&format!(
-                "validation set 'holdout': {}; training on the other {} rows",
-                info.describe(),
-                data.labels.len()
-            ));
-            (data, Some(held), Some(info))
-        }
-        None => (data, valid, None),
-    };
+    let (data, valid, held_out) = hold_out(&flags, &params, data, valid, say)?;
 
     let t = Instant::now();
     let train_set = reading(data.dataset())?;
@@ -384,12 +395,8 @@ pub fn run(args: &TrainArgs) -> CmdResult<()> {
     }
 
     let t = Instant::now();
-    let valid_name = if held_out.is_some() {
-        holdout::NAME
-    } else {
-        "valid"
-    };
-    let watched = valid_set.as_ref().map(|v| (valid_name, v));
+    let name = held_out.map_or("valid", |_| holdout::NAME);
+    let watched = valid_set.as_ref().map(|v| (name, v));
     let (model, valid_metrics) = boost(args, done + params.num_rounds, trainer, watched)?;
     let train_s = t.elapsed().as_secs_f64();
 
