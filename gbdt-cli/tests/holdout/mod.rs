@@ -54,6 +54,20 @@ fn holdout_rows_are_the_validation_set_stratified_for_classes() {
     assert!(!r.stderr.contains("train-auc"), "{}", r.stderr);
     assert!(!r.stderr.contains("training rows —"), "{}", r.stderr);
 
+    // Multiclass: stratified too, scored with the multiclass metrics.
+    let (_, rep) = train(
+        &d,
+        &data,
+        "multi",
+        &["-t", "kind", "--holdout", "0.2", "--rounds", "3"],
+    );
+    assert_eq!(
+        (rep["rows"].as_u64(), rep["valid_rows"].as_u64()),
+        (Some(400), Some(100))
+    );
+    assert_eq!(rep["holdout"]["stratified"], true);
+    assert!(rep["metrics"]["holdout"]["mlogloss"].as_f64().unwrap() < 1.0);
+
     // Regression: plain random rows, from the config file's key.
     let config = d.write("c.toml", "holdout = 0.3\nrounds = 5\n");
     let (r, rep) = train(&d, &data, "reg", &["-t", "y", "--config", &config]);
