@@ -45,6 +45,7 @@ Examples:
   gbdt train examples/credit_train.csv --target 'Number of Credit Problems > 1'
   gbdt train train.csv --target Price --valid valid.csv --early-stopping-rounds 20 \\
       --rounds 1000 --learning-rate 0.05 --output price.json
+  gbdt train train.csv --target Price --holdout 0.2 --early-stopping-rounds 20
   gbdt train train.csv --target y --config params.toml --max-depth 8   # flag wins
   gbdt train data.csv --target label --drop 'Loan ID,Customer ID' --report-json run.json
   gbdt train data.csv --target label --categorical 'Term,Purpose'   # or auto, none
@@ -199,8 +200,12 @@ pub struct TrainArgs {
     /// Validation data, evaluated every round (needed for early stopping).
     #[arg(long, value_name = "VALID.csv")]
     pub valid: Option<PathBuf>,
-    /// Without --valid, the final model is scored once on the training set
-    /// (reported as train-METRIC); this skips that.
+    /// Keep this fraction of the rows out as the validation set 'holdout'
+    /// (seeded by --seed; stratified by class for classification); not with --valid.
+    #[arg(long, value_name = "F", value_parser = crate::holdout::parse_fraction, allow_negative_numbers = true)]
+    pub holdout: Option<f64>,
+    /// Without --valid or --holdout, the final model is scored once on the
+    /// training set (reported as train-METRIC); this skips that.
     #[arg(long)]
     pub no_train_metrics: bool,
     /// Parameters from a TOML file; flags given on the command line win.

@@ -19,11 +19,13 @@ pub struct ConfigFile {
     pub params: ParamArgs,
     /// Keys `categorical` and `max_categories`.
     pub categories: CategoricalArgs,
+    /// Key `holdout`: the fraction of rows kept out (see `holdout.rs`).
+    pub holdout: Option<f64>,
 }
 
 /// The keys that are not training parameters but say how the CSV becomes
 /// features (`-` or `_`).
-const DATA_KEYS: [&str; 2] = ["categorical", "max_categories"];
+const DATA_KEYS: [&str; 3] = ["categorical", "max_categories", "holdout"];
 
 /// Reads a config file into the same shape as the flags.
 pub fn read_config(path: &Path) -> CmdResult<ConfigFile> {
@@ -49,8 +51,13 @@ pub fn parse_config(text: &str, path: &Path) -> CmdResult<ConfigFile> {
     let mut args = ParamArgs::default();
     let mut categories = CategoricalArgs::default();
     let mut keys: Vec<(&str, &str)> = Vec::new();
+    let mut holdout = None;
     for (key, value) in &table {
         let v = Value { key, value, path };
+        if key.as_str() == "holdout" {
+            holdout = Some(v.holdout()?);
+            continue;
+        }
         if v.data_key(&mut categories)? {
             continue;
         }
@@ -74,6 +81,7 @@ pub fn parse_config(text: &str, path: &Path) -> CmdResult<ConfigFile> {
     Ok(ConfigFile {
         params: args,
         categories,
+        holdout,
     })
 }
 
@@ -124,6 +132,23 @@ impl Value<'_> {
             _ => return Ok(false),
         }
         Ok(true)
+    }
+
+    /// Key `holdout`: a number strictly between 0 and 1.
+    fn holdout(&self) -> CmdResult<f64> {
+        let f = match self.value {
+            toml::Value::Float(f) => *f,
+            toml::Value::Integer(i) => *i as f64,
+            other => {
+                return Err(self.fail(&format!(
+                    "is a {}; expected a fraction such as 0.2",
+                    other.type_str()
+                )))
+            }
+        };
+        crate::holdout::check_fraction(f)
+            .map_err(|e| self.fail(&format!("has a bad value: {e}")))?;
+        Ok(f)
     }
 
     fn fail(&self, what: &str) -> Failure {
@@ -344,6 +369,23 @@ mod tests {
         let e = r.unwrap_err();
         assert_eq!(e.code, crate::exit::Code::Usage);
         e.error.to_string()
+    }
+
+    #[test]
+    fn holdout_key_is_a_fraction() {
+        let c = |text: &str| parse_config(text, Path::new("params.toml"));
+        assert_eq!(c("holdout = 0.25").unwrap().holdout, Some(0.25));
+        assert_eq!(c("rounds = 3").unwrap().holdout, None);
+        for bad in [
+            "holdout = 1",
+            "holdout = -0.5",
+            "holdout = nan",
+            "holdout = \"0.2\"",
+        ] {
+            let e = c(bad).unwrap_err();
+            assert_eq!(e.code, crate::exit::Code::Usage);
+            assert!(e.error.to_string().contains("key 'holdout'"), "{bad}");
+        }
     }
 
     /// The parameter flags of `gbdt train` with these extra arguments.

@@ -17,6 +17,7 @@ mod diag;
 mod dump;
 mod eval;
 mod exit;
+mod holdout;
 mod input;
 mod inspect;
 mod interactions;

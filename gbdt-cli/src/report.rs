@@ -7,6 +7,7 @@ use gbdt_io::{DroppedColumn, ModelFile, ModelFormat, TrainingData};
 use serde_json::{json, Map, Value};
 
 use crate::cli::TrainArgs;
+use crate::holdout::HeldOut;
 
 /// Seconds spent in each phase of `gbdt train`.
 #[derive(Debug, Clone, Copy)]
@@ -31,8 +32,10 @@ pub struct TrainReport<'a> {
     pub args: &'a TrainArgs,
     /// The training data as selected.
     pub data: &'a TrainingData,
-    /// Rows of the validation set, when there is one.
+    /// Rows of the validation set (`--valid` or `--holdout`), when there is one.
     pub valid_rows: Option<usize>,
+    /// How the validation set was kept out of the data, with `--holdout`.
+    pub held_out: Option<HeldOut>,
     /// The saved model file.
     pub file: &'a ModelFile,
     /// The format it was saved in.
@@ -104,8 +107,14 @@ impl TrainReport<'_> {
                 self.data.dropped_rows
             );
         }
-        if let Some(v) = self.valid_rows {
-            let _ = write!(rows, "; validation {v}");
+        match (&self.held_out, self.valid_rows) {
+            (Some(h), _) => {
+                let _ = write!(rows, "; {}", h.describe());
+            }
+            (None, Some(v)) => {
+                let _ = write!(rows, "; validation {v}");
+            }
+            (None, None) => {}
         }
         line("rows", rows);
         line(
@@ -136,20 +145,7 @@ impl TrainReport<'_> {
                     .map_or("none (no early stopping)".to_string(), |b| b.to_string())
             ),
         );
-        let metrics = self
-            .metrics()
-            .iter()
-            .map(|r| format!("{}-{}={:.6}", r.dataset, r.metric, r.value))
-            .collect::<Vec<_>>()
-            .join(" ");
-        line(
-            "metrics",
-            if metrics.is_empty() {
-                "none (no evaluation set)".into()
-            } else {
-                metrics
-            },
-        );
+        line("metrics", metrics_line(self.metrics()));
         line(
             "time",
             format!(
@@ -183,6 +179,7 @@ impl TrainReport<'_> {
             "rows": self.data.labels.len(),
             "dropped_rows": self.data.dropped_rows,
             "valid_rows": self.valid_rows,
+            "holdout": self.held_out.map(|h| h.json()),
             "features": self.data.feature_names,
             "categorical": categorical_json(model.categories(), model.feature_names(), false),
             "dropped": self.data.dropped_columns.iter()
@@ -193,6 +190,7 @@ impl TrainReport<'_> {
             "rounds": model.num_rounds(),
             "best_iteration": model.best_iteration(),
             "metrics": metrics_json(self.metrics()),
+            "metrics_on": metrics_on(self.metrics()),
             "params": serde_json::to_value(model.params()).unwrap_or(Value::Null),
             "timings": {
                 "load_s": t.load_s,
@@ -203,6 +201,29 @@ impl TrainReport<'_> {
                 "total_s": t.total_s,
             },
         })
+    }
+}
+
+/// The name of the set the final metrics were computed on: `train` (the
+/// training rows), `holdout` or `valid`; `None` without metrics.
+pub fn metrics_on(results: &[EvalResult]) -> Option<&str> {
+    results.last().map(|r| r.dataset.as_str())
+}
+
+/// The summary's metrics, `holdout-auc=0.912345 holdout-logloss=0.3`;
+/// metrics on the training rows say plainly that they are no held-out score.
+pub fn metrics_line(results: &[EvalResult]) -> String {
+    let metrics = results
+        .iter()
+        .map(|r| format!("{}-{}={:.6}", r.dataset, r.metric, r.value))
+        .collect::<Vec<_>>()
+        .join(" ");
+    match metrics_on(results) {
+        None => "none (no evaluation set)".into(),
+        Some("train") => format!(
+            "(training rows — not a held-out score; use --holdout 0.2 or --valid) {metrics}"
+        ),
+        Some(_) => metrics,
     }
 }
 
@@ -292,6 +313,22 @@ mod tests {
         );
         let with_names = categorical_json(&c, &names, true);
         assert_eq!(with_names[0]["names"], json!(["Long Term", "Short Term"]));
+    }
+
+    #[test]
+    fn training_metrics_say_they_are_no_held_out_score() {
+        let r = |d: &str, v| EvalResult {
+            dataset: d.into(),
+            metric: Metric::Auc,
+            value: v,
+        };
+        assert_eq!(
+            metrics_line(&[r("train", 0.5)]),
+            "(training rows — not a held-out score; use --holdout 0.2 or --valid) train-auc=0.500000"
+        );
+        assert_eq!(metrics_line(&[r("holdout", 0.25)]), "holdout-auc=0.250000");
+        assert_eq!(metrics_line(&[]), "none (no evaluation set)");
+        assert_eq!(metrics_on(&[r("valid", 0.1)]), Some("valid"));
     }
 
     #[test]

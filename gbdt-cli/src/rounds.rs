@@ -115,12 +115,12 @@ pub fn boost<'a>(
     args: &TrainArgs,
     planned: usize,
     mut booster: Booster<'a>,
-    valid: Option<&Dataset<'a>>,
+    valid: Option<(&str, &Dataset<'a>)>,
     checkpoint: Option<&Checkpoint>,
     data: &TrainingData,
 ) -> CmdResult<Model> {
-    if let Some(v) = valid {
-        core(booster.add_valid("valid", v))?;
+    if let Some((name, v)) = valid {
+        core(booster.add_valid(name, v))?;
     }
     let mode = select_mode(stderr_can_draw_bar(), args.quiet, args.verbose, planned);
     let mut progress = Progress::new(mode, diag::Stderr);

@@ -14,6 +14,7 @@ use crate::cli::{ParamArgs, TrainArgs};
 use crate::config::{self, ConfigFile};
 use crate::diag;
 use crate::exit::{core, CmdResult, Code, Failure};
+use crate::holdout::{self, HeldOut};
 use crate::input::{self, reading};
 use crate::report::{Timings, TrainReport};
 use crate::rounds::{self, Checkpoint};
@@ -61,6 +62,8 @@ struct Checked {
     /// `--categorical` and `--max-categories` (flags or config file).
     categories: CategoricalArgs,
     csv: CsvOptions,
+    /// `--holdout` (flag or config file), never with `--valid`.
+    holdout: Option<f64>,
 }
 
 /// Checks every flag and the `--config` file, so that a bad value fails
@@ -70,14 +73,16 @@ fn check_flags(args: &TrainArgs) -> CmdResult<Checked> {
         Some(path) => config::read_config(path)?,
         None => ConfigFile::default(),
     };
+    let holdout = holdout::resolve(args.holdout, file.holdout, args.valid.is_some())?;
     let params = config::merge(&args.params, file.params);
     let categories = CategoricalArgs::merge(&args.categories, file.categories);
     categories.check()?;
     let objective = config::objective(&params)?;
     let checked = config::to_params(&params, objective.unwrap_or_default(), 0)?;
-    if checked.early_stopping_rounds.is_some() && args.valid.is_none() {
+    if checked.early_stopping_rounds.is_some() && args.valid.is_none() && holdout.is_none() {
         return Err(Failure::usage(
-            "--early-stopping-rounds needs --valid VALID.csv: early stopping watches a validation set",
+            "--early-stopping-rounds needs a validation set to watch: --holdout 0.2 (a fraction \
+             of the training rows) or --valid VALID.csv",
         ));
     }
     check_paths(args)?;
@@ -88,6 +93,7 @@ fn check_flags(args: &TrainArgs) -> CmdResult<Checked> {
         objective,
         categories,
         csv,
+        holdout,
     })
 }
 
@@ -280,6 +286,28 @@ fn resolve_params(
     Ok((params, message))
 }
 
+/// With `--holdout`, the data split into training and held-out rows (and
+/// said so); else the data and the `--valid` data as read.
+fn hold_out(
+    flags: &Checked,
+    params: &Params,
+    data: TrainingData,
+    valid: Option<TrainingData>,
+    say: impl Fn(&str),
+) -> CmdResult<(TrainingData, Option<TrainingData>, Option<HeldOut>)> {
+    let Some(fraction) = flags.holdout else {
+        return Ok((data, valid, None));
+    };
+    let split = holdout::split(data, fraction, params.seed, params.objective);
+    let (data, held, info) = reading(split)?;
+    say(&format!(
+        "validation set 'holdout': {}; training on the other {} rows",
+        info.describe(),
+        data.labels.len()
+    ));
+    Ok((data, Some(held), Some(info)))
+}
+
 /// Runs `gbdt train`.
 pub fn run(args: &TrainArgs) -> CmdResult<()> {
     let start = Instant::now();
@@ -298,6 +326,7 @@ pub fn run(args: &TrainArgs) -> CmdResult<()> {
     let (params, objective_message) = resolve_params(&flags, &data, init.as_ref())?;
     say(&objective_message);
     say(&target_line(&data));
+    let (data, valid, held_out) = hold_out(&flags, &params, data, valid, say)?;
 
     let t = Instant::now();
     let train_set = reading(data.dataset())?;
@@ -314,22 +343,20 @@ pub fn run(args: &TrainArgs) -> CmdResult<()> {
 
     let t = Instant::now();
     let checkpoint = Checkpoint::of(args);
+    let name = held_out.as_ref().map_or("valid", |_| holdout::NAME);
     let model = rounds::boost(
         args,
         planned,
         booster,
-        valid_set.as_ref(),
+        valid_set.as_ref().map(|v| (name, v)),
         checkpoint.as_ref(),
         &data,
     )?;
     let train_s = t.elapsed().as_secs_f64();
 
     let t = Instant::now();
-    let metrics = if valid_set.is_some() || args.no_train_metrics {
-        model.metrics().to_vec()
-    } else {
-        final_metrics(&model, &train_set, &params.eval_metrics, &exec)?
-    };
+    let scored_rows = (valid_set.is_none() && !args.no_train_metrics).then_some(&train_set);
+    let metrics = summary_metrics(&model, scored_rows, &params, &exec)?;
     let eval_s = t.elapsed().as_secs_f64();
 
     let t = Instant::now();
@@ -341,6 +368,7 @@ pub fn run(args: &TrainArgs) -> CmdResult<()> {
         args,
         data: &data,
         valid_rows: valid.as_ref().map(|v| v.labels.len()),
+        held_out,
         file: &file,
         format: ModelFormat::from_path(&args.output),
         threads,
@@ -360,6 +388,20 @@ pub fn run(args: &TrainArgs) -> CmdResult<()> {
         input::write_report(path, &report.json())?;
     }
     Ok(())
+}
+
+/// The metrics the summary and the model file show: the validation set's
+/// (the model's own), or those of `train_rows`, scored once at the end.
+fn summary_metrics(
+    model: &Model,
+    train_rows: Option<&Dataset<'_>>,
+    params: &Params,
+    exec: &Executor,
+) -> CmdResult<Vec<EvalResult>> {
+    match train_rows {
+        Some(rows) => final_metrics(model, rows, &params.eval_metrics, exec),
+        None => Ok(model.metrics().to_vec()),
+    }
 }
 
 /// Writes the model (atomically), then removes a checkpoint that has done

@@ -2,6 +2,7 @@
 //! every documented error, and the example workflow.
 
 mod foreign;
+mod holdout;
 mod shutdown;
 mod util;
 
@@ -547,7 +548,10 @@ fn train_prints_objective_progress_and_summary_on_stderr_only() {
     assert!(rounds[10].contains("round 30/30"), "{err}");
     // No --valid: the training set is scored once, for the summary.
     assert!(!rounds[10].contains("train-auc="), "{err}");
-    assert!(err.contains("metrics         train-auc="), "{err}");
+    assert!(
+        err.contains("metrics         (training rows — not a held-out score; use --holdout 0.2 or --valid) train-auc="),
+        "{err}"
+    );
     assert!(!err.contains('\r'));
     for needle in [
         "rows",

@@ -187,6 +187,10 @@ pub enum Error {
         count: usize,
     },
 
+    /// `--holdout` would keep out no row: too few rows for the fraction.
+    #[error("--holdout {fraction} of {rows} rows keeps out no row (each class keeps at least one training row); use a larger fraction, more rows, or --valid VALID.csv")]
+    HoldoutTooSmall { rows: usize, fraction: f64 },
+
     /// The file is not a gbdt model file.
     #[error("{path} is not a gbdt model file: {reason}")]
     NotAModel { path: PathBuf, reason: String },

@@ -16,6 +16,8 @@
 //!   identifier-like) or are dropped and reported. At prediction a model's
 //!   categorical features ([`ModelFeatures`]) map text to its category codes;
 //!   a category it never saw is missing.
+//! - **Holdout** ([`split_holdout`]): a seeded, optionally stratified
+//!   fraction of the training rows kept out as a validation set.
 //! - **Model files** ([`save`] and [`load`] for a bare model; [`save_model`]
 //!   and [`load_model`] for a [`ModelFile`] with its CSV metadata): a binary
 //!   format (magic bytes, format version, checksum, bincode payload) and a
@@ -76,6 +78,7 @@ mod column_error;
 mod csv;
 mod error;
 mod foreign;
+mod holdout;
 mod label;
 mod model_file;
 mod parse;
@@ -88,6 +91,7 @@ pub use foreign::{
     decode_any_model, detect_foreign, export_xgboost_json, import_model, load_any_model, AnyModel,
     ForeignFormat, ModelSource, SourceFormat,
 };
+pub use holdout::{split_holdout, Holdout};
 pub use label::{class_rule, parse_target, CompareOp, LabelRule, MAX_CLASSES};
 pub use model_file::atomic::{check_writable, AtomicFile, TEMP_MARKER};
 pub use model_file::{

@@ -3,6 +3,7 @@
 mod categorical;
 mod csv_read;
 mod foreign;
+mod holdout;
 mod labels;
 mod model_files;
 mod props;
