@@ -4,6 +4,7 @@ mod categorical;
 mod csv_read;
 mod foreign;
 mod labels;
+mod libsvm;
 mod model_files;
 mod props;
 mod select;
