@@ -173,7 +173,7 @@ pub enum Command {
     Convert(ConvertArgs),
 }
 
-/// How CSV files are read.
+/// How data files are read: CSV or LibSVM (see `data_file.rs`).
 #[derive(Debug, Clone, Args)]
 pub struct CsvArgs {
     /// Field delimiter: one character, or 'tab'.
@@ -182,6 +182,23 @@ pub struct CsvArgs {
     /// The first line is data, not column names (columns are named column_0, column_1, ...).
     #[arg(long)]
     pub no_header: bool,
+    /// Data file format [default: detected: libsvm when the first lines are
+    /// 'label [qid:N] index:value ...', else csv]
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<DataFormat>,
+    /// Index of the first LibSVM feature, 0 or 1 [default: detected per
+    /// file: 0 when any index is 0, else 1]
+    #[arg(long, value_name = "0|1", value_parser = clap::value_parser!(u32).range(0..=1))]
+    pub libsvm_base: Option<u32>,
+}
+
+/// Data file formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DataFormat {
+    /// Comma-separated values with a header line.
+    Csv,
+    /// LibSVM / SVMlight: 'label [qid:N] index:value ...' per line.
+    Libsvm,
 }
 
 /// Flags of `gbdt train`.
@@ -190,9 +207,10 @@ pub struct TrainArgs {
     /// Training data (CSV with a header line; '-' reads standard input).
     #[arg(value_name = "DATA.csv")]
     pub data: PathBuf,
-    /// What to predict: a column name or an expression such as 'Col > 1'.
+    /// What to predict: a column name or an expression such as 'Col > 1'
+    /// (required for CSV data; LibSVM data has its label on each line).
     #[arg(long, short = 't', value_name = "EXPR")]
-    pub target: String,
+    pub target: Option<String>,
     /// Where to save the model; a .json name selects the JSON format.
     #[arg(long, short = 'o', default_value = "model.gbdt", value_name = "PATH")]
     pub output: PathBuf,

@@ -22,7 +22,8 @@ pub fn io_code(e: &gbdt_io::Error) -> Code {
         | gbdt_io::Error::InvalidSelection { .. }
         | gbdt_io::Error::InvalidTarget { .. }
         | gbdt_io::Error::UnknownFormat { .. }
-        | gbdt_io::Error::UnknownForeignFormat { .. } => Code::Usage,
+        | gbdt_io::Error::UnknownForeignFormat { .. }
+        | gbdt_io::Error::LibsvmBase { .. } => Code::Usage,
         _ => Code::BadInput,
     }
 }
@@ -247,6 +248,8 @@ mod tests {
         csv_options(&CsvArgs {
             delimiter: d.to_string(),
             no_header: false,
+            format: None,
+            libsvm_base: None,
         })
     }
 

@@ -13,6 +13,7 @@ mod columns;
 mod config;
 mod contrib;
 mod convert;
+mod data_file;
 mod diag;
 mod dump;
 mod eval;

@@ -2,6 +2,7 @@
 //! every documented error, and the example workflow.
 
 mod foreign;
+mod libsvm;
 mod util;
 
 use std::io::{BufRead, BufReader};

@@ -157,16 +157,21 @@ fn parse_uint(b: &[u8]) -> Option<u64> {
     std::str::from_utf8(b).ok()?.parse().ok()
 }
 
-/// True when the line (comment stripped, not blank) looks like LibSVM:
-/// a number, an optional `qid:N`, then `index:value` entries. Also tells
-/// whether it has an entry.
+/// The shape of a LibSVM line (comment stripped, not blank): a number,
+/// then only tokens with a `:` (`qid:N`, `index:value`); `None` when it is
+/// not, else whether it has such a token. Only the shape is checked, so a
+/// LibSVM file with a bad entry is still read as LibSVM and its error named.
 pub(crate) fn looks_like_libsvm(line: &[u8]) -> Option<bool> {
-    let mut part = Part {
-        starts: vec![0],
-        ..Part::default()
-    };
-    parse_line(line, 0, &mut part).ok()?;
-    (part.rows() == 1).then(|| !part.index.is_empty())
+    let mut toks = tokens(strip_comment(line));
+    parse_number_text(toks.next()?)?;
+    let mut entries = false;
+    for t in toks {
+        if !t.contains(&b':') {
+            return None;
+        }
+        entries = true;
+    }
+    Some(entries)
 }
 
 #[cfg(test)]
@@ -210,7 +215,9 @@ mod tests {
     #[test]
     fn detection_of_one_line() {
         assert_eq!(looks_like_libsvm(b"1 1:2 3:4"), Some(true));
-        assert_eq!(looks_like_libsvm(b"1 qid:2"), Some(false));
+        assert_eq!(looks_like_libsvm(b"1 qid:2"), Some(true));
+        assert_eq!(looks_like_libsvm(b"1 2:1 2:x # bad entries"), Some(true));
+        assert_eq!(looks_like_libsvm(b"-1"), Some(false));
         assert_eq!(looks_like_libsvm(b"a,b,c"), None);
         assert_eq!(looks_like_libsvm(b"1,2,3"), None);
         assert_eq!(looks_like_libsvm(b"1\t2\t3"), None);

@@ -144,11 +144,14 @@ pub fn parse_libsvm(
     parse_chunked(bytes, path, opts, exec, CHUNK_BYTES)
 }
 
-/// True when the first bytes of a file look like LibSVM: its first data
-/// lines (up to 16 complete ones, after comments and blank lines) are each
-/// `number [qid:N] index:value ...`, and at least one has an entry. A
-/// CSV file fails this at its first line (a header, or commas between the
-/// numbers); a one-column CSV of bare numbers is not taken for LibSVM.
+/// True when the first bytes of a file look like LibSVM: the first data
+/// line (after comments and blank lines) is a number followed only by
+/// tokens with a `:` (`qid:N`, `index:value`). A line with the label alone
+/// decides nothing: the next one is looked at (up to 16 lines; only labels
+/// is not LibSVM, so a one-column CSV of bare numbers stays CSV). Only the
+/// shape is checked: a LibSVM file with a malformed entry is still taken
+/// for LibSVM, so that reading it names the entry. A CSV file fails at its
+/// first line (a header, or commas between the numbers).
 ///
 /// ```
 /// assert!(gbdt_io::detect_libsvm(b"# comment\n1 qid:2 1:0.5 7:1\n0 3:2\n"));
@@ -161,18 +164,18 @@ pub fn detect_libsvm(first_bytes: &[u8]) -> bool {
         Some(i) => &first_bytes[..=i],
         None => first_bytes,
     };
-    let mut entries = false;
     let data_lines = complete
         .split(|&b| b == b'\n')
         .filter(|l| line::tokens(line::strip_comment(l)).next().is_some())
         .take(16);
     for l in data_lines {
         match line::looks_like_libsvm(l) {
-            Some(has) => entries |= has,
+            Some(true) => return true,
+            Some(false) => continue,
             None => return false,
         }
     }
-    entries
+    false
 }
 
 fn check_base(opts: &LibsvmOptions) -> Result<()> {

@@ -182,5 +182,9 @@ fn detection_by_content() {
     assert!(!detect_libsvm(b"1\t2\n"));
     assert!(!detect_libsvm(b"1\n2\n"));
     assert!(!detect_libsvm(b""));
-    assert!(!detect_libsvm(b"1 1:0.5\nlabel x\n"));
+    // The first line with entries decides; a bad entry is LibSVM's error.
+    assert!(detect_libsvm(b"1 1:0.5\nlabel x\n"));
+    assert!(detect_libsvm(b"1 2:1 2:x\n"));
+    assert!(!detect_libsvm(b"1\nlabel x\n"));
+    assert!(!detect_libsvm(b"2020-01-01 10:00,3\n"));
 }
