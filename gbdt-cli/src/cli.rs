@@ -9,6 +9,7 @@ use clap::{Arg, ArgAction, ArgMatches, Args, FromArgMatches, Parser, Subcommand}
 use gbdt_core::{Objective, Param, Params, ValueKind};
 
 use crate::categorical::CategoricalArgs;
+use crate::data_file::DataFormat;
 pub use crate::model_format::ModelFormatArg;
 
 const EXIT_CODES: &str = "\
@@ -190,15 +191,6 @@ pub struct CsvArgs {
     /// file: 0 when any index is 0, else 1]
     #[arg(long, value_name = "0|1", value_parser = clap::value_parser!(u32).range(0..=1))]
     pub libsvm_base: Option<u32>,
-}
-
-/// Data file formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum DataFormat {
-    /// Comma-separated values with a header line.
-    Csv,
-    /// LibSVM / SVMlight: 'label [qid:N] index:value ...' per line.
-    Libsvm,
 }
 
 /// Flags of `gbdt train`.

@@ -1,6 +1,7 @@
 //! Data files in either format gbdt reads: CSV or LibSVM (issue 14). Every
 //! command that reads data (train and its `--valid`, predict, eval) reads
-//! it here, so the format rule lives in one place:
+//! it here (and `importance --type shap` its rows), so the format rule
+//! lives in one place:
 //!
 //! - `--format csv|libsvm` chooses; without it the format is detected from
 //!   the first 64 KiB: LibSVM when its first data lines are
@@ -24,12 +25,21 @@ use std::path::Path;
 use gbdt_core::Executor;
 use gbdt_io::{LibsvmData, LibsvmOptions, Table};
 
-use crate::cli::{CsvArgs, DataFormat};
+use crate::cli::CsvArgs;
 use crate::exit::{CmdResult, Code, Failure};
 use crate::input::{self, reading};
 
 /// Bytes read to detect the format.
 const DETECT_BYTES: u64 = 64 << 10;
+
+/// Data file formats (`--format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DataFormat {
+    /// Comma-separated values with a header line.
+    Csv,
+    /// LibSVM / SVMlight: 'label [qid:N] index:value ...' per line.
+    Libsvm,
+}
 
 /// A data file read in its format.
 pub enum DataFile {
