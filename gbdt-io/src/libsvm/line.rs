@@ -161,12 +161,15 @@ fn parse_uint(b: &[u8]) -> Option<u64> {
 /// then only tokens with a `:` (`qid:N`, `index:value`); `None` when it is
 /// not, else whether it has such a token. Only the shape is checked, so a
 /// LibSVM file with a bad entry is still read as LibSVM and its error named.
-pub(crate) fn looks_like_libsvm(line: &[u8]) -> Option<bool> {
-    let mut toks = tokens(strip_comment(line));
+/// A `partial` line may be cut anywhere: its last token (not the label)
+/// needs no `:`.
+pub(crate) fn looks_like_libsvm(line: &[u8], partial: bool) -> Option<bool> {
+    let mut toks = tokens(strip_comment(line)).peekable();
     parse_number_text(toks.next()?)?;
     let mut entries = false;
-    for t in toks {
-        if !t.contains(&b':') {
+    while let Some(t) = toks.next() {
+        let cut_off = partial && toks.peek().is_none();
+        if !t.contains(&b':') && !cut_off {
             return None;
         }
         entries = true;
@@ -214,12 +217,19 @@ mod tests {
 
     #[test]
     fn detection_of_one_line() {
-        assert_eq!(looks_like_libsvm(b"1 1:2 3:4"), Some(true));
-        assert_eq!(looks_like_libsvm(b"1 qid:2"), Some(true));
-        assert_eq!(looks_like_libsvm(b"1 2:1 2:x # bad entries"), Some(true));
-        assert_eq!(looks_like_libsvm(b"-1"), Some(false));
-        assert_eq!(looks_like_libsvm(b"a,b,c"), None);
-        assert_eq!(looks_like_libsvm(b"1,2,3"), None);
-        assert_eq!(looks_like_libsvm(b"1\t2\t3"), None);
+        assert_eq!(looks_like_libsvm(b"1 1:2 3:4", false), Some(true));
+        assert_eq!(looks_like_libsvm(b"1 qid:2", false), Some(true));
+        assert_eq!(
+            looks_like_libsvm(b"1 2:1 2:x # bad entries", false),
+            Some(true)
+        );
+        assert_eq!(looks_like_libsvm(b"-1", false), Some(false));
+        assert_eq!(looks_like_libsvm(b"a,b,c", true), None);
+        assert_eq!(looks_like_libsvm(b"1,2,3", true), None);
+        assert_eq!(looks_like_libsvm(b"1\t2\t3", false), None);
+        // Cut off in the middle of an entry: the last token may lack its ':'.
+        assert_eq!(looks_like_libsvm(b"1 1:2 12", true), Some(true));
+        assert_eq!(looks_like_libsvm(b"1 1:2 12", false), None);
+        assert_eq!(looks_like_libsvm(b"1\t2\t3", true), None);
     }
 }

@@ -148,7 +148,8 @@ pub fn parse_libsvm(
 /// line (after comments and blank lines) is a number followed only by
 /// tokens with a `:` (`qid:N`, `index:value`). A line with the label alone
 /// decides nothing: the next one is looked at (up to 16 lines; only labels
-/// is not LibSVM, so a one-column CSV of bare numbers stays CSV). Only the
+/// is not LibSVM, so a one-column CSV of bare numbers stays CSV). The bytes
+/// may be cut anywhere (a line longer than them is fine). Only the
 /// shape is checked: a LibSVM file with a malformed entry is still taken
 /// for LibSVM, so that reading it names the entry. A CSV file fails at its
 /// first line (a header, or commas between the numbers).
@@ -159,20 +160,21 @@ pub fn parse_libsvm(
 /// assert!(!gbdt_io::detect_libsvm(b"1\n0\n"));
 /// ```
 pub fn detect_libsvm(first_bytes: &[u8]) -> bool {
-    // The last line may be cut off unless the bytes end with a line break.
-    let complete = match first_bytes.iter().rposition(|&b| b == b'\n') {
-        Some(i) => &first_bytes[..=i],
-        None => first_bytes,
-    };
-    let data_lines = complete
-        .split(|&b| b == b'\n')
-        .filter(|l| line::tokens(line::strip_comment(l)).next().is_some())
-        .take(16);
-    for l in data_lines {
-        match line::looks_like_libsvm(l) {
+    // The bytes may be cut anywhere: a last line without a line break may
+    // end in the middle of a token.
+    let ends_complete = first_bytes.last() == Some(&b'\n');
+    let mut lines = first_bytes.split(|&b| b == b'\n').peekable();
+    let mut seen = 0;
+    while let Some(l) = lines.next() {
+        if line::tokens(line::strip_comment(l)).next().is_none() {
+            continue;
+        }
+        let partial = !ends_complete && lines.peek().is_none();
+        match line::looks_like_libsvm(l, partial) {
             Some(true) => return true,
-            Some(false) => continue,
             None => return false,
+            Some(false) if seen == 15 => return false,
+            Some(false) => seen += 1,
         }
     }
     false

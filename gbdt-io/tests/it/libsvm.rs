@@ -175,8 +175,12 @@ fn detection_by_content() {
     assert!(detect_libsvm(b"# comment\n\n1 qid:3 0:1\n"));
     // A label alone is fine when some line has entries.
     assert!(detect_libsvm(b"1\n0 2:1\n"));
-    // The last line may be cut off by the byte limit.
+    // The last line may be cut off by the byte limit, even inside an index,
+    // and a first line may be longer than the bytes looked at.
     assert!(detect_libsvm(b"1 1:0.5 2:1\n0 3:1\n1 4:0.2 5:"));
+    assert!(detect_libsvm(b"1 1:0.5 2:1 12"));
+    assert!(detect_libsvm(b"1 1:0.5"));
+    assert!(!detect_libsvm(b"1,2,3"));
     assert!(!detect_libsvm(b"a,b\n1,2\n"));
     assert!(!detect_libsvm(b"1,2\n3,4\n"));
     assert!(!detect_libsvm(b"1\t2\n"));
