@@ -305,12 +305,13 @@ pub enum Error {
         problem: String,
     },
 
-    /// Some LibSVM lines have `qid:` and others do not.
-    #[error("{path}, line {line}: {problem}; give qid: on every line or on none")]
-    LibsvmQid {
+    /// Some LibSVM lines have `qid:` (or a `label:weight`) and others do not.
+    #[error("{path}, line {line}: {problem}; give {what} on every line or on none")]
+    LibsvmOnSomeLines {
         path: PathBuf,
         line: usize,
-        problem: &'static str,
+        what: &'static str,
+        problem: String,
     },
 
     /// A LibSVM file has no data line.

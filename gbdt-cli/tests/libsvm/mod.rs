@@ -96,6 +96,56 @@ fn libsvm_and_csv_train_the_same_model() {
 }
 
 #[test]
+fn label_weights_train_like_a_weight_column() {
+    let dir = TempDir::new("libsvm-w");
+    let (svm, csv) = both(120, 5);
+    let weight = |i: usize| [0.5, 1.0, 2.0][i % 3];
+    let mut rows = svm.lines().filter(|l| l.starts_with(['0', '1']));
+    let weighted: Vec<String> = (0..120)
+        .map(|i| {
+            let line = rows.next().unwrap_or_default();
+            let (label, rest) = line.split_at(1);
+            format!("{label}:{}{rest}\n", weight(i))
+        })
+        .collect();
+    let svm_path = dir.write("w.svm", &weighted.concat());
+    let mut lines = csv.lines();
+    let mut with_w = format!("{},w\n", lines.next().unwrap_or_default());
+    for (i, l) in lines.enumerate() {
+        with_w.push_str(&format!("{l},{}\n", weight(i)));
+    }
+    let csv_path = dir.write("w.csv", &with_w);
+    let common = ["--rounds", "8", "--quiet"];
+    let mut a = vec!["train", svm_path.as_str(), "--output", "a.gbdt"];
+    a.extend_from_slice(&common);
+    gbdt_in(dir.path(), &a).ok();
+    let mut b = vec![
+        "train",
+        csv_path.as_str(),
+        "-t",
+        "label",
+        "--weight",
+        "w",
+        "--output",
+        "b.gbdt",
+    ];
+    b.extend_from_slice(&common);
+    gbdt_in(dir.path(), &b).ok();
+    let dump = |model: &str| gbdt_in(dir.path(), &["dump", model]).stdout;
+    assert!(dump("a.gbdt").contains("leaf"));
+    assert_eq!(dump("a.gbdt"), dump("b.gbdt"));
+    // The weights matter: without them the trees differ.
+    let plain = dir.write("p.svm", &svm);
+    let mut c = vec!["train", plain.as_str(), "--output", "c.gbdt"];
+    c.extend_from_slice(&common);
+    gbdt_in(dir.path(), &c).ok();
+    assert_ne!(dump("a.gbdt"), dump("c.gbdt"));
+    gbdt_in(dir.path(), &["train", &svm_path, "--weight", "w"])
+        .expect_code(2)
+        .stderr_says(&["--weight names a CSV column"]);
+}
+
+#[test]
 fn libsvm_flags_and_errors() {
     let dir = TempDir::new("libsvm-err");
     let (svm, _) = both(50, 3);

@@ -12,6 +12,10 @@ pub(crate) struct Part {
     /// A qid per row (0 where the row has none; see `has_qid`).
     pub qids: Vec<u64>,
     pub has_qid: Vec<bool>,
+    /// A weight per row (1 where the row has none; see `has_weight`), from
+    /// XGBoost's `label:weight`.
+    pub weights: Vec<f32>,
+    pub has_weight: Vec<bool>,
     /// Entry range of row `r`: `starts[r]..starts[r + 1]`.
     pub starts: Vec<usize>,
     pub index: Vec<u64>,
@@ -94,10 +98,7 @@ fn parse_line(text: &[u8], line: usize, part: &mut Part) -> Result<(), LineError
         text: String::from_utf8_lossy(t).into_owned(),
         kind,
     };
-    let label = match parse_number_text(label_tok) {
-        Some(v) if !v.is_nan() => v as f32,
-        _ => return Err(err(1, label_tok, ErrorKind::Label)),
-    };
+    let (label, weight) = parse_label(label_tok).map_err(|kind| err(1, label_tok, kind))?;
     let mut token = 2;
     let qid = match toks.peek() {
         Some(t) if t.starts_with(b"qid:") => {
@@ -130,9 +131,33 @@ fn parse_line(text: &[u8], line: usize, part: &mut Part) -> Result<(), LineError
     part.labels.push(label);
     part.qids.push(qid.unwrap_or(0));
     part.has_qid.push(qid.is_some());
+    part.weights.push(weight.unwrap_or(1.0));
+    part.has_weight.push(weight.is_some());
     part.starts.push(part.index.len());
     part.lines.push(line);
     Ok(())
+}
+
+/// `label` or XGBoost's `label:weight`.
+fn parse_label(t: &[u8]) -> Result<(f32, Option<f32>), ErrorKind> {
+    let (label, weight) = match t.iter().position(|&b| b == b':') {
+        Some(i) => (&t[..i], Some(&t[i + 1..])),
+        None => (t, None),
+    };
+    let label = match parse_number_text(label) {
+        Some(v) if !v.is_nan() => v as f32,
+        _ => return Err(ErrorKind::Label),
+    };
+    let weight = match weight.map(parse_number_text) {
+        None => None,
+        Some(Some(w)) if w >= 0.0 && w.is_finite() => Some(w as f32),
+        Some(_) => {
+            return Err(ErrorKind::Entry(
+                "the weight after the label's ':' must be a number of at least 0 (label:weight, such as 1:0.5)",
+            ))
+        }
+    };
+    Ok((label, weight))
 }
 
 /// `index:value`; the error says what is wrong.
@@ -158,14 +183,15 @@ fn parse_uint(b: &[u8]) -> Option<u64> {
 }
 
 /// The shape of a LibSVM line (comment stripped, not blank): a number,
-/// then only tokens with a `:` (`qid:N`, `index:value`); `None` when it is
+/// (or `label:weight`), then only tokens with a `:` (`qid:N`,
+/// `index:value`); `None` when it is
 /// not, else whether it has such a token. Only the shape is checked, so a
 /// LibSVM file with a bad entry is still read as LibSVM and its error named.
 /// A `partial` line may be cut anywhere: its last token (not the label)
 /// needs no `:`.
 pub(crate) fn looks_like_libsvm(line: &[u8], partial: bool) -> Option<bool> {
     let mut toks = tokens(strip_comment(line)).peekable();
-    parse_number_text(toks.next()?)?;
+    parse_label(toks.next()?).ok()?;
     let mut entries = false;
     while let Some(t) = toks.next() {
         let cut_off = partial && toks.peek().is_none();
@@ -188,6 +214,12 @@ mod tests {
         assert_eq!(p.labels, [1.0, -2.0, 0.0]);
         assert_eq!(p.has_qid, [true, false, false]);
         assert_eq!(p.qids[0], 3);
+        assert_eq!(p.has_weight, [false; 3]);
+        let w = parse_part(b"1:0.5 1:2\n0 2:1\n").unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(
+            (w.labels, w.weights, w.has_weight),
+            (vec![1.0, 0.0], vec![0.5, 1.0], vec![true, false])
+        );
         assert_eq!(p.row(0), (&[1u64, 4][..], &[0.5f32, 2.0][..]));
         assert_eq!(p.row(1), (&[2u64][..], &[1000.0f32][..]));
         assert!(p.row(2).1[0].is_nan());
@@ -207,6 +239,8 @@ mod tests {
                 previous: 2
             }
         );
+        let e = parse_part(b"1:-1 1:2\n").unwrap_err();
+        assert_eq!((e.token, e.text.as_str()), (1, "1:-1"));
         let e = parse_part(b"x 1:2\n").unwrap_err();
         assert_eq!((e.line, e.token, e.kind), (0, 1, ErrorKind::Label));
         let e = parse_part(b"1 qid:a 1:2\n").unwrap_err();

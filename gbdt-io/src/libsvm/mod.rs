@@ -1,7 +1,7 @@
 //! LibSVM / SVMlight text to labels, a dense feature matrix and optional
 //! query ids (issue 14).
 //!
-//! A line is `label [qid:N] index:value index:value ...`:
+//! A line is `label[:weight] [qid:N] index:value index:value ...`:
 //!
 //! - `#` starts a comment (a whole line or the rest of one); blank lines are
 //!   skipped;
@@ -15,7 +15,8 @@
 //!   a zero; an explicit `3:0` is a zero;
 //! - on each line the indices must increase strictly: a repeated or
 //!   decreasing index is an error;
-//! - `qid:` must be on every line or on none.
+//! - `qid:` must be on every line or on none; so must a weight, written
+//!   as XGBoost does after the label (`label:weight`, such as `1:0.5 3:2`).
 //!
 //! Errors name the file, the line (from 1) and the token (from 1: the label
 //! is token 1, `qid:` token 2 when present, then the entries; tokens are
@@ -66,6 +67,8 @@ pub struct LibsvmData {
     pub feature_names: Vec<String>,
     /// One query id per row when the lines have `qid:`.
     pub qids: Option<Vec<u64>>,
+    /// One weight per row when the labels are XGBoost's `label:weight`.
+    pub weights: Option<Vec<f32>>,
     /// The index base used (given or detected).
     pub base: u32,
 }
@@ -75,14 +78,14 @@ pub const LIBSVM_LABEL: &str = "label";
 
 impl LibsvmData {
     /// The data as training data: the labels as they are (the label rule
-    /// is the column [`LIBSVM_LABEL`]), no weights, no dropped columns, all
-    /// features numeric. The qids are not part of it.
+    /// is the column [`LIBSVM_LABEL`]), the `label:weight` weights if any,
+    /// no dropped columns, all features numeric. The qids are not part of it.
     pub fn into_training_data(self) -> TrainingData {
         TrainingData {
             features: self.features,
             feature_names: self.feature_names,
             labels: self.labels,
-            weights: None,
+            weights: self.weights,
             label_rule: LabelRule::Column {
                 column: LIBSVM_LABEL.to_string(),
             },
@@ -213,6 +216,7 @@ fn parse_chunked(
         });
     }
     let qids = qids(path, &parts)?;
+    let weights = weights(path, &parts)?;
     let base = opts.base.unwrap_or_else(|| detect_base(&parts));
     let width = width(path, &parts, base, opts.num_features)?;
     let features = fill(&parts, rows, width, base, exec);
@@ -224,6 +228,7 @@ fn parse_chunked(
         features,
         feature_names: (0..width).map(|j| format!("f{j}")).collect(),
         qids,
+        weights,
         base,
     })
 }
@@ -274,28 +279,52 @@ fn line_error(path: &Path, first_line: usize, e: LineError) -> Error {
     }
 }
 
-/// The qids, when every row has one; an error names the first line that
-/// differs from the first row (with or without `qid:`).
-fn qids(path: &Path, parts: &[(usize, Part)]) -> Result<Option<Vec<u64>>> {
-    let all = || parts.iter().flat_map(|(_, p)| p.has_qid.iter().copied());
-    let first_has = all().next().unwrap_or(false);
+/// Whether every row has what `has` marks (a qid, a weight): true when all
+/// do, false when none does; an error names the first line that differs
+/// from the first row.
+fn on_all_lines(
+    path: &Path,
+    parts: &[(usize, Part)],
+    has: impl Fn(&Part) -> &[bool],
+    what: &'static str,
+) -> Result<bool> {
+    let first_has = parts.iter().find_map(|(_, p)| has(p).first().copied());
+    let first_has = first_has.unwrap_or(false);
     for (line0, p) in parts {
-        if let Some(r) = p.has_qid.iter().position(|&h| h != first_has) {
+        if let Some(r) = has(p).iter().position(|&h| h != first_has) {
             let problem = match first_has {
-                true => "this line has no qid: but the first line has one",
-                false => "this line has a qid: but the first line has none",
+                true => format!("this line lacks {what} but the first line has one"),
+                false => format!("this line has {what} but the first line has none"),
             };
-            return Err(Error::LibsvmQid {
+            return Err(Error::LibsvmOnSomeLines {
                 path: path.to_path_buf(),
                 line: line0 + p.lines[r],
+                what,
                 problem,
             });
         }
     }
-    Ok(first_has.then(|| {
+    Ok(first_has)
+}
+
+/// The qids, when every row has one.
+fn qids(path: &Path, parts: &[(usize, Part)]) -> Result<Option<Vec<u64>>> {
+    let all = on_all_lines(path, parts, |p| &p.has_qid, "a qid:")?;
+    Ok(all.then(|| {
         parts
             .iter()
             .flat_map(|(_, p)| p.qids.iter().copied())
+            .collect()
+    }))
+}
+
+/// The weights, when every row has one.
+fn weights(path: &Path, parts: &[(usize, Part)]) -> Result<Option<Vec<f32>>> {
+    let all = on_all_lines(path, parts, |p| &p.has_weight, "a weight (label:weight)")?;
+    Ok(all.then(|| {
+        parts
+            .iter()
+            .flat_map(|(_, p)| p.weights.iter().copied())
             .collect()
     }))
 }

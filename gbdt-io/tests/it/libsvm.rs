@@ -37,6 +37,29 @@ fn comments_blank_lines_and_qids() {
     assert!(d.features[[0, 1]].is_nan());
     assert!(d.features[[1, 0]].is_nan() && d.features[[1, 2]].is_nan());
     assert_eq!(parse("1 1:1\n").qids, None);
+    assert_eq!(parse("1 1:1\n").weights, None);
+}
+
+#[test]
+fn label_weights_as_xgboost_writes_them() {
+    let d = parse("1:0.5 qid:1 1:1\n0:2 qid:1 2:1\n");
+    assert_eq!(d.labels, [1.0, 0.0]);
+    assert_eq!(d.weights, Some(vec![0.5, 2.0]));
+    assert_eq!(d.into_training_data().weights, Some(vec![0.5, 2.0]));
+    let e = error("1:0.5 1:1\n0 2:1\n");
+    assert_eq!(e, "d.svm, line 2: this line lacks a weight (label:weight) but the first line has one; give a weight (label:weight) on every line or on none");
+    let e = error("1 1:1\n0:2 2:1\n");
+    assert!(
+        e.starts_with(
+            "d.svm, line 2: this line has a weight (label:weight) but the first line has none"
+        ),
+        "{e}"
+    );
+    let e = error("1:x 1:1\n");
+    assert!(
+        e.starts_with("d.svm, line 1, token 1 '1:x': the weight after the label's ':'"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -139,7 +162,7 @@ fn errors_name_the_line_and_token() {
         "{e}"
     );
     let e = error("1 qid:1 1:1\n0 1:1\n");
-    assert_eq!(e, "d.svm, line 2: this line has no qid: but the first line has one; give qid: on every line or on none");
+    assert_eq!(e, "d.svm, line 2: this line lacks a qid: but the first line has one; give a qid: on every line or on none");
     let e = error("# only a comment\n\n");
     assert!(e.starts_with("d.svm has no data lines"), "{e}");
 }
