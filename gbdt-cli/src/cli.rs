@@ -9,6 +9,7 @@ use clap::{Arg, ArgAction, ArgMatches, Args, FromArgMatches, Parser, Subcommand}
 use gbdt_core::{Objective, Param, Params, ValueKind};
 
 use crate::categorical::CategoricalArgs;
+use crate::file_args::CsvArgs;
 pub use crate::model_format::ModelFormatArg;
 
 const EXIT_CODES: &str = "\
@@ -174,26 +175,16 @@ pub enum Command {
     Convert(ConvertArgs),
 }
 
-/// How CSV files are read.
-#[derive(Debug, Clone, Args)]
-pub struct CsvArgs {
-    /// Field delimiter: one character, or 'tab'.
-    #[arg(long, default_value = ",", value_name = "CHAR")]
-    pub delimiter: String,
-    /// The first line is data, not column names (columns are named column_0, column_1, ...).
-    #[arg(long)]
-    pub no_header: bool,
-}
-
 /// Flags of `gbdt train`.
 #[derive(Debug, Args)]
 pub struct TrainArgs {
     /// Training data (CSV with a header line; '-' reads standard input).
     #[arg(value_name = "DATA.csv")]
     pub data: PathBuf,
-    /// What to predict: a column name or an expression such as 'Col > 1'.
+    /// What to predict: a column name or an expression such as 'Col > 1'
+    /// (required for CSV data; LibSVM data has its label on each line).
     #[arg(long, short = 't', value_name = "EXPR")]
-    pub target: String,
+    pub target: Option<String>,
     /// Where to save the model; a .json name selects the JSON format.
     #[arg(long, short = 'o', default_value = "model.gbdt", value_name = "PATH")]
     pub output: PathBuf,

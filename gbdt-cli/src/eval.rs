@@ -2,14 +2,15 @@
 
 use std::io::Write;
 
-use gbdt_core::{Metric, Objective, PredictOptions};
-use gbdt_io::LabelRule;
+use gbdt_core::{Executor, Metric, Objective, PredictOptions};
+use gbdt_io::{LabelRule, LibsvmOptions, TrainingData};
 
 use crate::cli::EvalArgs;
 use crate::columns::FeatureColumns;
 use crate::config::check_threads;
+use crate::data_file::{self, DataFile};
 use crate::exit::{core, CmdResult, Failure, WithCode};
-use crate::input::{self, reading};
+use crate::input::{self, reading, LoadedModel};
 use crate::report::json_number;
 
 /// The metrics named by `--metric`, or the objective's defaults (the ones
@@ -32,7 +33,7 @@ pub fn run(args: &EvalArgs) -> CmdResult<()> {
     let exec = input::executor(check_threads(args.threads)?)?;
     // Names are checked before any file is read.
     chosen_metrics(&args.metric, Objective::default())?;
-    let csv = input::csv_options(&args.csv)?;
+    input::csv_options(&args.csv)?;
     let loaded = input::load_model(&args.model, &args.model_format)?;
     let model = &loaded.file.model;
     let metrics = match args.metric.is_empty() {
@@ -41,29 +42,7 @@ pub fn run(args: &EvalArgs) -> CmdResult<()> {
         false => chosen_metrics(&args.metric, model.objective())?,
     };
 
-    let table = input::read_table(&args.data, &csv, &exec)?;
-    let model_rule = loaded.file.label_rule.as_ref();
-    let rule = match &args.target {
-        Some(expr) => match (reading(gbdt_io::parse_target(expr, &table))?, model_rule) {
-            // Class indexes must mean what they meant in training.
-            (LabelRule::Classes { column, .. }, Some(m)) if column == m.column() => m.clone(),
-            (rule, _) => rule,
-        },
-        None => model_rule.cloned().ok_or_else(|| {
-            Failure::usage(
-                "the model stores no target (it was not trained from a CSV file); give one with --target",
-            )
-        })?,
-    };
-    let columns = FeatureColumns::new(&loaded, &table, &[rule.column()], args.strict_categories)?;
-    let data = reading(gbdt_io::labelled_data(
-        &table,
-        &rule,
-        &columns.model_features(),
-        args.drop_missing_target,
-        &exec,
-    ))?;
-    drop(table);
+    let data = read_labelled(args, &loaded, &exec)?;
     let options = PredictOptions {
         executor: Some(exec),
         ..PredictOptions::default()
@@ -96,6 +75,48 @@ pub fn run(args: &EvalArgs) -> CmdResult<()> {
         .and_then(|()| out.flush())
         .map_err(|e| anyhow::Error::new(e).context("cannot write metrics to stdout"))
         .runtime()
+}
+
+/// The labelled rows: LibSVM labels and features by position (see
+/// [`data_file`]), or CSV columns by name with `--target` or the model's
+/// target.
+fn read_labelled(
+    args: &EvalArgs,
+    loaded: &LoadedModel,
+    exec: &Executor,
+) -> CmdResult<TrainingData> {
+    let opts = LibsvmOptions {
+        base: None,
+        num_features: Some(loaded.file.model.num_features()),
+    };
+    let table = match data_file::read_data(&args.data, &args.csv, opts, exec)? {
+        DataFile::Csv(table) => table,
+        DataFile::Libsvm(_) if args.target.is_some() => {
+            return Err(data_file::no_columns("--target", &args.data))
+        }
+        DataFile::Libsvm(d) => return Ok(d.into_training_data()),
+    };
+    let model_rule = loaded.file.label_rule.as_ref();
+    let rule = match &args.target {
+        Some(expr) => match (reading(gbdt_io::parse_target(expr, &table))?, model_rule) {
+            // Class indexes must mean what they meant in training.
+            (LabelRule::Classes { column, .. }, Some(m)) if column == m.column() => m.clone(),
+            (rule, _) => rule,
+        },
+        None => model_rule.cloned().ok_or_else(|| {
+            Failure::usage(
+                "the model stores no target (it was not trained from a CSV file); give one with --target",
+            )
+        })?,
+    };
+    let columns = FeatureColumns::new(loaded, &table, &[rule.column()], args.strict_categories)?;
+    reading(gbdt_io::labelled_data(
+        &table,
+        &rule,
+        &columns.model_features(),
+        args.drop_missing_target,
+        exec,
+    ))
 }
 
 #[cfg(test)]

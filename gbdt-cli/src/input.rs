@@ -10,8 +10,9 @@ use gbdt_io::{AtomicFile, CsvOptions, Table};
 
 pub use gbdt_io::AnyModel as LoadedModel;
 
-use crate::cli::{CsvArgs, ModelFormatArg};
+use crate::cli::ModelFormatArg;
 use crate::exit::{core, CmdResult, Code, Failure};
+use crate::file_args::CsvArgs;
 
 /// The exit code of a gbdt-io error met while reading input: bad option
 /// values and malformed target expressions are usage errors, everything about
@@ -22,7 +23,8 @@ pub fn io_code(e: &gbdt_io::Error) -> Code {
         | gbdt_io::Error::InvalidSelection { .. }
         | gbdt_io::Error::InvalidTarget { .. }
         | gbdt_io::Error::UnknownFormat { .. }
-        | gbdt_io::Error::UnknownForeignFormat { .. } => Code::Usage,
+        | gbdt_io::Error::UnknownForeignFormat { .. }
+        | gbdt_io::Error::LibsvmBase { .. } => Code::Usage,
         _ => Code::BadInput,
     }
 }
@@ -247,6 +249,8 @@ mod tests {
         csv_options(&CsvArgs {
             delimiter: d.to_string(),
             no_header: false,
+            format: None,
+            libsvm_base: None,
         })
     }
 

@@ -3,13 +3,14 @@
 use std::io::Write;
 
 use gbdt_core::{ImportanceType, Model};
-use gbdt_io::ModelSource;
+use gbdt_io::{LibsvmOptions, ModelSource};
 use serde_json::{json, Value};
 
 use crate::cli::{ImportanceArgs, InspectArgs};
 use crate::columns::FeatureColumns;
 use crate::config::check_threads;
 use crate::contrib;
+use crate::data_file::{self, DataFile};
 use crate::exit::{CmdResult, Failure, WithCode};
 use crate::input::{self, reading, LoadedModel};
 use crate::report::{
@@ -44,15 +45,22 @@ fn shap_importance(args: &ImportanceArgs, loaded: &LoadedModel) -> CmdResult<Vec
         ));
     };
     let exec = input::executor(check_threads(args.threads)?)?;
-    let csv = input::csv_options(&args.csv)?;
-    let table = input::read_table(data, &csv, &exec)?;
-    let columns = FeatureColumns::new(loaded, &table, &[], args.strict_categories)?;
-    let features = reading(gbdt_io::prediction_features(
-        &table,
-        &columns.model_features(),
-        &exec,
-    ))?;
-    drop(table);
+    input::csv_options(&args.csv)?;
+    let opts = LibsvmOptions {
+        base: None,
+        num_features: Some(model.num_features()),
+    };
+    let features = match data_file::read_data(data, &args.csv, opts, &exec)? {
+        DataFile::Libsvm(d) => d.features,
+        DataFile::Csv(table) => {
+            let columns = FeatureColumns::new(loaded, &table, &[], args.strict_categories)?;
+            reading(gbdt_io::prediction_features(
+                &table,
+                &columns.model_features(),
+                &exec,
+            ))?
+        }
+    };
     let values = contrib::contributions(model, features.view(), &exec)?;
     Ok(contrib::mean_abs_contribution(
         &values,

@@ -4,8 +4,8 @@ use std::fmt::{Display, Write as _};
 use std::io::{self, Write};
 use std::time::Instant;
 
-use gbdt_core::{Model, PredictOptions};
-use gbdt_io::LabelRule;
+use gbdt_core::{Executor, Model, PredictOptions};
+use gbdt_io::{LabelRule, LibsvmOptions};
 use ndarray::{Array2, Axis};
 use serde_json::json;
 
@@ -13,8 +13,9 @@ use crate::cli::PredictArgs;
 use crate::columns::FeatureColumns;
 use crate::config::check_threads;
 use crate::contrib;
+use crate::data_file::{self, DataFile};
 use crate::exit::{core, CmdResult, Failure, WithCode};
-use crate::input::{self, reading};
+use crate::input::{self, reading, LoadedModel};
 
 /// The environment variable a Kubernetes Indexed Job sets in each pod.
 pub const SHARD_INDEX_ENV: &str = "JOB_COMPLETION_INDEX";
@@ -160,32 +161,20 @@ pub fn run(args: &PredictArgs) -> CmdResult<()> {
     let start = Instant::now();
     let exec = input::executor(check_threads(args.threads)?)?;
     let shard = shard_of(args)?;
-    let csv = input::csv_options(&args.csv)?;
+    input::csv_options(&args.csv)?;
     check_paths(args)?;
 
     let loaded = input::load_model(&args.model, &args.model_format)?;
     let model = &loaded.file.model;
-    let table = input::read_table(&args.data, &csv, &exec)?;
-    let skip: Vec<&str> = args.id.as_deref().into_iter().collect();
-    let columns = FeatureColumns::new(&loaded, &table, &skip, args.strict_categories)?;
-    let mut features = reading(gbdt_io::prediction_features(
-        &table,
-        &columns.model_features(),
-        &exec,
-    ))?;
-    let ids = match &args.id {
-        Some(col) => Some(reading(table.string_column(col))?),
-        None => None,
-    };
+    let (mut features, ids) = read_features(args, &loaded, &exec)?;
     let rows: Vec<usize> = match shard {
         Some(s) => {
-            let rows = s.rows(table.num_rows());
+            let rows = s.rows(features.nrows());
             features = features.select(Axis(0), &rows);
             rows
         }
-        None => (0..table.num_rows()).collect(),
+        None => (0..features.nrows()).collect(),
     };
-    drop(table);
     let load_s = start.elapsed().as_secs_f64();
 
     let t = Instant::now();
@@ -230,6 +219,38 @@ pub fn run(args: &PredictArgs) -> CmdResult<()> {
         input::write_report(path, &report(args, rows.len(), shard, &columns, timings))?;
     }
     Ok(())
+}
+
+/// The model's features from the data (CSV columns by name, LibSVM
+/// indices by position; see [`data_file`]) and the `--id` column's values.
+fn read_features(
+    args: &PredictArgs,
+    loaded: &LoadedModel,
+    exec: &Executor,
+) -> CmdResult<(Array2<f32>, Option<Vec<String>>)> {
+    let opts = LibsvmOptions {
+        base: None,
+        num_features: Some(loaded.file.model.num_features()),
+    };
+    let table = match data_file::read_data(&args.data, &args.csv, opts, exec)? {
+        DataFile::Csv(table) => table,
+        DataFile::Libsvm(_) if args.id.is_some() => {
+            return Err(data_file::no_columns("--id", &args.data))
+        }
+        DataFile::Libsvm(d) => return Ok((d.features, None)),
+    };
+    let skip: Vec<&str> = args.id.as_deref().into_iter().collect();
+    let columns = FeatureColumns::new(loaded, &table, &skip, args.strict_categories)?;
+    let features = reading(gbdt_io::prediction_features(
+        &table,
+        &columns.model_features(),
+        exec,
+    ))?;
+    let ids = match &args.id {
+        Some(col) => Some(reading(table.string_column(col))?),
+        None => None,
+    };
+    Ok((features, ids))
 }
 
 /// Checks the prediction and report outputs against the inputs and for

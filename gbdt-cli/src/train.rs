@@ -1,17 +1,18 @@
 //! `gbdt train`: CSV in, model file out, with progress and a summary.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use gbdt_core::{Dataset, EvalResult, Executor, Metric, Model, Objective, Params, PredictOptions};
 use gbdt_io::{
-    CsvOptions, LabelRule, ModelFeatures, ModelFile, ModelFormat, Selection, TrainingData,
+    LabelRule, LibsvmOptions, ModelFeatures, ModelFile, ModelFormat, Selection, Table, TrainingData,
 };
 
 use crate::by_name;
 use crate::categorical::CategoricalArgs;
 use crate::cli::{ParamArgs, TrainArgs};
 use crate::config::{self, ConfigFile};
+use crate::data_file::{self, DataFile};
 use crate::diag;
 use crate::exit::{core, CmdResult, Code, Failure};
 use crate::holdout::{self, HeldOut};
@@ -61,7 +62,6 @@ struct Checked {
     objective: Option<Objective>,
     /// `--categorical` and `--max-categories` (flags or config file).
     categories: CategoricalArgs,
-    csv: CsvOptions,
     /// `--holdout` (flag or config file), never with `--valid`.
     holdout: Option<f64>,
 }
@@ -86,13 +86,13 @@ fn check_flags(args: &TrainArgs) -> CmdResult<Checked> {
         ));
     }
     check_paths(args)?;
-    let csv = input::csv_options(&args.csv)?;
+    // Checked now; the data files are read with them later.
+    input::csv_options(&args.csv)?;
     Ok(Checked {
         params,
         threads: checked.threads,
         objective,
         categories,
-        csv,
         holdout,
     })
 }
@@ -213,15 +213,52 @@ impl InitModel {
     }
 }
 
-/// Reads the training data and the validation data, if any.
+/// Reads the training data and the validation data, if any, each CSV or
+/// LibSVM (see [`data_file`]).
 fn load(
     args: &TrainArgs,
     flags: &Checked,
     exec: &Executor,
 ) -> CmdResult<(TrainingData, Option<TrainingData>)> {
-    let csv = &flags.csv;
-    let table = input::read_table(&args.data, csv, exec)?;
-    let rule = reading(gbdt_io::parse_target(&args.target, &table))?;
+    let file = data_file::read_data(&args.data, &args.csv, LibsvmOptions::default(), exec)?;
+    let (data, base) = match file {
+        DataFile::Csv(table) => (csv_training(args, flags, &table, exec)?, None),
+        DataFile::Libsvm(d) => {
+            let column_flags = [
+                ("--target", args.target.is_some()),
+                ("--weight", args.weight.is_some()),
+                ("--features", !args.features.is_empty()),
+                ("--drop", !args.drop.is_empty()),
+            ];
+            if let Some((flag, _)) = column_flags.iter().find(|(_, given)| *given) {
+                return Err(data_file::no_columns(flag, &args.data));
+            }
+            let base = d.base;
+            (d.into_training_data(), Some(base))
+        }
+    };
+    let valid = match &args.valid {
+        Some(path) => Some(read_valid(args, path, &data, base, exec)?),
+        None => None,
+    };
+    Ok((data, valid))
+}
+
+/// The training data from a CSV table: `--target` is required.
+fn csv_training(
+    args: &TrainArgs,
+    flags: &Checked,
+    table: &Table,
+    exec: &Executor,
+) -> CmdResult<TrainingData> {
+    let target = args.target.as_deref().ok_or_else(|| {
+        Failure::usage(format!(
+            "--target is required for CSV data ({}): name the column to predict, or an \
+             expression such as 'Col > 1'",
+            args.data.display()
+        ))
+    })?;
+    let rule = reading(gbdt_io::parse_target(target, table))?;
     let mut selection = Selection {
         features: (!args.features.is_empty()).then(|| args.features.clone()),
         drop: args.drop.clone(),
@@ -230,27 +267,39 @@ fn load(
         ..Selection::default()
     };
     flags.categories.apply(&mut selection);
-    let data = reading(gbdt_io::training_data(&table, &rule, &selection, exec))?;
-    drop(table);
-    let valid = match &args.valid {
-        Some(path) => {
-            let vt = input::read_table(path, csv, exec)?;
-            // Read with the training categories, as a model will read it.
+    reading(gbdt_io::training_data(table, &rule, &selection, exec))
+}
+
+/// The validation data, read as a model reads data: CSV columns by name with
+/// the training categories and label rule, LibSVM by position with the
+/// training data's width and (for LibSVM training data) index base.
+fn read_valid(
+    args: &TrainArgs,
+    path: &Path,
+    data: &TrainingData,
+    base: Option<u32>,
+    exec: &Executor,
+) -> CmdResult<TrainingData> {
+    let opts = LibsvmOptions {
+        base,
+        num_features: Some(data.feature_names.len()),
+    };
+    match data_file::read_data(path, &args.csv, opts, exec)? {
+        DataFile::Libsvm(v) => Ok(v.into_training_data()),
+        DataFile::Csv(vt) => {
             let features = ModelFeatures {
                 strict_categories: args.strict_categories,
                 ..data.model_features()
             };
-            Some(reading(gbdt_io::labelled_data(
+            reading(gbdt_io::labelled_data(
                 &vt,
                 &data.label_rule,
                 &features,
                 args.drop_missing_target,
                 exec,
-            ))?)
+            ))
         }
-        None => None,
-    };
-    Ok((data, valid))
+    }
 }
 
 /// The parameters, with the objective (and class count) implied by the

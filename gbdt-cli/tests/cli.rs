@@ -3,6 +3,7 @@
 
 mod foreign;
 mod holdout;
+mod libsvm;
 mod shutdown;
 mod util;
 
@@ -109,10 +110,15 @@ fn usage_errors_exit_2() {
     )
     .expect_code(2)
     .stderr_says(&["--frobnicate"]);
-    // --target is required.
+    // --target is required for CSV data (LibSVM data has its label on
+    // each line, so the file is read first to know its format).
+    d.write("x.csv", "a,y\n1,2\n");
     gbdt_in(d.path(), &["train", "x.csv"])
         .expect_code(2)
-        .stderr_says(&["--target"]);
+        .stderr_says(&["--target is required for CSV data"]);
+    gbdt_in(d.path(), &["train", "x.csv", "--format", "libsvm"])
+        .expect_code(3)
+        .stderr_says(&["x.csv, line 1, token 1: label 'a,y' is not a number"]);
     gbdt_in(d.path(), &["train", "x.csv", "-t", "y", "--rounds", "many"])
         .expect_code(2)
         .stderr_says(&["--rounds", "many"]);

@@ -267,6 +267,64 @@ pub enum Error {
         format: &'static str,
         reason: String,
     },
+
+    // LibSVM input (issue 14).
+    /// A LibSVM line's label is not a number. Tokens are counted from 1
+    /// (the label is token 1), separated by spaces or tabs.
+    #[error("{path}, line {line}, token {token}: label '{text}' is not a number; a LibSVM line is 'label [qid:N] index:value ...' and starts with a numeric label")]
+    LibsvmLabel {
+        path: PathBuf,
+        line: usize,
+        token: usize,
+        text: String,
+    },
+
+    /// A LibSVM `qid:` or `index:value` token is malformed.
+    #[error("{path}, line {line}, token {token} '{text}': {problem}")]
+    LibsvmEntry {
+        path: PathBuf,
+        line: usize,
+        token: usize,
+        text: String,
+        problem: &'static str,
+    },
+
+    /// A LibSVM line repeats a feature index or lists it after a larger one.
+    #[error("{path}, line {line}, token {token}: feature index {index} does not increase (the entry before has index {previous}); list each index at most once per line, in increasing order")]
+    LibsvmIndexOrder {
+        path: PathBuf,
+        line: usize,
+        token: usize,
+        index: u64,
+        previous: u64,
+    },
+
+    /// A LibSVM feature index is below the index base or past the features.
+    #[error("{path}, line {line}, token {token}: feature index {index} {problem}")]
+    LibsvmIndexRange {
+        path: PathBuf,
+        line: usize,
+        token: usize,
+        index: u64,
+        problem: String,
+    },
+
+    /// Some LibSVM lines have `qid:` (or a `label:weight`) and others do not.
+    #[error("{path}, line {line}: {problem}; give {what} on every line or on none")]
+    LibsvmOnSomeLines {
+        path: PathBuf,
+        line: usize,
+        what: &'static str,
+        problem: String,
+    },
+
+    /// A LibSVM file has no data line.
+    #[error("{path} has no data lines; a LibSVM file needs at least one line 'label [qid:N] index:value ...'")]
+    LibsvmEmpty { path: PathBuf },
+
+    /// The LibSVM index base option is neither 0 nor 1.
+    #[error("invalid LibSVM index base {base}; use 0 (the first feature is index 0) or 1")]
+    LibsvmBase { base: u32 },
 }
 
 /// `Result` with [`enum@Error`].

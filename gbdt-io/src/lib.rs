@@ -18,6 +18,9 @@
 //!   a category it never saw is missing.
 //! - **Holdout** ([`split_holdout`]): a seeded, optionally stratified
 //!   fraction of the training rows kept out as a validation set.
+//! - **LibSVM / SVMlight files** ([`read_libsvm`], [`detect_libsvm`]):
+//!   `label [qid:N] index:value ...` lines to labels, a dense matrix with
+//!   columns `f0`, `f1`, ... (absent entries missing) and optional query ids.
 //! - **Model files** ([`save`] and [`load`] for a bare model; [`save_model`]
 //!   and [`load_model`] for a [`ModelFile`] with its CSV metadata): a binary
 //!   format (magic bytes, format version, checksum, bincode payload) and a
@@ -80,6 +83,7 @@ mod error;
 mod foreign;
 mod holdout;
 mod label;
+mod libsvm;
 mod model_file;
 mod parse;
 mod select;
@@ -93,6 +97,10 @@ pub use foreign::{
 };
 pub use holdout::{split_holdout, Holdout};
 pub use label::{class_rule, parse_target, CompareOp, LabelRule, MAX_CLASSES};
+pub use libsvm::{
+    detect_libsvm, parse_libsvm, read_libsvm, LibsvmData, LibsvmOptions, LIBSVM_LABEL,
+    MAX_LIBSVM_FEATURES,
+};
 pub use model_file::atomic::{check_writable, AtomicFile, TEMP_MARKER};
 pub use model_file::{
     decode_model, encode_model, load, load_model, save, save_model, LoadedModel, ModelFile,

@@ -5,6 +5,7 @@ mod csv_read;
 mod foreign;
 mod holdout;
 mod labels;
+mod libsvm;
 mod model_files;
 mod props;
 mod select;
