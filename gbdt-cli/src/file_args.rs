@@ -10,7 +10,7 @@ use clap::Args;
 pub enum DataFormat {
     /// Comma-separated values with a header line.
     Csv,
-    /// LibSVM / SVMlight: 'label [qid:N] index:value ...' per line.
+    /// LibSVM / SVMlight: 'label qid:N index:value ...' per line (qid optional).
     Libsvm,
 }
 
@@ -24,7 +24,7 @@ pub struct CsvArgs {
     #[arg(long)]
     pub no_header: bool,
     /// Data file format [default: detected: libsvm when the first lines are
-    /// 'label [qid:N] index:value ...', else csv]
+    /// 'label index:value ...' (or with qid:N), else csv]
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<DataFormat>,
     /// Index of the first LibSVM feature, 0 or 1 [default: detected per
