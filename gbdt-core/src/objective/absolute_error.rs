@@ -25,21 +25,31 @@ pub(crate) fn quantile(values: &mut [(f64, f32)], alpha: f64, weighted: bool) ->
     if values.is_empty() {
         return None;
     }
-    values.sort_by(|a, b| a.0.total_cmp(&b.0));
-    if !weighted {
-        let n = values.len() as f64;
-        if alpha <= 1.0 / (n + 1.0) {
-            return Some(values[0].0);
-        }
-        if alpha >= n / (n + 1.0) {
-            return Some(values[values.len() - 1].0);
-        }
-        let x = alpha * (n + 1.0);
-        let k = (x.floor() as usize).saturating_sub(1);
-        let d = x - 1.0 - k as f64;
-        let (v0, v1) = (values[k].0, values[(k + 1).min(values.len() - 1)].0);
-        return Some(v0 + d * (v1 - v0));
+    if weighted {
+        return weighted_quantile(values, alpha);
     }
+    let cmp = |a: &(f64, f32), b: &(f64, f32)| a.0.total_cmp(&b.0);
+    let n = values.len() as f64;
+    if alpha <= 1.0 / (n + 1.0) {
+        return values.iter().min_by(|a, b| cmp(a, b)).map(|v| v.0);
+    }
+    if alpha >= n / (n + 1.0) {
+        return values.iter().max_by(|a, b| cmp(a, b)).map(|v| v.0);
+    }
+    // Two order statistics by selection, not a sort: O(n) per leaf.
+    let x = alpha * (n + 1.0);
+    let k = (x.floor() as usize).saturating_sub(1);
+    let d = x - 1.0 - k as f64;
+    let (_, v0, above) = values.select_nth_unstable_by(k, cmp);
+    let v0 = v0.0;
+    let v1 = above.iter().min_by(|a, b| cmp(a, b)).map_or(v0, |v| v.0);
+    Some(v0 + d * (v1 - v0))
+}
+
+/// The first value (ascending) whose cumulative weight reaches `alpha` of
+/// the total; `None` without weight.
+fn weighted_quantile(values: &mut [(f64, f32)], alpha: f64) -> Option<f64> {
+    values.sort_by(|a, b| a.0.total_cmp(&b.0));
     let total: f64 = values.iter().map(|v| v.1 as f64).sum();
     if total <= 0.0 {
         return None;
@@ -68,6 +78,33 @@ mod tests {
         let mut w = vec![(1.0, 1.0), (2.0, 5.0), (3.0, 1.0)];
         assert_eq!(quantile(&mut w, 0.5, true), Some(2.0));
         assert_eq!(quantile(&mut [], 0.5, false), None);
+        // Selection gives what sorting gives, for any order of the input.
+        for n in 1..40usize {
+            let sorted: Vec<f64> = (0..n)
+                .map(|i| (i * 7 % 11) as f64 + i as f64 * 0.01)
+                .collect();
+            let mut ordered: Vec<(f64, f32)> = sorted.iter().map(|&x| (x, 1.0)).collect();
+            ordered.sort_by(|a, b| a.0.total_cmp(&b.0));
+            for alpha in [0.01, 0.1, 0.25, 0.5, 0.77, 0.9, 0.99] {
+                let x = alpha * (n as f64 + 1.0);
+                let expect = if alpha <= 1.0 / (n as f64 + 1.0) {
+                    ordered[0].0
+                } else if alpha >= n as f64 / (n as f64 + 1.0) {
+                    ordered[n - 1].0
+                } else {
+                    let k = (x.floor() as usize).saturating_sub(1);
+                    let d = x - 1.0 - k as f64;
+                    ordered[k].0 + d * (ordered[(k + 1).min(n - 1)].0 - ordered[k].0)
+                };
+                let mut shuffled: Vec<(f64, f32)> =
+                    sorted.iter().rev().map(|&x| (x, 1.0)).collect();
+                assert_eq!(
+                    quantile(&mut shuffled, alpha, false),
+                    Some(expect),
+                    "n {n} alpha {alpha}"
+                );
+            }
+        }
         let mut g = GradPair::default();
         gradient(1.0, 3.0, 2.0, &mut g);
         assert_eq!((g.g, g.h), (-2.0, 2.0));
