@@ -17,7 +17,7 @@ use crate::exit::{Code, Failure};
 struct State {
     /// True outside boosting: a signal then exits at once.
     exit_now: Arc<AtomicBool>,
-    /// Set by a signal; which one is in `signal`.
+    /// One flag per signal of `SIGNALS`, raised by that signal.
     stop: [Arc<AtomicBool>; 2],
 }
 
