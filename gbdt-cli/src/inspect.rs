@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use gbdt_core::{ImportanceType, Model};
+use gbdt_core::ImportanceType;
 use gbdt_io::{LibsvmOptions, ModelSource};
 use serde_json::{json, Value};
 
@@ -170,7 +170,7 @@ pub fn summary_json(path: &str, m: &LoadedModel) -> Value {
         "base_margins": model.base_margins(),
         "training_rows": m.file.summary.as_ref().map(|s| s.rows),
         "metrics": metrics_json(stored_metrics(m)),
-        "params": serde_json::to_value(model.params()).unwrap_or(Value::Null),
+        "params": Value::Object(shown_params(m)),
     })
 }
 
@@ -241,22 +241,44 @@ pub fn summary_text(path: &str, m: &LoadedModel) -> String {
             metrics
         },
     ));
-    lines.push(("parameters", params_text(model)));
+    lines.push(("parameters", params_text(m)));
     lines
         .iter()
         .map(|(k, v)| format!("{k:<15} {v}\n"))
         .collect()
 }
 
-/// Every parameter as `name=value`, space-separated.
-fn params_text(model: &Model) -> String {
-    match serde_json::to_value(model.params()) {
-        Ok(Value::Object(map)) => map
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join(" "),
-        _ => String::new(),
+/// The training parameters worth showing: all of a gbdt model's; of an
+/// imported model only those its file set (the objective's own, such as
+/// `tweedie_variance_power`): its other values are gbdt's defaults, not how
+/// XGBoost or LightGBM trained it.
+fn shown_params(m: &LoadedModel) -> serde_json::Map<String, Value> {
+    let to_map = |p: &gbdt_core::Params| match serde_json::to_value(p) {
+        Ok(Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    let mut params = to_map(m.file.model.params());
+    if let ModelSource::Foreign(_) = m.source {
+        let defaults = to_map(&gbdt_core::Params::default());
+        params.retain(|k, v| defaults.get(k) != Some(v) && k != "objective");
+    }
+    params
+}
+
+/// The shown parameters as `name=value`, space-separated.
+fn params_text(m: &LoadedModel) -> String {
+    let params = shown_params(m);
+    let text = params
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    match (m.source, params.is_empty()) {
+        (ModelSource::Foreign(_), true) => "not stored in the imported file".to_string(),
+        (ModelSource::Foreign(_), false) => {
+            format!("{text} (the rest is not stored in the imported file)")
+        }
+        _ => text,
     }
 }
 

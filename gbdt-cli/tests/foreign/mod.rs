@@ -169,6 +169,20 @@ fn inspect_dump_and_importance_read_foreign_files() {
     r.ok();
     assert!(r.stdout.contains("xgboost-json (imported)"), "{}", r.stdout);
     assert!(r.stdout.contains("f0, f1"), "{}", r.stdout);
+    // gbdt's defaults are not shown as how XGBoost trained the model.
+    assert!(!r.stdout.contains("learning_rate="), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("not stored in the imported file"),
+        "{}",
+        r.stdout
+    );
+    let r = gbdt_in(
+        d.path(),
+        &["inspect", &fixture("xgb_tweedie.json"), "--json"],
+    );
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["params"]["tweedie_variance_power"], 1.4, "{}", r.stdout);
+    assert_eq!(v["params"].get("learning_rate"), None, "{}", r.stdout);
 
     let r = gbdt_in(d.path(), &["dump", &fixture("xgb_categorical.json")]);
     r.ok();
