@@ -147,7 +147,10 @@ impl Found {
             set.insert(b);
         }
         if c.default_left {
-            for b in (0..node.hist.len()).filter(|b| !chosen.contains(b)) {
+            // The rest: every bin not chosen (one pass, not a search of
+            // `chosen` per bin).
+            let chosen = Bitset::from_members(chosen.iter().copied());
+            for b in (0..node.hist.len()).filter(|&b| !chosen.contains(b)) {
                 set.insert(b);
             }
         }
