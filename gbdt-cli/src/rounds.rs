@@ -6,10 +6,10 @@
 //! booster restarts from the checkpoint's trees and its random streams are
 //! keyed by the absolute round.
 
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 
-use gbdt_core::EvalResult;
-use gbdt_core::{Booster, Dataset, Executor, Model, Params, RoundEval};
+use gbdt_core::{Booster, Dataset, EvalResult, Executor, Model, Params};
 use gbdt_io::{ModelFile, TrainingData, TrainingSummary};
 
 use crate::cli::TrainArgs;
@@ -124,26 +124,23 @@ pub fn boost<'a>(
     }
     let mode = select_mode(stderr_can_draw_bar(), args.quiet, args.verbose, planned);
     let mut progress = Progress::new(mode, diag::Stderr);
-    let ran = shutdown::while_boosting(|| -> CmdResult<()> {
-        while booster.num_rounds() < planned {
-            let outcome = core(booster.step())?;
-            progress.round(&RoundEval {
-                round: outcome.round,
-                num_rounds: planned,
-                results: &outcome.results,
-                best_iteration: outcome.best_iteration,
-            });
+    let mut saving = Ok(());
+    let ran = shutdown::while_boosting(|| {
+        booster.run_until(planned, |ev, booster| {
+            progress.round(ev);
             if let Some(c) = checkpoint {
-                c.after_round(&booster, data)?;
+                saving = c.after_round(booster, data);
             }
-            if outcome.stop || shutdown::requested().is_some() {
-                break;
+            if saving.is_err() || shutdown::requested().is_some() {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
             }
-        }
-        Ok(())
+        })
     });
     progress.finish();
-    ran?;
+    core(ran)?;
+    saving?;
     if let Some(stopped) = shutdown::requested() {
         return Err(stopped);
     }

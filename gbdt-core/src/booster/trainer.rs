@@ -101,19 +101,34 @@ impl<'a> Trainer<'a> {
             booster.add_valid(name, data)?;
         }
         let planned = booster.num_rounds() + booster.params().num_rounds;
-        while booster.num_rounds() < planned {
-            let outcome = booster.step()?;
+        booster.run_until(planned, |ev, _| on_round(ev))?;
+        Ok(booster.into_model())
+    }
+}
+
+impl<'a> Booster<'a> {
+    /// Steps until the model has `planned` rounds, early stopping stops, or
+    /// `on_round` returns `ControlFlow::Break`; `on_round` sees each round's
+    /// report and the booster (e.g. to save a checkpoint with
+    /// [`Booster::to_model`]).
+    pub fn run_until(
+        &mut self,
+        planned: usize,
+        mut on_round: impl FnMut(&RoundEval<'_>, &Booster<'a>) -> ControlFlow<()>,
+    ) -> Result<()> {
+        while self.num_rounds() < planned {
+            let outcome = self.step()?;
             let ev = RoundEval {
                 round: outcome.round,
                 num_rounds: planned,
                 results: &outcome.results,
                 best_iteration: outcome.best_iteration,
             };
-            if on_round(&ev).is_break() || outcome.stop {
+            if on_round(&ev, self).is_break() || outcome.stop {
                 break;
             }
         }
-        Ok(booster.into_model())
+        Ok(())
     }
 }
 
