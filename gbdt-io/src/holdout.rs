@@ -18,10 +18,12 @@
 //! - the result depends only on the labels, the fraction and the seed
 //!   (one sequential generator: the same for any thread count).
 
-use ndarray::Axis;
-
 use crate::error::{Error, Result};
+use crate::folds::{shuffle_prefix, strata, take_rows, SplitMix64};
 use crate::select::TrainingData;
+
+/// The holdout's stream of [`SplitMix64`] ("holdout").
+const HOLDOUT_STREAM: u64 = 0x686F_6C64_6F75_7400;
 
 /// How the held-out rows are drawn.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -108,72 +110,19 @@ pub fn split_holdout(
 
 /// The held-out row indices, ascending.
 fn held_out_rows(labels: &[f32], holdout: &Holdout) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..labels.len()).collect();
-    let strata: Vec<&mut [usize]> = if holdout.stratify {
-        // Stable: rows of one class stay in row order.
-        order.sort_by(|&a, &b| labels[a].total_cmp(&labels[b]));
-        order
-            .chunk_by_mut(|&a, &b| labels[a].total_cmp(&labels[b]).is_eq())
-            .collect()
-    } else {
-        vec![&mut order[..]]
-    };
-    let mut rng = SplitMix64::new(holdout.seed);
+    let mut rng = SplitMix64::new(holdout.seed, HOLDOUT_STREAM);
     let mut held = Vec::new();
     let (mut before, mut rounded_before) = (0usize, 0usize);
-    for stratum in strata {
+    for mut stratum in strata(labels, holdout.stratify) {
         let n = stratum.len();
         let rounded = (holdout.fraction * (before + n) as f64).round() as usize;
         let k = (rounded - rounded_before).min(n - 1);
         (before, rounded_before) = (before + n, rounded);
-        // Partial Fisher-Yates: the first k places get k distinct rows.
-        for i in 0..k {
-            let j = i + rng.below(n - i);
-            stratum.swap(i, j);
-        }
+        shuffle_prefix(&mut stratum, k, &mut rng);
         held.extend_from_slice(&stratum[..k]);
     }
     held.sort_unstable();
     held
-}
-
-/// The given rows of `data` (indices ascending), with its metadata.
-fn take_rows(data: &TrainingData, rows: &[usize]) -> TrainingData {
-    let pick = |v: &[f32]| rows.iter().map(|&r| v[r]).collect::<Vec<f32>>();
-    TrainingData {
-        features: data.features.select(Axis(0), rows),
-        feature_names: data.feature_names.clone(),
-        labels: pick(&data.labels),
-        weights: data.weights.as_deref().map(pick),
-        label_rule: data.label_rule.clone(),
-        dropped_columns: data.dropped_columns.clone(),
-        dropped_rows: data.dropped_rows,
-        categories: data.categories.clone(),
-    }
-}
-
-/// SplitMix64 (Steele, Lea, Flood 2014), on a stream of its own so the
-/// draw does not follow gbdt-core's row sampling for the same seed.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn new(seed: u64) -> Self {
-        SplitMix64(seed ^ 0x686F_6C64_6F75_7400) // "holdout"
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n` (n >= 1).
-    fn below(&mut self, n: usize) -> usize {
-        let unit = (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
-        ((unit * n as f64) as usize).min(n - 1)
-    }
 }
 
 #[cfg(test)]
@@ -193,7 +142,7 @@ mod tests {
         let mut y = vec![0.0; 50];
         y.extend([1.0; 30]);
         y.extend([2.0; 7]);
-        let mut rng = SplitMix64::new(99);
+        let mut rng = SplitMix64::new(99, HOLDOUT_STREAM);
         for i in (1..y.len()).rev() {
             y.swap(i, rng.below(i + 1));
         }

@@ -18,6 +18,9 @@
 //!   a category it never saw is missing.
 //! - **Holdout** ([`split_holdout`]): a seeded, optionally stratified
 //!   fraction of the training rows kept out as a validation set.
+//! - **Folds** ([`assign_folds`], [`split_fold`]): rows dealt into k seeded
+//!   folds for cross-validation, stratified by class or keeping query
+//!   groups whole.
 //! - **LibSVM / SVMlight files** ([`read_libsvm`], [`detect_libsvm`]):
 //!   `label [qid:N] index:value ...` lines to labels, a dense matrix with
 //!   columns `f0`, `f1`, ... (absent entries missing) and optional query ids.
@@ -80,6 +83,7 @@ mod builder;
 mod column_error;
 mod csv;
 mod error;
+mod folds;
 mod foreign;
 mod holdout;
 mod label;
@@ -91,6 +95,7 @@ mod table;
 
 pub use csv::{parse_csv, read_csv};
 pub use error::{Error, Result};
+pub use folds::{assign_folds, split_fold, Folds};
 pub use foreign::{
     decode_any_model, detect_foreign, export_xgboost_json, import_model, load_any_model, AnyModel,
     ForeignFormat, ModelSource, SourceFormat,
