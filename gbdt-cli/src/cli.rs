@@ -24,6 +24,7 @@ Diagnostics go to stderr and start with 'gbdt:'; stdout carries only data.";
 const TOP_EXAMPLES: &str = "\
 Examples:
   gbdt train examples/credit_train.csv --target 'Number of Credit Problems > 1'
+  gbdt cv examples/credit_train.csv --target 'Number of Credit Problems > 1' --folds 5
   gbdt predict model.gbdt new.csv --output preds.csv
   gbdt eval model.gbdt test.csv
   gbdt importance model.gbdt --top 10
@@ -62,6 +63,24 @@ XGBoost and LightGBM names (eta, num_leaves, reg_lambda, nthread, ...), e.g.
   learning_rate = 0.1
   grow_policy = \"lossguide\"
   eval_metric = [\"auc\", \"logloss\"]";
+
+const CV_HELP: &str = "\
+The rows are dealt into K folds (seeded by --seed: stratified by class for
+classification, shuffled otherwise). For each fold a model trains on the
+other folds (binned on those rows only) and is scored on the fold after
+every round. stdout gets a table: per round the mean and standard
+deviation (population, as xgboost.cv) of each metric over the K held-out
+folds. With --early-stopping-rounds N, training stops when the mean of
+the watched metric (the last one) has not improved for N rounds. The best
+round is the one with the best mean of that metric. Every parameter flag
+of 'gbdt train' (and its --config file) works the same way here.
+
+Examples:
+  gbdt cv examples/credit_train.csv --target 'Number of Credit Problems > 1'
+  gbdt cv train.csv --target Price --folds 10 --rounds 500 \\
+      --early-stopping-rounds 20 --report-json cv.json
+
+Errors: --folds below 2, or above the number of rows, is a usage error (2).";
 
 const PREDICT_EXAMPLES: &str = "\
 Output: a CSV with a header. One 'prediction' column for regression and
@@ -155,6 +174,9 @@ pub enum Command {
     /// Train a model on a CSV file and save it.
     #[command(after_help = format!("{TRAIN_EXAMPLES}\n\n{EXIT_CODES}"))]
     Train(Box<TrainArgs>),
+    /// Cross-validate: train on K-1 folds, score the held-out fold, per round.
+    #[command(after_help = format!("{CV_HELP}\n\n{EXIT_CODES}"))]
+    Cv(Box<CvArgs>),
     /// Write predictions of a model for the rows of a CSV file.
     #[command(after_help = format!("{PREDICT_EXAMPLES}\n\n{EXIT_CODES}"))]
     Predict(PredictArgs),
@@ -175,49 +197,20 @@ pub enum Command {
     Convert(ConvertArgs),
 }
 
-/// Flags of `gbdt train`.
+/// What a model is learned from: the data, its columns and the training
+/// parameters. `gbdt train` and `gbdt cv` both take these flags.
 #[derive(Debug, Args)]
-pub struct TrainArgs {
-    /// Training data (CSV with a header line; '-' reads standard input).
+pub struct LearnArgs {
+    /// Training data (CSV with a header line, or LibSVM; '-' reads standard input).
     #[arg(value_name = "DATA.csv")]
     pub data: PathBuf,
     /// What to predict: a column name or an expression such as 'Col > 1'
     /// (required for CSV data; LibSVM data has its label on each line).
     #[arg(long, short = 't', value_name = "EXPR")]
     pub target: Option<String>,
-    /// Where to save the model; a .json name selects the JSON format.
-    #[arg(long, short = 'o', default_value = "model.gbdt", value_name = "PATH")]
-    pub output: PathBuf,
-    /// Validation data, evaluated every round (needed for early stopping).
-    #[arg(long, value_name = "VALID.csv")]
-    pub valid: Option<PathBuf>,
-    /// Keep this fraction of the rows out as the validation set 'holdout'
-    /// (seeded by --seed; stratified by class for classification); not with --valid.
-    #[arg(long, value_name = "F", value_parser = crate::holdout::parse_fraction, allow_negative_numbers = true)]
-    pub holdout: Option<f64>,
-    /// Without --valid or --holdout, the final model is scored once on the
-    /// training set (reported as train-METRIC); this skips that.
-    #[arg(long)]
-    pub no_train_metrics: bool,
     /// Parameters from a TOML file; flags given on the command line win.
     #[arg(long, value_name = "params.toml")]
     pub config: Option<PathBuf>,
-    /// Continue training this model: add --rounds rounds to its trees (same
-    /// features, objective and classes). It may also be the --output.
-    #[arg(long, value_name = "PATH")]
-    pub init_model: Option<PathBuf>,
-    /// Every N rounds, write the model so far (atomically) to the
-    /// checkpoint file, for --resume after a kill.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
-    pub checkpoint_every: Option<u64>,
-    /// The checkpoint file [default: the --output name + ".checkpoint"].
-    #[arg(long, value_name = "PATH")]
-    pub checkpoint: Option<PathBuf>,
-    /// Continue from the checkpoint file when it exists (else start from
-    /// round 0), up to --rounds rounds in all; the result is the model an
-    /// uninterrupted run gives. The checkpoint is removed once the model is saved.
-    #[arg(long, conflicts_with = "init_model")]
-    pub resume: bool,
 
     #[command(flatten)]
     pub params: ParamArgs,
@@ -237,13 +230,51 @@ pub struct TrainArgs {
 
     #[command(flatten)]
     pub categories: CategoricalArgs,
+
+    #[command(flatten)]
+    pub csv: CsvArgs,
+}
+
+/// Flags of `gbdt train`.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    #[command(flatten)]
+    pub learn: LearnArgs,
+    /// Where to save the model; a .json name selects the JSON format.
+    #[arg(long, short = 'o', default_value = "model.gbdt", value_name = "PATH")]
+    pub output: PathBuf,
+    /// Validation data, evaluated every round (needed for early stopping).
+    #[arg(long, value_name = "VALID.csv")]
+    pub valid: Option<PathBuf>,
+    /// Keep this fraction of the rows out as the validation set 'holdout'
+    /// (seeded by --seed; stratified by class for classification); not with --valid.
+    #[arg(long, value_name = "F", value_parser = crate::holdout::parse_fraction, allow_negative_numbers = true)]
+    pub holdout: Option<f64>,
+    /// Without --valid or --holdout, the final model is scored once on the
+    /// training set (reported as train-METRIC); this skips that.
+    #[arg(long)]
+    pub no_train_metrics: bool,
+    /// Continue training this model: add --rounds rounds to its trees (same
+    /// features, objective and classes). It may also be the --output.
+    #[arg(long, value_name = "PATH")]
+    pub init_model: Option<PathBuf>,
+    /// Every N rounds, write the model so far (atomically) to the
+    /// checkpoint file, for --resume after a kill.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub checkpoint_every: Option<u64>,
+    /// The checkpoint file [default: the --output name + ".checkpoint"].
+    #[arg(long, value_name = "PATH")]
+    pub checkpoint: Option<PathBuf>,
+    /// Continue from the checkpoint file when it exists (else start from
+    /// round 0), up to --rounds rounds in all; the result is the model an
+    /// uninterrupted run gives. The checkpoint is removed once the model is saved.
+    #[arg(long, conflicts_with = "init_model")]
+    pub resume: bool,
+
     /// A category of --valid that training never saw is an error, not a
     /// missing value.
     #[arg(long, requires = "valid", help_heading = "Categorical features")]
     pub strict_categories: bool,
-
-    #[command(flatten)]
-    pub csv: CsvArgs,
 
     /// Also write the summary as JSON to this file.
     #[arg(long, value_name = "PATH")]
@@ -254,6 +285,31 @@ pub struct TrainArgs {
     /// Log every round and more detail.
     #[arg(long, short = 'v')]
     pub verbose: bool,
+}
+
+/// Flags of `gbdt cv`: those of training, plus the folds.
+#[derive(Debug, Args)]
+pub struct CvArgs {
+    #[command(flatten)]
+    pub learn: LearnArgs,
+    /// Number of folds K: each is held out once while a model trains on
+    /// the others (seeded by --seed; stratified by class for classification).
+    #[arg(long, default_value = "5", value_name = "K", value_parser = crate::cv::parse_folds)]
+    pub folds: usize,
+    /// Also score each fold's training rows every round (train-METRIC
+    /// columns, as xgboost.cv shows); costs time on large data.
+    #[arg(long)]
+    pub train_metrics: bool,
+    /// Also write the per-round means and standard deviations, the best
+    /// round, the folds and the parameters as JSON to this file.
+    #[arg(long, value_name = "PATH")]
+    pub report_json: Option<PathBuf>,
+    /// Print nothing on stderr but errors (the table still goes to stdout).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Write the fold of every row as CSV (row,fold) to this file.
+    #[arg(long, value_name = "PATH", hide = true)]
+    pub write_folds: Option<PathBuf>,
 }
 
 /// Training parameters as flags, one per entry of [`Params::all`] that has
@@ -631,7 +687,7 @@ mod tests {
         let Command::Train(t) = cli.command else {
             panic!("not train")
         };
-        assert_eq!(t.params.get("learning_rate"), Some("-1"));
+        assert_eq!(t.learn.params.get("learning_rate"), Some("-1"));
     }
 
     /// The help text of `gbdt train` from `--flag` to the next flag.
@@ -716,8 +772,11 @@ mod tests {
         let Command::Train(t) = cli.command else {
             panic!("not train")
         };
-        assert_eq!(t.params.get("eval_metrics"), Some("auc,error,logloss"));
-        assert_eq!(t.params.get("num_rounds"), None);
+        assert_eq!(
+            t.learn.params.get("eval_metrics"),
+            Some("auc,error,logloss")
+        );
+        assert_eq!(t.learn.params.get("num_rounds"), None);
     }
 
     #[test]
@@ -729,6 +788,6 @@ mod tests {
         let Command::Train(t) = cli.command else {
             panic!("not train")
         };
-        assert_eq!(t.drop, ["a", "b", "c"]);
+        assert_eq!(t.learn.drop, ["a", "b", "c"]);
     }
 }

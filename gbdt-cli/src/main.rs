@@ -13,6 +13,7 @@ mod columns;
 mod config;
 mod contrib;
 mod convert;
+mod cv;
 mod data_file;
 mod diag;
 mod dump;
@@ -63,6 +64,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> CmdResult<()> {
     match cli.command {
         Command::Train(args) => train::run(&args),
+        Command::Cv(args) => cv::run(&args),
         Command::Predict(args) => predict::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::Importance(args) => inspect::importance(&args),

@@ -170,7 +170,7 @@ impl TrainReport<'_> {
         let t = &self.timings;
         json!({
             "command": "train",
-            "data": self.args.data.display().to_string(),
+            "data": self.args.learn.data.display().to_string(),
             "valid": self.args.valid.as_ref().map(|p| p.display().to_string()),
             "output": self.args.output.display().to_string(),
             "format": format_name(self.format),

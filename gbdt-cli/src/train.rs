@@ -10,7 +10,7 @@ use gbdt_io::{
 
 use crate::by_name;
 use crate::categorical::CategoricalArgs;
-use crate::cli::{ParamArgs, TrainArgs};
+use crate::cli::{LearnArgs, ParamArgs, TrainArgs};
 use crate::config::{self, ConfigFile};
 use crate::data_file::{self, DataFile};
 use crate::diag;
@@ -55,45 +55,56 @@ pub fn default_objective(rule: &LabelRule, labels: &[f32]) -> (Objective, usize,
 }
 
 /// Flags checked before any data is read.
-struct Checked {
+pub(crate) struct Checked {
     params: ParamArgs,
     /// `--threads` (flag or config file): the size of the command's executor.
-    threads: Option<usize>,
+    pub threads: Option<usize>,
     objective: Option<Objective>,
     /// `--categorical` and `--max-categories` (flags or config file).
     categories: CategoricalArgs,
-    /// `--holdout` (flag or config file), never with `--valid`.
-    holdout: Option<f64>,
+    /// `--holdout` (flag or config file), never with `--valid`; `gbdt cv`
+    /// ignores it.
+    pub holdout: Option<f64>,
+    /// `--early-stopping-rounds` is set (flag or config file).
+    early_stopping: bool,
 }
 
 /// Checks every flag and the `--config` file, so that a bad value fails
 /// before any data is read.
 fn check_flags(args: &TrainArgs) -> CmdResult<Checked> {
-    let file = match &args.config {
-        Some(path) => config::read_config(path)?,
-        None => ConfigFile::default(),
-    };
-    let holdout = holdout::resolve(args.holdout, file.holdout, args.valid.is_some())?;
-    let params = config::merge(&args.params, file.params);
-    let categories = CategoricalArgs::merge(&args.categories, file.categories);
-    categories.check()?;
-    let objective = config::objective(&params)?;
-    let checked = config::to_params(&params, objective.unwrap_or_default(), 0)?;
-    if checked.early_stopping_rounds.is_some() && args.valid.is_none() && holdout.is_none() {
+    let mut checked = check_learning(&args.learn)?;
+    checked.holdout = holdout::resolve(args.holdout, checked.holdout, args.valid.is_some())?;
+    if checked.early_stopping && args.valid.is_none() && checked.holdout.is_none() {
         return Err(Failure::usage(
             "--early-stopping-rounds needs a validation set to watch: --holdout 0.2 (a fraction \
              of the training rows) or --valid VALID.csv",
         ));
     }
     check_paths(args)?;
+    Ok(checked)
+}
+
+/// Checks the flags and `--config` file of what is learned (shared by
+/// `gbdt train` and `gbdt cv`); the holdout is the config file's.
+pub(crate) fn check_learning(learn: &LearnArgs) -> CmdResult<Checked> {
+    let file = match &learn.config {
+        Some(path) => config::read_config(path)?,
+        None => ConfigFile::default(),
+    };
+    let params = config::merge(&learn.params, file.params);
+    let categories = CategoricalArgs::merge(&learn.categories, file.categories);
+    categories.check()?;
+    let objective = config::objective(&params)?;
+    let checked = config::to_params(&params, objective.unwrap_or_default(), 0)?;
     // Checked now; the data files are read with them later.
-    input::csv_options(&args.csv)?;
+    input::csv_options(&learn.csv)?;
     Ok(Checked {
         params,
         threads: checked.threads,
         objective,
         categories,
-        holdout,
+        holdout: file.holdout,
+        early_stopping: checked.early_stopping_rounds.is_some(),
     })
 }
 
@@ -106,9 +117,9 @@ fn check_paths(args: &TrainArgs) -> CmdResult<()> {
     if args.checkpoint_every.is_some() {
         outputs.push((checkpoint.as_path(), "--checkpoint"));
     }
-    let mut inputs = vec![(args.data.as_path(), "the training data")];
+    let mut inputs = vec![(args.learn.data.as_path(), "the training data")];
     inputs.extend(args.valid.as_deref().map(|p| (p, "--valid")));
-    inputs.extend(args.config.as_deref().map(|p| (p, "--config")));
+    inputs.extend(args.learn.config.as_deref().map(|p| (p, "--config")));
     input::check_outputs(&outputs, &inputs)?;
     // The init model is read before the model is written (atomically), so
     // --output may replace it; any other output may not.
@@ -119,7 +130,7 @@ fn check_paths(args: &TrainArgs) -> CmdResult<()> {
 }
 
 /// The model `--init-model` names, to be continued.
-struct InitModel {
+pub(crate) struct InitModel {
     path: PathBuf,
     file: ModelFile,
 }
@@ -220,9 +231,24 @@ fn load(
     flags: &Checked,
     exec: &Executor,
 ) -> CmdResult<(TrainingData, Option<TrainingData>)> {
+    let (data, base) = load_training(&args.learn, flags, exec)?;
+    let valid = match &args.valid {
+        Some(path) => Some(read_valid(args, path, &data, base, exec)?),
+        None => None,
+    };
+    Ok((data, valid))
+}
+
+/// Reads the training data, CSV or LibSVM (see [`data_file`]), and the
+/// LibSVM index base (`None` for CSV).
+pub(crate) fn load_training(
+    args: &LearnArgs,
+    flags: &Checked,
+    exec: &Executor,
+) -> CmdResult<(TrainingData, Option<u32>)> {
     let file = data_file::read_data(&args.data, &args.csv, LibsvmOptions::default(), exec)?;
-    let (data, base) = match file {
-        DataFile::Csv(table) => (csv_training(args, flags, &table, exec)?, None),
+    match file {
+        DataFile::Csv(table) => Ok((csv_training(args, flags, &table, exec)?, None)),
         DataFile::Libsvm(d) => {
             let column_flags = [
                 ("--target", args.target.is_some()),
@@ -234,19 +260,14 @@ fn load(
                 return Err(data_file::no_columns(flag, &args.data));
             }
             let base = d.base;
-            (d.into_training_data(), Some(base))
+            Ok((d.into_training_data(), Some(base)))
         }
-    };
-    let valid = match &args.valid {
-        Some(path) => Some(read_valid(args, path, &data, base, exec)?),
-        None => None,
-    };
-    Ok((data, valid))
+    }
 }
 
 /// The training data from a CSV table: `--target` is required.
 fn csv_training(
-    args: &TrainArgs,
+    args: &LearnArgs,
     flags: &Checked,
     table: &Table,
     exec: &Executor,
@@ -284,7 +305,7 @@ fn read_valid(
         base,
         num_features: Some(data.feature_names.len()),
     };
-    match data_file::read_data(path, &args.csv, opts, exec)? {
+    match data_file::read_data(path, &args.learn.csv, opts, exec)? {
         DataFile::Libsvm(v) => Ok(v.into_training_data()),
         DataFile::Csv(vt) => {
             let features = ModelFeatures {
@@ -295,7 +316,7 @@ fn read_valid(
                 &vt,
                 &data.label_rule,
                 &features,
-                args.drop_missing_target,
+                args.learn.drop_missing_target,
                 exec,
             ))
         }
@@ -304,7 +325,7 @@ fn read_valid(
 
 /// The parameters, with the objective (and class count) implied by the
 /// target unless `--objective` chose one, and the message announcing it.
-fn resolve_params(
+pub(crate) fn resolve_params(
     flags: &Checked,
     data: &TrainingData,
     init: Option<&InitModel>,
@@ -464,7 +485,7 @@ fn save(args: &TrainArgs, file: &ModelFile, checkpointed: bool) -> CmdResult<()>
 }
 
 /// The line that says what is learned from how many rows.
-fn target_line(data: &TrainingData) -> String {
+pub(crate) fn target_line(data: &TrainingData) -> String {
     format!(
         "target: {}; {} rows, {} features{}",
         data.label_rule.describe(),
