@@ -1,6 +1,7 @@
 //! End-to-end tests of the `gbdt` binary: every command, every exit code,
 //! every documented error, and the example workflow.
 
+mod cv;
 mod foreign;
 mod holdout;
 mod libsvm;
