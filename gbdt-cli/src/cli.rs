@@ -2,15 +2,15 @@
 //! types; `config.rs` turns it into training parameters and the commands
 //! check the rest.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use clap::{Arg, ArgAction, ArgMatches, Args, FromArgMatches, Parser, Subcommand};
-use gbdt_core::{Objective, Param, Params, ValueKind};
+use clap::{Args, Parser, Subcommand};
+use gbdt_core::Objective;
 
 use crate::categorical::CategoricalArgs;
 use crate::file_args::CsvArgs;
 pub use crate::model_format::ModelFormatArg;
+pub use crate::param_args::ParamArgs;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -63,24 +63,6 @@ XGBoost and LightGBM names (eta, num_leaves, reg_lambda, nthread, ...), e.g.
   learning_rate = 0.1
   grow_policy = \"lossguide\"
   eval_metric = [\"auc\", \"logloss\"]";
-
-const CV_HELP: &str = "\
-The rows are dealt into K folds (seeded by --seed: stratified by class for
-classification, shuffled otherwise). For each fold a model trains on the
-other folds (binned on those rows only) and is scored on the fold after
-every round. stdout gets a table: per round the mean and standard
-deviation (population, as xgboost.cv) of each metric over the K held-out
-folds. With --early-stopping-rounds N, training stops when the mean of
-the watched metric (the last one) has not improved for N rounds. The best
-round is the one with the best mean of that metric. Every parameter flag
-of 'gbdt train' (and its --config file) works the same way here.
-
-Examples:
-  gbdt cv examples/credit_train.csv --target 'Number of Credit Problems > 1'
-  gbdt cv train.csv --target Price --folds 10 --rounds 500 \\
-      --early-stopping-rounds 20 --report-json cv.json
-
-Errors: --folds below 2, or above the number of rows, is a usage error (2).";
 
 const PREDICT_EXAMPLES: &str = "\
 Output: a CSV with a header. One 'prediction' column for regression and
@@ -175,7 +157,7 @@ pub enum Command {
     #[command(after_help = format!("{TRAIN_EXAMPLES}\n\n{EXIT_CODES}"))]
     Train(Box<TrainArgs>),
     /// Cross-validate: train on K-1 folds, score the held-out fold, per round.
-    #[command(after_help = format!("{CV_HELP}\n\n{EXIT_CODES}"))]
+    #[command(after_help = format!("{}\n\n{EXIT_CODES}", crate::cv::flag::CV_HELP))]
     Cv(Box<CvArgs>),
     /// Write predictions of a model for the rows of a CSV file.
     #[command(after_help = format!("{PREDICT_EXAMPLES}\n\n{EXIT_CODES}"))]
@@ -294,7 +276,7 @@ pub struct CvArgs {
     pub learn: LearnArgs,
     /// Number of folds K: each is held out once while a model trains on
     /// the others (seeded by --seed; stratified by class for classification).
-    #[arg(long, default_value = "5", value_name = "K", value_parser = crate::cv::parse_folds)]
+    #[arg(long, default_value = "5", value_name = "K", value_parser = crate::cv::flag::parse_folds)]
     pub folds: usize,
     /// Also score each fold's training rows every round (train-METRIC
     /// columns, as xgboost.cv shows); costs time on large data.
@@ -310,150 +292,6 @@ pub struct CvArgs {
     /// Write the fold of every row as CSV (row,fold) to this file.
     #[arg(long, value_name = "PATH", hide = true)]
     pub write_folds: Option<PathBuf>,
-}
-
-/// Training parameters as flags, one per entry of [`Params::all`] that has
-/// a flag: the names, help text and defaults all come from that table. A
-/// flag keeps its text; `config.rs` merges it with a `--config` file and
-/// sets it on `Params`. Values are type-checked while parsing, so
-/// `--rounds many` is a usage error that names the flag.
-#[derive(Debug, Default, Clone, PartialEq)]
-pub struct ParamArgs {
-    /// Text per canonical parameter name.
-    values: BTreeMap<&'static str, String>,
-}
-
-impl ParamArgs {
-    /// The text given for a parameter (canonical name), if any.
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.values.get(name).map(String::as_str)
-    }
-
-    /// Sets the text of a parameter, replacing an earlier one.
-    pub fn insert(&mut self, param: &'static Param, text: String) {
-        self.values.insert(param.name(), text);
-    }
-
-    /// Every parameter given, in the order of [`Params::all`].
-    pub fn iter(&self) -> impl Iterator<Item = (&'static Param, &str)> + '_ {
-        Params::all()
-            .iter()
-            .filter_map(|p| self.get(p.name()).map(|text| (p, text)))
-    }
-}
-
-/// The help's default for a flag: `Params::default()`'s value, except that
-/// `gbdt train` picks the objective from the target.
-pub fn default_text(param: &Param) -> String {
-    match param.name() {
-        "objective" => "from the target".to_string(),
-        _ => param.default_text(),
-    }
-}
-
-/// The doc line of a parameter and its default, as `--help` shows them.
-pub fn help_text(param: &Param) -> String {
-    let doc = param.doc().trim_end_matches('.');
-    format!("{doc} [default: {}]", default_text(param))
-}
-
-/// The placeholder of a parameter's value in help text, and whether the
-/// flag may be repeated (lists).
-fn value_name(param: &Param) -> (&'static str, bool) {
-    match param.kind() {
-        ValueKind::Count => ("N", false),
-        ValueKind::Number => ("X", false),
-        ValueKind::Names => ("NAMES", true),
-        ValueKind::Integers => ("LIST", false),
-        ValueKind::Sets => ("SETS", false),
-        _ => ("NAME", false),
-    }
-}
-
-/// The README's table of training parameters, made from the declaration in
-/// gbdt-core (a test keeps the README equal to it).
-#[cfg(test)]
-fn param_table() -> String {
-    let mut out =
-        String::from("| Flag | Default | Meaning | Config keys |\n| --- | --- | --- | --- |\n");
-    for param in Params::all() {
-        let Some(flag) = param.flag() else { continue };
-        let mut keys: Vec<String> = Vec::new();
-        for key in param.spellings().map(|k| format!("`{k}`")) {
-            if !keys.contains(&key) {
-                keys.push(key);
-            }
-        }
-        out += &format!(
-            "| `--{flag} {}` | {} | {} | {} |\n",
-            value_name(param).0,
-            default_text(param),
-            param.doc().replace('|', "\\|"),
-            keys.join(", ")
-        );
-    }
-    out
-}
-
-fn param_arg(param: &'static Param, flag: &'static str) -> Arg {
-    let (value_name, many) = value_name(param);
-    let arg = Arg::new(flag)
-        .long(flag)
-        .value_name(value_name)
-        .help(help_text(param))
-        .help_heading("Parameters")
-        .allow_negative_numbers(param.kind() == ValueKind::Number)
-        .value_parser(move |text: &str| check_value(param, text));
-    if many {
-        arg.action(ArgAction::Append).value_delimiter(',')
-    } else {
-        arg.action(ArgAction::Set)
-    }
-}
-
-/// Type-checks one flag value with the parameter's own setter.
-fn check_value(param: &Param, text: &str) -> Result<String, String> {
-    if let Some(named) = crate::by_name::named_value(param.name(), text) {
-        // Names become positions once the training features are known.
-        return named.check(text).map(|()| text.to_string());
-    }
-    match param.set(&mut Params::default(), text) {
-        Ok(()) => Ok(text.to_string()),
-        Err(gbdt_core::Error::InvalidParam { allowed, .. }) => Err(format!("expected {allowed}")),
-        Err(e) => Err(e.to_string()),
-    }
-}
-
-impl Args for ParamArgs {
-    fn augment_args(cmd: clap::Command) -> clap::Command {
-        Params::all()
-            .iter()
-            .filter_map(|p| p.flag().map(|flag| param_arg(p, flag)))
-            .fold(cmd, clap::Command::arg)
-    }
-
-    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
-        Self::augment_args(cmd)
-    }
-}
-
-impl FromArgMatches for ParamArgs {
-    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
-        let mut args = ParamArgs::default();
-        args.update_from_arg_matches(matches)?;
-        Ok(args)
-    }
-
-    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
-        for param in Params::all() {
-            let Some(flag) = param.flag() else { continue };
-            if let Some(values) = matches.get_many::<String>(flag) {
-                let values: Vec<&str> = values.map(String::as_str).collect();
-                self.insert(param, values.join(","));
-            }
-        }
-        Ok(())
-    }
 }
 
 /// Flags of `gbdt predict`.
@@ -659,7 +497,7 @@ mod tests {
             .expect("README has the PARAMS:START marker")
             + start.len();
         let b = readme.find(end).expect("README has the PARAMS:END marker");
-        let want = super::param_table();
+        let want = crate::param_args::param_table();
         if std::env::var_os("GBDT_BLESS").is_some() {
             std::fs::write(path, format!("{}{want}{}", &readme[..a], &readme[b..])).unwrap();
         } else {
@@ -673,6 +511,7 @@ mod tests {
 
     use super::*;
     use clap::CommandFactory;
+    use gbdt_core::Params;
 
     #[test]
     fn definition_is_consistent() {

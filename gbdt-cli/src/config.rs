@@ -392,7 +392,7 @@ mod tests {
     fn flags(extra: &[&str]) -> ParamArgs {
         let args = ["gbdt", "train", "d.csv", "-t", "y"].iter().chain(extra);
         match Cli::try_parse_from(args).unwrap().command {
-            crate::cli::Command::Train(t) => t.params,
+            crate::cli::Command::Train(t) => t.learn.params,
             _ => unreachable!("parsed as train"),
         }
     }

@@ -26,6 +26,7 @@ mod inspect;
 mod interactions;
 mod model_format;
 mod monotone;
+mod param_args;
 mod predict;
 mod progress;
 mod report;

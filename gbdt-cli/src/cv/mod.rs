@@ -8,10 +8,12 @@
 //! - `stats.rs`: per round the mean and population standard deviation of
 //!   each metric over the folds, the best round and early stopping on the
 //!   mean of the watched (last) metric, as `xgboost.cv`;
+//! - `flag.rs`: the `--folds` flag's check and the help text;
 //! - `boost.rs`: the fold boosters, stepped in parallel on the executor;
 //! - `summary.rs`: the stdout table, the stderr summary and the JSON report.
 
 mod boost;
+pub mod flag;
 mod stats;
 mod summary;
 
@@ -29,23 +31,6 @@ use crate::input::{self, reading};
 use crate::train;
 
 use summary::CvReport;
-
-/// Checks a `--folds` value (clap's value parser): a whole number >= 2.
-pub fn parse_folds(text: &str) -> Result<usize, String> {
-    let k: usize = text.trim().parse().map_err(|_| {
-        format!("'{text}' is not a whole number; give the number of folds, such as 5")
-    })?;
-    let folds = Folds {
-        k,
-        seed: 0,
-        stratify: false,
-    };
-    match folds.check(usize::MAX, None) {
-        Ok(()) => Ok(k),
-        Err(gbdt_io::Error::InvalidSelection { allowed, .. }) => Err(format!("expected {allowed}")),
-        Err(e) => Err(e.to_string()),
-    }
-}
 
 /// Runs `gbdt cv`.
 pub fn run(args: &CvArgs) -> CmdResult<()> {

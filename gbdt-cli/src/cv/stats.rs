@@ -107,7 +107,7 @@ impl History {
     /// True when `patience` rounds have passed since the best one.
     pub fn should_stop(&self, patience: Option<usize>) -> bool {
         match (patience, self.best) {
-            (Some(n), Some((best, _))) => self.rounds() - 1 >= best + n,
+            (Some(n), Some((best, _))) => self.rounds() > best + n,
             _ => false,
         }
     }
