@@ -56,6 +56,14 @@ pub fn run(args: &CvArgs) -> CmdResult<()> {
         stratify: holdout::stratifies(params.objective),
     };
     let fold_of = reading(gbdt_io::assign_folds(&data.labels, None, &folds))?;
+    if let Some((class, rows)) =
+        smallest_class(&data.labels).filter(|&(_, n)| folds.stratify && n < folds.k)
+    {
+        say(&format!(
+            "warning: class {class} has only {rows} rows, fewer than --folds {}: some folds hold out none of it",
+            folds.k
+        ));
+    }
     if let Some(path) = &args.write_folds {
         write_folds(path, &fold_of)?;
     }
@@ -94,6 +102,16 @@ pub fn run(args: &CvArgs) -> CmdResult<()> {
         input::write_report(path, &report.json())?;
     }
     Ok(())
+}
+
+/// The label value with the fewest rows, and its row count.
+fn smallest_class(labels: &[f32]) -> Option<(f32, usize)> {
+    let mut sorted = labels.to_vec();
+    sorted.sort_by(f32::total_cmp);
+    sorted
+        .chunk_by(|a, b| a.total_cmp(b).is_eq())
+        .map(|run| (run[0], run.len()))
+        .min_by_key(|&(_, n)| n)
 }
 
 /// The outputs may not be an input, and must be writable (checked before
