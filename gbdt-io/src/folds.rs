@@ -165,7 +165,9 @@ fn deal_groups(
 /// let fold_of = assign_folds(&data.labels, None, &Folds { k: 5, seed: 1, stratify: true })?;
 /// let (train, held) = split_fold(&data, &fold_of, 0);
 /// assert_eq!((train.labels.len(), held.labels.len()), (8, 2));
-/// assert_eq!(held.labels, [0.0, 1.0]);
+/// // One row of each class (stratified), in row order.
+/// assert_eq!(held.labels.iter().sum::<f32>(), 1.0);
+/// assert!(held.features[[0, 0]] < held.features[[1, 0]]);
 /// # Ok::<(), gbdt_io::Error>(())
 /// ```
 pub fn split_fold(
