@@ -117,7 +117,7 @@ declare_params! {
         pub early_stopping_rounds: Option<usize> = None,
         /// Metrics computed on every validation set (comma-separated): rmse, mae,
         /// logloss, auc, error, mlogloss, merror, poisson-nloglik, tweedie-nloglik@RHO,
-        /// gamma-nloglik, gamma-deviance, mape.
+        /// gamma-nloglik, gamma-deviance, mape, quantile.
         #[param(flag = "eval-metric", aliases = ["metric", "metrics", "metric_types"],
                 unset = "from the objective")]
         pub eval_metrics: Vec<Metric> = Vec::new(),
