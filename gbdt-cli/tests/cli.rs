@@ -4,6 +4,7 @@
 mod foreign;
 mod holdout;
 mod libsvm;
+mod quantile;
 mod shutdown;
 mod util;
 
