@@ -146,3 +146,31 @@ fn bad_levels_are_refused_naming_the_parameter() {
         Objective::QuantileError
     );
 }
+
+#[test]
+fn continued_training_keeps_the_levels() {
+    use gbdt_core::{Booster, Executor};
+    let (x, y) = data(1_000, 5);
+    let d = Dataset::new(x.view(), &y).unwrap();
+    let params = Params {
+        objective: Objective::QuantileError,
+        quantile_alpha: vec![0.2, 0.8],
+        num_rounds: 3,
+        threads: Some(1),
+        ..Params::default()
+    };
+    let exec = Executor::new(1).unwrap();
+    let first = train(&params, &d, &[]).unwrap();
+    let mut booster = Booster::from_model(first.clone(), &params, &d, &exec).unwrap();
+    booster.step().unwrap();
+    assert_eq!(booster.into_model().num_rounds(), 4);
+    let other = Params {
+        quantile_alpha: vec![0.5],
+        ..params
+    };
+    let e = Booster::from_model(first, &other, &d, &exec)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("quantile_alpha") && e.contains("0.2,0.8"), "{e}");
+}

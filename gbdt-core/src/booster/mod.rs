@@ -489,6 +489,15 @@ fn check_continuable(model: &Model, params: &Params, data: &Dataset<'_>) -> Resu
             ),
         });
     }
+    let levels = &model.params.quantile_alpha;
+    if params.objective == crate::Objective::QuantileError && params.quantile_alpha != *levels {
+        let text = |v: &[f64]| v.iter().map(f64::to_string).collect::<Vec<_>>().join(",");
+        return Err(Error::InvalidParam {
+            name: "quantile_alpha",
+            value: text(&params.quantile_alpha),
+            allowed: format!("{} (the levels of the model being continued)", text(levels)),
+        });
+    }
     if data.num_features() != model.num_features {
         return Err(Error::FeatureCountMismatch {
             got: data.num_features(),
