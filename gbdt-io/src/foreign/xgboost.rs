@@ -287,7 +287,7 @@ pub(crate) fn read(bytes: &[u8]) -> Read<Parts> {
     if targets > 1 && !quantile {
         return Err(Problem::unsupported(
             "learner.learner_model_param.num_target",
-            &targets.to_string(),
+            targets.to_string(),
             "gbdt reads single-target models (and reg:quantileerror with one target per level)",
         ));
     }
