@@ -19,6 +19,10 @@ here from each model's predictions with one definition:
 
     cargo build --release -p gbdt-cli
     python3 benches/compare/objectives.py --gbdt target/release/gbdt --rows 20000
+
+reg:quantileerror, 20,000 rows, XGBoost 3.2 (gbdt vs XGBoost, held out):
+pinball@0.1 0.17612 vs 0.17630, @0.5 0.39928 vs 0.39972, @0.9 0.17646 vs
+0.17647, mean 0.25062 vs 0.25083 (-0.08%).
 """
 
 from __future__ import annotations
