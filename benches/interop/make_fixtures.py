@@ -100,6 +100,7 @@ XGB_CASES = [
     ("xgb_softprob_categorical_lossguide", "multi:softprob", "multi",
      {"num_class": 3, "grow_policy": "lossguide", "max_leaves": 6, "max_cat_to_onehot": 1}),
     ("xgb_no_names", "reg:squarederror", "reg", {}),
+    ("xgb_quantile", "reg:quantileerror", "reg", {"quantile_alpha": [0.1, 0.5, 0.9]}),
 ]
 
 LGB_CASES = [

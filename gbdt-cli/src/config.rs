@@ -179,13 +179,27 @@ impl Value<'_> {
             (ValueKind::Number, toml::Value::Integer(i)) => i.to_string(),
             (ValueKind::Number, toml::Value::Float(f)) => f.to_string(),
             (
-                ValueKind::Name | ValueKind::Names | ValueKind::Integers | ValueKind::Sets,
+                ValueKind::Name
+                | ValueKind::Names
+                | ValueKind::Integers
+                | ValueKind::Sets
+                | ValueKind::Numbers,
                 toml::Value::String(s),
             ) => s.clone(),
             (ValueKind::Sets, toml::Value::Array(sets)) => self.sets_text(param, sets)?,
             (ValueKind::Integers, toml::Value::Array(items)) => items
                 .iter()
                 .map(|i| i.as_integer().map(|v| v.to_string()))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| self.wrong(param))?
+                .join(","),
+            (ValueKind::Numbers, toml::Value::Array(items)) => items
+                .iter()
+                .map(|i| match i {
+                    toml::Value::Integer(v) => Some(v.to_string()),
+                    toml::Value::Float(v) => Some(v.to_string()),
+                    _ => None,
+                })
                 .collect::<Option<Vec<_>>>()
                 .ok_or_else(|| self.wrong(param))?
                 .join(","),
@@ -227,6 +241,7 @@ impl Value<'_> {
             ValueKind::Name => "a string",
             ValueKind::Integers => "a string or an array of integers",
             ValueKind::Sets => "a string or an array of arrays of integers",
+            ValueKind::Numbers => "a string or an array of numbers",
             kind => kind.expected(),
         };
         self.fail(&format!(
@@ -452,6 +467,7 @@ mod tests {
                 ValueKind::Names => ("[\"auc\"]", "auc"),
                 ValueKind::Integers => ("[1]", "1"),
                 ValueKind::Sets => ("[[0, 1], [2]]", "[[0,1],[2]]"),
+                ValueKind::Numbers => ("[0.1, 0.9]", "0.1,0.9"),
                 _ if flag == "objective" => ("\"binary\"", "binary"),
                 _ => ("\"leafwise\"", "leafwise"),
             };

@@ -39,7 +39,10 @@ pub fn run(args: &EvalArgs) -> CmdResult<()> {
     let metrics = match args.metric.is_empty() {
         // The model's defaults: the Tweedie metric at its variance power.
         true => model.params().default_metrics(),
-        false => chosen_metrics(&args.metric, model.objective())?,
+        // `quantile` at the model's levels.
+        false => model
+            .params()
+            .resolve_metrics(&chosen_metrics(&args.metric, model.objective())?),
     };
 
     let data = read_labelled(args, &loaded, &exec)?;

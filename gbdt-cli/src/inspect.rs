@@ -174,6 +174,20 @@ pub fn summary_json(path: &str, m: &LoadedModel) -> Value {
     })
 }
 
+/// The number of outputs; for a quantile model, with its levels (one
+/// output each, in ascending order).
+fn outputs_text(model: &gbdt_core::Model) -> String {
+    let k = model.num_outputs();
+    match model.objective() {
+        gbdt_core::Objective::QuantileError => {
+            let levels = &model.params().quantile_alpha;
+            let text: Vec<String> = levels.iter().map(f64::to_string).collect();
+            format!("{k}, quantiles {}", text.join(", "))
+        }
+        _ => k.to_string(),
+    }
+}
+
 /// The model summary as aligned text lines.
 pub fn summary_text(path: &str, m: &LoadedModel) -> String {
     let model = &m.file.model;
@@ -189,7 +203,7 @@ pub fn summary_text(path: &str, m: &LoadedModel) -> String {
                 |r| r.describe(),
             ),
         ),
-        ("outputs", model.num_outputs().to_string()),
+        ("outputs", outputs_text(model)),
         (
             "trees",
             format!(

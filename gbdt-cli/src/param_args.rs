@@ -61,6 +61,7 @@ fn value_name(param: &Param) -> (&'static str, bool) {
         ValueKind::Names => ("NAMES", true),
         ValueKind::Integers => ("LIST", false),
         ValueKind::Sets => ("SETS", false),
+        ValueKind::Numbers => ("LIST", false),
         _ => ("NAME", false),
     }
 }

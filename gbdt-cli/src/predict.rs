@@ -4,7 +4,7 @@ use std::fmt::{Display, Write as _};
 use std::io::{self, Write};
 use std::time::Instant;
 
-use gbdt_core::{Executor, Model, PredictOptions};
+use gbdt_core::{Executor, Model, Objective, PredictOptions};
 use gbdt_io::{LabelRule, LibsvmOptions};
 use ndarray::{Array2, Axis};
 use serde_json::json;
@@ -94,6 +94,12 @@ pub fn prediction_columns(num_outputs: usize, rule: Option<&LabelRule>) -> Vec<S
             .map(|k| format!("prediction_{k}"))
             .collect(),
     }
+}
+
+/// Output column names of a quantile model: `quantile_<level>` per level
+/// of its `quantile_alpha`, ascending as its sorted outputs are.
+pub fn quantile_columns(alphas: &[f64]) -> Vec<String> {
+    alphas.iter().map(|a| format!("quantile_{a}")).collect()
 }
 
 /// Writes the prediction CSV. `rows[i]` is the data row index of output row
@@ -274,6 +280,8 @@ fn check_paths(args: &PredictArgs) -> CmdResult<()> {
 fn output_columns(args: &PredictArgs, model: &Model, rule: Option<&LabelRule>) -> Vec<String> {
     if args.contrib {
         contrib::contribution_columns(model.feature_names(), model.num_outputs(), rule)
+    } else if model.objective() == Objective::QuantileError {
+        quantile_columns(&model.params().quantile_alpha)
     } else {
         prediction_columns(model.num_outputs(), rule)
     }
@@ -411,5 +419,7 @@ mod tests {
         let col = LabelRule::Column { column: "s".into() };
         assert_eq!(prediction_columns(3, Some(&col))[2], "prediction_2");
         assert_eq!(prediction_columns(1, Some(&rule)), ["prediction"]);
+        let levels = quantile_columns(&[0.05, 0.5, 0.95]);
+        assert_eq!(levels, ["quantile_0.05", "quantile_0.5", "quantile_0.95"]);
     }
 }

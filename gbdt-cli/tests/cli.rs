@@ -5,6 +5,7 @@ mod cv;
 mod foreign;
 mod holdout;
 mod libsvm;
+mod quantile;
 mod shutdown;
 mod util;
 

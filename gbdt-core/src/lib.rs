@@ -66,7 +66,7 @@ pub use booster::{train, Booster, RoundEval, RoundOutcome, Trainer};
 pub use categories::{CategoricalFeature, Categories, MAX_CATEGORIES};
 pub use dataset::Dataset;
 pub use error::{Error, Result};
-pub use metric::{Metric, TweediePower};
+pub use metric::{Metric, QuantileAlphas, TweediePower};
 pub use model::{EvalResult, ImportanceType, Model, ModelWithParamsAs};
 pub use objective::Objective;
 pub use parallel::Executor;

@@ -31,6 +31,7 @@ pub(super) fn gradients(
         max_delta_step: p.resolved_max_delta_step(),
         huber_slope: p.huber_slope,
         tweedie_variance_power: p.tweedie_variance_power,
+        quantile_alpha: &p.quantile_alpha,
     };
     exec.for_each_chunk_mut(grads, ROW_BLOCK * k, |b, out| {
         let first = b * ROW_BLOCK;

@@ -106,10 +106,8 @@ impl<'a> Booster<'a> {
         for (row, &y) in data.labels().iter().enumerate() {
             params.objective.check_label(row, y, k)?;
         }
-        let base =
-            params
-                .objective
-                .base_margins(params.base_score, data.labels(), data.weights(), k);
+        let (labels, weights, alphas) = (data.labels(), data.weights(), &params.quantile_alpha);
+        let base = (params.objective).base_margins(params.base_score, labels, weights, k, alphas);
         Ok(Self::start(params, data, exec, base, Vec::new(), k))
     }
 
@@ -269,7 +267,8 @@ impl<'a> Booster<'a> {
             seed: self.params.seed,
         };
         let mut grown = grower::grow(&input, &self.cfg, &mut self.ws, &self.exec);
-        if let Some(alpha) = self.params.objective.leaf_refit_quantile() {
+        let p = &self.params;
+        if let Some(alpha) = p.objective.leaf_refit_quantile(&p.quantile_alpha, output) {
             let refit = RefitInput {
                 labels: self.data.labels(),
                 weights: self.data.weights(),
@@ -308,7 +307,8 @@ impl<'a> Booster<'a> {
         self.trees.len() / self.num_outputs
     }
 
-    /// Model outputs per row: the number of classes for multiclass, else 1.
+    /// Model outputs per row: the number of classes for multiclass, of
+    /// quantile levels for quantile regression, else 1.
     pub fn num_outputs(&self) -> usize {
         self.num_outputs
     }
@@ -444,8 +444,12 @@ fn check_monotone(params: &Params, data: &Dataset<'_>) -> Result<()> {
     })
 }
 
-/// Number of model outputs: classes for multiclass, else 1.
+/// Number of model outputs: classes for multiclass, quantile levels for
+/// quantile regression, else 1.
 fn num_outputs(p: &Params, labels: &[f32]) -> Result<usize> {
+    if p.objective == crate::Objective::QuantileError {
+        return Ok(p.quantile_alpha.len());
+    }
     if !p.objective.is_multiclass() {
         return Ok(1);
     }
@@ -483,6 +487,15 @@ fn check_continuable(model: &Model, params: &Params, data: &Dataset<'_>) -> Resu
                 "{} (the classes of the model being continued)",
                 model.num_outputs
             ),
+        });
+    }
+    let levels = &model.params.quantile_alpha;
+    if params.objective == crate::Objective::QuantileError && params.quantile_alpha != *levels {
+        let text = |v: &[f64]| v.iter().map(f64::to_string).collect::<Vec<_>>().join(",");
+        return Err(Error::InvalidParam {
+            name: "quantile_alpha",
+            value: text(&params.quantile_alpha),
+            allowed: format!("{} (the levels of the model being continued)", text(levels)),
         });
     }
     if data.num_features() != model.num_features {

@@ -1,6 +1,7 @@
 //! Leaf refit: for losses whose hessian says nothing about the best leaf
-//! value (absolute error), each leaf of a grown tree becomes the learning
-//! rate times a quantile of its rows' residuals `label - margin`, as
+//! value (absolute error: the median; quantile error: each output's level),
+//! each leaf of a grown tree becomes the learning rate times a quantile of
+//! its rows' residuals `label - margin` of the tree's output, as
 //! XGBoost's adaptive trees and LightGBM's `RenewTreeOutput` do. Rows left
 //! out of the round (subsample, zero weight) have a zero hessian and do not
 //! count. Each leaf is computed on its own, so the result does not depend

@@ -4,6 +4,7 @@
 mod auc;
 mod classification;
 mod gamma;
+mod quantile;
 mod regression;
 mod tweedie;
 
@@ -11,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+pub use quantile::QuantileAlphas;
 pub use tweedie::TweediePower;
 
 /// An evaluation metric. Names follow XGBoost; LightGBM's parse too.
@@ -58,6 +60,11 @@ pub enum Metric {
     /// Mean absolute percentage error with labels floored at 1 (`mape`).
     #[serde(rename = "mape")]
     Mape,
+    /// Mean pinball loss over the quantile levels, one per output
+    /// (`quantile`); the bare name gets the model's `quantile_alpha` from
+    /// [`Params::resolved_metrics`](crate::Params::resolved_metrics).
+    #[serde(rename = "quantile")]
+    Quantile(QuantileAlphas),
 }
 
 const ALL: &[Metric] = &[
@@ -73,6 +80,7 @@ const ALL: &[Metric] = &[
     Metric::GammaNLogLik,
     Metric::GammaDeviance,
     Metric::Mape,
+    Metric::Quantile(QuantileAlphas::MEDIAN),
 ];
 
 impl std::str::FromStr for Metric {
@@ -144,6 +152,7 @@ impl Metric {
             Metric::GammaNLogLik => "gamma-nloglik",
             Metric::GammaDeviance => "gamma-deviance",
             Metric::Mape => "mape",
+            Metric::Quantile(_) => "quantile",
         }
     }
 
@@ -155,7 +164,8 @@ impl Metric {
     /// Computes the metric.
     ///
     /// `predictions` holds transformed outputs row-major, `k` per row (k = 1
-    /// except for multiclass, where they are class probabilities).
+    /// except for multiclass, where they are class probabilities, and
+    /// quantile regression, one per level).
     /// Outputs of `binary:logitraw` are margins: pass them through
     /// [`Objective::to_metric_space`](crate::Objective::to_metric_space) first.
     ///
@@ -186,6 +196,7 @@ impl Metric {
             Metric::GammaNLogLik => regression::mean(labels, &w, predictions, gamma::nloglik),
             Metric::GammaDeviance => regression::mean(labels, &w, predictions, gamma::deviance),
             Metric::Mape => regression::mean(labels, &w, predictions, regression::mape),
+            Metric::Quantile(a) => quantile::mean_pinball(labels, &w, predictions, k, a),
             Metric::LogLoss => {
                 regression::mean(labels, &w, predictions, classification::binary_logloss)
             }

@@ -78,6 +78,8 @@ where
             trees.push(tree);
         }
         check_rounds(trees.len(), r.num_outputs, r.best_iteration)?;
+        let params: Params = r.params.into();
+        check_levels(r.objective, r.num_outputs, &params)?;
         Ok(Model {
             objective: r.objective,
             num_outputs: r.num_outputs,
@@ -87,7 +89,7 @@ where
             trees,
             best_iteration: r.best_iteration,
             metrics: r.metrics,
-            params: r.params.into(),
+            params,
             categories,
         })
     }
@@ -97,11 +99,17 @@ where
 fn check_shape<P, C, T>(r: &ModelRepr<P, C, T>) -> Result<(), Error> {
     let k = r.num_outputs;
     let multiclass = r.objective.is_multiclass();
-    if k == 0 || (multiclass && k < 2) || (!multiclass && k != 1) {
-        let expected = if multiclass {
-            "2 or more (one per class)"
-        } else {
-            "1"
+    let quantile = r.objective == Objective::QuantileError;
+    let wrong = match (multiclass, quantile) {
+        (true, _) => k < 2,
+        (_, true) => k == 0,
+        _ => k != 1,
+    };
+    if wrong {
+        let expected = match (multiclass, quantile) {
+            (true, _) => "2 or more (one per class)",
+            (_, true) => "1 or more (one per quantile level)",
+            _ => "1",
         };
         return Err(invalid(
             "num_outputs",
@@ -142,6 +150,26 @@ fn check_shape<P, C, T>(r: &ModelRepr<P, C, T>) -> Result<(), Error> {
         return Err(invalid(
             "base_margins",
             format!("value {i} is {v}; base margins must be finite numbers"),
+        ));
+    }
+    Ok(())
+}
+
+/// A quantile model has one output per level of its `quantile_alpha`,
+/// which are valid levels.
+fn check_levels(objective: Objective, k: usize, params: &Params) -> Result<(), Error> {
+    if objective != Objective::QuantileError {
+        return Ok(());
+    }
+    crate::objective::check_alphas(&params.quantile_alpha)
+        .map_err(|e| invalid("params.quantile_alpha", e.to_string()))?;
+    let n = params.quantile_alpha.len();
+    if n != k {
+        return Err(invalid(
+            "num_outputs",
+            format!(
+                "is {k}, but the model's quantile_alpha has {n} levels; give one output per level"
+            ),
         ));
     }
     Ok(())

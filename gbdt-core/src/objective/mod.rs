@@ -6,16 +6,18 @@ mod gamma;
 mod logistic;
 mod poisson;
 mod pseudo_huber;
+mod quantile;
 mod softmax;
 mod squared_error;
 mod tweedie;
 
 pub(crate) use absolute_error::quantile;
+pub(crate) use quantile::check_alphas;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::metric::{Metric, TweediePower};
+use crate::metric::{Metric, QuantileAlphas, TweediePower};
 
 /// First and second derivative of the loss for one row and one output,
 /// already multiplied by the row's weight.
@@ -63,6 +65,11 @@ pub enum Objective {
     /// median; leaves are refit to their rows' median residual.
     #[serde(rename = "reg:absoluteerror")]
     AbsoluteError,
+    /// Quantile (pinball) regression (`reg:quantileerror`, `quantile`): one
+    /// output per level of `quantile_alpha`, sorted so they never cross;
+    /// leaves are refit to their rows' residual quantile at the level.
+    #[serde(rename = "reg:quantileerror")]
+    QuantileError,
 }
 
 const NAMES: &[(&str, Objective)] = &[
@@ -90,6 +97,8 @@ const NAMES: &[(&str, Objective)] = &[
     ("regression_l1", Objective::AbsoluteError),
     ("mean_absolute_error", Objective::AbsoluteError),
     ("mae", Objective::AbsoluteError),
+    ("reg:quantileerror", Objective::QuantileError),
+    ("quantile", Objective::QuantileError),
 ];
 
 impl std::str::FromStr for Objective {
@@ -116,7 +125,7 @@ impl std::fmt::Display for Objective {
 
 impl Objective {
     /// Every objective, in declaration order.
-    pub const ALL: [Objective; 9] = [
+    pub const ALL: [Objective; 10] = [
         Objective::SquaredError,
         Objective::Logistic,
         Objective::Softmax,
@@ -126,6 +135,7 @@ impl Objective {
         Objective::Gamma,
         Objective::LogitRaw,
         Objective::AbsoluteError,
+        Objective::QuantileError,
     ];
 
     /// The XGBoost name.
@@ -140,6 +150,7 @@ impl Objective {
             Objective::Gamma => "reg:gamma",
             Objective::LogitRaw => "binary:logitraw",
             Objective::AbsoluteError => "reg:absoluteerror",
+            Objective::QuantileError => "reg:quantileerror",
         }
     }
 
@@ -169,6 +180,7 @@ impl Objective {
             Objective::PseudoHuber | Objective::AbsoluteError => &[Metric::Mae],
             Objective::Tweedie => &[Metric::TweedieNLogLik(TweediePower::DEFAULT)],
             Objective::Gamma => &[Metric::GammaNLogLik],
+            Objective::QuantileError => &[Metric::Quantile(QuantileAlphas::MEDIAN)],
         }
     }
 
@@ -181,11 +193,13 @@ impl Objective {
         }
     }
 
-    /// The quantile of the residuals leaves are refit to after growing, for
-    /// losses whose hessian says nothing about the leaf value.
-    pub(crate) fn leaf_refit_quantile(self) -> Option<f64> {
+    /// The quantile of the residuals the leaves of output `output` are
+    /// refit to after growing, for losses whose hessian says nothing about
+    /// the leaf value; `alphas` is `quantile_alpha`.
+    pub(crate) fn leaf_refit_quantile(self, alphas: &[f64], output: usize) -> Option<f64> {
         match self {
             Objective::AbsoluteError => Some(0.5),
+            Objective::QuantileError => alphas.get(output).copied(),
             _ => None,
         }
     }
@@ -238,7 +252,9 @@ impl Objective {
             Objective::Poisson => (y >= 0.0, "a count >= 0".to_string()),
             Objective::Tweedie => (y.is_finite() && y >= 0.0, "a finite value >= 0".to_string()),
             Objective::Gamma => (y.is_finite() && y > 0.0, "a finite value > 0".to_string()),
-            Objective::AbsoluteError => (y.is_finite(), "a finite value".to_string()),
+            Objective::AbsoluteError | Objective::QuantileError => {
+                (y.is_finite(), "a finite value".to_string())
+            }
             _ => (true, String::new()),
         };
         if ok {
@@ -254,17 +270,20 @@ impl Objective {
     }
 
     /// Base margins (one per output) estimated from the labels, or from a
-    /// user base score in output space.
+    /// user base score in output space; `alphas` is `quantile_alpha`.
     pub(crate) fn base_margins(
         self,
         base_score: Option<f64>,
         labels: &[f32],
         weights: Option<&[f32]>,
         num_outputs: usize,
+        alphas: &[f64],
     ) -> Vec<f64> {
         match (self, base_score) {
             (Objective::Softmax, Some(b)) => vec![b.ln(); num_outputs],
             (Objective::Softmax, None) => softmax::base_margins(labels, weights, num_outputs),
+            (Objective::QuantileError, Some(b)) => vec![b; num_outputs],
+            (Objective::QuantileError, None) => quantile::base_margins(labels, weights, alphas),
             (_, Some(b)) => vec![self.margin_of(b)],
             (_, None) => vec![self.margin_of(self.base_output(labels, weights))],
         }
@@ -332,6 +351,11 @@ impl Objective {
                 }
                 Objective::Gamma => gamma::gradient(m[0], y, w, &mut g[0]),
                 Objective::AbsoluteError => absolute_error::gradient(m[0], y, w, &mut g[0]),
+                Objective::QuantileError => {
+                    for ((&m, &a), g) in m.iter().zip(ctx.quantile_alpha).zip(g.iter_mut()) {
+                        quantile::gradient(m, y, w, a, g);
+                    }
+                }
             }
         }
     }
@@ -342,6 +366,7 @@ impl Objective {
             Objective::Logistic => row[0] = logistic::sigmoid(row[0]),
             Objective::Poisson | Objective::Tweedie | Objective::Gamma => row[0] = row[0].exp(),
             Objective::Softmax => softmax::softmax(row),
+            Objective::QuantileError => quantile::uncross(row),
             Objective::SquaredError
             | Objective::PseudoHuber
             | Objective::LogitRaw
@@ -380,6 +405,7 @@ pub(crate) struct GradContext<'a> {
     pub max_delta_step: f64,
     pub huber_slope: f64,
     pub tweedie_variance_power: f64,
+    pub quantile_alpha: &'a [f64],
 }
 
 fn weighted_mean(labels: &[f32], weights: Option<&[f32]>) -> f64 {
@@ -414,6 +440,7 @@ mod tests {
             max_delta_step: 0.0,
             huber_slope: 1.0,
             tweedie_variance_power: rho,
+            quantile_alpha: &[0.5],
         };
         let mut g = [GradPair::default()];
         obj.gradients(&ctx, 0, &[m], &mut g);
@@ -468,7 +495,7 @@ mod tests {
         );
         assert_eq!(Objective::SquaredError.default_metrics(), [Metric::Rmse]);
         let names: Vec<&str> = Objective::ALL.iter().map(|o| o.name()).collect();
-        assert_eq!(names.len(), 9);
+        assert_eq!(names.len(), 10);
         assert_eq!(
             Objective::LogitRaw.default_metrics(),
             [Metric::Auc, Metric::LogLoss]
@@ -561,24 +588,24 @@ mod tests {
     #[test]
     fn base_margins_from_labels() {
         let y = [0.0f32, 1.0, 1.0, 1.0];
-        let m = Objective::Logistic.base_margins(None, &y, None, 1);
+        let m = Objective::Logistic.base_margins(None, &y, None, 1, &[]);
         assert!((m[0] - 3f64.ln()).abs() < 1e-9);
-        let m = Objective::SquaredError.base_margins(None, &y, Some(&[1.0, 0.0, 0.0, 0.0]), 1);
+        let m = Objective::SquaredError.base_margins(None, &y, Some(&[1.0, 0.0, 0.0, 0.0]), 1, &[]);
         assert_eq!(m, vec![0.0]);
-        let m = Objective::Poisson.base_margins(Some(2.0), &y, None, 1);
+        let m = Objective::Poisson.base_margins(Some(2.0), &y, None, 1, &[]);
         assert!((m[0] - 2f64.ln()).abs() < 1e-12);
         // Log-link objectives start at the log of the weighted mean label.
         let y = [1.0f32, 2.0, 6.0];
         for o in [Objective::Tweedie, Objective::Gamma] {
-            let m = o.base_margins(None, &y, Some(&[1.0, 1.0, 0.25]), 1);
+            let m = o.base_margins(None, &y, Some(&[1.0, 1.0, 0.25]), 1, &[]);
             assert!((m[0] - 2f64.ln()).abs() < 1e-12, "{o}: {m:?}");
         }
-        let m = Objective::Tweedie.base_margins(None, &[0.0, 0.0], None, 1);
+        let m = Objective::Tweedie.base_margins(None, &[0.0, 0.0], None, 1, &[]);
         assert!(
             (m[0] - 1e-6f64.ln()).abs() < 1e-9,
             "all-zero labels stay finite"
         );
-        let m = Objective::LogitRaw.base_margins(Some(0.25), &y, None, 1);
+        let m = Objective::LogitRaw.base_margins(Some(0.25), &y, None, 1, &[]);
         assert!(
             (m[0] - (1.0f64 / 3.0).ln()).abs() < 1e-12,
             "base_score is a probability"

@@ -63,6 +63,8 @@ fn from_map(map: BTreeMap<String, String>) -> Result<Params, String> {
                 .map_err(|e| format!("stored model parameter: {e}"))?;
         }
     }
+    // The stored name `quantile` does not carry its levels: give it the model's.
+    params.eval_metrics = params.resolve_metrics(&params.eval_metrics);
     Ok(params)
 }
 
@@ -84,11 +86,13 @@ mod tests {
             monotone_constraints: vec![1, 0, -1],
             interaction_constraints: vec![vec![0, 1], vec![2, 3, 4]],
             learning_rate: 0.1 + 0.2,
+            quantile_alpha: vec![0.05, 0.5],
             max_delta_step: Some(0.7),
             base_score: Some(-0.0),
             eval_metrics: vec![
                 "tweedie-nloglik@1.3".parse::<Metric>().unwrap(),
                 Metric::Mae,
+                Metric::Quantile(crate::QuantileAlphas::new(&[0.05, 0.5])),
             ],
             ..Params::default()
         }
@@ -102,6 +106,7 @@ mod tests {
         assert_eq!(map["monotone_constraints"], "(1,0,-1)");
         assert_eq!(map["interaction_constraints"], "[[0,1],[2,3,4]]");
         assert_eq!(map["threads"], "", "unset is empty");
+        assert_eq!(map["quantile_alpha"], "0.05,0.5");
         let back = from_map(map).unwrap();
         assert_eq!(back, sample());
         assert_eq!(back.learning_rate.to_bits(), (0.1f64 + 0.2).to_bits());

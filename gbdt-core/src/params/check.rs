@@ -2,7 +2,7 @@
 //! another parameter (threads, max_delta_step, metrics).
 
 use crate::error::{Error, Result};
-use crate::metric::{Metric, TweediePower};
+use crate::metric::{Metric, QuantileAlphas, TweediePower};
 
 use super::{GrowPolicy, Params};
 
@@ -136,6 +136,7 @@ impl Params {
             rho > 1.0 && rho < 2.0,
             "in (1, 2)",
         )?;
+        crate::objective::check_alphas(&self.quantile_alpha)?;
         if self.objective.is_multiclass() && self.num_class == 1 {
             return Err(invalid("num_class", 1, ">= 2 (or 0 to infer from labels)"));
         }
@@ -149,13 +150,35 @@ impl Params {
     }
 
     /// The metrics to evaluate: the configured ones or
-    /// [`Params::default_metrics`].
+    /// [`Params::default_metrics`], with `quantile` at `quantile_alpha`.
     pub fn resolved_metrics(&self) -> Vec<Metric> {
         if self.eval_metrics.is_empty() {
             self.default_metrics()
         } else {
-            self.eval_metrics.clone()
+            self.resolve_metrics(&self.eval_metrics)
         }
+    }
+
+    /// `metrics` with the `quantile` metric at this `quantile_alpha` (its
+    /// name does not carry the levels), e.g. for metrics named on a command
+    /// line to score a model with these parameters.
+    ///
+    /// ```
+    /// use gbdt_core::{Metric, Params, QuantileAlphas};
+    /// let p = Params { quantile_alpha: vec![0.1, 0.9], ..Params::default() };
+    /// let named: Metric = "quantile".parse()?;
+    /// assert_eq!(p.resolve_metrics(&[named]), [Metric::Quantile(QuantileAlphas::new(&[0.1, 0.9]))]);
+    /// # Ok::<(), gbdt_core::Error>(())
+    /// ```
+    pub fn resolve_metrics(&self, metrics: &[Metric]) -> Vec<Metric> {
+        let alphas = QuantileAlphas::new(&self.quantile_alpha);
+        metrics
+            .iter()
+            .map(|&m| match m {
+                Metric::Quantile(_) => Metric::Quantile(alphas),
+                _ => m,
+            })
+            .collect()
     }
 
     /// [`Objective::default_metrics`](crate::Objective::default_metrics),
@@ -169,14 +192,13 @@ impl Params {
     /// ```
     pub fn default_metrics(&self) -> Vec<Metric> {
         let power = TweediePower::new(self.tweedie_variance_power);
-        self.objective
-            .default_metrics()
-            .iter()
+        let metrics: Vec<Metric> = (self.objective.default_metrics().iter())
             .map(|&m| match (m, power) {
                 (Metric::TweedieNLogLik(_), Some(rho)) => Metric::TweedieNLogLik(rho),
                 _ => m,
             })
-            .collect()
+            .collect();
+        self.resolve_metrics(&metrics)
     }
 }
 

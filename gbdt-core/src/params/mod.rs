@@ -44,8 +44,8 @@ declare_params! {
     #[serde(default)]
     pub struct Params {
         /// The loss: reg:squarederror, binary:logistic, binary:logitraw, multi:softprob,
-        /// count:poisson, reg:tweedie, reg:gamma, reg:pseudohubererror or reg:absoluteerror
-        /// (LightGBM names work too).
+        /// count:poisson, reg:tweedie, reg:gamma, reg:pseudohubererror, reg:absoluteerror
+        /// or reg:quantileerror (LightGBM names work too).
         #[param(flag = "objective", aliases = ["objective_type", "application", "app", "loss"])]
         pub objective: Objective = Objective::SquaredError,
         /// Number of classes for multiclass objectives; 0 infers `max label + 1`.
@@ -117,7 +117,7 @@ declare_params! {
         pub early_stopping_rounds: Option<usize> = None,
         /// Metrics computed on every validation set (comma-separated): rmse, mae,
         /// logloss, auc, error, mlogloss, merror, poisson-nloglik, tweedie-nloglik@RHO,
-        /// gamma-nloglik, gamma-deviance, mape.
+        /// gamma-nloglik, gamma-deviance, mape, quantile.
         #[param(flag = "eval-metric", aliases = ["metric", "metrics", "metric_types"],
                 unset = "from the objective")]
         pub eval_metrics: Vec<Metric> = Vec::new(),
@@ -158,5 +158,9 @@ declare_params! {
         /// this many (estimated) rows, and the other side keeps at least as many.
         #[param(flag = "min-data-per-group", aliases = [])]
         pub min_data_per_group: usize = 100,
+        /// The quantile levels of reg:quantileerror, strictly ascending in
+        /// (0, 1), comma-separated: one model output per level.
+        #[param(flag = "quantile-alpha", aliases = [])]
+        pub quantile_alpha: Vec<f64> = vec![0.5],
     }
 }

@@ -24,6 +24,9 @@ pub enum ValueKind {
     /// A bracketed list of bracketed lists of whole numbers (interaction
     /// constraints: `[[0,1],[2,3,4]]`).
     Sets,
+    /// A comma-separated list of numbers, optionally in brackets
+    /// (quantile levels: "0.1,0.5,0.9").
+    Numbers,
 }
 
 impl ValueKind {
@@ -36,6 +39,7 @@ impl ValueKind {
             ValueKind::Names => "a comma-separated list of names",
             ValueKind::Integers => "a comma-separated list of whole numbers, e.g. (1,0,-1)",
             ValueKind::Sets => "a list of lists of feature indexes, e.g. [[0,1],[2,3,4]]",
+            ValueKind::Numbers => "a comma-separated list of numbers, e.g. 0.1,0.5,0.9",
         }
     }
 }
@@ -261,6 +265,7 @@ mod tests {
             cat_l2: 1.5,
             cat_smooth: 2.0,
             min_data_per_group: 50,
+            quantile_alpha: vec![0.1, 0.9],
         }
     }
 

@@ -154,6 +154,31 @@ impl ParamValue for Vec<Metric> {
     }
 }
 
+/// Numbers, comma-separated, optionally in brackets ("[0.1, 0.5]" as
+/// XGBoost writes a list); "" or "[]" is the empty list. Ranges are
+/// `check.rs`'s.
+impl ParamValue for Vec<f64> {
+    const KIND: ValueKind = ValueKind::Numbers;
+    fn parse(name: &'static str, text: &str) -> Result<Self> {
+        let t = text.trim();
+        let inner = strip_pair(t, '[', ']').unwrap_or(t).trim();
+        if inner.is_empty() {
+            return Ok(Vec::new());
+        }
+        inner
+            .split(',')
+            .map(|piece| {
+                number(name, piece, Self::KIND)
+                    .map_err(|_| wrong(name, text, Self::KIND.expected()))
+            })
+            .collect()
+    }
+    fn show(&self) -> Option<String> {
+        let items: Vec<String> = self.iter().map(f64::to_string).collect();
+        (!items.is_empty()).then(|| items.join(","))
+    }
+}
+
 /// Interaction sets of feature indexes, XGBoost's `[[0,1],[2,3,4]]`; "" or
 /// "[]" is none. An empty set (`[[0,1],[]]`) is an error.
 impl ParamValue for Vec<Vec<usize>> {
@@ -211,6 +236,23 @@ fn parse_sets(inner: &str) -> Option<Vec<Vec<usize>>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn number_lists_parse_show_and_reject_bad_text() {
+        let name = "quantile_alpha";
+        let v = <Vec<f64>>::parse(name, " [0.1, 0.5,0.9] ").unwrap();
+        assert_eq!(v, [0.1, 0.5, 0.9]);
+        assert_eq!(v.show().as_deref(), Some("0.1,0.5,0.9"));
+        assert_eq!(<Vec<f64>>::parse(name, "0.25").unwrap(), [0.25]);
+        assert_eq!(<Vec<f64>>::parse(name, "").unwrap().show(), None);
+        for bad in ["0.1,,0.9", "0.1;0.9", "x", "[0.1"] {
+            let err = <Vec<f64>>::parse(name, bad).unwrap_err().to_string();
+            assert!(
+                err.contains(name) && err.contains("list of numbers"),
+                "{bad}: {err}"
+            );
+        }
+    }
 
     #[test]
     fn interaction_sets_parse_show_and_reject_bad_text() {

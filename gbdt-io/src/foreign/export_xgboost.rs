@@ -16,6 +16,10 @@
 //!   logistic margin beyond about 16), and for multiclass models, the
 //!   base score is neutral and one extra round of one-leaf trees carries
 //!   the margins.
+//! - Quantile models (`reg:quantileerror`) write one target per level
+//!   (`num_target`, `quantile_alpha`), as XGBoost 3.x does. XGBoost does not
+//!   sort a row's quantiles: it predicts the raw outputs, which match
+//!   gbdt's sorted ones on every row where they do not cross.
 //! - Only the trees gbdt predicts with (up to the best iteration) are
 //!   written.
 
@@ -257,6 +261,11 @@ fn objective_json(model: &Model) -> serde_json::Value {
             "tweedie_regression_param": {"tweedie_variance_power": f(p.tweedie_variance_power)}}),
         Objective::PseudoHuber => serde_json::json!({"name": "reg:pseudohubererror",
             "pseudo_huber_param": {"huber_slope": f(p.huber_slope)}}),
+        Objective::QuantileError => {
+            let levels: Vec<String> = p.quantile_alpha.iter().map(|&a| f(a)).collect();
+            serde_json::json!({"name": "reg:quantileerror",
+                "quantile_loss_param": {"quantile_alpha": format!("[{}]", levels.join(","))}})
+        }
         other => serde_json::json!({"name": other.name(),
             "reg_loss_param": {"scale_pos_weight": "1"}}),
     }
@@ -283,6 +292,12 @@ fn base_score(objective: Objective, margin: f64) -> Option<f32> {
 pub fn export_xgboost_json(model: &Model) -> Result<Vec<u8>> {
     let k = model.num_outputs();
     let n = model.num_features();
+    // Quantile levels are targets to XGBoost, not classes.
+    let (classes, targets) = match model.objective() {
+        Objective::QuantileError => (0, k),
+        _ if k > 1 => (k, 1),
+        _ => (0, 1),
+    };
     let used = model.rounds_for_prediction() * k;
     let mut trees: Vec<XTree> = model.trees()[..used]
         .iter()
@@ -336,16 +351,9 @@ pub fn export_xgboost_json(model: &Model) -> Result<Vec<u8>> {
             learner_model_param: BTreeMap::from([
                 ("base_score", format!("{score:E}")),
                 ("boost_from_average", "1".to_string()),
-                (
-                    "num_class",
-                    if k > 1 {
-                        k.to_string()
-                    } else {
-                        "0".to_string()
-                    },
-                ),
+                ("num_class", classes.to_string()),
                 ("num_feature", n.to_string()),
-                ("num_target", "1".to_string()),
+                ("num_target", targets.to_string()),
             ]),
             objective: objective_json(model),
         },

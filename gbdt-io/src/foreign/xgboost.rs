@@ -119,6 +119,16 @@ fn objective(o: &ObjectiveJson) -> Read<(Objective, Link, NamedParams)> {
             }
             (Objective::Tweedie, Link::Log)
         }
+        "reg:quantileerror" => {
+            let levels = param("quantile_loss_param", "quantile_alpha").ok_or_else(|| {
+                Problem::invalid(
+                    "learner.objective.quantile_loss_param.quantile_alpha",
+                    "is missing",
+                )
+            })?;
+            params.push(("quantile_alpha", short_floats(&levels)));
+            (Objective::QuantileError, Link::Identity)
+        }
         "reg:pseudohubererror" => {
             if let Some(s) = param("pseudo_huber_param", "huber_slope") {
                 params.push(("huber_slope", short_float(&s)));
@@ -131,7 +141,7 @@ fn objective(o: &ObjectiveJson) -> Read<(Objective, Link, NamedParams)> {
                 other,
                 "gbdt reads reg:squarederror, reg:logistic, binary:logistic, binary:logitraw, \
                  multi:softprob, multi:softmax, count:poisson, reg:tweedie, reg:gamma, \
-                 reg:pseudohubererror and reg:absoluteerror models",
+                 reg:pseudohubererror, reg:absoluteerror and reg:quantileerror models",
             ))
         }
     };
@@ -144,6 +154,21 @@ fn short_float(text: &str) -> String {
     text.trim()
         .parse::<f32>()
         .map_or_else(|_| text.to_string(), |v| v.to_string())
+}
+
+/// XGBoost's list of levels `"[1E-1,9E-1]"` as gbdt's `"0.1,0.9"` (each
+/// from `f32`, as [`short_float`]); a bare number is a list of one.
+fn short_floats(text: &str) -> String {
+    let t = text.trim();
+    let inner = t
+        .strip_prefix('[')
+        .and_then(|r| r.strip_suffix(']'))
+        .unwrap_or(t);
+    inner
+        .split(',')
+        .map(short_float)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// The base scores: `"0.5"`, `"5E-1"` or `"[5E-1,...]"`.
@@ -253,19 +278,22 @@ pub(crate) fn read(bytes: &[u8]) -> Read<Parts> {
         ));
     };
     let p = &l.learner_model_param;
-    if let Some(t) = &p.num_target {
-        if count("num_target", t)? > 1 {
-            return Err(Problem::unsupported(
-                "learner.learner_model_param.num_target",
-                t,
-                "gbdt reads single-target models",
-            ));
-        }
+    let (objective, link, params) = objective(&l.objective)?;
+    let targets = p
+        .num_target
+        .as_deref()
+        .map_or(Ok(1), |t| count("num_target", t))?;
+    let quantile = objective == Objective::QuantileError;
+    if targets > 1 && !quantile {
+        return Err(Problem::unsupported(
+            "learner.learner_model_param.num_target",
+            targets.to_string(),
+            "gbdt reads single-target models (and reg:quantileerror with one target per level)",
+        ));
     }
     let num_features = count("num_feature", &p.num_feature)?;
-    let k = count("num_class", &p.num_class)?.max(1);
-    let (objective, link, params) = objective(&l.objective)?;
-    if objective.is_multiclass() != (k > 1) {
+    let k = count("num_class", &p.num_class)?.max(1).max(targets);
+    if objective.is_multiclass() != (k > 1) && !quantile {
         return Err(Problem::invalid(
             "learner.learner_model_param.num_class",
             format!("is {k}, which does not fit objective {}", l.objective.name),
@@ -280,7 +308,7 @@ pub(crate) fn read(bytes: &[u8]) -> Read<Parts> {
     }
     let trees = rounds(graphs, &model.tree_info, k)?;
     let mut params = params;
-    if k > 1 {
+    if k > 1 && !quantile {
         params.push(("num_class", k.to_string()));
     }
     Ok(Parts {

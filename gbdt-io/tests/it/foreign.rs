@@ -232,8 +232,12 @@ fn unsupported_models_name_the_field() {
             "learner.gradient_booster.name = \"dart\" is not supported",
         ),
         (
+            xgb.replace("binary:logistic", "survival:cox"),
+            "learner.objective.name = \"survival:cox\" is not supported",
+        ),
+        (
             xgb.replace("binary:logistic", "reg:quantileerror"),
-            "learner.objective.name = \"reg:quantileerror\" is not supported",
+            "learner.objective.quantile_loss_param.quantile_alpha: is missing",
         ),
         (
             xgb.replacen("\"version\":[3,", "\"version\":[4,", 1),
