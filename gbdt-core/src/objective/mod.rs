@@ -6,6 +6,7 @@ mod gamma;
 mod logistic;
 mod poisson;
 mod pseudo_huber;
+pub(crate) mod rank;
 mod softmax;
 mod squared_error;
 mod tweedie;
@@ -63,6 +64,14 @@ pub enum Objective {
     /// median; leaves are refit to their rows' median residual.
     #[serde(rename = "reg:absoluteerror")]
     AbsoluteError,
+    /// LambdaRank on NDCG within query groups (`rank:ndcg`, `lambdarank`);
+    /// labels are relevance grades 0..=30. See the `rank` module.
+    #[serde(rename = "rank:ndcg")]
+    RankNdcg,
+    /// RankNet pair loss within query groups (`rank:pairwise`), every pair
+    /// of different labels with the same weight.
+    #[serde(rename = "rank:pairwise")]
+    RankPairwise,
 }
 
 const NAMES: &[(&str, Objective)] = &[
@@ -90,6 +99,9 @@ const NAMES: &[(&str, Objective)] = &[
     ("regression_l1", Objective::AbsoluteError),
     ("mean_absolute_error", Objective::AbsoluteError),
     ("mae", Objective::AbsoluteError),
+    ("rank:ndcg", Objective::RankNdcg),
+    ("lambdarank", Objective::RankNdcg),
+    ("rank:pairwise", Objective::RankPairwise),
 ];
 
 impl std::str::FromStr for Objective {
@@ -116,7 +128,7 @@ impl std::fmt::Display for Objective {
 
 impl Objective {
     /// Every objective, in declaration order.
-    pub const ALL: [Objective; 9] = [
+    pub const ALL: [Objective; 11] = [
         Objective::SquaredError,
         Objective::Logistic,
         Objective::Softmax,
@@ -126,6 +138,8 @@ impl Objective {
         Objective::Gamma,
         Objective::LogitRaw,
         Objective::AbsoluteError,
+        Objective::RankNdcg,
+        Objective::RankPairwise,
     ];
 
     /// The XGBoost name.
@@ -140,12 +154,27 @@ impl Objective {
             Objective::Gamma => "reg:gamma",
             Objective::LogitRaw => "binary:logitraw",
             Objective::AbsoluteError => "reg:absoluteerror",
+            Objective::RankNdcg => "rank:ndcg",
+            Objective::RankPairwise => "rank:pairwise",
         }
     }
 
     /// True for objectives with one output per class.
     pub fn is_multiclass(self) -> bool {
         self == Objective::Softmax
+    }
+
+    /// True for objectives that learn an order within query groups.
+    pub fn is_ranking(self) -> bool {
+        self.rank_loss().is_some()
+    }
+
+    fn rank_loss(self) -> Option<rank::RankLoss> {
+        match self {
+            Objective::RankNdcg => Some(rank::RankLoss::Ndcg),
+            Objective::RankPairwise => Some(rank::RankLoss::Pairwise),
+            _ => None,
+        }
     }
 
     /// The metrics reported when none are given: by training on every
@@ -169,6 +198,15 @@ impl Objective {
             Objective::PseudoHuber | Objective::AbsoluteError => &[Metric::Mae],
             Objective::Tweedie => &[Metric::TweedieNLogLik(TweediePower::DEFAULT)],
             Objective::Gamma => &[Metric::GammaNLogLik],
+            // LightGBM's default eval_at; `Params::default_metrics` uses the
+            // configured one.
+            Objective::RankNdcg | Objective::RankPairwise => &[
+                Metric::Ndcg(1),
+                Metric::Ndcg(2),
+                Metric::Ndcg(3),
+                Metric::Ndcg(4),
+                Metric::Ndcg(5),
+            ],
         }
     }
 
@@ -239,6 +277,10 @@ impl Objective {
             Objective::Tweedie => (y.is_finite() && y >= 0.0, "a finite value >= 0".to_string()),
             Objective::Gamma => (y.is_finite() && y > 0.0, "a finite value > 0".to_string()),
             Objective::AbsoluteError => (y.is_finite(), "a finite value".to_string()),
+            Objective::RankNdcg => (
+                (0.0..=30.0).contains(&y) && y.fract() == 0.0,
+                "a relevance grade: a whole number from 0 to 30".to_string(),
+            ),
             _ => (true, String::new()),
         };
         if ok {
@@ -287,6 +329,8 @@ impl Objective {
             Objective::Poisson | Objective::Tweedie | Objective::Gamma => {
                 weighted_mean(labels, weights).max(1e-6)
             }
+            // Only score differences within a query matter (LightGBM starts at 0).
+            Objective::RankNdcg | Objective::RankPairwise => 0.0,
             _ => weighted_mean(labels, weights),
         }
     }
@@ -301,6 +345,7 @@ impl Objective {
 
     /// Gradients for rows `margins.len() / k` rows, row-major with `k` outputs.
     /// `first_row` is the index of the block's first row in `labels`/`weights`.
+    /// For ranking objectives the block must be whole query groups.
     pub(crate) fn gradients(
         self,
         ctx: &GradContext<'_>,
@@ -308,6 +353,9 @@ impl Objective {
         margins: &[f64],
         out: &mut [GradPair],
     ) {
+        if let Some(loss) = self.rank_loss() {
+            return rank::gradients(loss, ctx, first_row, margins, out);
+        }
         let k = ctx.num_outputs;
         for (i, (m, g)) in margins
             .chunks_exact(k)
@@ -332,6 +380,7 @@ impl Objective {
                 }
                 Objective::Gamma => gamma::gradient(m[0], y, w, &mut g[0]),
                 Objective::AbsoluteError => absolute_error::gradient(m[0], y, w, &mut g[0]),
+                Objective::RankNdcg | Objective::RankPairwise => {}
             }
         }
     }
@@ -345,7 +394,9 @@ impl Objective {
             Objective::SquaredError
             | Objective::PseudoHuber
             | Objective::LogitRaw
-            | Objective::AbsoluteError => {}
+            | Objective::AbsoluteError
+            | Objective::RankNdcg
+            | Objective::RankPairwise => {}
         }
     }
 
@@ -380,6 +431,10 @@ pub(crate) struct GradContext<'a> {
     pub max_delta_step: f64,
     pub huber_slope: f64,
     pub tweedie_variance_power: f64,
+    /// Query group boundaries (ranking objectives only).
+    pub groups: Option<&'a [usize]>,
+    /// `lambdarank_truncation_level` (rank:ndcg only).
+    pub truncation_level: usize,
 }
 
 fn weighted_mean(labels: &[f32], weights: Option<&[f32]>) -> f64 {
@@ -414,6 +469,8 @@ mod tests {
             max_delta_step: 0.0,
             huber_slope: 1.0,
             tweedie_variance_power: rho,
+            groups: None,
+            truncation_level: 30,
         };
         let mut g = [GradPair::default()];
         obj.gradients(&ctx, 0, &[m], &mut g);
@@ -448,7 +505,7 @@ mod tests {
 
     #[test]
     fn default_metrics_suit_the_objective_and_end_with_a_loss() {
-        for o in Objective::ALL {
+        for o in Objective::ALL.into_iter().filter(|o| !o.is_ranking()) {
             let m = o.default_metrics();
             assert_eq!(m.last(), Some(&o.default_metric()), "{o}");
             assert!(
@@ -468,7 +525,7 @@ mod tests {
         );
         assert_eq!(Objective::SquaredError.default_metrics(), [Metric::Rmse]);
         let names: Vec<&str> = Objective::ALL.iter().map(|o| o.name()).collect();
-        assert_eq!(names.len(), 9);
+        assert_eq!(names.len(), 11);
         assert_eq!(
             Objective::LogitRaw.default_metrics(),
             [Metric::Auc, Metric::LogLoss]

@@ -136,6 +136,9 @@ impl Params {
             rho > 1.0 && rho < 2.0,
             "in (1, 2)",
         )?;
+        if self.lambdarank_truncation_level == 0 {
+            return Err(invalid("lambdarank_truncation_level", 0, ">= 1"));
+        }
         if self.objective.is_multiclass() && self.num_class == 1 {
             return Err(invalid("num_class", 1, ">= 2 (or 0 to infer from labels)"));
         }
@@ -149,13 +152,39 @@ impl Params {
     }
 
     /// The metrics to evaluate: the configured ones or
-    /// [`Params::default_metrics`].
+    /// [`Params::default_metrics`]. A bare `ndcg` or `map` becomes one
+    /// metric per `eval_at` cutoff (LightGBM's `ndcg` with `eval_at`).
+    ///
+    /// ```
+    /// use gbdt_core::{Metric, Objective, Params};
+    /// let mut p = Params { objective: Objective::RankNdcg, ..Params::default() };
+    /// p.set("eval_at", "1,3")?;
+    /// assert_eq!(p.resolved_metrics(), [Metric::Ndcg(1), Metric::Ndcg(3)]);
+    /// p.set("metric", "map,ndcg@10")?;
+    /// assert_eq!(p.resolved_metrics(), [Metric::Map(1), Metric::Map(3), Metric::Ndcg(10)]);
+    /// # Ok::<(), gbdt_core::Error>(())
+    /// ```
     pub fn resolved_metrics(&self) -> Vec<Metric> {
         if self.eval_metrics.is_empty() {
             self.default_metrics()
         } else {
-            self.eval_metrics.clone()
+            self.expand_cutoffs(&self.eval_metrics)
         }
+    }
+
+    /// Bare `ndcg` / `map` as one metric per `eval_at` cutoff.
+    fn expand_cutoffs(&self, metrics: &[Metric]) -> Vec<Metric> {
+        let at = |make: fn(u32) -> Metric| -> Vec<Metric> {
+            self.eval_at.iter().map(|&k| make(k as u32)).collect()
+        };
+        metrics
+            .iter()
+            .flat_map(|&m| match m {
+                Metric::Ndcg(0) if !self.eval_at.is_empty() => at(Metric::Ndcg),
+                Metric::Map(0) if !self.eval_at.is_empty() => at(Metric::Map),
+                other => vec![other],
+            })
+            .collect()
     }
 
     /// [`Objective::default_metrics`](crate::Objective::default_metrics),
@@ -168,6 +197,9 @@ impl Params {
     /// assert_eq!(p.default_metrics()[0].name(), "tweedie-nloglik@1.2");
     /// ```
     pub fn default_metrics(&self) -> Vec<Metric> {
+        if self.objective.is_ranking() {
+            return self.expand_cutoffs(&[Metric::Ndcg(0)]);
+        }
         let power = TweediePower::new(self.tweedie_variance_power);
         self.objective
             .default_metrics()

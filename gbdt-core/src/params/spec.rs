@@ -261,6 +261,8 @@ mod tests {
             cat_l2: 1.5,
             cat_smooth: 2.0,
             min_data_per_group: 50,
+            eval_at: vec![1, 3, 10],
+            lambdarank_truncation_level: 10,
         }
     }
 
