@@ -231,6 +231,11 @@ pub struct TrainArgs {
     /// Column of non-negative sample weights.
     #[arg(long, value_name = "COL")]
     pub weight: Option<String>,
+    /// Column of query ids for ranking (rank:ndcg, rank:pairwise; also read
+    /// from --valid): never a feature; the rows of one query must be
+    /// contiguous. LibSVM data has its groups in qid: instead.
+    #[arg(long, value_name = "COL")]
+    pub group: Option<String>,
     /// Skip rows whose target is missing instead of failing.
     #[arg(long)]
     pub drop_missing_target: bool,
@@ -448,6 +453,11 @@ pub struct PredictArgs {
     /// column, line and value, instead of a missing value.
     #[arg(long)]
     pub strict_categories: bool,
+    /// The query id column of ranking data: accepted so train, eval and
+    /// predict take the same flags; prediction scores each row on its own,
+    /// and the column is not a feature, so it is ignored.
+    #[arg(long, value_name = "COL")]
+    pub group: Option<String>,
 
     #[command(flatten)]
     pub csv: CsvArgs,
@@ -473,6 +483,10 @@ pub struct EvalArgs {
     /// Skip rows whose target is missing instead of failing.
     #[arg(long)]
     pub drop_missing_target: bool,
+    /// Column of query ids: ranking metrics (ndcg@K, map@K) are averaged
+    /// over its queries, whose rows must be contiguous. LibSVM data uses qid:.
+    #[arg(long, value_name = "COL")]
+    pub group: Option<String>,
     /// Worker threads [default: the CPUs available]
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,

@@ -179,7 +179,10 @@ fn take_rows(data: &TrainingData, rows: &[usize]) -> TrainingData {
         dropped_columns: data.dropped_columns.clone(),
         dropped_rows: data.dropped_rows,
         categories: data.categories.clone(),
-        groups: data.groups.as_deref().map(|sizes| sizes_within(sizes, rows)),
+        groups: data
+            .groups
+            .as_deref()
+            .map(|sizes| sizes_within(sizes, rows)),
     }
 }
 
@@ -288,7 +291,10 @@ mod tests {
         let kept_sizes = sizes_within(&sizes, &kept);
         assert_eq!(kept_sizes.len(), 7);
         assert_eq!(kept.len(), kept_sizes.iter().sum::<usize>());
-        assert_eq!(held_out_groups(&sizes, &h(0.99, 5, false)).len() < rows, true);
+        assert_eq!(
+            held_out_groups(&sizes, &h(0.99, 5, false)).len() < rows,
+            true
+        );
         assert!(held_out_groups(&[4], &h(0.5, 1, false)).is_empty());
     }
 

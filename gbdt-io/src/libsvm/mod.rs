@@ -223,7 +223,10 @@ fn parse_chunked(
         });
     }
     let qids = qids(path, &parts)?;
-    let groups = qids.as_ref().map(|q| query_groups(path, &parts, q)).transpose()?;
+    let groups = qids
+        .as_ref()
+        .map(|q| query_groups(path, &parts, q))
+        .transpose()?;
     let weights = weights(path, &parts)?;
     let base = opts.base.unwrap_or_else(|| detect_base(&parts));
     let width = width(path, &parts, base, opts.num_features)?;

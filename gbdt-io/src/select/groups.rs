@@ -51,7 +51,11 @@ where
 
 /// Group sizes from the column `name` of `table`, over the `keep` rows
 /// (all without). A missing id is an error.
-pub(crate) fn column_sizes(table: &Table, name: &str, keep: Option<&[usize]>) -> Result<Vec<usize>> {
+pub(crate) fn column_sizes(
+    table: &Table,
+    name: &str,
+    keep: Option<&[usize]>,
+) -> Result<Vec<usize>> {
     let col = table.column_by_name(name, "the group column")?;
     let rows: Vec<usize> = match keep {
         Some(k) => k.to_vec(),
@@ -84,8 +88,13 @@ mod tests {
         let p = Path::new("q.csv");
         let place = |i: usize| format!("row {}", i + 1);
         assert_eq!(sizes_of([7, 7, 3, 3, 3, 9], p, place).unwrap(), [2, 3, 1]);
-        assert_eq!(sizes_of(Vec::<u64>::new(), p, place).unwrap(), Vec::<usize>::new());
-        let e = sizes_of(["a", "a", "b", "a"], p, place).unwrap_err().to_string();
+        assert_eq!(
+            sizes_of(Vec::<u64>::new(), p, place).unwrap(),
+            Vec::<usize>::new()
+        );
+        let e = sizes_of(["a", "a", "b", "a"], p, place)
+            .unwrap_err()
+            .to_string();
         assert!(
             e.starts_with("q.csv, row 4: query group 'a' comes back after other queries (its rows began at row 1)"),
             "{e}"

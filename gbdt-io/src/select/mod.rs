@@ -269,7 +269,12 @@ pub fn training_data(
     })
 }
 
-fn check_group_column(table: &Table, g: &str, label_col: &str, selection: &Selection) -> Result<()> {
+fn check_group_column(
+    table: &Table,
+    g: &str,
+    label_col: &str,
+    selection: &Selection,
+) -> Result<()> {
     table.column_by_name(g, "the group column")?;
     let role = "the group column";
     if g == label_col {
