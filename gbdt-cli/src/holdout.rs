@@ -119,15 +119,19 @@ impl HeldOut {
         )
     }
 
-    /// `{"fraction": 0.2, "rows": 200, "stratified": true, "seed": 0}`.
+    /// `{"fraction": 0.2, "rows": 200, "stratified": true, "seed": 0}`,
+    /// plus `"queries": N` when whole query groups were held out.
     pub fn json(&self) -> serde_json::Value {
-        serde_json::json!({
+        let mut v = serde_json::json!({
             "fraction": self.fraction,
             "rows": self.rows,
             "stratified": self.stratified,
             "seed": self.seed,
-            "queries": self.queries,
-        })
+        });
+        if let (Some(q), Some(obj)) = (self.queries, v.as_object_mut()) {
+            obj.insert("queries".into(), q.into());
+        }
+        v
     }
 }
 

@@ -4,6 +4,7 @@
 mod foreign;
 mod holdout;
 mod libsvm;
+mod ranking;
 mod shutdown;
 mod util;
 
