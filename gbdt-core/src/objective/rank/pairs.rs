@@ -18,6 +18,8 @@ pub(super) struct Query<'a> {
 pub(crate) struct Scratch {
     order: Vec<usize>,
     discounts: Vec<f64>,
+    /// `2^label - 1` of each document (rank:ndcg only).
+    gains: Vec<f64>,
     lambdas: Vec<f64>,
     hessians: Vec<f64>,
 }
@@ -54,6 +56,10 @@ pub(super) fn query_gradients(
     let n = q.labels.len();
     s.reset(n);
     rank_order(q.scores, &mut s.order);
+    s.gains.clear();
+    if loss == RankLoss::Ndcg {
+        s.gains.extend(q.labels.iter().map(|&y| gain(y)));
+    }
     let inverse_max_dcg = match loss {
         RankLoss::Ndcg => inverse(max_dcg(q.labels, truncation)),
         RankLoss::Pairwise => 1.0,
@@ -75,7 +81,7 @@ pub(super) fn query_gradients(
             let delta_score = q.scores[hi] - q.scores[lo];
             let weight = match loss {
                 RankLoss::Ndcg => {
-                    let gap = gain(q.labels[hi]) - gain(q.labels[lo]);
+                    let gap = s.gains[hi] - s.gains[lo];
                     let paired = (s.discounts[hi_pos] - s.discounts[lo_pos]).abs();
                     let w = gap * paired * inverse_max_dcg;
                     if spread {

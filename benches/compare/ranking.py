@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""Learning to rank (issue 14): gbdt rank:ndcg vs LightGBM lambdarank.
+
+Draws seeded query groups (default 2000 training and 500 test queries of 50
+documents, 20 features in [-1, 1); relevance grades 0..4 from a nonlinear
+score of 6 features plus noise, the other 14 pure noise), writes them as CSV
+with a ``query`` column, trains the ``gbdt`` CLI (``--group query``) and
+LightGBM (``objective=lambdarank``) with the same parameters, and prints
+held-out NDCG@5 of both, computed here from each model's test predictions
+with one definition (LightGBM's: gain ``2^label - 1``, discount
+``1/log2(position + 2)``, ties in row order, a query without relevant
+documents scores 1), and fit times (median of ``--repeat`` runs).
+
+Parameters shared by both (see ``P``): leaf-wise trees with 31 leaves and no
+depth limit, learning rate 0.1, 100 rounds, L2 1.0, 255 bins (gbdt's
+``max_bin`` counts its missing-value bin too: 256), minimum hessian sum in a
+leaf 1e-3, truncation level 30, 2 threads. gbdt has no ``min_data_in_leaf``:
+LightGBM runs with ``min_data_in_leaf=1`` (the same rule: no count limit)
+and, for reference, with its default 20.
+
+Fit time: LightGBM from numpy arrays to a trained booster (Dataset binning
+included); gbdt the binning and boosting times its ``--report-json`` gives
+(``bin_s + train_s``), and the whole ``gbdt train`` process (CSV parsing and
+model saving included) for reference.
+
+    cargo build --release -p gbdt-cli
+    nice -n 19 python3 benches/compare/ranking.py --gbdt target/release/gbdt
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import tempfile
+import time
+
+import numpy as np
+
+P = {"leaves": 31, "learning_rate": 0.1, "rounds": 100, "lambda_l2": 1.0, "max_bin": 255,
+     "min_hessian": 1e-3, "truncation": 30, "threads": 2}
+
+
+def draw(queries: int, docs: int, features: int, seed: int):
+    """Features, grades 0..4 and query ids (contiguous)."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1.0, 1.0, size=(queries * docs, features))
+    s = (1.2 * x[:, 0] + np.sin(2 * x[:, 1]) + x[:, 2] * x[:, 3] + 0.8 * np.abs(x[:, 4])
+         - 0.6 * x[:, 5] ** 2)
+    # A query-level shift: grades depend on the query too, as in real data.
+    shift = np.repeat(rng.normal(0.0, 0.5, queries), docs)
+    y = np.clip(np.floor(s + shift + rng.normal(0.0, 0.5, len(s)) + 1.5), 0, 4)
+    qid = np.repeat(np.arange(queries), docs)
+    return x, y, qid
+
+
+def write_csv(path: str, x: np.ndarray, y: np.ndarray, qid: np.ndarray) -> None:
+    header = ",".join(["query"] + [f"x{j}" for j in range(x.shape[1])] + ["grade"])
+    cols = np.column_stack([qid, x, y])
+    fmt = ["%d"] + ["%.6g"] * x.shape[1] + ["%d"]
+    np.savetxt(path, cols, delimiter=",", header=header, comments="", fmt=fmt)
+
+
+def ndcg_at(k: int, y: np.ndarray, score: np.ndarray, qid: np.ndarray) -> float:
+    """Mean NDCG@k over queries, LightGBM's definition."""
+    bounds = np.flatnonzero(np.diff(qid)) + 1
+    total, n = 0.0, 0
+    disc = 1.0 / np.log2(np.arange(k) + 2.0)
+    for ys, ss in zip(np.split(y, bounds), np.split(score, bounds)):
+        gains = 2.0 ** ys - 1.0
+        ideal = np.sort(gains)[::-1][:k]
+        best = (ideal * disc[: len(ideal)]).sum()
+        if best <= 0:
+            total += 1.0
+        else:
+            order = np.argsort(-ss, kind="stable")[:k]
+            total += (gains[order] * disc[: len(order)]).sum() / best
+        n += 1
+    return total / n
+
+
+def run_gbdt(binary: str, train: str, test: str, work: str, repeat: int):
+    model = os.path.join(work, "model.gbdt")
+    report = os.path.join(work, "report.json")
+    cmd = [binary, "train", train, "--target", "grade", "--group", "query",
+           "--objective", "rank:ndcg", "--rounds", str(P["rounds"]),
+           "--learning-rate", str(P["learning_rate"]), "--grow-policy", "lossguide",
+           "--max-leaves", str(P["leaves"]), "--max-depth", "0",
+           "--max-bin", str(P["max_bin"] + 1), "--lambda", str(P["lambda_l2"]),
+           "--min-child-weight", str(P["min_hessian"]),
+           "--lambdarank-truncation-level", str(P["truncation"]), "--eval-at", "5",
+           "--threads", str(P["threads"]), "--no-train-metrics", "--quiet",
+           "-o", model, "--report-json", report]
+    fits, walls = [], []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        subprocess.run(cmd, check=True)
+        walls.append(time.perf_counter() - t)
+        with open(report) as f:
+            timings = json.load(f)["timings"]
+        fits.append(timings["bin_s"] + timings["train_s"])
+    out = subprocess.run([binary, "predict", model, test, "--group", "query",
+                          "--threads", str(P["threads"])],
+                         check=True, capture_output=True, text=True)
+    pred = np.array([float(v) for v in out.stdout.split()[1:]])
+    return pred, statistics.median(fits), statistics.median(walls)
+
+
+def run_lightgbm(x, y, qid, xt, repeat: int, min_data: int):
+    import lightgbm as lgb
+    params = {"objective": "lambdarank", "num_leaves": P["leaves"], "max_depth": -1,
+              "learning_rate": P["learning_rate"], "lambda_l2": P["lambda_l2"],
+              "max_bin": P["max_bin"], "min_sum_hessian_in_leaf": P["min_hessian"],
+              "min_data_in_leaf": min_data, "lambdarank_truncation_level": P["truncation"],
+              "num_threads": P["threads"], "verbose": -1, "seed": 0, "deterministic": True,
+              "force_col_wise": True}
+    sizes = np.bincount(qid)
+    fits, booster = [], None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        ds = lgb.Dataset(x, label=y, group=sizes, params={"max_bin": P["max_bin"],
+                                                          "verbose": -1})
+        booster = lgb.train(params, ds, num_boost_round=P["rounds"])
+        fits.append(time.perf_counter() - t)
+    return booster.predict(xt, num_threads=P["threads"]), statistics.median(fits)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--gbdt", default="target/release/gbdt")
+    ap.add_argument("--queries", type=int, default=2000)
+    ap.add_argument("--test-queries", type=int, default=500)
+    ap.add_argument("--docs", type=int, default=50)
+    ap.add_argument("--features", type=int, default=20)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+
+    x, y, qid = draw(args.queries, args.docs, args.features, seed=1)
+    xt, yt, qt = draw(args.test_queries, args.docs, args.features, seed=2)
+    with tempfile.TemporaryDirectory() as work:
+        train, test = os.path.join(work, "train.csv"), os.path.join(work, "test.csv")
+        write_csv(train, x, y, qid)
+        write_csv(test, xt, yt, qt)
+        g_pred, g_fit, g_wall = run_gbdt(args.gbdt, train, test, work, args.repeat)
+    l_pred, l_fit = run_lightgbm(x, y, qid, xt, args.repeat, min_data=1)
+    l20_pred, l20_fit = run_lightgbm(x, y, qid, xt, args.repeat, min_data=20)
+
+    rows = [
+        ("constant (all scores equal)", ndcg_at(5, yt, np.zeros(len(yt)), qt), None),
+        ("gbdt rank:ndcg", ndcg_at(5, yt, g_pred, qt), g_fit),
+        ("LightGBM lambdarank, min_data_in_leaf=1", ndcg_at(5, yt, l_pred, qt), l_fit),
+        ("LightGBM lambdarank, min_data_in_leaf=20", ndcg_at(5, yt, l20_pred, qt), l20_fit),
+    ]
+    print(f"{args.queries} train / {args.test_queries} test queries x {args.docs} docs, "
+          f"{args.features} features; parameters {P}")
+    print(f"{'model':<42} {'NDCG@5':>8} {'fit s':>8}")
+    for name, v, t in rows:
+        print(f"{name:<42} {v:>8.4f} {('%.3f' % t) if t is not None else '':>8}")
+    print(f"gbdt whole `gbdt train` process (CSV parse + save included): {g_wall:.3f} s")
+    ratio = ndcg_at(5, yt, g_pred, qt) / ndcg_at(5, yt, l_pred, qt)
+    print(f"gbdt / LightGBM (min_data_in_leaf=1): NDCG@5 x{ratio:.4f}, time x{g_fit / l_fit:.2f}")
+
+
+if __name__ == "__main__":
+    main()
