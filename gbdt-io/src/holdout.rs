@@ -291,10 +291,7 @@ mod tests {
         let kept_sizes = sizes_within(&sizes, &kept);
         assert_eq!(kept_sizes.len(), 7);
         assert_eq!(kept.len(), kept_sizes.iter().sum::<usize>());
-        assert_eq!(
-            held_out_groups(&sizes, &h(0.99, 5, false)).len() < rows,
-            true
-        );
+        assert!(held_out_groups(&sizes, &h(0.99, 5, false)).len() < rows);
         assert!(held_out_groups(&[4], &h(0.5, 1, false)).is_empty());
     }
 

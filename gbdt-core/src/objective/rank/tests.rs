@@ -68,8 +68,8 @@ fn lambdarank_directions_and_empty_queries() {
     );
     let sum: f32 = g[..3].iter().map(|p| p.g).sum();
     assert!(sum.abs() < 1e-6, "{sum}");
-    for r in 3..7 {
-        assert_eq!(g[r], GradPair::default(), "row {r}");
+    for (r, pair) in g.iter().enumerate().skip(3) {
+        assert_eq!(*pair, GradPair::default(), "row {r}");
     }
 }
 
