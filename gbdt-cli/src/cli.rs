@@ -231,9 +231,7 @@ pub struct TrainArgs {
     /// Column of non-negative sample weights.
     #[arg(long, value_name = "COL")]
     pub weight: Option<String>,
-    /// Column of query ids for ranking (rank:ndcg, rank:pairwise; also read
-    /// from --valid): never a feature; the rows of one query must be
-    /// contiguous. LibSVM data has its groups in qid: instead.
+    /// Query id column for ranking (also of --valid); contiguous rows (LibSVM: qid:).
     #[arg(long, value_name = "COL")]
     pub group: Option<String>,
     /// Skip rows whose target is missing instead of failing.
@@ -453,9 +451,7 @@ pub struct PredictArgs {
     /// column, line and value, instead of a missing value.
     #[arg(long)]
     pub strict_categories: bool,
-    /// The query id column of ranking data: accepted so train, eval and
-    /// predict take the same flags; prediction scores each row on its own,
-    /// and the column is not a feature, so it is ignored.
+    /// Query id column: accepted like train's and ignored (rows are scored one by one).
     #[arg(long, value_name = "COL")]
     pub group: Option<String>,
 
@@ -483,8 +479,7 @@ pub struct EvalArgs {
     /// Skip rows whose target is missing instead of failing.
     #[arg(long)]
     pub drop_missing_target: bool,
-    /// Column of query ids: ranking metrics (ndcg@K, map@K) are averaged
-    /// over its queries, whose rows must be contiguous. LibSVM data uses qid:.
+    /// Column of query ids for ranking metrics (contiguous rows; LibSVM: qid:).
     #[arg(long, value_name = "COL")]
     pub group: Option<String>,
     /// Worker threads [default: the CPUs available]
