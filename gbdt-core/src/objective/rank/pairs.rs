@@ -20,6 +20,8 @@ pub(crate) struct Scratch {
     discounts: Vec<f64>,
     /// `2^label - 1` of each document (rank:ndcg only).
     gains: Vec<f64>,
+    /// `exp(score - max score)` of each document.
+    exps: Vec<f64>,
     lambdas: Vec<f64>,
     hessians: Vec<f64>,
 }
@@ -41,6 +43,19 @@ impl Scratch {
 /// difference is `x` is ordered wrongly (sigmoid 1).
 fn wrong_order(x: f64) -> f64 {
     1.0 / (1.0 + x.exp())
+}
+
+/// [`wrong_order`] of `s_high - s_low` from the documents' `exp(s - max)`
+/// (one division instead of an `exp` per pair): `e_low / (e_low + e_high)`,
+/// or the direct formula when both have underflowed.
+#[inline]
+fn wrong_order_of(e_high: f64, e_low: f64, delta_score: f64) -> f64 {
+    let sum = e_high + e_low;
+    if sum > 1e-290 {
+        e_low / sum
+    } else {
+        wrong_order(delta_score)
+    }
 }
 
 /// Gradients and hessians of one query into `out` (one per document).
@@ -65,6 +80,9 @@ pub(super) fn query_gradients(
         RankLoss::Pairwise => 1.0,
     };
     let spread = n > 0 && q.scores[s.order[0]] != q.scores[s.order[n - 1]];
+    let top = if n > 0 { q.scores[s.order[0]] } else { 0.0 };
+    s.exps.clear();
+    s.exps.extend(q.scores.iter().map(|&v| (v - top).exp()));
     let mut sum_lambdas = 0.0;
     for i in 0..n.saturating_sub(1).min(truncation) {
         for j in i + 1..n {
@@ -92,7 +110,7 @@ pub(super) fn query_gradients(
                 }
                 RankLoss::Pairwise => 1.0,
             };
-            let p = wrong_order(delta_score);
+            let p = wrong_order_of(s.exps[hi], s.exps[lo], delta_score);
             let lambda = -p * weight;
             let hessian = p * (1.0 - p) * weight;
             s.lambdas[lo] -= lambda;
@@ -119,5 +137,25 @@ fn inverse(x: f64) -> f64 {
         1.0 / x
     } else {
         0.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_division_form_is_the_sigmoid() {
+        for (hi, lo) in [(0.3, -1.2), (-2.0, 5.0), (0.0, 0.0), (40.0, -30.0)] {
+            let top = f64::max(hi, lo);
+            let (eh, el) = ((hi - top).exp(), (lo - top).exp());
+            let (want, got) = (wrong_order(hi - lo), wrong_order_of(eh, el, hi - lo));
+            assert!(
+                (want - got).abs() <= 1e-15 * want.max(1e-300),
+                "{hi} {lo}: {got} vs {want}"
+            );
+        }
+        // Both underflowed (far below the query's top score): the direct formula.
+        assert_eq!(wrong_order_of(0.0, 0.0, -1.0), wrong_order(-1.0));
     }
 }
