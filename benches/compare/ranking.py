@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import tempfile
@@ -82,7 +83,13 @@ def ndcg_at(k: int, y: np.ndarray, score: np.ndarray, qid: np.ndarray) -> float:
     return total / n
 
 
-def run_gbdt(binary: str, train: str, test: str, work: str, repeat: int):
+def cpu_s(who: int) -> float:
+    r = resource.getrusage(who)
+    return r.ru_utime + r.ru_stime
+
+
+def run_gbdt(binary: str, train: str, test: str, work: str):
+    """One fit: (model path, bin + train seconds, wall seconds, CPU seconds)."""
     model = os.path.join(work, "model.gbdt")
     report = os.path.join(work, "report.json")
     cmd = [binary, "train", train, "--target", "grade", "--group", "query",
@@ -94,22 +101,23 @@ def run_gbdt(binary: str, train: str, test: str, work: str, repeat: int):
            "--lambdarank-truncation-level", str(P["truncation"]), "--eval-at", "5",
            "--threads", str(P["threads"]), "--no-train-metrics", "--quiet",
            "-o", model, "--report-json", report]
-    fits, walls = [], []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        subprocess.run(cmd, check=True)
-        walls.append(time.perf_counter() - t)
-        with open(report) as f:
-            timings = json.load(f)["timings"]
-        fits.append(timings["bin_s"] + timings["train_s"])
+    c, t = cpu_s(resource.RUSAGE_CHILDREN), time.perf_counter()
+    subprocess.run(cmd, check=True)
+    wall, cpu = time.perf_counter() - t, cpu_s(resource.RUSAGE_CHILDREN) - c
+    with open(report) as f:
+        timings = json.load(f)["timings"]
+    return model, timings["bin_s"] + timings["train_s"], wall, cpu
+
+
+def predict_gbdt(binary: str, model: str, test: str) -> np.ndarray:
     out = subprocess.run([binary, "predict", model, test, "--group", "query",
                           "--threads", str(P["threads"])],
                          check=True, capture_output=True, text=True)
-    pred = np.array([float(v) for v in out.stdout.split()[1:]])
-    return pred, statistics.median(fits), statistics.median(walls)
+    return np.array([float(v) for v in out.stdout.split()[1:]])
 
 
-def run_lightgbm(x, y, qid, xt, repeat: int, min_data: int):
+def run_lightgbm(x, y, qid, min_data: int):
+    """One fit: (booster, seconds, CPU seconds of this process)."""
     import lightgbm as lgb
     params = {"objective": "lambdarank", "num_leaves": P["leaves"], "max_depth": -1,
               "learning_rate": P["learning_rate"], "lambda_l2": P["lambda_l2"],
@@ -117,15 +125,11 @@ def run_lightgbm(x, y, qid, xt, repeat: int, min_data: int):
               "min_data_in_leaf": min_data, "lambdarank_truncation_level": P["truncation"],
               "num_threads": P["threads"], "verbose": -1, "seed": 0, "deterministic": True,
               "force_col_wise": True}
-    sizes = np.bincount(qid)
-    fits, booster = [], None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        ds = lgb.Dataset(x, label=y, group=sizes, params={"max_bin": P["max_bin"],
-                                                          "verbose": -1})
-        booster = lgb.train(params, ds, num_boost_round=P["rounds"])
-        fits.append(time.perf_counter() - t)
-    return booster.predict(xt, num_threads=P["threads"]), statistics.median(fits)
+    c, t = cpu_s(resource.RUSAGE_SELF), time.perf_counter()
+    ds = lgb.Dataset(x, label=y, group=np.bincount(qid),
+                     params={"max_bin": P["max_bin"], "verbose": -1})
+    booster = lgb.train(params, ds, num_boost_round=P["rounds"])
+    return booster, time.perf_counter() - t, cpu_s(resource.RUSAGE_SELF) - c
 
 
 def main() -> None:
@@ -144,28 +148,50 @@ def main() -> None:
 
     x, y, qid = draw(args.queries, args.docs, args.features, seed=1)
     xt, yt, qt = draw(args.test_queries, args.docs, args.features, seed=2)
+    # Runs alternate (gbdt, LightGBM, LightGBM 20, gbdt, ...) so that the
+    # load of a shared machine falls on all of them alike.
+    times = {"gbdt": [], "lgb1": [], "lgb20": []}
+    cpus = {"gbdt": [], "lgb1": [], "lgb20": []}
+    walls = []
     with tempfile.TemporaryDirectory() as work:
         train, test = os.path.join(work, "train.csv"), os.path.join(work, "test.csv")
         write_csv(train, x, y, qid)
         write_csv(test, xt, yt, qt)
-        g_pred, g_fit, g_wall = run_gbdt(args.gbdt, train, test, work, args.repeat)
-    l_pred, l_fit = run_lightgbm(x, y, qid, xt, args.repeat, min_data=1)
-    l20_pred, l20_fit = run_lightgbm(x, y, qid, xt, args.repeat, min_data=20)
+        for _ in range(args.repeat):
+            model, fit, wall, cpu = run_gbdt(args.gbdt, train, test, work)
+            times["gbdt"].append(fit)
+            cpus["gbdt"].append(cpu)
+            walls.append(wall)
+            for key, min_data in (("lgb1", 1), ("lgb20", 20)):
+                booster, fit, cpu = run_lightgbm(x, y, qid, min_data)
+                times[key].append(fit)
+                cpus[key].append(cpu)
+                if key == "lgb1":
+                    l_pred = booster.predict(xt, num_threads=P["threads"])
+                else:
+                    l20_pred = booster.predict(xt, num_threads=P["threads"])
+        g_pred = predict_gbdt(args.gbdt, model, test)
 
+    med = {k: statistics.median(v) for k, v in times.items()}
+    cpu = {k: statistics.median(v) for k, v in cpus.items()}
     rows = [
         ("constant (all scores equal)", ndcg_at(5, yt, np.zeros(len(yt)), qt), None),
-        ("gbdt rank:ndcg", ndcg_at(5, yt, g_pred, qt), g_fit),
-        ("LightGBM lambdarank, min_data_in_leaf=1", ndcg_at(5, yt, l_pred, qt), l_fit),
-        ("LightGBM lambdarank, min_data_in_leaf=20", ndcg_at(5, yt, l20_pred, qt), l20_fit),
+        ("gbdt rank:ndcg", ndcg_at(5, yt, g_pred, qt), "gbdt"),
+        ("LightGBM lambdarank, min_data_in_leaf=1", ndcg_at(5, yt, l_pred, qt), "lgb1"),
+        ("LightGBM lambdarank, min_data_in_leaf=20", ndcg_at(5, yt, l20_pred, qt), "lgb20"),
     ]
     print(f"{args.queries} train / {args.test_queries} test queries x {args.docs} docs, "
-          f"{args.features} features; parameters {P}")
-    print(f"{'model':<42} {'NDCG@5':>8} {'fit s':>8}")
-    for name, v, t in rows:
-        print(f"{name:<42} {v:>8.4f} {('%.3f' % t) if t is not None else '':>8}")
-    print(f"gbdt whole `gbdt train` process (CSV parse + save included): {g_wall:.3f} s")
+          f"{args.features} features; parameters {P}; median of {args.repeat}")
+    print(f"{'model':<42} {'NDCG@5':>8} {'fit s':>8} {'CPU s':>8}")
+    for name, v, k in rows:
+        t = f"{med[k]:.3f}" if k else ""
+        c = f"{cpu[k]:.3f}" if k else ""
+        print(f"{name:<42} {v:>8.4f} {t:>8} {c:>8}")
+    print(f"gbdt whole `gbdt train` process (CSV parse + save included): "
+          f"{statistics.median(walls):.3f} s; its CPU s include CSV parsing")
     ratio = ndcg_at(5, yt, g_pred, qt) / ndcg_at(5, yt, l_pred, qt)
-    print(f"gbdt / LightGBM (min_data_in_leaf=1): NDCG@5 x{ratio:.4f}, time x{g_fit / l_fit:.2f}")
+    print(f"gbdt / LightGBM (min_data_in_leaf=1): NDCG@5 x{ratio:.4f}, "
+          f"fit time x{med['gbdt'] / med['lgb1']:.2f}")
 
 
 if __name__ == "__main__":
