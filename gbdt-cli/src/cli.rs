@@ -206,6 +206,9 @@ pub struct LearnArgs {
     /// Column of non-negative sample weights.
     #[arg(long, value_name = "COL")]
     pub weight: Option<String>,
+    /// Query id column for ranking (also of --valid); contiguous rows (LibSVM: qid:).
+    #[arg(long, value_name = "COL")]
+    pub group: Option<String>,
     /// Skip rows whose target is missing instead of failing.
     #[arg(long)]
     pub drop_missing_target: bool,
@@ -342,6 +345,9 @@ pub struct PredictArgs {
     /// column, line and value, instead of a missing value.
     #[arg(long)]
     pub strict_categories: bool,
+    /// Query id column: accepted like train's and ignored (rows are scored one by one).
+    #[arg(long, value_name = "COL")]
+    pub group: Option<String>,
 
     #[command(flatten)]
     pub csv: CsvArgs,
@@ -367,6 +373,9 @@ pub struct EvalArgs {
     /// Skip rows whose target is missing instead of failing.
     #[arg(long)]
     pub drop_missing_target: bool,
+    /// Column of query ids for ranking metrics (contiguous rows; LibSVM: qid:).
+    #[arg(long, value_name = "COL")]
+    pub group: Option<String>,
     /// Worker threads [default: the CPUs available]
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,

@@ -84,9 +84,13 @@ pub fn read_data(
 /// The usage error for `--target` (or another column flag) given with
 /// LibSVM data.
 pub fn no_columns(flag: &str, path: &Path) -> Failure {
+    let groups = match flag {
+        "--group" => ", its query groups come from qid:",
+        _ => "",
+    };
     Failure::usage(format!(
         "{flag} names a CSV column, but {} is LibSVM data, which has no columns: its label is \
-         the first token of each line and its features are f0, f1, ... by index. Leave out \
+         the first token of each line{groups} and its features are f0, f1, ... by index. Leave out \
          {flag} (or give --format csv if the file is CSV)",
         path.display()
     ))

@@ -37,9 +37,10 @@ pub fn run(args: &EvalArgs) -> CmdResult<()> {
     let loaded = input::load_model(&args.model, &args.model_format)?;
     let model = &loaded.file.model;
     let metrics = match args.metric.is_empty() {
-        // The model's defaults: the Tweedie metric at its variance power.
+        // The model's defaults: the Tweedie metric at its variance power,
+        // ranking metrics at its eval_at.
         true => model.params().default_metrics(),
-        // `quantile` at the model's levels.
+        // `quantile` at the model's levels, a bare ndcg or map at its eval_at.
         false => model
             .params()
             .resolve_metrics(&chosen_metrics(&args.metric, model.objective())?),
@@ -55,9 +56,15 @@ pub fn run(args: &EvalArgs) -> CmdResult<()> {
     let mut flat: Vec<f64> = preds.iter().copied().collect();
     model.objective().to_metric_space(&mut flat);
     let weights = data.weights.as_deref();
+    let groups = group_bounds(args, &data, &metrics)?;
     let values: Vec<(Metric, f64)> = metrics
         .iter()
-        .map(|&m| (m, m.compute(&data.labels, weights, &flat, k)))
+        .map(|&m| {
+            (
+                m,
+                m.compute_grouped(&data.labels, weights, &flat, k, groups.as_deref()),
+            )
+        })
         .collect();
 
     let mut out = input::open_output(None)?;
@@ -80,6 +87,30 @@ pub fn run(args: &EvalArgs) -> CmdResult<()> {
         .runtime()
 }
 
+/// Query group boundaries of the data; ranking metrics need them.
+fn group_bounds(
+    args: &EvalArgs,
+    data: &TrainingData,
+    metrics: &[Metric],
+) -> CmdResult<Option<Vec<usize>>> {
+    let Some(sizes) = &data.groups else {
+        return match metrics.iter().find(|m| m.is_ranking()) {
+            Some(m) => Err(Failure::usage(format!(
+                "metric {m} ranks documents within queries, but {} has no query groups: \
+                 name its query id column with --group (CSV), or give LibSVM data with qid:",
+                args.data.display()
+            ))),
+            None => Ok(None),
+        };
+    };
+    let mut bounds = Vec::with_capacity(sizes.len() + 1);
+    bounds.push(0);
+    for &n in sizes {
+        bounds.push(bounds.last().copied().unwrap_or(0) + n);
+    }
+    Ok(Some(bounds))
+}
+
 /// The labelled rows: LibSVM labels and features by position (see
 /// [`data_file`]), or CSV columns by name with `--target` or the model's
 /// target.
@@ -97,6 +128,9 @@ fn read_labelled(
         DataFile::Libsvm(_) if args.target.is_some() => {
             return Err(data_file::no_columns("--target", &args.data))
         }
+        DataFile::Libsvm(_) if args.group.is_some() => {
+            return Err(data_file::no_columns("--group", &args.data))
+        }
         DataFile::Libsvm(d) => return Ok(d.into_training_data()),
     };
     let model_rule = loaded.file.label_rule.as_ref();
@@ -112,11 +146,14 @@ fn read_labelled(
             )
         })?,
     };
-    let columns = FeatureColumns::new(loaded, &table, &[rule.column()], args.strict_categories)?;
-    reading(gbdt_io::labelled_data(
+    let mut used = vec![rule.column()];
+    used.extend(args.group.as_deref());
+    let columns = FeatureColumns::new(loaded, &table, &used, args.strict_categories)?;
+    reading(gbdt_io::labelled_data_grouped(
         &table,
         &rule,
         &columns.model_features(),
+        args.group.as_deref(),
         args.drop_missing_target,
         exec,
     ))

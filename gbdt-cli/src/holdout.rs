@@ -1,7 +1,8 @@
 //! `gbdt train --holdout F` (or config key `holdout`): a seeded fraction of
 //! the training rows kept out as the validation set `holdout`, drawn by
 //! [`gbdt_io::split_holdout`] before binning. Stratified by class for the
-//! classification objectives, plain random for the others. Not combined
+//! classification objectives, plain random for the others; with query
+//! groups (ranking) whole queries are held out. Not combined
 //! with `--valid`: both would make a validation set, and early stopping
 //! watches one, so giving both is a usage error.
 
@@ -77,12 +78,14 @@ pub fn split(
         seed,
         stratify: stratifies(objective),
     };
+    let grouped = data.groups.is_some();
     let (train, held) = gbdt_io::split_holdout(data, &holdout)?;
     let info = HeldOut {
         fraction,
-        stratified: holdout.stratify,
+        stratified: holdout.stratify && !grouped,
         seed,
         rows: held.labels.len(),
+        queries: held.groups.as_ref().map(Vec::len),
     };
     Ok((train, held, info))
 }
@@ -98,15 +101,17 @@ pub struct HeldOut {
     pub seed: u64,
     /// Rows kept out.
     pub rows: usize,
+    /// Whole query groups kept out, when the data has groups (ranking).
+    pub queries: Option<usize>,
 }
 
 impl HeldOut {
     /// `200 held out (--holdout 0.2, stratified by class, seed 0)`.
     pub fn describe(&self) -> String {
-        let how = if self.stratified {
-            "stratified by class"
-        } else {
-            "random rows"
+        let how = match self.queries {
+            Some(q) => format!("{q} whole queries"),
+            None if self.stratified => "stratified by class".to_string(),
+            None => "random rows".to_string(),
         };
         format!(
             "{} held out (--holdout {}, {how}, seed {})",
@@ -114,14 +119,19 @@ impl HeldOut {
         )
     }
 
-    /// `{"fraction": 0.2, "rows": 200, "stratified": true, "seed": 0}`.
+    /// `{"fraction": 0.2, "rows": 200, "stratified": true, "seed": 0}`,
+    /// plus `"queries": N` when whole query groups were held out.
     pub fn json(&self) -> serde_json::Value {
-        serde_json::json!({
+        let mut v = serde_json::json!({
             "fraction": self.fraction,
             "rows": self.rows,
             "stratified": self.stratified,
             "seed": self.seed,
-        })
+        });
+        if let (Some(q), Some(obj)) = (self.queries, v.as_object_mut()) {
+            obj.insert("queries".into(), q.into());
+        }
+        v
     }
 }
 

@@ -245,7 +245,12 @@ fn read_features(
         }
         DataFile::Libsvm(d) => return Ok((d.features, None)),
     };
-    let skip: Vec<&str> = args.id.as_deref().into_iter().collect();
+    let skip: Vec<&str> = args
+        .id
+        .as_deref()
+        .into_iter()
+        .chain(args.group.as_deref())
+        .collect();
     let columns = FeatureColumns::new(loaded, &table, &skip, args.strict_categories)?;
     let features = reading(gbdt_io::prediction_features(
         &table,

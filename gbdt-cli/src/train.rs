@@ -253,6 +253,7 @@ pub(crate) fn load_training(
             let column_flags = [
                 ("--target", args.target.is_some()),
                 ("--weight", args.weight.is_some()),
+                ("--group", args.group.is_some()),
                 ("--features", !args.features.is_empty()),
                 ("--drop", !args.drop.is_empty()),
             ];
@@ -284,6 +285,7 @@ fn csv_training(
         features: (!args.features.is_empty()).then(|| args.features.clone()),
         drop: args.drop.clone(),
         weight: args.weight.clone(),
+        group: args.group.clone(),
         drop_missing_label: args.drop_missing_target,
         ..Selection::default()
     };
@@ -312,10 +314,11 @@ fn read_valid(
                 strict_categories: args.strict_categories,
                 ..data.model_features()
             };
-            reading(gbdt_io::labelled_data(
+            reading(gbdt_io::labelled_data_grouped(
                 &vt,
                 &data.label_rule,
                 &features,
+                args.learn.group.as_deref(),
                 args.learn.drop_missing_target,
                 exec,
             ))
@@ -517,7 +520,13 @@ fn final_metrics(
         .map(|&metric| EvalResult {
             dataset: "train".to_string(),
             metric,
-            value: metric.compute(data.labels(), data.weights(), &flat, model.num_outputs()),
+            value: metric.compute_grouped(
+                data.labels(),
+                data.weights(),
+                &flat,
+                model.num_outputs(),
+                data.groups(),
+            ),
         })
         .collect())
 }

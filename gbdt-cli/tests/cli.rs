@@ -6,6 +6,7 @@ mod foreign;
 mod holdout;
 mod libsvm;
 mod quantile;
+mod ranking;
 mod shutdown;
 mod util;
 

@@ -1,5 +1,5 @@
 //! A training or validation set: a borrowed feature matrix, labels,
-//! optional weights, feature names and categorical features.
+//! optional weights, feature names, categorical features and query groups.
 
 use ndarray::ArrayView2;
 
@@ -25,6 +25,9 @@ pub struct Dataset<'a> {
     weights: Option<&'a [f32]>,
     feature_names: Vec<String>,
     categories: Categories,
+    /// Query group boundaries (`groups[q]..groups[q + 1]` are query `q`'s
+    /// rows), `[0, rows]`-bounded; empty without groups.
+    groups: Vec<usize>,
 }
 
 impl<'a> Dataset<'a> {
@@ -56,6 +59,7 @@ impl<'a> Dataset<'a> {
             weights: None,
             feature_names,
             categories: Categories::default(),
+            groups: Vec::new(),
         })
     }
 
@@ -71,6 +75,7 @@ impl<'a> Dataset<'a> {
             weights: self.weights,
             feature_names: self.feature_names,
             categories: self.categories,
+            groups: self.groups,
         }
     }
 
@@ -89,6 +94,56 @@ impl<'a> Dataset<'a> {
         }
         self.weights = Some(weights);
         Ok(self)
+    }
+
+    /// Declares query groups for ranking, by size (as LightGBM's and
+    /// XGBoost's `set_group`): the first `sizes[0]` rows are one query, the
+    /// next `sizes[1]` the next, and so on. Every group has at least one row
+    /// and together they cover every row exactly. Ranking objectives and
+    /// metrics (`ndcg@k`, `map@k`) work within groups.
+    ///
+    /// ```
+    /// use gbdt_core::Dataset;
+    /// use ndarray::Array2;
+    /// let x = Array2::<f32>::zeros((5, 1));
+    /// let y = [2.0f32, 0.0, 1.0, 0.0, 3.0];
+    /// let d = Dataset::new(x.view(), &y)?.with_groups(&[3, 2])?;
+    /// assert_eq!(d.groups(), Some(&[0, 3, 5][..]));
+    /// let short = Dataset::new(x.view(), &y)?.with_groups(&[3, 1]).unwrap_err();
+    /// assert!(short.to_string().contains("cover 4 rows but the data has 5"));
+    /// # Ok::<(), gbdt_core::Error>(())
+    /// ```
+    pub fn with_groups(mut self, sizes: &[usize]) -> Result<Self> {
+        if let Some(q) = sizes.iter().position(|&n| n == 0) {
+            return Err(Error::InvalidGroups {
+                problem: format!("group {q} (0-based) has no rows; every group needs at least one"),
+            });
+        }
+        let total: usize = sizes.iter().sum();
+        if total != self.num_rows() {
+            return Err(Error::InvalidGroups {
+                problem: format!(
+                    "the {} group sizes cover {total} rows but the data has {}; \
+                     give one size per query, summing to the row count",
+                    sizes.len(),
+                    self.num_rows()
+                ),
+            });
+        }
+        let mut bounds = Vec::with_capacity(sizes.len() + 1);
+        bounds.push(0);
+        for &n in sizes {
+            bounds.push(bounds.last().copied().unwrap_or(0) + n);
+        }
+        self.groups = bounds;
+        Ok(self)
+    }
+
+    /// Query group boundaries, when groups were declared: query `q` holds
+    /// rows `groups[q]..groups[q + 1]`; the first entry is 0 and the last the
+    /// row count.
+    pub fn groups(&self) -> Option<&[usize]> {
+        (!self.groups.is_empty()).then_some(&self.groups[..])
     }
 
     /// Names the features (default: `f0`, `f1`, ...).
@@ -253,5 +308,23 @@ mod tests {
         assert!(d().with_weights(&[1.0]).is_err());
         assert!(d().with_feature_names(vec!["a".into()]).is_err());
         assert_eq!(d().feature_names(), &["f0".to_string(), "f1".to_string()]);
+    }
+
+    #[test]
+    fn groups_must_cover_every_row_once() {
+        let x = Array2::<f32>::zeros((4, 1));
+        let y = [0.0, 1.0, 2.0, 0.0];
+        let d = || Dataset::new(x.view(), &y).unwrap();
+        assert_eq!(d().groups(), None);
+        assert_eq!(
+            d().with_groups(&[1, 3]).unwrap().groups(),
+            Some(&[0, 1, 4][..])
+        );
+        let e = d().with_groups(&[2, 0, 2]).unwrap_err().to_string();
+        assert!(e.contains("group 1 (0-based) has no rows"), "{e}");
+        let e = d().with_groups(&[2, 3]).unwrap_err().to_string();
+        assert!(e.contains("cover 5 rows but the data has 4"), "{e}");
+        let e = d().with_groups(&[]).unwrap_err().to_string();
+        assert!(e.contains("0 group sizes cover 0 rows"), "{e}");
     }
 }

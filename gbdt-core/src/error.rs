@@ -92,6 +92,11 @@ pub enum Error {
     /// classify.
     #[error("objective {objective} does not predict classes; class probabilities and labels need binary:logistic or multi:softprob (use predict for this model)")]
     NotAClassifier { objective: String },
+
+    /// Query groups (for ranking) do not fit the data, or a ranking
+    /// objective was given data without them.
+    #[error("query groups: {problem}")]
+    InvalidGroups { problem: String },
 }
 
 /// `Result` with [`enum@Error`].

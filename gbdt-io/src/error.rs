@@ -135,6 +135,16 @@ pub enum Error {
         reason: &'static str,
     },
 
+    /// A query group id cannot be used: missing, or its rows are not
+    /// contiguous. `place` is "line N, column 'C'" (CSV) or "row N" (LibSVM).
+    #[error("{path}, {place}: query group '{value}' {reason}")]
+    InvalidGroup {
+        path: PathBuf,
+        place: String,
+        value: String,
+        reason: String,
+    },
+
     /// A selection option is not usable.
     #[error("invalid {option} {value:?}: use {allowed}")]
     InvalidSelection {

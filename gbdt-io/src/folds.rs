@@ -225,7 +225,22 @@ pub(crate) fn take_rows(data: &TrainingData, rows: &[usize]) -> TrainingData {
         dropped_columns: data.dropped_columns.clone(),
         dropped_rows: data.dropped_rows,
         categories: data.categories.clone(),
+        groups: (data.groups.as_deref()).map(|sizes| sizes_within(sizes, rows)),
     }
+}
+
+/// The sizes of the groups whose rows `rows` (ascending, whole groups) holds.
+pub(crate) fn sizes_within(sizes: &[usize], rows: &[usize]) -> Vec<usize> {
+    let mut out = Vec::new();
+    let (mut start, mut i) = (0usize, 0usize);
+    for &s in sizes {
+        if rows.get(i) == Some(&start) {
+            out.push(s);
+            i += s;
+        }
+        start += s;
+    }
+    out
 }
 
 /// The folds' stream of [`SplitMix64`] ("folds").

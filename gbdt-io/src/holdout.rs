@@ -16,7 +16,10 @@
 //!   cumulatively over the classes in label order, so their sum is
 //!   `round(fraction * rows)` unless that rule kept a class's last row;
 //! - the result depends only on the labels, the fraction and the seed
-//!   (one sequential generator: the same for any thread count).
+//!   (one sequential generator: the same for any thread count);
+//! - with query groups (ranking) whole groups are held out, never part of
+//!   one: `round(fraction * groups)` of them, drawn without stratification,
+//!   at least one and never all; both parts keep their groups' sizes.
 
 use crate::error::{Error, Result};
 use crate::folds::{shuffle_prefix, strata, take_rows, SplitMix64};
@@ -91,7 +94,10 @@ pub fn split_holdout(
     holdout: &Holdout,
 ) -> Result<(TrainingData, TrainingData)> {
     holdout.check()?;
-    let held = held_out_rows(&data.labels, holdout);
+    let held = match &data.groups {
+        Some(sizes) => held_out_groups(sizes, holdout),
+        None => held_out_rows(&data.labels, holdout),
+    };
     if held.is_empty() {
         return Err(Error::HoldoutTooSmall {
             rows: data.labels.len(),
@@ -106,6 +112,30 @@ pub fn split_holdout(
     let mut held_part = take_rows(&data, &held);
     held_part.dropped_rows = 0;
     Ok((take_rows(&data, &kept), held_part))
+}
+
+/// The rows of the held-out query groups, ascending.
+fn held_out_groups(sizes: &[usize], holdout: &Holdout) -> Vec<usize> {
+    let n = sizes.len();
+    let k = ((holdout.fraction * n as f64).round() as usize).min(n.saturating_sub(1));
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut rng = SplitMix64::new(holdout.seed, HOLDOUT_STREAM);
+    for i in 0..k {
+        let j = i + rng.below(n - i);
+        order.swap(i, j);
+    }
+    let mut held_groups = order[..k].to_vec();
+    held_groups.sort_unstable();
+    let mut starts = Vec::with_capacity(n);
+    let mut at = 0;
+    for &s in sizes {
+        starts.push(at);
+        at += s;
+    }
+    held_groups
+        .iter()
+        .flat_map(|&g| starts[g]..starts[g] + sizes[g])
+        .collect()
 }
 
 /// The held-out row indices, ascending.
@@ -128,6 +158,7 @@ fn held_out_rows(labels: &[f32], holdout: &Holdout) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::folds::sizes_within;
 
     fn h(fraction: f64, seed: u64, stratify: bool) -> Holdout {
         Holdout {
@@ -178,6 +209,22 @@ mod tests {
         let a = held_out_rows(&y, &h(0.2, 1, true));
         assert_eq!(a, held_out_rows(&y, &h(0.2, 1, true)));
         assert_ne!(a, held_out_rows(&y, &h(0.2, 2, true)));
+    }
+
+    #[test]
+    fn query_groups_are_held_out_whole() {
+        let sizes = vec![3, 1, 4, 2, 5, 3, 2, 4, 1, 5];
+        let rows: usize = sizes.iter().sum();
+        let held = held_out_groups(&sizes, &h(0.3, 5, false));
+        let held_sizes = sizes_within(&sizes, &held);
+        assert_eq!(held_sizes.len(), 3, "{held:?}");
+        assert_eq!(held.len(), held_sizes.iter().sum::<usize>());
+        let kept: Vec<usize> = (0..rows).filter(|r| !held.contains(r)).collect();
+        let kept_sizes = sizes_within(&sizes, &kept);
+        assert_eq!(kept_sizes.len(), 7);
+        assert_eq!(kept.len(), kept_sizes.iter().sum::<usize>());
+        assert!(held_out_groups(&sizes, &h(0.99, 5, false)).len() < rows);
+        assert!(held_out_groups(&[4], &h(0.5, 1, false)).is_empty());
     }
 
     #[test]

@@ -55,7 +55,13 @@ pub fn run(args: &CvArgs) -> CmdResult<()> {
         seed: params.seed,
         stratify: holdout::stratifies(params.objective),
     };
-    let fold_of = reading(gbdt_io::assign_folds(&data.labels, None, &folds))?;
+    // Ranking: every query group lands whole in one fold.
+    let group_ids = data.groups.as_deref().map(group_ids);
+    let fold_of = reading(gbdt_io::assign_folds(
+        &data.labels,
+        group_ids.as_deref(),
+        &folds,
+    ))?;
     if let Some((class, rows)) =
         smallest_class(&data.labels).filter(|&(_, n)| folds.stratify && n < folds.k)
     {
@@ -139,4 +145,11 @@ fn write_folds(path: &Path, fold_of: &[usize]) -> CmdResult<()> {
             format!("cannot write --write-folds file {}: {e}", path.display()),
         )
     })
+}
+
+/// One id per row from query group sizes: the group's index.
+fn group_ids(sizes: &[usize]) -> Vec<u64> {
+    (sizes.iter().enumerate())
+        .flat_map(|(g, &n)| std::iter::repeat_n(g as u64, n))
+        .collect()
 }

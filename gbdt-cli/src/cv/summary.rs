@@ -77,7 +77,9 @@ pub struct CvReport<'a> {
 impl CvReport<'_> {
     /// `5 folds (stratified by class, seed 0), held-out rows 200, 200, ...`.
     pub fn folds_line(&self) -> String {
-        let how = if self.folds.stratify {
+        let how = if self.data.groups.is_some() {
+            "whole query groups"
+        } else if self.folds.stratify {
             "stratified by class"
         } else {
             "random rows"
@@ -154,7 +156,7 @@ impl CvReport<'_> {
             "folds": {
                 "k": self.folds.k,
                 "stratified": self.folds.stratify,
-                "grouped": false,
+                "grouped": self.data.groups.is_some(),
                 "seed": self.folds.seed,
                 "valid_rows": self.fold_rows,
             },

@@ -139,6 +139,44 @@ fn the_mean_per_round_is_that_of_training_each_fold_by_hand() {
 }
 
 #[test]
+fn ranking_folds_keep_queries_whole_and_match_training_by_hand() {
+    // 30 queries of 6 documents; each fold holds out whole queries, so the
+    // hand split keeps every query's rows together and contiguous.
+    let (csv, _) = crate::ranking::queries(30, 6, 8);
+    let args = [
+        "-t",
+        "grade",
+        "--group",
+        "query",
+        "--objective",
+        "rank:ndcg",
+        "--eval-at",
+        "3,5",
+        "--rounds",
+        "4",
+        "--max-leaves",
+        "5",
+    ];
+    matches_training_by_hand("cv-hand-rank", &csv, &["ndcg@3", "ndcg@5"], "3", &args);
+    let d = TempDir::new("cv-rank-groups");
+    let data = d.write("d.csv", &csv);
+    let folds = d.file("folds.csv");
+    let (_, rep) = cv(
+        &d,
+        &data,
+        "cv",
+        &[&args[..], &["--write-folds", &folds]].concat(),
+    );
+    assert_eq!(rep["folds"]["grouped"], true);
+    let fold_of: Vec<String> = (d.read("folds.csv").lines().skip(1))
+        .map(|l| l.split(',').nth(1).unwrap().to_string())
+        .collect();
+    for query in fold_of.chunks(6) {
+        assert!(query.iter().all(|f| *f == query[0]), "{query:?}");
+    }
+}
+
+#[test]
 fn one_or_two_threads_give_the_same_report() {
     let d = TempDir::new("cv-threads");
     let data = d.write("d.csv", &small_csv(400, 4));

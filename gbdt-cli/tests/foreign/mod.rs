@@ -147,7 +147,7 @@ fn damaged_foreign_files_are_exit_3_naming_file_and_field() {
     }
     // An edited field is named.
     let text = std::fs::read_to_string(fixtures().join("lgb_binary.txt")).unwrap();
-    let edited = text.replacen("objective=binary sigmoid:1", "objective=lambdarank", 1);
+    let edited = text.replacen("objective=binary sigmoid:1", "objective=rank_xendcg", 1);
     assert_ne!(edited, text);
     let p = d.write("edited.txt", &edited);
     let r = gbdt_in(d.path(), &["predict", &p, &input]);

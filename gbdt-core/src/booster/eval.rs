@@ -1,5 +1,6 @@
 //! Evaluation sets: each keeps its rows' margins, advanced by every new
-//! round's trees, and scores them with the metrics after each round.
+//! round's trees, and scores them with the metrics after each round
+//! (ranking metrics within the set's query groups, if it has them).
 
 use crate::dataset::Dataset;
 use crate::metric::Metric;
@@ -66,7 +67,13 @@ impl<'a> Evaluation<'a> {
             .map(|&metric| EvalResult {
                 dataset: self.name.clone(),
                 metric,
-                value: metric.compute(self.data.labels(), self.data.weights(), &outputs, k),
+                value: metric.compute_grouped(
+                    self.data.labels(),
+                    self.data.weights(),
+                    &outputs,
+                    k,
+                    self.data.groups(),
+                ),
             })
             .collect()
     }

@@ -2,9 +2,13 @@
 //! rows left out by `subsample`) and the features the round's trees may use
 //! (`colsample_bytree`). Random streams are keyed by the absolute round, so
 //! continued training draws what one long run would have drawn.
+//!
+//! Rows are cut into fixed blocks (so results do not depend on the thread
+//! count); for ranking objectives the blocks are whole query groups, packed
+//! until a block has at least `RANK_BLOCK` rows.
 
 use crate::dataset::Dataset;
-use crate::objective::{GradContext, GradPair};
+use crate::objective::{rank, GradContext, GradPair};
 use crate::parallel::Executor;
 use crate::params::Params;
 use crate::sampling::{fraction_count, Rng};
@@ -12,6 +16,11 @@ use crate::sampling::{fraction_count, Rng};
 /// Rows per parallel block for gradients and row sampling; fixed so results
 /// do not depend on the thread count.
 const ROW_BLOCK: usize = 16_384;
+
+/// Least rows per block of whole query groups: ranking gradients cost
+/// O(documents x truncation level) per query, so smaller blocks balance
+/// the threads better.
+const RANK_BLOCK: usize = 4_096;
 
 /// Gradients of every row for margins `margins` (rows × `k`); rows left out
 /// by `subsample` get zero.
@@ -32,9 +41,10 @@ pub(super) fn gradients(
         huber_slope: p.huber_slope,
         tweedie_variance_power: p.tweedie_variance_power,
         quantile_alpha: &p.quantile_alpha,
+        groups: data.groups(),
+        truncation_level: p.lambdarank_truncation_level,
     };
-    exec.for_each_chunk_mut(grads, ROW_BLOCK * k, |b, out| {
-        let first = b * ROW_BLOCK;
+    let block = |b: usize, first: usize, out: &mut [GradPair]| {
         p.objective
             .gradients(&ctx, first, &margins[first * k..first * k + out.len()], out);
         if p.subsample < 1.0 {
@@ -45,7 +55,28 @@ pub(super) fn gradients(
                 }
             }
         }
-    });
+    };
+    match data.groups().filter(|_| p.objective.is_ranking()) {
+        Some(groups) => {
+            let bounds = rank::group_blocks(groups, RANK_BLOCK);
+            let mut blocks = split_at_bounds(grads, &bounds);
+            exec.for_each_mut(&mut blocks, |b, out| block(b, bounds[b], out));
+        }
+        None => {
+            exec.for_each_chunk_mut(grads, ROW_BLOCK * k, |b, out| block(b, b * ROW_BLOCK, out))
+        }
+    }
+}
+
+/// `grads` cut at row boundaries `bounds` (one output per row: ranking).
+fn split_at_bounds<'g>(mut grads: &'g mut [GradPair], bounds: &[usize]) -> Vec<&'g mut [GradPair]> {
+    let mut out = Vec::with_capacity(bounds.len());
+    for w in bounds.windows(2) {
+        let (head, tail) = std::mem::take(&mut grads).split_at_mut(w[1] - w[0]);
+        out.push(head);
+        grads = tail;
+    }
+    out
 }
 
 /// The features one round's trees may use (`colsample_bytree`), ascending.

@@ -103,6 +103,7 @@ impl<'a> Booster<'a> {
         check_monotone(params, data)?;
         Interactions::check(&params.interaction_constraints, data.num_features())?;
         let k = num_outputs(params, data.labels())?;
+        check_groups(params, data)?;
         for (row, &y) in data.labels().iter().enumerate() {
             params.objective.check_label(row, y, k)?;
         }
@@ -140,6 +141,7 @@ impl<'a> Booster<'a> {
         check_monotone(params, data)?;
         Interactions::check(&params.interaction_constraints, data.num_features())?;
         check_continuable(&model, params, data)?;
+        check_groups(params, data)?;
         let k = model.num_outputs;
         for (row, &y) in data.labels().iter().enumerate() {
             params.objective.check_label(row, y, k)?;
@@ -442,6 +444,21 @@ fn check_monotone(params: &Params, data: &Dataset<'_>) -> Result<()> {
             "one direction per feature: {n} values for the data's {n} features, not {got} (or none)"
         ),
     })
+}
+
+/// Ranking objectives learn within query groups: the data must have them.
+fn check_groups(params: &Params, data: &Dataset<'_>) -> Result<()> {
+    if params.objective.is_ranking() && data.groups().is_none() {
+        return Err(Error::InvalidGroups {
+            problem: format!(
+                "objective {} ranks documents within queries, but the training data has \
+                 no query groups; declare them (Dataset::with_groups, or --group COLUMN / \
+                 LibSVM qid: on the command line)",
+                params.objective
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// Number of model outputs: classes for multiclass, quantile levels for

@@ -5,6 +5,7 @@ mod auc;
 mod classification;
 mod gamma;
 mod quantile;
+pub(crate) mod ranking;
 mod regression;
 mod tweedie;
 
@@ -65,6 +66,16 @@ pub enum Metric {
     /// [`Params::resolved_metrics`](crate::Params::resolved_metrics).
     #[serde(rename = "quantile")]
     Quantile(QuantileAlphas),
+    /// Normalised discounted cumulative gain of the top `k` documents of
+    /// each query group, averaged over queries (`ndcg@k`; higher is better).
+    /// A bare `ndcg` (`k = 0`) stands for every `eval_at` cutoff in
+    /// [`Params`](crate::Params), as LightGBM's `ndcg` does.
+    #[serde(rename = "ndcg")]
+    Ndcg(u32),
+    /// Mean average precision of the top `k` documents of each query group
+    /// (`map@k`; labels > 0 are relevant); a bare `map` as `ndcg`.
+    #[serde(rename = "map")]
+    Map(u32),
 }
 
 const ALL: &[Metric] = &[
@@ -81,6 +92,8 @@ const ALL: &[Metric] = &[
     Metric::GammaDeviance,
     Metric::Mape,
     Metric::Quantile(QuantileAlphas::MEDIAN),
+    Metric::Ndcg(0),
+    Metric::Map(0),
 ];
 
 impl std::str::FromStr for Metric {
@@ -102,6 +115,21 @@ impl std::str::FromStr for Metric {
         };
         if let Some(rest) = alias.strip_prefix(tweedie::PREFIX.trim_end_matches('@')) {
             return parse_tweedie(s, rest);
+        }
+        for (prefix, make) in [
+            ("ndcg", Metric::Ndcg as fn(u32) -> Metric),
+            ("map", Metric::Map),
+        ] {
+            let rest = alias.strip_prefix(prefix);
+            if let Some(rest) = rest.filter(|r| r.is_empty() || r.starts_with('@')) {
+                return ranking::parse_cutoff(rest)
+                    .map(make)
+                    .ok_or_else(|| Error::UnknownName {
+                        kind: "metric",
+                        name: s.to_string(),
+                        known: format!("{prefix}@<k> with a whole k >= 1, or {prefix}"),
+                    });
+            }
         }
         ALL.iter()
             .find(|m| m.name() == alias)
@@ -153,12 +181,50 @@ impl Metric {
             Metric::GammaDeviance => "gamma-deviance",
             Metric::Mape => "mape",
             Metric::Quantile(_) => "quantile",
+            Metric::Ndcg(k) => ranking::name("ndcg", k),
+            Metric::Map(k) => ranking::name("map", k),
         }
     }
 
-    /// True when larger values are better (AUC).
+    /// True when larger values are better (AUC, NDCG, MAP).
     pub fn higher_is_better(self) -> bool {
-        self == Metric::Auc
+        matches!(self, Metric::Auc | Metric::Ndcg(_) | Metric::Map(_))
+    }
+
+    /// True for metrics computed within query groups (`ndcg@k`, `map@k`).
+    pub fn is_ranking(self) -> bool {
+        matches!(self, Metric::Ndcg(_) | Metric::Map(_))
+    }
+
+    /// [`Metric::compute`] with query groups (boundaries as
+    /// [`Dataset::groups`](crate::Dataset::groups) gives them): ranking
+    /// metrics average over the groups (without groups the whole set is one
+    /// query); other metrics ignore them.
+    ///
+    /// ```
+    /// use gbdt_core::Metric;
+    /// let labels = [1.0, 0.0, 0.0, 2.0];
+    /// let scores = [0.9, 0.1, 0.8, 0.3];
+    /// let groups = [0, 2, 4];
+    /// let ndcg: Metric = "ndcg@1".parse()?;
+    /// // Query 0 ranks its relevant document first, query 1 does not.
+    /// assert_eq!(ndcg.compute_grouped(&labels, None, &scores, 1, Some(&groups)), 0.5);
+    /// # Ok::<(), gbdt_core::Error>(())
+    /// ```
+    pub fn compute_grouped(
+        self,
+        labels: &[f32],
+        weights: Option<&[f32]>,
+        predictions: &[f64],
+        k: usize,
+        groups: Option<&[usize]>,
+    ) -> f64 {
+        let (kind, cutoff) = match self {
+            Metric::Ndcg(c) => (ranking::RankMetric::Ndcg, c),
+            Metric::Map(c) => (ranking::RankMetric::Map, c),
+            other => return other.compute(labels, weights, predictions, k),
+        };
+        ranking::mean_over_queries(kind, cutoff as usize, labels, weights, predictions, groups)
     }
 
     /// Computes the metric.
@@ -206,6 +272,9 @@ impl Metric {
             Metric::Auc => auc::auc(labels, weights, predictions),
             Metric::MLogLoss => classification::mlogloss(labels, &w, predictions, k),
             Metric::MError => classification::merror(labels, &w, predictions, k),
+            Metric::Ndcg(_) | Metric::Map(_) => {
+                self.compute_grouped(labels, weights, predictions, k, None)
+            }
         }
     }
 }
@@ -229,6 +298,22 @@ mod tests {
         ] {
             assert_eq!(alias.parse::<Metric>().unwrap(), m);
         }
+    }
+
+    #[test]
+    fn ranking_names_carry_the_cutoff() {
+        let m: Metric = "NDCG@5".parse().unwrap();
+        assert_eq!((m, m.name()), (Metric::Ndcg(5), "ndcg@5"));
+        assert_eq!("map@3".parse::<Metric>().unwrap(), Metric::Map(3));
+        assert_eq!("ndcg".parse::<Metric>().unwrap(), Metric::Ndcg(0));
+        for bad in ["ndcg@0", "ndcg@x", "map@"] {
+            let e = bad.parse::<Metric>().unwrap_err().to_string();
+            assert!(e.contains(bad) && e.contains("whole k >= 1"), "{e}");
+        }
+        assert!(m.higher_is_better() && m.is_ranking() && !Metric::Auc.is_ranking());
+        let json = serde_json::to_string(&m).unwrap();
+        assert_eq!(json, r#"{"ndcg":5}"#);
+        assert_eq!(serde_json::from_str::<Metric>(&json).unwrap(), m);
     }
 
     #[test]

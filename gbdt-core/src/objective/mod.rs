@@ -7,6 +7,7 @@ mod logistic;
 mod poisson;
 mod pseudo_huber;
 mod quantile;
+pub(crate) mod rank;
 mod softmax;
 mod squared_error;
 mod tweedie;
@@ -70,6 +71,14 @@ pub enum Objective {
     /// leaves are refit to their rows' residual quantile at the level.
     #[serde(rename = "reg:quantileerror")]
     QuantileError,
+    /// LambdaRank on NDCG within query groups (`rank:ndcg`, `lambdarank`);
+    /// labels are relevance grades 0..=30. See the `rank` module.
+    #[serde(rename = "rank:ndcg")]
+    RankNdcg,
+    /// RankNet pair loss within query groups (`rank:pairwise`), every pair
+    /// of different labels with the same weight.
+    #[serde(rename = "rank:pairwise")]
+    RankPairwise,
 }
 
 const NAMES: &[(&str, Objective)] = &[
@@ -99,6 +108,9 @@ const NAMES: &[(&str, Objective)] = &[
     ("mae", Objective::AbsoluteError),
     ("reg:quantileerror", Objective::QuantileError),
     ("quantile", Objective::QuantileError),
+    ("rank:ndcg", Objective::RankNdcg),
+    ("lambdarank", Objective::RankNdcg),
+    ("rank:pairwise", Objective::RankPairwise),
 ];
 
 impl std::str::FromStr for Objective {
@@ -125,7 +137,7 @@ impl std::fmt::Display for Objective {
 
 impl Objective {
     /// Every objective, in declaration order.
-    pub const ALL: [Objective; 10] = [
+    pub const ALL: [Objective; 12] = [
         Objective::SquaredError,
         Objective::Logistic,
         Objective::Softmax,
@@ -136,6 +148,8 @@ impl Objective {
         Objective::LogitRaw,
         Objective::AbsoluteError,
         Objective::QuantileError,
+        Objective::RankNdcg,
+        Objective::RankPairwise,
     ];
 
     /// The XGBoost name.
@@ -151,12 +165,27 @@ impl Objective {
             Objective::LogitRaw => "binary:logitraw",
             Objective::AbsoluteError => "reg:absoluteerror",
             Objective::QuantileError => "reg:quantileerror",
+            Objective::RankNdcg => "rank:ndcg",
+            Objective::RankPairwise => "rank:pairwise",
         }
     }
 
     /// True for objectives with one output per class.
     pub fn is_multiclass(self) -> bool {
         self == Objective::Softmax
+    }
+
+    /// True for objectives that learn an order within query groups.
+    pub fn is_ranking(self) -> bool {
+        self.rank_loss().is_some()
+    }
+
+    fn rank_loss(self) -> Option<rank::RankLoss> {
+        match self {
+            Objective::RankNdcg => Some(rank::RankLoss::Ndcg),
+            Objective::RankPairwise => Some(rank::RankLoss::Pairwise),
+            _ => None,
+        }
     }
 
     /// The metrics reported when none are given: by training on every
@@ -181,6 +210,15 @@ impl Objective {
             Objective::Tweedie => &[Metric::TweedieNLogLik(TweediePower::DEFAULT)],
             Objective::Gamma => &[Metric::GammaNLogLik],
             Objective::QuantileError => &[Metric::Quantile(QuantileAlphas::MEDIAN)],
+            // LightGBM's default eval_at; `Params::default_metrics` uses the
+            // configured one.
+            Objective::RankNdcg | Objective::RankPairwise => &[
+                Metric::Ndcg(1),
+                Metric::Ndcg(2),
+                Metric::Ndcg(3),
+                Metric::Ndcg(4),
+                Metric::Ndcg(5),
+            ],
         }
     }
 
@@ -255,6 +293,10 @@ impl Objective {
             Objective::AbsoluteError | Objective::QuantileError => {
                 (y.is_finite(), "a finite value".to_string())
             }
+            Objective::RankNdcg => (
+                (0.0..=30.0).contains(&y) && y.fract() == 0.0,
+                "a relevance grade: a whole number from 0 to 30".to_string(),
+            ),
             _ => (true, String::new()),
         };
         if ok {
@@ -306,6 +348,8 @@ impl Objective {
             Objective::Poisson | Objective::Tweedie | Objective::Gamma => {
                 weighted_mean(labels, weights).max(1e-6)
             }
+            // Only score differences within a query matter (LightGBM starts at 0).
+            Objective::RankNdcg | Objective::RankPairwise => 0.0,
             _ => weighted_mean(labels, weights),
         }
     }
@@ -320,6 +364,7 @@ impl Objective {
 
     /// Gradients for rows `margins.len() / k` rows, row-major with `k` outputs.
     /// `first_row` is the index of the block's first row in `labels`/`weights`.
+    /// For ranking objectives the block must be whole query groups.
     pub(crate) fn gradients(
         self,
         ctx: &GradContext<'_>,
@@ -327,6 +372,9 @@ impl Objective {
         margins: &[f64],
         out: &mut [GradPair],
     ) {
+        if let Some(loss) = self.rank_loss() {
+            return rank::gradients(loss, ctx, first_row, margins, out);
+        }
         let k = ctx.num_outputs;
         for (i, (m, g)) in margins
             .chunks_exact(k)
@@ -356,6 +404,7 @@ impl Objective {
                         quantile::gradient(m, y, w, a, g);
                     }
                 }
+                Objective::RankNdcg | Objective::RankPairwise => {}
             }
         }
     }
@@ -370,7 +419,9 @@ impl Objective {
             Objective::SquaredError
             | Objective::PseudoHuber
             | Objective::LogitRaw
-            | Objective::AbsoluteError => {}
+            | Objective::AbsoluteError
+            | Objective::RankNdcg
+            | Objective::RankPairwise => {}
         }
     }
 
@@ -406,6 +457,10 @@ pub(crate) struct GradContext<'a> {
     pub huber_slope: f64,
     pub tweedie_variance_power: f64,
     pub quantile_alpha: &'a [f64],
+    /// Query group boundaries (ranking objectives only).
+    pub groups: Option<&'a [usize]>,
+    /// `lambdarank_truncation_level` (rank:ndcg only).
+    pub truncation_level: usize,
 }
 
 fn weighted_mean(labels: &[f32], weights: Option<&[f32]>) -> f64 {
@@ -441,6 +496,8 @@ mod tests {
             huber_slope: 1.0,
             tweedie_variance_power: rho,
             quantile_alpha: &[0.5],
+            groups: None,
+            truncation_level: 30,
         };
         let mut g = [GradPair::default()];
         obj.gradients(&ctx, 0, &[m], &mut g);
@@ -475,7 +532,7 @@ mod tests {
 
     #[test]
     fn default_metrics_suit_the_objective_and_end_with_a_loss() {
-        for o in Objective::ALL {
+        for o in Objective::ALL.into_iter().filter(|o| !o.is_ranking()) {
             let m = o.default_metrics();
             assert_eq!(m.last(), Some(&o.default_metric()), "{o}");
             assert!(
@@ -495,7 +552,7 @@ mod tests {
         );
         assert_eq!(Objective::SquaredError.default_metrics(), [Metric::Rmse]);
         let names: Vec<&str> = Objective::ALL.iter().map(|o| o.name()).collect();
-        assert_eq!(names.len(), 10);
+        assert_eq!(names.len(), 12);
         assert_eq!(
             Objective::LogitRaw.default_metrics(),
             [Metric::Auc, Metric::LogLoss]

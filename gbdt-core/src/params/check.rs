@@ -137,6 +137,9 @@ impl Params {
             "in (1, 2)",
         )?;
         crate::objective::check_alphas(&self.quantile_alpha)?;
+        if self.lambdarank_truncation_level == 0 {
+            return Err(invalid("lambdarank_truncation_level", 0, ">= 1"));
+        }
         if self.objective.is_multiclass() && self.num_class == 1 {
             return Err(invalid("num_class", 1, ">= 2 (or 0 to infer from labels)"));
         }
@@ -150,7 +153,17 @@ impl Params {
     }
 
     /// The metrics to evaluate: the configured ones or
-    /// [`Params::default_metrics`], with `quantile` at `quantile_alpha`.
+    /// [`Params::default_metrics`], through [`Params::resolve_metrics`].
+    ///
+    /// ```
+    /// use gbdt_core::{Metric, Objective, Params};
+    /// let mut p = Params { objective: Objective::RankNdcg, ..Params::default() };
+    /// p.set("eval_at", "1,3")?;
+    /// assert_eq!(p.resolved_metrics(), [Metric::Ndcg(1), Metric::Ndcg(3)]);
+    /// p.set("metric", "map,ndcg@10")?;
+    /// assert_eq!(p.resolved_metrics(), [Metric::Map(1), Metric::Map(3), Metric::Ndcg(10)]);
+    /// # Ok::<(), gbdt_core::Error>(())
+    /// ```
     pub fn resolved_metrics(&self) -> Vec<Metric> {
         if self.eval_metrics.is_empty() {
             self.default_metrics()
@@ -159,9 +172,11 @@ impl Params {
         }
     }
 
-    /// `metrics` with the `quantile` metric at this `quantile_alpha` (its
-    /// name does not carry the levels), e.g. for metrics named on a command
-    /// line to score a model with these parameters.
+    /// `metrics` with what their names leave out filled in from these
+    /// parameters: the `quantile` metric at `quantile_alpha`, and a bare
+    /// `ndcg` or `map` as one metric per `eval_at` cutoff (LightGBM's `ndcg`
+    /// with `eval_at`). For the configured metrics and for metrics named on
+    /// a command line to score a model with these parameters.
     ///
     /// ```
     /// use gbdt_core::{Metric, Params, QuantileAlphas};
@@ -172,11 +187,16 @@ impl Params {
     /// ```
     pub fn resolve_metrics(&self, metrics: &[Metric]) -> Vec<Metric> {
         let alphas = QuantileAlphas::new(&self.quantile_alpha);
+        let at = |make: fn(u32) -> Metric| -> Vec<Metric> {
+            self.eval_at.iter().map(|&k| make(k as u32)).collect()
+        };
         metrics
             .iter()
-            .map(|&m| match m {
-                Metric::Quantile(_) => Metric::Quantile(alphas),
-                _ => m,
+            .flat_map(|&m| match m {
+                Metric::Quantile(_) => vec![Metric::Quantile(alphas)],
+                Metric::Ndcg(0) if !self.eval_at.is_empty() => at(Metric::Ndcg),
+                Metric::Map(0) if !self.eval_at.is_empty() => at(Metric::Map),
+                other => vec![other],
             })
             .collect()
     }
@@ -191,6 +211,9 @@ impl Params {
     /// assert_eq!(p.default_metrics()[0].name(), "tweedie-nloglik@1.2");
     /// ```
     pub fn default_metrics(&self) -> Vec<Metric> {
+        if self.objective.is_ranking() {
+            return self.resolve_metrics(&[Metric::Ndcg(0)]);
+        }
         let power = TweediePower::new(self.tweedie_variance_power);
         let metrics: Vec<Metric> = (self.objective.default_metrics().iter())
             .map(|&m| match (m, power) {

@@ -46,6 +46,8 @@ declare_params! {
         /// The loss: reg:squarederror, binary:logistic, binary:logitraw, multi:softprob,
         /// count:poisson, reg:tweedie, reg:gamma, reg:pseudohubererror, reg:absoluteerror
         /// or reg:quantileerror (LightGBM names work too).
+        /// count:poisson, reg:tweedie, reg:gamma, reg:pseudohubererror, reg:absoluteerror,
+        /// rank:ndcg or rank:pairwise (LightGBM names work too).
         #[param(flag = "objective", aliases = ["objective_type", "application", "app", "loss"])]
         pub objective: Objective = Objective::SquaredError,
         /// Number of classes for multiclass objectives; 0 infers `max label + 1`.
@@ -117,7 +119,8 @@ declare_params! {
         pub early_stopping_rounds: Option<usize> = None,
         /// Metrics computed on every validation set (comma-separated): rmse, mae,
         /// logloss, auc, error, mlogloss, merror, poisson-nloglik, tweedie-nloglik@RHO,
-        /// gamma-nloglik, gamma-deviance, mape, quantile.
+        /// gamma-nloglik, gamma-deviance, mape, quantile, ndcg@K, map@K (bare ndcg or map: at
+        /// every eval_at).
         #[param(flag = "eval-metric", aliases = ["metric", "metrics", "metric_types"],
                 unset = "from the objective")]
         pub eval_metrics: Vec<Metric> = Vec::new(),
@@ -162,5 +165,13 @@ declare_params! {
         /// (0, 1), comma-separated: one model output per level.
         #[param(flag = "quantile-alpha", aliases = [])]
         pub quantile_alpha: Vec<f64> = vec![0.5],
+        /// Ranking cutoffs: ranking objectives report ndcg@K for each K, and
+        /// a bare ndcg or map metric stands for every K (LightGBM's eval_at).
+        #[param(flag = "eval-at", aliases = ["ndcg_eval_at", "ndcg_at", "map_eval_at", "map_at"])]
+        pub eval_at: Vec<usize> = vec![1, 2, 3, 4, 5],
+        /// rank:ndcg: only pairs whose better-placed document is among this
+        /// many top positions contribute (LightGBM's default 30).
+        #[param(flag = "lambdarank-truncation-level", aliases = ["lambdarank_pair_truncation"])]
+        pub lambdarank_truncation_level: usize = 30,
     }
 }

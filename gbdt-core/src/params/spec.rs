@@ -266,6 +266,8 @@ mod tests {
             cat_smooth: 2.0,
             min_data_per_group: 50,
             quantile_alpha: vec![0.1, 0.9],
+            eval_at: vec![1, 3, 10],
+            lambdarank_truncation_level: 10,
         }
     }
 

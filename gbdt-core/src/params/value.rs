@@ -134,6 +134,37 @@ impl ParamValue for Vec<i8> {
     }
 }
 
+/// Whole numbers >= 1 (ranking cutoffs): "1,3,5", also in parentheses or
+/// brackets; "" is the empty list.
+impl ParamValue for Vec<usize> {
+    const KIND: ValueKind = ValueKind::Integers;
+    fn parse(name: &'static str, text: &str) -> Result<Self> {
+        let t = text.trim();
+        let inner = strip_pair(t, '(', ')')
+            .or_else(|| strip_pair(t, '[', ']'))
+            .unwrap_or(t)
+            .trim();
+        if inner.is_empty() {
+            return Ok(Vec::new());
+        }
+        inner
+            .split(',')
+            .map(|piece| match piece.trim().parse::<usize>() {
+                Ok(v) if v >= 1 => Ok(v),
+                _ => Err(wrong(
+                    name,
+                    text,
+                    "whole numbers >= 1, comma-separated: 1,3,5",
+                )),
+            })
+            .collect()
+    }
+    fn show(&self) -> Option<String> {
+        let items: Vec<String> = self.iter().map(usize::to_string).collect();
+        (!items.is_empty()).then(|| items.join(","))
+    }
+}
+
 fn strip_pair(text: &str, open: char, close: char) -> Option<&str> {
     text.strip_prefix(open)?.strip_suffix(close)
 }

@@ -266,6 +266,14 @@ fn objective_json(model: &Model) -> serde_json::Value {
             serde_json::json!({"name": "reg:quantileerror",
                 "quantile_loss_param": {"quantile_alpha": format!("[{}]", levels.join(","))}})
         }
+        // Prediction reads only the name; the parameters are XGBoost 3's
+        // defaults, except the truncation (XGBoost's num_pair_per_sample).
+        Objective::RankNdcg | Objective::RankPairwise => serde_json::json!({
+            "name": model.objective().name(),
+            "lambdarank_param": {"lambdarank_bias_norm": "1", "lambdarank_normalization": "1",
+                "lambdarank_num_pair_per_sample": p.lambdarank_truncation_level.to_string(),
+                "lambdarank_pair_method": "topk", "lambdarank_score_normalization": "1",
+                "lambdarank_unbiased": "0", "ndcg_exp_gain": "1"}}),
         other => serde_json::json!({"name": other.name(),
             "reg_loss_param": {"scale_pos_weight": "1"}}),
     }

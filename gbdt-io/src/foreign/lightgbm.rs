@@ -155,6 +155,7 @@ fn objective(line: &str, params: &HashMap<&str, &str>) -> Read<ObjectiveLine> {
         "poisson" => Ok((Objective::Poisson, Some(1), 1.0, Vec::new())),
         "regression_l1" | "l1" => Ok((Objective::AbsoluteError, Some(1), 1.0, Vec::new())),
         "gamma" => Ok((Objective::Gamma, Some(1), 1.0, Vec::new())),
+        "lambdarank" => Ok((Objective::RankNdcg, Some(1), 1.0, Vec::new())),
         "tweedie" => {
             let p = param("tweedie_variance_power", "tweedie_variance_power");
             Ok((Objective::Tweedie, Some(1), 1.0, p.into_iter().collect()))
@@ -163,7 +164,7 @@ fn objective(line: &str, params: &HashMap<&str, &str>) -> Read<ObjectiveLine> {
             "objective",
             line,
             "gbdt reads binary, cross_entropy, multiclass, regression (without sqrt), \
-             regression_l1, huber, poisson, gamma and tweedie models",
+             regression_l1, huber, poisson, gamma, tweedie and lambdarank models",
         )),
     }
 }

@@ -113,6 +113,8 @@ fn objective(o: &ObjectiveJson) -> Read<(Objective, Link, NamedParams)> {
         "count:poisson" => (Objective::Poisson, Link::Log),
         "reg:absoluteerror" => (Objective::AbsoluteError, Link::Identity),
         "reg:gamma" => (Objective::Gamma, Link::Log),
+        "rank:ndcg" => (Objective::RankNdcg, Link::Identity),
+        "rank:pairwise" => (Objective::RankPairwise, Link::Identity),
         "reg:tweedie" => {
             if let Some(p) = param("tweedie_regression_param", "tweedie_variance_power") {
                 params.push(("tweedie_variance_power", short_float(&p)));

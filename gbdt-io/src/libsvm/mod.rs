@@ -16,7 +16,10 @@
 //! - on each line the indices must increase strictly: a repeated or
 //!   decreasing index is an error;
 //! - `qid:` must be on every line or on none; so must a weight, written
-//!   as XGBoost does after the label (`label:weight`, such as `1:0.5 3:2`).
+//!   as XGBoost does after the label (`label:weight`, such as `1:0.5 3:2`);
+//! - the lines of one `qid:` must be contiguous (they are one query group
+//!   for ranking): a qid that comes back after another is an error naming
+//!   its line, as in XGBoost.
 //!
 //! Errors name the file, the line (from 1) and the token (from 1: the label
 //! is token 1, `qid:` token 2 when present, then the entries; tokens are
@@ -35,7 +38,7 @@ use ndarray::Array2;
 
 use crate::error::{Error, Result};
 use crate::label::LabelRule;
-use crate::select::TrainingData;
+use crate::select::{groups, TrainingData};
 use line::{parse_part, ErrorKind, LineError, Part};
 
 /// Bytes per chunk parsed by one worker.
@@ -67,6 +70,8 @@ pub struct LibsvmData {
     pub feature_names: Vec<String>,
     /// One query id per row when the lines have `qid:`.
     pub qids: Option<Vec<u64>>,
+    /// The query group sizes of the `qid:`s, in row order.
+    pub groups: Option<Vec<usize>>,
     /// One weight per row when the labels are XGBoost's `label:weight`.
     pub weights: Option<Vec<f32>>,
     /// The index base used (given or detected).
@@ -79,7 +84,8 @@ pub const LIBSVM_LABEL: &str = "label";
 impl LibsvmData {
     /// The data as training data: the labels as they are (the label rule
     /// is the column [`LIBSVM_LABEL`]), the `label:weight` weights if any,
-    /// no dropped columns, all features numeric. The qids are not part of it.
+    /// no dropped columns, all features numeric, the `qid:` groups (if any)
+    /// as query groups.
     pub fn into_training_data(self) -> TrainingData {
         TrainingData {
             features: self.features,
@@ -92,6 +98,7 @@ impl LibsvmData {
             dropped_columns: Vec::new(),
             dropped_rows: 0,
             categories: Categories::default(),
+            groups: self.groups,
         }
     }
 }
@@ -216,6 +223,10 @@ fn parse_chunked(
         });
     }
     let qids = qids(path, &parts)?;
+    let groups = qids
+        .as_ref()
+        .map(|q| query_groups(path, &parts, q))
+        .transpose()?;
     let weights = weights(path, &parts)?;
     let base = opts.base.unwrap_or_else(|| detect_base(&parts));
     let width = width(path, &parts, base, opts.num_features)?;
@@ -228,6 +239,7 @@ fn parse_chunked(
         features,
         feature_names: (0..width).map(|j| format!("f{j}")).collect(),
         qids,
+        groups,
         weights,
         base,
     })
@@ -316,6 +328,15 @@ fn qids(path: &Path, parts: &[(usize, Part)]) -> Result<Option<Vec<u64>>> {
             .flat_map(|(_, p)| p.qids.iter().copied())
             .collect()
     }))
+}
+
+/// Group sizes of contiguous qids; a qid that comes back is an error.
+fn query_groups(path: &Path, parts: &[(usize, Part)], qids: &[u64]) -> Result<Vec<usize>> {
+    let lines: Vec<usize> = parts
+        .iter()
+        .flat_map(|(first, p)| p.lines.iter().map(move |l| first + l))
+        .collect();
+    groups::sizes_of(qids.iter().copied(), path, |r| format!("line {}", lines[r]))
 }
 
 /// The weights, when every row has one.

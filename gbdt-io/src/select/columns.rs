@@ -155,7 +155,7 @@ fn named_categorical(table: &Table, label_col: &str, selection: &Selection) -> R
                 table,
                 name,
                 role,
-                "it is the label or weight column, which is never a feature",
+                "it is the label, weight or group column, which is never a feature",
             ));
         }
         if selection.drop.contains(name) {
@@ -189,6 +189,9 @@ fn explicit_plan(
         }
         if selection.weight.as_deref() == Some(name.as_str()) {
             return Err(wrong(table, name, role, "it is the weight column"));
+        }
+        if selection.group.as_deref() == Some(name.as_str()) {
+            return Err(wrong(table, name, role, "it is the query group column"));
         }
         if selection.drop.contains(name) {
             return Err(wrong(table, name, role, "it is also listed in drop"));
@@ -259,7 +262,9 @@ pub(crate) fn is_label_or_weight(
     selection: &Selection,
 ) -> bool {
     let name = table.names[i].as_str();
-    name == label_col || selection.weight.as_deref() == Some(name)
+    name == label_col
+        || selection.weight.as_deref() == Some(name)
+        || selection.group.as_deref() == Some(name)
 }
 
 /// Why a string column is not a feature, with an example value.

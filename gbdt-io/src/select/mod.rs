@@ -4,8 +4,8 @@
 //! ([`CategoricalMode`]).
 //!
 //! `columns.rs` chooses the features, `categorical.rs` codes categories,
-//! `model_features.rs` finds a model's features in a new file, and
-//! `matrix.rs` builds the matrix.
+//! `model_features.rs` finds a model's features in a new file,
+//! `groups.rs` reads query groups, and `matrix.rs` builds the matrix.
 
 use gbdt_core::{Categories, Dataset, Executor};
 use ndarray::Array2;
@@ -18,6 +18,7 @@ use crate::table::{ColumnType, Table};
 
 mod categorical;
 mod columns;
+pub(crate) mod groups;
 mod matrix;
 mod model_features;
 
@@ -52,6 +53,9 @@ pub struct Selection {
     pub drop: Vec<String>,
     /// A number column of sample weights.
     pub weight: Option<String>,
+    /// A column of query ids (ranking): never a feature; rows of one query
+    /// must be contiguous.
+    pub group: Option<String>,
     /// Drop rows whose label is missing (and report how many) instead of failing.
     pub drop_missing_label: bool,
     /// Which columns are categorical features (default
@@ -71,6 +75,7 @@ impl Default for Selection {
             features: None,
             drop: Vec::new(),
             weight: None,
+            group: None,
             drop_missing_label: false,
             categorical: CategoricalMode::Auto,
             max_categories: DEFAULT_MAX_CATEGORIES,
@@ -109,6 +114,8 @@ pub struct TrainingData {
     /// The categorical features (by index into `feature_names`) with their
     /// category names in code order.
     pub categories: Categories,
+    /// Query group sizes in row order (ranking), when the data has groups.
+    pub groups: Option<Vec<usize>>,
 }
 
 impl TrainingData {
@@ -146,6 +153,9 @@ impl TrainingData {
             ds = ds
                 .with_categorical(c.feature, c.names.clone())
                 .map_err(invalid)?;
+        }
+        if let Some(sizes) = &self.groups {
+            ds = ds.with_groups(sizes).map_err(invalid)?;
         }
         Ok(ds)
     }
@@ -210,6 +220,9 @@ pub fn training_data(
     for d in &selection.drop {
         table.column_by_name(d, "a column to drop")?;
     }
+    if let Some(g) = &selection.group {
+        check_group_column(table, g, label_col, selection)?;
+    }
     let (features, dropped_columns) = choose_features(table, label_col, selection, exec)?;
     if features.is_empty() {
         return Err(no_features(table, &dropped_columns));
@@ -223,6 +236,10 @@ pub fn training_data(
     let labels = match &keep {
         Some(rows) => rows.iter().map(|&r| labels[r]).collect(),
         None => labels,
+    };
+    let groups = match &selection.group {
+        Some(g) => Some(groups::column_sizes(table, g, keep.as_deref())?),
+        None => None,
     };
     let feature_names = features
         .iter()
@@ -248,7 +265,25 @@ pub fn training_data(
         label_rule: rule.clone(),
         dropped_columns,
         categories,
+        groups,
     })
+}
+
+fn check_group_column(
+    table: &Table,
+    g: &str,
+    label_col: &str,
+    selection: &Selection,
+) -> Result<()> {
+    table.column_by_name(g, "the group column")?;
+    let role = "the group column";
+    if g == label_col {
+        return Err(wrong(table, g, role, "it is also the label column"));
+    }
+    if selection.weight.as_deref() == Some(g) {
+        return Err(wrong(table, g, role, "it is also the weight column"));
+    }
+    Ok(())
 }
 
 fn check_weight_column(table: &Table, w: &str, label_col: &str) -> Result<()> {
@@ -302,12 +337,29 @@ pub fn labelled_data(
     drop_missing_label: bool,
     exec: &Executor,
 ) -> Result<TrainingData> {
+    labelled_data_grouped(table, rule, features, None, drop_missing_label, exec)
+}
+
+/// [`labelled_data`] with query groups from the column `group` (ranking
+/// validation and evaluation sets), whose rows must be contiguous.
+pub fn labelled_data_grouped(
+    table: &Table,
+    rule: &LabelRule,
+    features: &ModelFeatures<'_>,
+    group: Option<&str>,
+    drop_missing_label: bool,
+    exec: &Executor,
+) -> Result<TrainingData> {
     let sources = feature_sources(table, features, exec)?;
     let labels = rule.values(table)?;
     let keep = kept_rows(table, rule, &labels, drop_missing_label)?;
     let labels: Vec<f32> = match &keep {
         Some(rows) => rows.iter().map(|&r| labels[r]).collect(),
         None => labels,
+    };
+    let groups = match group {
+        Some(g) => Some(groups::column_sizes(table, g, keep.as_deref())?),
+        None => None,
     };
     Ok(TrainingData {
         features: matrix(&sources, table.num_rows(), keep.as_deref(), exec),
@@ -318,6 +370,7 @@ pub fn labelled_data(
         label_rule: rule.clone(),
         dropped_columns: Vec::new(),
         categories: features.categories.clone(),
+        groups,
     })
 }
 

@@ -1,0 +1,89 @@
+//! Learning to rank within query groups: LambdaRank for `rank:ndcg` and
+//! RankNet for `rank:pairwise`, following LightGBM's `lambdarank`.
+//!
+//! For every pair of documents of one query with different labels, where
+//! the better-placed of the two (by the current scores) is among the top
+//! `lambdarank_truncation_level` positions, the pair loss
+//! `log(1 + exp(-(s_high - s_low)))` (sigmoid 1) is weighted by how much
+//! swapping the two would change the query's NDCG (`rank:ndcg`; gain
+//! `2^label - 1`, discount `1 / log2(position + 2)`, divided by the query's
+//! best DCG at the truncation level and by `0.01 + |s_high - s_low|`), or by
+//! 1 (`rank:pairwise`, every pair). LambdaRank then scales each query's
+//! gradients and hessians by `log2(1 + S) / S`, where `S` is the sum of its
+//! pair gradients, as LightGBM's `lambdarank_norm` does. Row weights
+//! multiply a row's gradient and hessian.
+
+mod pairs;
+
+use super::{GradContext, GradPair};
+
+pub(crate) use pairs::Scratch;
+
+/// Which pair weighting to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RankLoss {
+    /// LambdaRank: pairs weighted by their NDCG change, per-query normalised.
+    Ndcg,
+    /// RankNet: every pair with weight 1.
+    Pairwise,
+}
+
+/// Gradients of the rows `first_row..first_row + margins.len()`, which are
+/// whole queries of `ctx.groups` (or, without groups, one query).
+pub(crate) fn gradients(
+    loss: RankLoss,
+    ctx: &GradContext<'_>,
+    first_row: usize,
+    margins: &[f64],
+    out: &mut [GradPair],
+) {
+    let end = first_row + margins.len();
+    let whole = [first_row, end];
+    let bounds = ctx
+        .groups
+        .map_or(&whole[..], |g| queries_within(g, first_row, end));
+    let mut scratch = Scratch::default();
+    for q in bounds.windows(2) {
+        let (a, b) = (q[0] - first_row, q[1] - first_row);
+        let query = pairs::Query {
+            labels: &ctx.labels[q[0]..q[1]],
+            weights: ctx.weights.map(|w| &w[q[0]..q[1]]),
+            scores: &margins[a..b],
+        };
+        let truncation = match loss {
+            RankLoss::Ndcg => ctx.truncation_level,
+            RankLoss::Pairwise => b - a,
+        };
+        pairs::query_gradients(loss, truncation, &query, &mut scratch, &mut out[a..b]);
+    }
+}
+
+/// The boundaries of `groups` from `first` to `end`, both of which must be
+/// boundaries (blocks are group-aligned).
+fn queries_within(groups: &[usize], first: usize, end: usize) -> &[usize] {
+    let a = groups.partition_point(|&b| b < first);
+    let b = groups.partition_point(|&b| b <= end);
+    debug_assert!(groups[a] == first && groups[b - 1] == end);
+    &groups[a..b]
+}
+
+/// Consecutive queries packed into blocks of at least `min_rows` rows (the
+/// last may be smaller): block boundaries as row indexes, from 0 to the
+/// row count. They depend on the groups only, so results do not depend on
+/// the thread count.
+pub(crate) fn group_blocks(groups: &[usize], min_rows: usize) -> Vec<usize> {
+    let mut blocks = vec![0];
+    for &b in &groups[1..] {
+        if b - blocks.last().copied().unwrap_or(0) >= min_rows {
+            blocks.push(b);
+        }
+    }
+    let end = groups.last().copied().unwrap_or(0);
+    if blocks.last() != Some(&end) {
+        blocks.push(end);
+    }
+    blocks
+}
+
+#[cfg(test)]
+mod tests;
