@@ -89,7 +89,7 @@ mod parse;
 mod select;
 mod table;
 
-pub use csv::{parse_csv, read_csv};
+pub use csv::{parse_csv, read_csv, CsvBatches, BATCH_BYTES};
 pub use error::{Error, Result};
 pub use foreign::{
     decode_any_model, detect_foreign, export_xgboost_json, import_model, load_any_model, AnyModel,
