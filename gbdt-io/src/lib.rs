@@ -108,6 +108,6 @@ pub use model_file::{
 };
 pub use select::{
     labelled_data, prediction_features, training_data, CategoricalMode, DroppedColumn,
-    ModelFeatures, Selection, TrainingData, DEFAULT_MAX_CATEGORIES,
+    FeatureBatches, ModelFeatures, Selection, TrainingData, DEFAULT_MAX_CATEGORIES,
 };
 pub use table::{ColumnType, CsvOptions, Table};

@@ -4,8 +4,8 @@
 //! ([`CategoricalMode`]).
 //!
 //! `columns.rs` chooses the features, `categorical.rs` codes categories,
-//! `model_features.rs` finds a model's features in a new file, and
-//! `matrix.rs` builds the matrix.
+//! `model_features.rs` finds a model's features in a new file,
+//! `stream.rs` does so batch by batch, and `matrix.rs` builds the matrix.
 
 use gbdt_core::{Categories, Dataset, Executor};
 use ndarray::Array2;
@@ -20,9 +20,11 @@ mod categorical;
 mod columns;
 mod matrix;
 mod model_features;
+mod stream;
 
 pub use categorical::CategoricalMode;
 pub use model_features::ModelFeatures;
+pub use stream::FeatureBatches;
 
 use categorical::check_limit;
 use columns::choose_features;
