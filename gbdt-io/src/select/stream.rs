@@ -41,7 +41,8 @@ struct Seen {
 /// let exec = Executor::new(2)?;
 /// let text = "id,color,x,y\n1,red,1,1\n2,blue,2,0\n3,red,3,1\n4,blue,4,0\n";
 /// let table = parse_csv(text.as_bytes().to_vec(), "t.csv".as_ref(), &CsvOptions::default(), &exec)?;
-/// let data = training_data(&table, &parse_target("y", &table)?, &Selection::default(), &exec)?;
+/// let selection = Selection { drop: vec!["id".into()], ..Selection::default() };
+/// let data = training_data(&table, &parse_target("y", &table)?, &selection, &exec)?;
 /// let model = train(&Params { num_rounds: 1, ..Params::default() }, &data.dataset()?, &[])?;
 ///
 /// # let dir = std::env::temp_dir().join(format!("gbdt-io-fb-doc-{}", std::process::id()));
