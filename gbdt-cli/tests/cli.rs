@@ -5,6 +5,7 @@ mod foreign;
 mod holdout;
 mod libsvm;
 mod shutdown;
+mod stream;
 mod util;
 
 use std::io::{BufRead, BufReader};

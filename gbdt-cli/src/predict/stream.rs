@@ -6,7 +6,7 @@
 //! reading the whole file gives (the in-memory path, still used for
 //! standard input and LibSVM data); a file output is still written to a
 //! temporary file and moved into place at the end, so an error part way
-//! leaves the old file.
+//! leaves the old file. `--contrib` reads the whole file (see [`streams`]).
 //!
 //! Column types come from the model's features, not from the whole file
 //! (see [`gbdt_io::FeatureBatches`]); a categorical feature or `--id`
@@ -30,10 +30,12 @@ use crate::input::{self, reading};
 /// default is [`gbdt_io::BATCH_BYTES`]).
 pub const BATCH_BYTES_ENV: &str = "GBDT_PREDICT_BATCH_BYTES";
 
-/// True when the data is read in batches: a CSV file (standard input and
-/// LibSVM data are read whole).
+/// True when the data is read in batches: a CSV file. Standard input and
+/// LibSVM data are read whole, and so is the data for `--contrib`: SHAP
+/// values build their per-leaf tables only when a call has enough rows, so
+/// their last bits depend on the rows predicted together.
 pub(super) fn streams(args: &crate::cli::PredictArgs) -> CmdResult<bool> {
-    if args.data == Path::new("-") {
+    if args.data == Path::new("-") || args.contrib {
         return Ok(false);
     }
     Ok(data_file::file_format(&args.data, &args.csv)? == DataFormat::Csv)
