@@ -72,7 +72,7 @@ fn streamed_predictions_equal_the_in_memory_ones_byte_for_byte() {
     ];
     for args in variants {
         let whole = in_memory(&d, &model, &text, args);
-        assert_eq!(whole.lines().count() > 500, true, "{args:?}");
+        assert!(whole.lines().count() > 500, "{args:?}");
         for batch in [Some("1"), Some("37"), Some("500"), Some("4096"), None] {
             let out = streamed(&d, &model, &data, args, batch);
             assert!(out == whole, "{args:?}, batches of {batch:?} bytes differ");

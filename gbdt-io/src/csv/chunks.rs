@@ -210,7 +210,8 @@ fn parse_all(
             return Ok(None);
         };
         let chunk = parsed.map_err(|e| ctx.chunk_error(e, line))?;
-        if !chunk.clean && !(cuts.eof && chunks.len() + 1 == n) {
+        let may_end_inside = cuts.eof && chunks.len() + 1 == n;
+        if !chunk.clean && !may_end_inside {
             return Ok(None);
         }
         line += chunk.newlines;

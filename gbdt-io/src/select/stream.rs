@@ -231,13 +231,11 @@ mod tests {
         }
     }
 
+    type Outcome = std::result::Result<(Vec<u32>, Vec<String>), String>;
+
     /// The features (as bits, so NaN equals NaN) and ID texts, or the
     /// error, of the whole file and of batches of `batch` bytes.
-    fn both(
-        path: &std::path::Path,
-        features: ModelFeatures<'_>,
-        batch: u64,
-    ) -> [std::result::Result<(Vec<u32>, Vec<String>), String>; 2] {
+    fn both(path: &std::path::Path, features: ModelFeatures<'_>, batch: u64) -> [Outcome; 2] {
         let whole = read_csv(path, &CsvOptions::default(), &exec()).and_then(|t| {
             let x = prediction_features(&t, &features, &exec())?;
             Ok((
