@@ -20,6 +20,7 @@
 use gbdt_core::Executor;
 use ndarray::Array2;
 
+use super::model_features::column_indexes;
 use super::{prediction_features, ModelFeatures};
 use crate::csv::CsvBatches;
 use crate::error::{Error, Result};
@@ -79,7 +80,8 @@ impl<'m> FeatureBatches<'m> {
         copied: &[&str],
         exec: &Executor,
     ) -> Result<FeatureBatches<'m>> {
-        let index = |n: &str| batches.column_names().iter().position(|c| c == n);
+        let indexes = column_indexes(batches.column_names());
+        let index = |n: &str| indexes.get(n).copied();
         let missing: Vec<String> = features
             .names
             .iter()
