@@ -2,6 +2,7 @@
 //! time (issue 16): the output is byte for byte the in-memory path's (the
 //! path standard input takes), and peak memory does not grow with rows.
 
+mod limits;
 mod memory;
 mod resources;
 
