@@ -111,7 +111,7 @@ pub fn write_predictions(
 ) -> io::Result<()> {
     let mut w = PredictionWriter::new(out, columns, row_index, ids.map(|(name, _)| name))?;
     w.rows(preds, rows, ids.map(|(_, ids)| (ids, 0)))?;
-    w.finish()
+    w.finish().map(drop)
 }
 
 /// The prediction CSV, written a batch of rows at a time. The csv crate
@@ -173,9 +173,9 @@ impl<W: Write> PredictionWriter<W> {
         Ok(())
     }
 
-    /// Flushes what the csv writer holds.
-    pub fn finish(mut self) -> io::Result<()> {
-        self.w.flush()
+    /// Flushes what the csv writer holds and gives the output back.
+    pub fn finish(self) -> io::Result<W> {
+        self.w.into_inner().map_err(|e| e.into_error())
     }
 }
 

@@ -24,7 +24,7 @@ use crate::columns::{FeatureColumns, Header};
 use crate::data_file;
 use crate::exit::{CmdResult, Failure};
 use crate::file_args::DataFormat;
-use crate::input::{self, reading};
+use crate::input::{self, reading, Output};
 
 /// Sets the batch size in bytes (for tests of batch boundaries; the
 /// default is [`gbdt_io::BATCH_BYTES`]).
@@ -53,10 +53,9 @@ pub(super) fn predict(job: &Job<'_>) -> CmdResult<Done> {
         load_s: t.elapsed().as_secs_f64(),
         ..Done::default()
     };
-    let mut out = input::open_output(args.output.as_deref())?;
-    let row_index = args.row_index || job.shard.is_some();
-    let mut writer = PredictionWriter::new(&mut out, job.columns, row_index, args.id.as_deref())
-        .map_err(|e| write_failed(args, e))?;
+    // The header waits for the first predicted batch: an error in it (a
+    // bad value, an unseen category) leaves stdout empty.
+    let mut writer = None;
     loop {
         let t = Instant::now();
         let first = batches.rows_read();
@@ -76,20 +75,36 @@ pub(super) fn predict(job: &Job<'_>) -> CmdResult<Done> {
         let preds = predict_rows(job, x.view())?;
         done.predict_s += t.elapsed().as_secs_f64();
         let t = Instant::now();
+        let w = match &mut writer {
+            Some(w) => w,
+            None => writer.insert(open_writer(job)?),
+        };
         let ids = ids.as_deref().map(|ids| (ids, first));
-        writer
-            .rows(&preds, &rows, ids)
+        w.rows(&preds, &rows, ids)
             .map_err(|e| write_failed(args, e))?;
         done.write_s += t.elapsed().as_secs_f64();
         done.rows += rows.len();
     }
     let t = Instant::now();
+    let writer = match writer {
+        Some(w) => w,
+        None => open_writer(job)?,
+    };
     writer
         .finish()
-        .and_then(|()| out.finish())
+        .and_then(Output::finish)
         .map_err(|e| write_failed(args, e))?;
     done.write_s += t.elapsed().as_secs_f64();
     Ok(done)
+}
+
+/// The output, with the header written.
+fn open_writer(job: &Job<'_>) -> CmdResult<PredictionWriter<Output>> {
+    let args = job.args;
+    let out = input::open_output(args.output.as_deref())?;
+    let row_index = args.row_index || job.shard.is_some();
+    PredictionWriter::new(out, job.columns, row_index, args.id.as_deref())
+        .map_err(|e| write_failed(args, e))
 }
 
 /// The data file, opened for reading in batches, and the columns of the
