@@ -15,6 +15,8 @@
 //!   goes where the original library sends it, not the missing way. With
 //!   `--strict-categories` such a code is an error instead.
 
+use std::path::Path;
+
 use gbdt_core::{Categories, Model};
 use gbdt_io::{ModelFeatures, Table};
 
@@ -37,9 +39,24 @@ impl FeatureColumns {
         skip: &[&str],
         strict: bool,
     ) -> CmdResult<FeatureColumns> {
+        let header = Header {
+            path: table.path(),
+            names: table.column_names(),
+        };
+        FeatureColumns::from_header(loaded, header, skip, strict)
+    }
+
+    /// The same from a file's path and column names only (for a file read
+    /// in batches).
+    pub fn from_header(
+        loaded: &LoadedModel,
+        header: Header<'_>,
+        skip: &[&str],
+        strict: bool,
+    ) -> CmdResult<FeatureColumns> {
         let model = &loaded.file.model;
-        let names = match by_position(model, table) {
-            true => positional_names(model, table, skip)?,
+        let names = match by_position(model, &header) {
+            true => positional_names(model, &header, skip)?,
             false => model.feature_names().to_vec(),
         };
         let as_is = !strict && loaded.file.label_rule.is_none();
@@ -67,18 +84,25 @@ impl FeatureColumns {
     }
 }
 
+/// A data file's path and column names.
+#[derive(Clone, Copy)]
+pub struct Header<'a> {
+    pub path: &'a Path,
+    pub names: &'a [String],
+}
+
 /// True when the model's features are `f0`, `f1`, ... and the file lacks
 /// one of them.
-fn by_position(model: &Model, table: &Table) -> bool {
+fn by_position(model: &Model, header: &Header<'_>) -> bool {
     let names = model.feature_names();
     let nameless = names.iter().enumerate().all(|(i, n)| *n == format!("f{i}"));
-    nameless && names.iter().any(|n| table.column_index(n).is_none())
+    nameless && names.iter().any(|n| !header.names.contains(n))
 }
 
 /// The file's columns but `skip`, exactly as many as the model's features.
-fn positional_names(model: &Model, table: &Table, skip: &[&str]) -> CmdResult<Vec<String>> {
-    let columns: Vec<String> = table
-        .column_names()
+fn positional_names(model: &Model, header: &Header<'_>, skip: &[&str]) -> CmdResult<Vec<String>> {
+    let columns: Vec<String> = header
+        .names
         .iter()
         .filter(|c| !skip.contains(&c.as_str()))
         .cloned()
@@ -96,7 +120,7 @@ fn positional_names(model: &Model, table: &Table, skip: &[&str]) -> CmdResult<Ve
                 "{}: the model has no feature names (f0 to f{last}), so its {n} features are \
                  the file's columns in order{left_out}, but the file has {} such columns; give \
                  exactly {n}, or name the columns f0 to f{last}",
-                table.path().display(),
+                header.path.display(),
                 columns.len(),
             ),
         ));

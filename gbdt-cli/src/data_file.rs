@@ -66,11 +66,7 @@ pub fn read_data(
             ))?)),
         };
     }
-    let format = match args.format {
-        Some(f) => f,
-        None => format_of(args, &head(path)?),
-    };
-    match format {
+    match file_format(path, args)? {
         DataFormat::Csv => {
             let csv = input::csv_options(args)?;
             Ok(DataFile::Csv(input::read_table(path, &csv, exec)?))
@@ -79,6 +75,15 @@ pub fn read_data(
             path, &opts, exec,
         ))?)),
     }
+}
+
+/// The format of the file `path`: `--format`, or detected from its first
+/// bytes.
+pub fn file_format(path: &Path, args: &CsvArgs) -> CmdResult<DataFormat> {
+    Ok(match args.format {
+        Some(f) => f,
+        None => format_of(args, &head(path)?),
+    })
 }
 
 /// The usage error for `--target` (or another column flag) given with

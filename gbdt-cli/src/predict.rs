@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use gbdt_core::{Executor, Model, Objective, PredictOptions};
 use gbdt_io::{LabelRule, LibsvmOptions};
-use ndarray::{Array2, Axis};
+use ndarray::{Array2, ArrayView2, Axis};
 use serde_json::json;
 
 use crate::cli::PredictArgs;
@@ -14,8 +14,10 @@ use crate::columns::FeatureColumns;
 use crate::config::check_threads;
 use crate::contrib;
 use crate::data_file::{self, DataFile};
-use crate::exit::{core, CmdResult, Failure, WithCode};
+use crate::exit::{core, CmdResult, Failure};
 use crate::input::{self, reading, LoadedModel};
+
+mod stream;
 
 /// The environment variable a Kubernetes Indexed Job sets in each pod.
 pub const SHARD_INDEX_ENV: &str = "JOB_COMPLETION_INDEX";
@@ -104,10 +106,7 @@ pub fn quantile_columns(alphas: &[f64]) -> Vec<String> {
 
 /// Writes the prediction CSV. `rows[i]` is the data row index of output row
 /// `i` (written in a `row` column when `row_index`), `ids` the optional ID
-/// column. The csv crate quotes headers and IDs where needed and checks that
-/// every record has as many fields as the header. Floats use Rust's shortest
-/// representation that parses back to the same f64 (`Display`, never an
-/// exponent), so output is exact and deterministic.
+/// column (indexed by data row). See [`PredictionWriter`].
 pub fn write_predictions(
     out: &mut dyn Write,
     columns: &[String],
@@ -116,30 +115,74 @@ pub fn write_predictions(
     row_index: bool,
     ids: Option<(&str, &[String])>,
 ) -> io::Result<()> {
-    let mut w = csv::Writer::from_writer(out);
-    let mut header: Vec<&str> = Vec::with_capacity(columns.len() + 2);
-    if row_index {
-        header.push("row");
-    }
-    if let Some((name, _)) = ids {
-        header.push(name);
-    }
-    header.extend(columns.iter().map(String::as_str));
-    w.write_record(&header).map_err(io_error)?;
-    let mut text = String::with_capacity(32);
-    for (pred, &row) in preds.outer_iter().zip(rows) {
+    let mut w = PredictionWriter::new(out, columns, row_index, ids.map(|(name, _)| name))?;
+    w.rows(preds, rows, ids.map(|(_, ids)| (ids, 0)))?;
+    w.finish().map(drop)
+}
+
+/// The prediction CSV, written a batch of rows at a time. The csv crate
+/// quotes headers and IDs where needed and checks that every record has as
+/// many fields as the header. Floats use Rust's shortest representation
+/// that parses back to the same f64 (`Display`, never an exponent), so
+/// output is exact and deterministic.
+pub struct PredictionWriter<W: Write> {
+    w: csv::Writer<W>,
+    text: String,
+    row_index: bool,
+}
+
+impl<W: Write> PredictionWriter<W> {
+    /// Writes the header: `row` when `row_index`, the ID column's name,
+    /// then `columns`.
+    pub fn new(
+        out: W,
+        columns: &[String],
+        row_index: bool,
+        id_name: Option<&str>,
+    ) -> io::Result<Self> {
+        let mut w = csv::Writer::from_writer(out);
+        let mut header: Vec<&str> = Vec::with_capacity(columns.len() + 2);
         if row_index {
-            write_number(&mut w, &mut text, row)?;
+            header.push("row");
         }
-        if let Some((_, ids)) = ids {
-            w.write_field(&ids[row]).map_err(io_error)?;
-        }
-        for v in pred {
-            write_number(&mut w, &mut text, v)?;
-        }
-        w.write_record(None::<&[u8]>).map_err(io_error)?;
+        header.extend(id_name);
+        header.extend(columns.iter().map(String::as_str));
+        w.write_record(&header).map_err(io_error)?;
+        Ok(PredictionWriter {
+            w,
+            text: String::with_capacity(32),
+            row_index,
+        })
     }
-    w.flush()
+
+    /// Writes `preds`: output row `i` is data row `rows[i]`, whose ID is
+    /// `ids[rows[i] - first]` for `ids = Some((ids, first))`.
+    pub fn rows(
+        &mut self,
+        preds: &Array2<f64>,
+        rows: &[usize],
+        ids: Option<(&[String], usize)>,
+    ) -> io::Result<()> {
+        let (w, text) = (&mut self.w, &mut self.text);
+        for (pred, &row) in preds.outer_iter().zip(rows) {
+            if self.row_index {
+                write_number(w, text, row)?;
+            }
+            if let Some((ids, first)) = ids {
+                w.write_field(&ids[row - first]).map_err(io_error)?;
+            }
+            for v in pred {
+                write_number(w, text, v)?;
+            }
+            w.write_record(None::<&[u8]>).map_err(io_error)?;
+        }
+        Ok(())
+    }
+
+    /// Flushes what the csv writer holds and gives the output back.
+    pub fn finish(self) -> io::Result<W> {
+        self.w.into_inner().map_err(|e| e.into_error())
+    }
 }
 
 /// Writes one field with its `Display` form, reusing `text`.
@@ -162,7 +205,27 @@ fn io_error(e: csv::Error) -> io::Error {
     }
 }
 
-/// Runs `gbdt predict`.
+/// What one prediction run needs, whichever way its data is read.
+pub(crate) struct Job<'a> {
+    pub args: &'a PredictArgs,
+    pub loaded: &'a LoadedModel,
+    pub shard: Option<Shard>,
+    /// The output's prediction (or contribution) columns.
+    pub columns: &'a [String],
+    pub exec: &'a Executor,
+}
+
+/// Rows written and seconds spent reading, predicting and writing.
+#[derive(Default)]
+pub(crate) struct Done {
+    pub rows: usize,
+    pub load_s: f64,
+    pub predict_s: f64,
+    pub write_s: f64,
+}
+
+/// Runs `gbdt predict`: a CSV file is read and written in batches
+/// ([`stream`]), standard input and LibSVM data in memory.
 pub fn run(args: &PredictArgs) -> CmdResult<()> {
     let start = Instant::now();
     let exec = input::executor(check_threads(args.threads)?)?;
@@ -172,8 +235,35 @@ pub fn run(args: &PredictArgs) -> CmdResult<()> {
 
     let loaded = input::load_model(&args.model, &args.model_format)?;
     let model = &loaded.file.model;
-    let (mut features, ids) = read_features(args, &loaded, &exec)?;
-    let rows: Vec<usize> = match shard {
+    let columns = output_columns(args, model, loaded.file.label_rule.as_ref());
+    let job = Job {
+        args,
+        loaded: &loaded,
+        shard,
+        columns: &columns,
+        exec: &exec,
+    };
+    let done = match stream::streams(args)? {
+        true => stream::predict(&job)?,
+        false => predict_in_memory(&job, start)?,
+    };
+    if let Some(path) = &args.report_json {
+        let timings = json!({
+            "load_s": done.load_s,
+            "predict_s": done.predict_s,
+            "write_s": done.write_s,
+            "total_s": start.elapsed().as_secs_f64(),
+        });
+        input::write_report(path, &report(args, done.rows, shard, &columns, timings))?;
+    }
+    Ok(())
+}
+
+/// Reads all the data, predicts, then writes.
+fn predict_in_memory(job: &Job<'_>, start: Instant) -> CmdResult<Done> {
+    let args = job.args;
+    let (mut features, ids) = read_features(args, job.loaded, job.exec)?;
+    let rows: Vec<usize> = match job.shard {
         Some(s) => {
             let rows = s.rows(features.nrows());
             features = features.select(Axis(0), &rows);
@@ -184,47 +274,50 @@ pub fn run(args: &PredictArgs) -> CmdResult<()> {
     let load_s = start.elapsed().as_secs_f64();
 
     let t = Instant::now();
-    // Prediction runs on the command's one executor.
-    let preds = if args.contrib {
-        contrib::contributions(model, features.view(), &exec)?
-    } else {
-        let options = PredictOptions {
-            raw: args.raw,
-            rounds: None,
-            threads: None,
-            executor: Some(exec.clone()),
-        };
-        core(model.predict_with(features.view(), &options))?
-    };
+    let preds = predict_rows(job, features.view())?;
     let predict_s = t.elapsed().as_secs_f64();
 
     let t = Instant::now();
-    let columns = output_columns(args, model, loaded.file.label_rule.as_ref());
     let mut out = input::open_output(args.output.as_deref())?;
-    let row_index = args.row_index || shard.is_some();
+    let row_index = args.row_index || job.shard.is_some();
     let id_column = args.id.as_deref().zip(ids.as_deref());
-    write_predictions(&mut out, &columns, &preds, &rows, row_index, id_column)
+    write_predictions(&mut out, job.columns, &preds, &rows, row_index, id_column)
         .and_then(|()| out.finish())
-        .map_err(|e| {
-            let target = args
-                .output
-                .as_ref()
-                .map_or("stdout".to_string(), |p| p.display().to_string());
-            anyhow::Error::new(e).context(format!("cannot write predictions to {target}"))
-        })
-        .runtime()?;
-    let write_s = t.elapsed().as_secs_f64();
+        .map_err(|e| write_failed(args, e))?;
+    Ok(Done {
+        rows: rows.len(),
+        load_s,
+        predict_s,
+        write_s: t.elapsed().as_secs_f64(),
+    })
+}
 
-    if let Some(path) = &args.report_json {
-        let timings = json!({
-            "load_s": load_s,
-            "predict_s": predict_s,
-            "write_s": write_s,
-            "total_s": start.elapsed().as_secs_f64(),
-        });
-        input::write_report(path, &report(args, rows.len(), shard, &columns, timings))?;
+/// Predictions (or contributions, `--contrib`) of `features`, on the
+/// command's one executor.
+pub(crate) fn predict_rows(job: &Job<'_>, features: ArrayView2<'_, f32>) -> CmdResult<Array2<f64>> {
+    let model = &job.loaded.file.model;
+    if job.args.contrib {
+        return contrib::contributions(model, features, job.exec);
     }
-    Ok(())
+    let options = PredictOptions {
+        raw: job.args.raw,
+        rounds: None,
+        threads: None,
+        executor: Some(job.exec.clone()),
+    };
+    core(model.predict_with(features, &options))
+}
+
+/// The failure of writing the output (exit 1; a closed pipe stays one).
+pub(crate) fn write_failed(args: &PredictArgs, e: io::Error) -> Failure {
+    let target = args
+        .output
+        .as_ref()
+        .map_or("stdout".to_string(), |p| p.display().to_string());
+    Failure {
+        code: crate::exit::Code::Runtime,
+        error: anyhow::Error::new(e).context(format!("cannot write predictions to {target}")),
+    }
 }
 
 /// The model's features from the data (CSV columns by name, LibSVM

@@ -8,6 +8,7 @@ mod libsvm;
 mod quantile;
 mod ranking;
 mod shutdown;
+mod stream;
 mod util;
 
 use std::io::{BufRead, BufReader};

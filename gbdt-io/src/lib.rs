@@ -93,7 +93,7 @@ mod parse;
 mod select;
 mod table;
 
-pub use csv::{parse_csv, read_csv};
+pub use csv::{parse_csv, read_csv, CsvBatches, BATCH_BYTES};
 pub use error::{Error, Result};
 pub use folds::{assign_folds, split_fold, Folds};
 pub use foreign::{
@@ -113,6 +113,6 @@ pub use model_file::{
 };
 pub use select::{
     labelled_data, labelled_data_grouped, prediction_features, training_data, CategoricalMode,
-    DroppedColumn, ModelFeatures, Selection, TrainingData, DEFAULT_MAX_CATEGORIES,
+    DroppedColumn, FeatureBatches, ModelFeatures, Selection, TrainingData, DEFAULT_MAX_CATEGORIES,
 };
 pub use table::{ColumnType, CsvOptions, Table};

@@ -27,9 +27,15 @@ use crate::error::{Error, Result};
 /// that even modest files give every worker work.
 pub(crate) const CHUNK_BYTES: u64 = 1 << 20;
 
-/// How the data `[start, len)` is cut into chunks.
+/// How the data `[start, end)` is cut into chunks. `end` is the end of
+/// the file (`eof`) or just after a line break, where a batch of a stream
+/// ends ([`super::stream`]); a cut there may still fall inside a quoted
+/// field, which the last chunk then shows.
 pub(crate) struct Cuts {
     pub start: u64,
+    pub end: u64,
+    /// `end` is the end of the file: the last chunk may end inside a record.
+    pub eof: bool,
     pub chunk_bytes: u64,
     /// Exact chunk bounds (record ends), or `None` to cut after the first
     /// line break at or after each multiple of `chunk_bytes`.
@@ -37,10 +43,25 @@ pub(crate) struct Cuts {
 }
 
 impl Cuts {
-    fn count(&self, len: u64) -> usize {
+    /// The cuts of the whole data after `start`.
+    pub(crate) fn whole(src: &Source, start: u64, chunk_bytes: u64) -> Cuts {
+        Cuts {
+            start,
+            end: src.len(),
+            eof: true,
+            chunk_bytes,
+            bounds: None,
+        }
+    }
+
+    fn count(&self) -> usize {
         match &self.bounds {
             Some(b) => b.len() - 1,
-            None => (len.saturating_sub(self.start).div_ceil(self.chunk_bytes)).max(1) as usize,
+            None => (self
+                .end
+                .saturating_sub(self.start)
+                .div_ceil(self.chunk_bytes))
+            .max(1) as usize,
         }
     }
 
@@ -57,7 +78,7 @@ impl Cuts {
         }
         let cut = |k: usize, buf: &mut Vec<u8>| match k {
             0 => Ok(self.start),
-            k if k == n => Ok(src.len()),
+            k if k == n => Ok(self.end),
             k => src.line_start_from(self.start + k as u64 * self.chunk_bytes, buf),
         };
         Ok((cut(k, buf)?, cut(k + 1, buf)?))
@@ -120,29 +141,36 @@ impl RowSink for RowTracker {
     }
 }
 
-/// Reads and parses every chunk: the chunks in order and the buffers their
-/// numbers are in.
+/// Reads and parses every chunk: the chunks in order, the buffers their
+/// numbers are in, and where the data read ends (`cuts.end`, or the first
+/// record end at or after it when a quoted field holds a line break there).
 pub(crate) fn read_chunks(
     src: &Source,
     ctx: &Ctx,
     text: &[bool],
     cuts: Cuts,
     exec: &Executor,
-) -> Result<(Vec<Chunk>, Slots)> {
-    if let Some(parsed) = parse_all(src, ctx, text, &cuts, exec)? {
-        return Ok(parsed);
+) -> Result<(Vec<Chunk>, Slots, u64)> {
+    if let Some((chunks, slots)) = parse_all(src, ctx, text, &cuts, exec)? {
+        return Ok((chunks, slots, cuts.end));
     }
-    let bounds = record_bounds(src, ctx, cuts.start, cuts.chunk_bytes)?;
+    let stop = if cuts.eof { u64::MAX } else { cuts.end };
+    let bounds = record_bounds(src, ctx, cuts.start, cuts.chunk_bytes, stop)?;
+    let end = bounds.last().copied().unwrap_or(cuts.start);
     let exact = Cuts {
+        end,
+        eof: end >= src.len(),
         bounds: Some(bounds),
         ..cuts
     };
-    parse_all(src, ctx, text, &exact, exec)?.ok_or_else(|| Error::Csv {
+    let parsed = parse_all(src, ctx, text, &exact, exec)?;
+    let (chunks, slots) = parsed.ok_or_else(|| Error::Csv {
         path: ctx.path.clone(),
         line: 0,
         message: "internal error: a chunk cut at a record end did not end with a record"
             .to_string(),
-    })
+    })?;
+    Ok((chunks, slots, end))
 }
 
 /// Parses every chunk in parallel; `None` when a chunk other than the last
@@ -182,7 +210,8 @@ fn parse_all(
             return Ok(None);
         };
         let chunk = parsed.map_err(|e| ctx.chunk_error(e, line))?;
-        if !chunk.clean && chunks.len() + 1 < n {
+        let may_end_inside = cuts.eof && chunks.len() + 1 == n;
+        if !chunk.clean && !may_end_inside {
             return Ok(None);
         }
         line += chunk.newlines;
@@ -193,14 +222,14 @@ fn parse_all(
 
 /// First pass: every chunk's bytes, line breaks and most rows.
 fn plan_all(src: &Source, ctx: &Ctx, cuts: &Cuts, exec: &Executor) -> Result<Vec<Plan>> {
-    let n = cuts.count(src.len());
+    let n = cuts.count();
     let plans = exec.map_vec_with((0..n).collect(), Vec::new, |buf, k| {
         let span = cuts.span(src, k, n, buf)?;
         let data = src.window(span.0, span.1, buf)?;
         let (newlines, crs) = count_line_ends(data);
         Ok(Plan {
             span,
-            last: k + 1 == n,
+            last: cuts.eof && k + 1 == n,
             newlines,
             bound: max_records(data, newlines, crs),
         })
@@ -288,7 +317,15 @@ fn parse_records(
 
 /// Chunk bounds at record ends, from one sequential csv-core pass: each
 /// bound is the first record end at or after a multiple of `chunk_bytes`.
-fn record_bounds(src: &Source, ctx: &Ctx, start: u64, chunk_bytes: u64) -> Result<Vec<u64>> {
+/// The pass ends at the first record end at or after `stop` (the last
+/// bound), or at the end of the data.
+fn record_bounds(
+    src: &Source,
+    ctx: &Ctx,
+    start: u64,
+    chunk_bytes: u64,
+    stop: u64,
+) -> Result<Vec<u64>> {
     let len = src.len();
     let mut rdr = ctx.tokenizer();
     let (mut out, mut ends) = (vec![0u8; 1 << 16], vec![0usize; 1 << 10]);
@@ -305,8 +342,11 @@ fn record_bounds(src: &Source, ctx: &Ctx, start: u64, chunk_bytes: u64) -> Resul
             let (res, nin, _, _) = rdr.read_record(&window[i..], &mut out, &mut ends);
             i += nin;
             let end = at + i as u64;
-            if res == csv_core::ReadRecordResult::Record && end >= next && end < len {
+            if res == csv_core::ReadRecordResult::Record && end >= next.min(stop) && end < len {
                 bounds.push(end);
+                if end >= stop {
+                    return Ok(bounds);
+                }
                 next = end + chunk_bytes;
             }
             if res == csv_core::ReadRecordResult::InputEmpty {

@@ -10,6 +10,7 @@
 //! 4. [`assemble`]: column types decided over all chunks, mixed columns read
 //!    again as text, columns merged.
 //!
+//! [`stream`] runs the same pipeline on one batch of rows at a time.
 //! [`ctx`] turns what a chunk finds wrong into errors with file and line.
 
 mod assemble;
@@ -20,6 +21,7 @@ mod header;
 mod records;
 mod slots;
 mod source;
+mod stream;
 
 use std::path::Path;
 
@@ -31,6 +33,7 @@ use chunks::{Cuts, CHUNK_BYTES};
 use ctx::Ctx;
 use header::Header;
 use source::Source;
+pub use stream::{CsvBatches, BATCH_BYTES};
 
 /// Bytes read first for the header and the type sample; more are read when
 /// the header does not end there.
@@ -103,12 +106,8 @@ fn read(
     let header = read_head(src, &ctx, opts)?;
     ctx.names = header.names;
     ctx.first_line = header.first_line;
-    let cuts = Cuts {
-        start: header.data_start as u64,
-        chunk_bytes,
-        bounds: None,
-    };
-    let (chunks, slots) = chunks::read_chunks(src, &ctx, &header.text, cuts, exec)?;
+    let cuts = Cuts::whole(src, header.data_start as u64, chunk_bytes);
+    let (chunks, slots, _) = chunks::read_chunks(src, &ctx, &header.text, cuts, exec)?;
     assemble::assemble(src, &ctx, chunks, slots, opts.has_header, exec)
 }
 

@@ -85,15 +85,31 @@ pub(crate) struct FileSource {
 
 impl FileSource {
     /// Fills `buf` from offset `at`; several threads may call it at once.
+    /// A file that ends before `buf` is full was truncated (or replaced)
+    /// after it was opened: an error that says so, never a short buffer.
     fn read_at(&self, buf: &mut [u8], at: u64) -> io::Result<()> {
         #[cfg(unix)]
-        {
-            std::os::unix::fs::FileExt::read_exact_at(&self.file, buf, at)
-        }
+        let read = std::os::unix::fs::FileExt::read_exact_at(&self.file, buf, at);
         #[cfg(not(unix))]
-        {
-            self.read_at_seeking(buf, at)
-        }
+        let read = self.read_at_seeking(buf, at);
+        read.map_err(|e| match e.kind() {
+            io::ErrorKind::UnexpectedEof => self.truncated(at, buf.len()),
+            _ => e,
+        })
+    }
+
+    fn truncated(&self, at: u64, wanted: usize) -> io::Error {
+        let now = self.file.metadata().map(|m| m.len());
+        let now = now.map_or_else(|_| "unknown".to_string(), |n| format!("{n} bytes"));
+        io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            format!(
+                "the file ended early: {wanted} bytes at offset {at} are missing (it had {} bytes when \
+                 opened, now {now}); it was truncated or replaced while being read, so read it again \
+                 once it is complete",
+                self.len
+            ),
+        )
     }
 
     /// The portable read: seek then read, under a lock (the file position
@@ -143,6 +159,33 @@ mod tests {
         let mut buf = [0u8; 4];
         f.read_at_seeking(&mut buf, 3).unwrap();
         assert_eq!(&buf, b"cd\n\n");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_file_truncated_after_opening_is_an_error_not_a_short_read() {
+        let dir = std::env::temp_dir().join(format!("gbdt-io-trunc-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("t.csv");
+        std::fs::write(&path, b"a,b\n1,2\n3,4\n").unwrap();
+        let src = Source::open(&path).unwrap();
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .and_then(|f| f.set_len(6))
+            .unwrap();
+        let mut buf = Vec::new();
+        let e = src.window(4, 12, &mut buf).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::UnexpectedEof);
+        let text = e.to_string();
+        assert!(
+            text.contains("it had 12 bytes when opened, now 6 bytes"),
+            "{text}"
+        );
+        assert!(
+            text.contains("truncated or replaced while being read"),
+            "{text}"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -5,7 +5,8 @@
 //!
 //! `columns.rs` chooses the features, `categorical.rs` codes categories,
 //! `model_features.rs` finds a model's features in a new file,
-//! `groups.rs` reads query groups, and `matrix.rs` builds the matrix.
+//! `stream.rs` does so batch by batch, `groups.rs` reads query groups, and
+//! `matrix.rs` builds the matrix.
 
 use gbdt_core::{Categories, Dataset, Executor};
 use ndarray::Array2;
@@ -21,9 +22,11 @@ mod columns;
 pub(crate) mod groups;
 mod matrix;
 mod model_features;
+mod stream;
 
 pub use categorical::CategoricalMode;
 pub use model_features::ModelFeatures;
+pub use stream::FeatureBatches;
 
 use categorical::check_limit;
 use columns::choose_features;

@@ -2,6 +2,7 @@
 //! them: numeric features as they are, categorical ones mapped to the
 //! model's category codes by their text.
 
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use gbdt_core::{Categories, Executor, Model};
@@ -66,10 +67,13 @@ pub(crate) fn feature_sources<'t>(
     features: &ModelFeatures<'_>,
     exec: &Executor,
 ) -> Result<Vec<Source<'t>>> {
+    // One lookup table: a file with 100 000 columns must not cost
+    // 100 000 scans of the names (once per batch when streaming).
+    let index = column_indexes(table.column_names());
     let missing: Vec<String> = features
         .names
         .iter()
-        .filter(|n| table.column_index(n).is_none())
+        .filter(|n| !index.contains_key(n.as_str()))
         .map(|n| format!("'{n}'"))
         .collect();
     if !missing.is_empty() {
@@ -81,7 +85,7 @@ pub(crate) fn feature_sources<'t>(
     let mut sources = Vec::with_capacity(features.names.len());
     let mut categorical = Vec::new();
     for (f, name) in features.names.iter().enumerate() {
-        let col = table.column_by_name(name, "a feature")?;
+        let col = &table.columns[index[name.as_str()]];
         if let Some(names) = features.categories.names(f) {
             categorical.push((f, col, names));
             sources.push(Source::Codes(Vec::new()));
@@ -104,4 +108,14 @@ pub(crate) fn feature_sources<'t>(
         sources[f] = Source::Codes(codes);
     }
     Ok(sources)
+}
+
+/// Each column's index by name (the first of equal names, as
+/// [`Table::column_index`] finds).
+pub(crate) fn column_indexes(names: &[String]) -> HashMap<&str, usize> {
+    let mut index = HashMap::with_capacity(names.len());
+    for (i, n) in names.iter().enumerate() {
+        index.entry(n.as_str()).or_insert(i);
+    }
+    index
 }
