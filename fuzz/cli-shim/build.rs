@@ -7,18 +7,28 @@ use std::path::PathBuf;
 
 fn main() {
     let dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets it"));
-    let src = dir.join("../../gbdt-cli/src").canonicalize().expect("gbdt-cli/src exists");
+    let src = dir
+        .join("../../gbdt-cli/src")
+        .canonicalize()
+        .expect("gbdt-cli/src exists");
     let main = src.join("main.rs");
     println!("cargo:rerun-if-changed={}", main.display());
     let text = std::fs::read_to_string(&main).expect("gbdt-cli/src/main.rs is readable");
     let mut out = String::new();
     for line in text.lines() {
-        let Some(name) = line.trim().strip_prefix("mod ").and_then(|r| r.strip_suffix(';')) else {
+        let Some(name) = line
+            .trim()
+            .strip_prefix("mod ")
+            .and_then(|r| r.strip_suffix(';'))
+        else {
             continue;
         };
         let file = src.join(format!("{name}.rs"));
         println!("cargo:rerun-if-changed={}", file.display());
-        out.push_str(&format!("#[path = {:?}]\npub mod {name};\n", file.display().to_string()));
+        out.push_str(&format!(
+            "#[path = {:?}]\npub mod {name};\n",
+            file.display().to_string()
+        ));
     }
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets it"));
     std::fs::write(out_dir.join("modules.rs"), out).expect("OUT_DIR is writable");

@@ -18,14 +18,38 @@ pub struct Target {
 
 /// Every target.
 pub const TARGETS: &[Target] = &[
-    Target { name: "csv", run: targets::csv::run },
-    Target { name: "label", run: targets::label::run },
-    Target { name: "config", run: targets::config::run },
-    Target { name: "flags", run: targets::flags::run },
-    Target { name: "model", run: targets::model::run },
-    Target { name: "foreign", run: targets::foreign::run },
-    Target { name: "libsvm", run: targets::libsvm::run },
-    Target { name: "predict", run: targets::predict::run },
+    Target {
+        name: "csv",
+        run: targets::csv::run,
+    },
+    Target {
+        name: "label",
+        run: targets::label::run,
+    },
+    Target {
+        name: "config",
+        run: targets::config::run,
+    },
+    Target {
+        name: "flags",
+        run: targets::flags::run,
+    },
+    Target {
+        name: "model",
+        run: targets::model::run,
+    },
+    Target {
+        name: "foreign",
+        run: targets::foreign::run,
+    },
+    Target {
+        name: "libsvm",
+        run: targets::libsvm::run,
+    },
+    Target {
+        name: "predict",
+        run: targets::predict::run,
+    },
 ];
 
 /// The target called `name`.

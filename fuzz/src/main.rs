@@ -9,7 +9,10 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(target) = args.first().and_then(|name| gbdt_fuzz::target(name)) else {
         let names: Vec<&str> = gbdt_fuzz::TARGETS.iter().map(|t| t.name).collect();
-        eprintln!("usage: gbdt-fuzz TARGET [FILE...]; targets: {}", names.join(", "));
+        eprintln!(
+            "usage: gbdt-fuzz TARGET [FILE...]; targets: {}",
+            names.join(", ")
+        );
         return ExitCode::from(2);
     };
     if args.len() > 1 {

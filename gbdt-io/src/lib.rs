@@ -89,9 +89,9 @@ mod parse;
 mod select;
 mod table;
 
-pub use csv::{parse_csv, read_csv};
 #[doc(hidden)]
 pub use csv::parse_csv_chunked;
+pub use csv::{parse_csv, read_csv};
 pub use error::{Error, Result};
 pub use foreign::{
     decode_any_model, detect_foreign, export_xgboost_json, import_model, load_any_model, AnyModel,

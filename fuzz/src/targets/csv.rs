@@ -6,7 +6,9 @@
 
 use std::path::Path;
 
-use gbdt_io::{parse_csv, parse_csv_chunked, prediction_features, ColumnType, CsvOptions, ModelFeatures, Table};
+use gbdt_io::{
+    parse_csv, parse_csv_chunked, prediction_features, ColumnType, CsvOptions, ModelFeatures, Table,
+};
 
 use crate::input::{exec, split_first};
 
@@ -25,14 +27,35 @@ pub fn run(data: &[u8]) {
     let path = Path::new("fuzz.csv");
     let whole = parse_csv(bytes.to_vec(), path, &opts, exec());
     let chunked = parse_csv_chunked(bytes.to_vec(), path, &opts, exec(), chunk);
-    let text = |r: &gbdt_io::Result<Table>| match r {
-        Ok(t) => Ok(format!("{t:?}")),
-        Err(e) => Err(e.to_string()),
-    };
-    assert_eq!(text(&whole), text(&chunked), "chunks of {chunk} bytes change the result");
+    // The same table, or an error on the same line both ways (a line with
+    // two problems may report either first).
+    match (&whole, &chunked) {
+        (Ok(a), Ok(b)) => assert_eq!(
+            format!("{a:?}"),
+            format!("{b:?}"),
+            "chunks of {chunk} bytes change the table"
+        ),
+        (Err(a), Err(b)) => assert_eq!(
+            line_of(&a.to_string()),
+            line_of(&b.to_string()),
+            "chunks of {chunk} bytes move the error: {a} / {b}"
+        ),
+        (a, b) => panic!(
+            "chunks of {chunk} bytes change the outcome: {:?} / {:?}",
+            a.as_ref().map(|_| "a table"),
+            b.as_ref().map(|_| "a table")
+        ),
+    }
     if let Ok(table) = whole {
         use_table(&table);
     }
+}
+
+/// The `line N` an error message names, if any.
+fn line_of(message: &str) -> Option<&str> {
+    let at = message.find("line ")? + 5;
+    let digits = message[at..].bytes().take_while(u8::is_ascii_digit).count();
+    Some(&message[at..at + digits])
 }
 
 /// Every accessor of a table, and its number and bool columns as features.
@@ -42,7 +65,9 @@ pub fn use_table(table: &Table) {
         match table.column_type(name) {
             Some(ColumnType::Number | ColumnType::Bool) => numeric.push(name.clone()),
             Some(_) => {
-                let values = table.string_column(name).expect("a text column reads as text");
+                let values = table
+                    .string_column(name)
+                    .expect("a text column reads as text");
                 assert_eq!(values.len(), table.num_rows());
             }
             None => panic!("column {name:?} is listed but has no type"),

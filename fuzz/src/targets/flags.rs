@@ -5,8 +5,8 @@
 //! (feature-name forms of `--monotone`/`--interactions`, command-line
 //! limits), and through clap's parsing of `gbdt train`'s arguments.
 
-use gbdt_fuzz_cli::clap::Parser;
 use gbdt_core::Params;
+use gbdt_fuzz_cli::clap::Parser;
 use gbdt_fuzz_cli::cli::{Cli, Command, ParamArgs};
 use gbdt_fuzz_cli::config;
 
@@ -16,7 +16,13 @@ pub fn run(data: &[u8]) {
     };
     let mut params = Params::default();
     let mut args = ParamArgs::default();
-    let mut argv = vec!["gbdt".to_string(), "train".into(), "d.csv".into(), "-t".into(), "y".into()];
+    let mut argv = vec![
+        "gbdt".to_string(),
+        "train".into(),
+        "d.csv".into(),
+        "-t".into(),
+        "y".into(),
+    ];
     for line in text.lines() {
         let (name, value) = line.split_once('=').unwrap_or((line, ""));
         let _ = params.set(name, value);
@@ -28,7 +34,11 @@ pub fn run(data: &[u8]) {
     }
     let _ = params.check();
     to_params(&args);
-    if let Ok(Cli { command: Command::Train(train), .. }) = Cli::try_parse_from(&argv) {
+    if let Ok(Cli {
+        command: Command::Train(train),
+        ..
+    }) = Cli::try_parse_from(&argv)
+    {
         to_params(&train.params);
     }
 }
@@ -43,7 +53,9 @@ pub fn to_params(args: &ParamArgs) {
     let objective = objective.unwrap_or_default();
     for num_class in [0, 3] {
         if let Ok(params) = config::to_params(args, objective, num_class) {
-            params.check().expect("to_params returns checked parameters");
+            params
+                .check()
+                .expect("to_params returns checked parameters");
         }
     }
 }

@@ -10,8 +10,14 @@ use gbdt_io::{decode_any_model, encode_model, ForeignFormat, ModelFormat, Source
 
 pub fn run(data: &[u8]) {
     let (format, bytes) = match data.split_first() {
-        Some((1, rest)) => (Some(SourceFormat::Foreign(ForeignFormat::XgboostJson)), rest),
-        Some((2, rest)) => (Some(SourceFormat::Foreign(ForeignFormat::LightgbmText)), rest),
+        Some((1, rest)) => (
+            Some(SourceFormat::Foreign(ForeignFormat::XgboostJson)),
+            rest,
+        ),
+        Some((2, rest)) => (
+            Some(SourceFormat::Foreign(ForeignFormat::LightgbmText)),
+            rest,
+        ),
         _ => (None, data),
     };
     let path = Path::new("fuzz.model");

@@ -4,7 +4,9 @@
 
 use std::path::Path;
 
-use gbdt_io::{class_rule, parse_csv, parse_target, training_data, CsvOptions, LabelRule, Selection};
+use gbdt_io::{
+    class_rule, parse_csv, parse_target, training_data, CsvOptions, LabelRule, Selection,
+};
 
 use crate::input::{exec, split_line};
 
@@ -13,7 +15,12 @@ pub fn run(data: &[u8]) {
     let Ok(expr) = std::str::from_utf8(expr) else {
         return;
     };
-    let Ok(table) = parse_csv(csv.to_vec(), Path::new("fuzz.csv"), &CsvOptions::default(), exec()) else {
+    let Ok(table) = parse_csv(
+        csv.to_vec(),
+        Path::new("fuzz.csv"),
+        &CsvOptions::default(),
+        exec(),
+    ) else {
         return;
     };
     if let Ok(rule) = parse_target(expr, &table) {
@@ -28,7 +35,10 @@ pub fn run(data: &[u8]) {
 fn apply(rule: &LabelRule, table: &gbdt_io::Table) {
     let _ = rule.describe();
     for drop_missing_label in [false, true] {
-        let selection = Selection { drop_missing_label, ..Selection::default() };
+        let selection = Selection {
+            drop_missing_label,
+            ..Selection::default()
+        };
         if let Ok(data) = training_data(table, rule, &selection, exec()) {
             assert_eq!(data.labels.len(), data.features.nrows());
             assert_eq!(data.labels.len() + data.dropped_rows, table.num_rows());

@@ -67,14 +67,20 @@ pub fn exercise(model: &Model, values: &[f32]) {
     let rows = pool.len().div_ceil(n.max(1)).clamp(1, 64);
     let full = Array2::from_shape_fn((rows, n), |(i, j)| pool[(i * n + j) % pool.len()]);
     let outputs = model.num_outputs();
-    let raw = model.predict_raw(full.view()).expect("rows of the model's width predict");
+    let raw = model
+        .predict_raw(full.view())
+        .expect("rows of the model's width predict");
     assert_eq!(raw.dim(), (rows, outputs));
-    let pred = model.predict(full.view()).expect("rows of the model's width predict");
+    let pred = model
+        .predict(full.view())
+        .expect("rows of the model's width predict");
     assert_eq!(pred.dim(), (rows, outputs));
     let _ = model.predict_proba(full.view());
     let _ = model.predict_class(full.view());
     let mut out = vec![0.0; outputs];
-    model.predict_row(full.row(0).as_slice().unwrap_or(&[]), &mut out).ok();
+    model
+        .predict_row(full.row(0).as_slice().unwrap_or(&[]), &mut out)
+        .ok();
     let contrib = model.predict_contributions(full.view(), exec());
     if let Ok(c) = contrib {
         assert_eq!(c.dim(), (rows, outputs * (n + 1)));
@@ -86,7 +92,10 @@ pub fn exercise(model: &Model, values: &[f32]) {
             continue;
         }
         let wrong = Array2::from_shape_fn((2, width), |(i, j)| pool[(i + j) % pool.len()]);
-        assert!(model.predict(wrong.view()).is_err(), "{width} columns for {n} features");
+        assert!(
+            model.predict(wrong.view()).is_err(),
+            "{width} columns for {n} features"
+        );
         assert!(model.predict_contributions(wrong.view(), exec()).is_err());
     }
 }

@@ -243,6 +243,43 @@ mod tests {
         assert!(whole.is_ok() && chunked == whole);
     }
 
+    /// Regression (fuzz, csv): a record starting with a byte-order mark
+    /// lost it when a chunk started there (csv-core skips a mark at the
+    /// start of its first input), so the table depended on the chunk cuts.
+    #[test]
+    fn a_byte_order_mark_in_the_data_is_kept_at_any_chunk_cut() {
+        for text in [
+            &b"name,value\r\nfoo,1\r\n\xEF\xBB\xBFbar,\"2\"\r\n"[..],
+            b"name,value\nfoo,1\n\xEF\xBB\xBFbar,2\n",
+        ] {
+            let whole = read_both(text, 1 << 30);
+            assert!(
+                whole.as_ref().is_ok_and(|t| t.contains("\"\\u{feff}bar\"")),
+                "{whole:?}"
+            );
+            for chunk in [1, 4, 8, 12] {
+                assert_eq!(read_both(text, chunk), whole, "chunk {chunk}");
+            }
+        }
+    }
+
+    /// Regression (fuzz, csv): in a column widened to `f64` by a large
+    /// integer, a decimal after that integer kept `f64` precision and one
+    /// before it `f32`, so a value (and a `--target "x > 16367.74"` label)
+    /// depended on where chunks were cut.
+    #[test]
+    fn a_wide_column_keeps_each_value_the_same_at_any_chunk_cut() {
+        let text = b"id,x\n99999999,1\n16367.74,2\n1,3\n16367.74,4\n";
+        let whole = read_both(text, 1 << 30);
+        for chunk in [1, 8, 14, 20] {
+            assert_eq!(read_both(text, chunk), whole, "chunk {chunk}");
+        }
+        let t = read_mem(text, 1 << 30);
+        let x = f64::from(16367.74f32);
+        let ids: Vec<_> = (0..4).map(|r| t.columns[0].number(r)).collect();
+        assert_eq!(ids, [Some(99_999_999.0), Some(x), Some(1.0), Some(x)]);
+    }
+
     #[test]
     fn errors_name_the_same_line_for_any_chunk_size() {
         let mut text = sample(200);
