@@ -36,6 +36,11 @@ use source::Source;
 /// the header does not end there.
 const HEAD_BYTES: u64 = 1 << 20;
 
+/// The longest header line read: a file without a line break (a file of
+/// zeros, a binary file) is an error after this many bytes instead of being
+/// read whole into memory. 256 MiB is far beyond any real header.
+const MAX_HEADER_BYTES: u64 = 256 << 20;
+
 /// Reads a CSV file into typed columns. Types are inferred over the whole
 /// file; pandas' missing tokens are missing values in any column type.
 ///
@@ -115,7 +120,7 @@ fn read(
         names: Vec::new(),
         first_line: 1,
     };
-    let header = read_head(src, &ctx, opts)?;
+    let header = read_head(src, &ctx, opts, MAX_HEADER_BYTES)?;
     ctx.names = header.names;
     ctx.first_line = header.first_line;
     let cuts = Cuts {
@@ -127,8 +132,9 @@ fn read(
     assemble::assemble(src, &ctx, chunks, slots, opts.has_header, exec)
 }
 
-/// The header from the first bytes, reading more until it ends.
-fn read_head(src: &Source, ctx: &Ctx, opts: &CsvOptions) -> Result<Header> {
+/// The header from the first bytes, reading more until it ends (at most
+/// about `max_header` bytes).
+fn read_head(src: &Source, ctx: &Ctx, opts: &CsvOptions, max_header: u64) -> Result<Header> {
     let mut buf = Vec::new();
     let mut size = HEAD_BYTES;
     loop {
@@ -136,6 +142,17 @@ fn read_head(src: &Source, ctx: &Ctx, opts: &CsvOptions) -> Result<Header> {
         let head = src.window(0, size, &mut buf).map_err(|e| ctx.io_error(e))?;
         if let Some(h) = header::read_header(head, whole, ctx, opts)? {
             return Ok(h);
+        }
+        if size >= max_header {
+            return Err(Error::Csv {
+                path: ctx.path.clone(),
+                line: 1,
+                message: format!(
+                    "the first line does not end within {} MiB; is this a CSV file with \
+                     line breaks?",
+                    max_header >> 20
+                ),
+            });
         }
         size *= 4;
     }
@@ -278,6 +295,34 @@ mod tests {
         let x = f64::from(16367.74f32);
         let ids: Vec<_> = (0..4).map(|r| t.columns[0].number(r)).collect();
         assert_eq!(ids, [Some(99_999_999.0), Some(x), Some(1.0), Some(x)]);
+    }
+
+    /// Regression (issue 16): a file without a line break (here zeros) was
+    /// read whole into memory looking for the end of the header.
+    #[test]
+    fn a_header_without_a_line_break_stops_at_the_limit() {
+        let ctx = Ctx {
+            path: "zeros.csv".into(),
+            delimiter: b',',
+            names: Vec::new(),
+            first_line: 1,
+        };
+        let opts = CsvOptions::default();
+        let zeros = Source::Memory(vec![b'0'; 5 << 20]);
+        let e = read_head(&zeros, &ctx, &opts, 1 << 20)
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            e.as_deref(),
+            Some(
+                "zeros.csv, line 1: malformed CSV: the first line does not end within 1 MiB; \
+                 is this a CSV file with line breaks?"
+            )
+        );
+        let mut long = vec![b'a'; 3 << 20];
+        long.extend_from_slice(b"\n1\n");
+        let head = read_head(&Source::Memory(long), &ctx, &opts, 4 << 20);
+        assert!(head.is_ok_and(|h| h.names.len() == 1));
     }
 
     #[test]
