@@ -3,6 +3,7 @@
 # SECONDS each, all at once, in the background, at the lowest priority.
 #   fuzz/campaign.sh SECONDS [TARGET...]   start (outputs in fuzz/out/TARGET)
 #   fuzz/campaign.sh stats                 executions, crashes, hangs so far
+#                                          (every folder under fuzz/out)
 # Needs `cargo install cargo-afl` (see README.md). Runs again resume where
 # the last left off (AFL_AUTORESUME).
 set -euo pipefail
@@ -11,13 +12,17 @@ ALL=(csv label config flags model foreign libsvm predict)
 
 if [ "${1:-}" = stats ]; then
     printf '%-8s %12s %8s %7s %6s %s\n' target execs execs/s crashes hangs "last update"
-    for t in "${ALL[@]}"; do
-        f=out/$t/default/fuzzer_stats
+    total=0
+    for f in out/*/default/fuzzer_stats; do
         [ -f "$f" ] || continue
+        t=${f#out/}
+        t=${t%%/*}
         v() { awk -F' *: *' -v k="$1" '$1==k {print $2}' "$f"; }
         printf '%-8s %12s %8s %7s %6s %s\n' "$t" "$(v execs_done)" "$(v execs_per_sec)" \
             "$(v saved_crashes)" "$(v saved_hangs)" "$(date -u -d @"$(v last_update)" +%FT%TZ)"
+        total=$((total + $(v execs_done)))
     done
+    echo "total executions: $total"
     exit 0
 fi
 
