@@ -123,9 +123,15 @@ impl Column {
             Column::Number(Numbers::F32(v)) => {
                 Some(v[row]).filter(|x| !x.is_nan()).map(|x| x.to_string())
             }
-            Column::Number(Numbers::F64(v)) => {
-                Some(v[row]).filter(|x| !x.is_nan()).map(|x| x.to_string())
-            }
+            // Wide columns hold f32 values and the integers f32 cannot
+            // hold: the former print as f32 (`0.1`, not `0.10000000149011612`).
+            Column::Number(Numbers::F64(v)) => Some(v[row]).filter(|x| !x.is_nan()).map(|x| {
+                if x as f32 as f64 == x {
+                    (x as f32).to_string()
+                } else {
+                    x.to_string()
+                }
+            }),
             Column::Bool(b) => match b[row] {
                 0 => Some("false".to_string()),
                 1 => Some("true".to_string()),

@@ -295,6 +295,8 @@ mod tests {
         let x = f64::from(16367.74f32);
         let ids: Vec<_> = (0..4).map(|r| t.columns[0].number(r)).collect();
         assert_eq!(ids, [Some(99_999_999.0), Some(x), Some(1.0), Some(x)]);
+        let text = t.string_column("id").unwrap_or_default();
+        assert_eq!(text, ["99999999", "16367.74", "1", "16367.74"]);
     }
 
     /// Regression (issue 16): a file without a line break (here zeros) was
