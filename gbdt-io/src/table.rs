@@ -123,10 +123,11 @@ impl Column {
             Column::Number(Numbers::F32(v)) => {
                 Some(v[row]).filter(|x| !x.is_nan()).map(|x| x.to_string())
             }
-            // Wide columns hold f32 values and the integers f32 cannot
-            // hold: the former print as f32 (`0.1`, not `0.10000000149011612`).
+            // Wide columns hold large integers (printed as f64, exactly) and
+            // other values at f32 precision (printed as f32: `0.1`, not
+            // `0.10000000149011612`).
             Column::Number(Numbers::F64(v)) => Some(v[row]).filter(|x| !x.is_nan()).map(|x| {
-                if x as f32 as f64 == x {
+                if x.fract() != 0.0 || x.abs() <= 16_777_216.0 {
                     (x as f32).to_string()
                 } else {
                     x.to_string()
