@@ -149,18 +149,17 @@ impl<'s> PartBuilder<'s> {
     #[inline(always)]
     fn store(&mut self, v: f64) {
         if let Part::Wide(w) = &mut self.part {
-            w.push(v);
+            w.push(if needs_f64(v) { v } else { v as f32 as f64 });
             return;
         }
         if matches!(self.part, Part::Empty) {
             self.slot[..self.len].fill(f32::NAN);
             self.part = Part::Slot;
         }
-        let f = v as f32;
-        if f as f64 != v && v.abs() > 16_777_216.0 && v.fract() == 0.0 {
+        if needs_f64(v) {
             self.widen(v);
         } else {
-            self.slot[self.len] = f;
+            self.slot[self.len] = v as f32;
         }
     }
 
@@ -214,6 +213,15 @@ impl<'s> PartBuilder<'s> {
         }
         Ok(())
     }
+}
+
+/// An integer that `f32` cannot hold exactly (an ID, a count): only these
+/// keep `f64` precision. Every other number is kept as `f32`, in a wide
+/// column too, so that a value does not depend on whether a wide integer
+/// came before it in its chunk (and so on where chunks are cut).
+#[inline(always)]
+fn needs_f64(v: f64) -> bool {
+    v as f32 as f64 != v && v.abs() > 16_777_216.0 && v.fract() == 0.0
 }
 
 pub(crate) fn text(field: &[u8]) -> Result<Box<str>, BadUtf8> {
@@ -316,7 +324,9 @@ mod tests {
             assert!(p.push(f).is_ok());
         }
         let done = p.finish();
-        assert!(matches!(&done.part, Part::Wide(v) if v == &[1.5, 123_456_789_012.0, 0.1]));
+        // 0.1 after the wide integer is kept as f32, as 1.5 before it was.
+        let want = [1.5, 123_456_789_012.0, 0.1f32 as f64];
+        assert!(matches!(&done.part, Part::Wide(v) if v == &want));
 
         let mut slot = vec![0f32; 4];
         let mut p = PartBuilder::new(4, &mut slot, false);

@@ -93,6 +93,8 @@ mod parse;
 mod select;
 mod table;
 
+#[doc(hidden)]
+pub use csv::parse_csv_chunked;
 pub use csv::{parse_csv, read_csv, CsvBatches, BATCH_BYTES};
 pub use error::{Error, Result};
 pub use folds::{assign_folds, split_fold, Folds};

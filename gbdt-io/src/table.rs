@@ -123,9 +123,16 @@ impl Column {
             Column::Number(Numbers::F32(v)) => {
                 Some(v[row]).filter(|x| !x.is_nan()).map(|x| x.to_string())
             }
-            Column::Number(Numbers::F64(v)) => {
-                Some(v[row]).filter(|x| !x.is_nan()).map(|x| x.to_string())
-            }
+            // Wide columns hold large integers (printed as f64, exactly) and
+            // other values at f32 precision (printed as f32: `0.1`, not
+            // `0.10000000149011612`).
+            Column::Number(Numbers::F64(v)) => Some(v[row]).filter(|x| !x.is_nan()).map(|x| {
+                if x.fract() != 0.0 || x.abs() <= 16_777_216.0 {
+                    (x as f32).to_string()
+                } else {
+                    x.to_string()
+                }
+            }),
             Column::Bool(b) => match b[row] {
                 0 => Some("false".to_string()),
                 1 => Some("true".to_string()),

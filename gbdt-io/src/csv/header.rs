@@ -1,6 +1,8 @@
 //! The first bytes of a CSV file: byte-order mark, header names, where the
 //! data starts, and which columns the first rows show to be text.
 
+use std::collections::{HashMap, HashSet};
+
 use super::ctx::Ctx;
 use super::records::count_newlines;
 use super::records::Records;
@@ -85,6 +87,11 @@ fn record_start(data: &[u8]) -> usize {
 /// repeated names get `.1`, `.2`, ...
 fn header_names(fields: &[Vec<u8>], ctx: &Ctx) -> Result<Vec<String>> {
     let mut names: Vec<String> = Vec::with_capacity(fields.len());
+    // Names taken, and the next suffix to try for each base name: taken
+    // names stay taken, so the search resumes where it stopped (a header of
+    // thousands of equal names was cubic).
+    let mut taken: HashSet<String> = HashSet::with_capacity(fields.len());
+    let mut next: HashMap<String, usize> = HashMap::new();
     for (i, f) in fields.iter().enumerate() {
         let name = std::str::from_utf8(f).map_err(|_| Error::InvalidUtf8 {
             path: ctx.path.clone(),
@@ -97,11 +104,16 @@ fn header_names(fields: &[Vec<u8>], ctx: &Ctx) -> Result<Vec<String>> {
             name.to_string()
         };
         let mut candidate = base.clone();
-        let mut k = 0;
-        while names.contains(&candidate) {
-            k += 1;
+        if taken.contains(&candidate) {
+            let k = next.entry(base.clone()).or_insert(1);
             candidate = format!("{base}.{k}");
+            while taken.contains(&candidate) {
+                *k += 1;
+                candidate = format!("{base}.{k}");
+            }
+            *k += 1;
         }
+        taken.insert(candidate.clone());
         names.push(candidate);
     }
     Ok(names)
@@ -126,4 +138,41 @@ fn text_columns(data: &[u8], whole: bool, ncols: usize, ctx: &Ctx) -> Vec<bool> 
         }
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(header: &str) -> Vec<String> {
+        let ctx = Ctx {
+            path: "t.csv".into(),
+            delimiter: b',',
+            names: Vec::new(),
+            first_line: 1,
+        };
+        let fields: Vec<Vec<u8>> = header.split(',').map(|f| f.as_bytes().to_vec()).collect();
+        header_names(&fields, &ctx).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn repeated_names_get_suffixes_as_in_pandas() {
+        assert_eq!(names("a,a,a.1,a"), ["a", "a.1", "a.1.1", "a.2"]);
+        assert_eq!(
+            names("a,a.1,a,,"),
+            ["a", "a.1", "a.2", "Unnamed: 3", "Unnamed: 4"]
+        );
+        assert_eq!(names("b,a,b,a,b"), ["b", "a", "b.1", "a.1", "b.2"]);
+    }
+
+    /// Regression (fuzz, csv): a header of thousands of equal names took
+    /// cubic time (3,000 took 8 s of CPU; 50,000 would take days).
+    #[test]
+    fn a_header_of_many_equal_names_is_fast() {
+        let header = vec!["x"; 50_000].join(",");
+        let start = std::time::Instant::now();
+        let got = names(&header);
+        assert_eq!((got[0].as_str(), got[49_999].as_str()), ("x", "x.49999"));
+        assert!(start.elapsed().as_secs() < 5, "{:?}", start.elapsed());
+    }
 }

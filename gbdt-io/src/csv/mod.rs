@@ -39,6 +39,11 @@ pub use stream::{CsvBatches, BATCH_BYTES};
 /// the header does not end there.
 const HEAD_BYTES: u64 = 1 << 20;
 
+/// The longest header line read: a file without a line break (a file of
+/// zeros, a binary file) is an error after this many bytes instead of being
+/// read whole into memory. 256 MiB is far beyond any real header.
+const MAX_HEADER_BYTES: u64 = 256 << 20;
+
 /// Reads a CSV file into typed columns. Types are inferred over the whole
 /// file; pandas' missing tokens are missing values in any column type.
 ///
@@ -89,6 +94,21 @@ pub fn parse_csv(bytes: Vec<u8>, path: &Path, opts: &CsvOptions, exec: &Executor
     read(&Source::Memory(bytes), path, opts, exec, CHUNK_BYTES)
 }
 
+/// [`parse_csv`] with chunks of `chunk_bytes` (at least 1) instead of about
+/// 1 MiB, so that fuzzing (`fuzz/`) reaches the cuts between chunks with
+/// small inputs. Not part of the supported API.
+#[doc(hidden)]
+pub fn parse_csv_chunked(
+    bytes: Vec<u8>,
+    path: &Path,
+    opts: &CsvOptions,
+    exec: &Executor,
+    chunk_bytes: u64,
+) -> Result<Table> {
+    opts.check()?;
+    read(&Source::Memory(bytes), path, opts, exec, chunk_bytes.max(1))
+}
+
 /// The pipeline, with the chunk size as a parameter for tests.
 fn read(
     src: &Source,
@@ -103,7 +123,7 @@ fn read(
         names: Vec::new(),
         first_line: 1,
     };
-    let header = read_head(src, &ctx, opts)?;
+    let header = read_head(src, &ctx, opts, MAX_HEADER_BYTES)?;
     ctx.names = header.names;
     ctx.first_line = header.first_line;
     let cuts = Cuts::whole(src, header.data_start as u64, chunk_bytes);
@@ -111,8 +131,9 @@ fn read(
     assemble::assemble(src, &ctx, chunks, slots, opts.has_header, exec)
 }
 
-/// The header from the first bytes, reading more until it ends.
-fn read_head(src: &Source, ctx: &Ctx, opts: &CsvOptions) -> Result<Header> {
+/// The header from the first bytes, reading more until it ends (at most
+/// about `max_header` bytes).
+fn read_head(src: &Source, ctx: &Ctx, opts: &CsvOptions, max_header: u64) -> Result<Header> {
     let mut buf = Vec::new();
     let mut size = HEAD_BYTES;
     loop {
@@ -120,6 +141,17 @@ fn read_head(src: &Source, ctx: &Ctx, opts: &CsvOptions) -> Result<Header> {
         let head = src.window(0, size, &mut buf).map_err(|e| ctx.io_error(e))?;
         if let Some(h) = header::read_header(head, whole, ctx, opts)? {
             return Ok(h);
+        }
+        if size >= max_header {
+            return Err(Error::Csv {
+                path: ctx.path.clone(),
+                line: 1,
+                message: format!(
+                    "the first line does not end within {} MiB; is this a CSV file with \
+                     line breaks?",
+                    max_header >> 20
+                ),
+            });
         }
         size *= 4;
     }
@@ -225,6 +257,73 @@ mod tests {
         let whole = read_both(late.as_bytes(), 1 << 30);
         let chunked = read_both(late.as_bytes(), 100);
         assert!(whole.is_ok() && chunked == whole);
+    }
+
+    /// Regression (fuzz, csv): a record starting with a byte-order mark
+    /// lost it when a chunk started there (csv-core skips a mark at the
+    /// start of its first input), so the table depended on the chunk cuts.
+    #[test]
+    fn a_byte_order_mark_in_the_data_is_kept_at_any_chunk_cut() {
+        for text in [
+            &b"name,value\r\nfoo,1\r\n\xEF\xBB\xBFbar,\"2\"\r\n"[..],
+            b"name,value\nfoo,1\n\xEF\xBB\xBFbar,2\n",
+        ] {
+            let whole = read_both(text, 1 << 30);
+            assert!(
+                whole.as_ref().is_ok_and(|t| t.contains("\"\\u{feff}bar\"")),
+                "{whole:?}"
+            );
+            for chunk in [1, 4, 8, 12] {
+                assert_eq!(read_both(text, chunk), whole, "chunk {chunk}");
+            }
+        }
+    }
+
+    /// Regression (fuzz, csv): in a column widened to `f64` by a large
+    /// integer, a decimal after that integer kept `f64` precision and one
+    /// before it `f32`, so a value (and a `--target "x > 16367.74"` label)
+    /// depended on where chunks were cut.
+    #[test]
+    fn a_wide_column_keeps_each_value_the_same_at_any_chunk_cut() {
+        let text = b"id,x\n99999999,1\n16367.74,2\n1,3\n16367.74,4\n";
+        let whole = read_both(text, 1 << 30);
+        for chunk in [1, 8, 14, 20] {
+            assert_eq!(read_both(text, chunk), whole, "chunk {chunk}");
+        }
+        let t = read_mem(text, 1 << 30);
+        let x = f64::from(16367.74f32);
+        let ids: Vec<_> = (0..4).map(|r| t.columns[0].number(r)).collect();
+        assert_eq!(ids, [Some(99_999_999.0), Some(x), Some(1.0), Some(x)]);
+        let text = t.string_column("id").unwrap_or_default();
+        assert_eq!(text, ["99999999", "16367.74", "1", "16367.74"]);
+    }
+
+    /// Regression (issue 16): a file without a line break (here zeros) was
+    /// read whole into memory looking for the end of the header.
+    #[test]
+    fn a_header_without_a_line_break_stops_at_the_limit() {
+        let ctx = Ctx {
+            path: "zeros.csv".into(),
+            delimiter: b',',
+            names: Vec::new(),
+            first_line: 1,
+        };
+        let opts = CsvOptions::default();
+        let zeros = Source::Memory(vec![b'0'; 5 << 20]);
+        let e = read_head(&zeros, &ctx, &opts, 1 << 20)
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            e.as_deref(),
+            Some(
+                "zeros.csv, line 1: malformed CSV: the first line does not end within 1 MiB; \
+                 is this a CSV file with line breaks?"
+            )
+        );
+        let mut long = vec![b'a'; 3 << 20];
+        long.extend_from_slice(b"\n1\n");
+        let head = read_head(&Source::Memory(long), &ctx, &opts, 4 << 20);
+        assert!(head.is_ok_and(|h| h.names.len() == 1));
     }
 
     #[test]

@@ -77,7 +77,14 @@ impl<'a> Records<'a> {
         let line = self.rdr.line() as usize - 1 + blank;
         let (mut nout, mut nend) = (0, 0);
         loop {
-            let input = &self.data[self.pos..];
+            // csv-core skips a byte-order mark at the start of its first
+            // input. The header already removed the file's, so one here is
+            // data (a chunk may start at any record): the first input is one
+            // byte, too short to be taken for a mark.
+            let input = match self.pos {
+                0 => &self.data[..self.data.len().min(1)],
+                p => &self.data[p..],
+            };
             let at_end = input.is_empty();
             let (res, nin, o, e) =
                 self.rdr

@@ -15,8 +15,8 @@ use gbdt_core::Executor;
 
 use super::chunks::{read_chunks, Cuts, CHUNK_BYTES};
 use super::ctx::Ctx;
-use super::read_head;
 use super::source::Source;
+use super::{read_head, MAX_HEADER_BYTES};
 use crate::error::{Error, Result};
 use crate::table::{CsvOptions, Table};
 
@@ -83,7 +83,7 @@ impl CsvBatches {
             names: Vec::new(),
             first_line: 1,
         };
-        let header = read_head(&src, &ctx, opts)?;
+        let header = read_head(&src, &ctx, opts, MAX_HEADER_BYTES)?;
         ctx.names = header.names;
         Ok(CsvBatches {
             src,

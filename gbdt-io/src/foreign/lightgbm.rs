@@ -8,7 +8,7 @@ use gbdt_core::Objective;
 
 use super::assemble::Parts;
 use super::lightgbm_tree::{self, Block};
-use super::{Problem, Read};
+use super::{at_most, Problem, Read, MAX_IMPORTED_CLASSES};
 
 /// The sections of a model file.
 struct Sections<'a> {
@@ -142,6 +142,7 @@ fn objective(line: &str, params: &HashMap<&str, &str>) -> Read<ObjectiveLine> {
                 .get("num_class")
                 .and_then(|k| k.parse::<usize>().ok())
                 .ok_or_else(|| bad_option("num_class"))?;
+            let k = at_most("objective num_class", k, MAX_IMPORTED_CLASSES)?;
             let p = vec![("num_class", k.to_string())];
             Ok((Objective::Softmax, Some(k), 1.0, p))
         }
@@ -232,4 +233,30 @@ pub(crate) fn read(bytes: &[u8]) -> Read<Parts> {
         shift_leaves: true,
         params,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression (fuzz review, foreign): a multiclass model whose
+    /// `num_class` is in the billions allocated a base margin per class
+    /// before any tree was read.
+    #[test]
+    fn a_huge_class_count_is_refused_before_allocating() {
+        let text = include_str!("../../tests/data/foreign/lgb_multiclass.txt");
+        assert!(read(text.as_bytes()).is_ok());
+        let huge = text
+            .replace("num_class=3\n", "num_class=99999999999\n")
+            .replace(
+                "num_tree_per_iteration=3\n",
+                "num_tree_per_iteration=99999999999\n",
+            )
+            .replace("num_class:3", "num_class:99999999999");
+        let e = read(huge.as_bytes());
+        assert!(
+            matches!(&e, Err(Problem::Unsupported { value, .. }) if value == "99999999999"),
+            "{e:?}"
+        );
+    }
 }

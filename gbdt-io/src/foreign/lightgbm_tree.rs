@@ -202,7 +202,7 @@ impl Splits {
             .map_or(Ok(vec![0]), |_| b.list("num_cat", Some(1)))?[0];
         let (cat_boundaries, cat_threshold) = if num_cat > 0 {
             (
-                b.list("cat_boundaries", Some(num_cat + 1))?,
+                b.list("cat_boundaries", Some(num_cat.saturating_add(1)))?,
                 b.list("cat_threshold", None)?,
             )
         } else {

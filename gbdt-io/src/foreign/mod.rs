@@ -225,6 +225,27 @@ impl Problem {
     }
 }
 
+/// The most classes an imported model may have: far beyond real models; a
+/// damaged count must not make the importer allocate per class first.
+pub(crate) const MAX_IMPORTED_CLASSES: usize = 1 << 16;
+
+/// The most features an imported model may declare, as for LibSVM files
+/// ([`crate::MAX_LIBSVM_FEATURES`]): an XGBoost model without feature names
+/// gets a name for each, so a damaged `num_feature` must not be billions.
+pub(crate) const MAX_IMPORTED_FEATURES: usize = crate::MAX_LIBSVM_FEATURES as usize;
+
+/// A count read from a model file, refused above `max` as unsupported.
+pub(crate) fn at_most(field: impl Into<String>, n: usize, max: usize) -> Read<usize> {
+    if n > max {
+        return Err(Problem::unsupported(
+            field,
+            n.to_string(),
+            format!("gbdt imports models with at most {max}"),
+        ));
+    }
+    Ok(n)
+}
+
 /// `Result` of the readers, before the path is known.
 pub(crate) type Read<T> = std::result::Result<T, Problem>;
 

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::assemble::{Graph, Parts};
 use super::xgboost_tree::{self, XTree};
-use super::{Problem, Read};
+use super::{at_most, Problem, Read, MAX_IMPORTED_CLASSES, MAX_IMPORTED_FEATURES};
 
 #[derive(Deserialize)]
 struct File {
@@ -293,8 +293,22 @@ pub(crate) fn read(bytes: &[u8]) -> Read<Parts> {
             "gbdt reads single-target models (and reg:quantileerror with one target per level)",
         ));
     }
-    let num_features = count("num_feature", &p.num_feature)?;
-    let k = count("num_class", &p.num_class)?.max(1).max(targets);
+    let num_features = at_most(
+        "learner.learner_model_param.num_feature",
+        count("num_feature", &p.num_feature)?,
+        MAX_IMPORTED_FEATURES,
+    )?;
+    let targets = at_most(
+        "learner.learner_model_param.num_target",
+        targets,
+        MAX_IMPORTED_CLASSES,
+    )?;
+    let k = at_most(
+        "learner.learner_model_param.num_class",
+        count("num_class", &p.num_class)?.max(1),
+        MAX_IMPORTED_CLASSES,
+    )?
+    .max(targets);
     if objective.is_multiclass() != (k > 1) && !quantile {
         return Err(Problem::invalid(
             "learner.learner_model_param.num_class",
@@ -391,6 +405,33 @@ fn rounds(graphs: Vec<Graph>, tree_info: &[i64], k: usize) -> Read<Vec<Graph>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression (fuzz, foreign): `"num_feature":"42949672963"` made the
+    /// importer name each of 43 billion features (an allocation abort); a
+    /// huge `num_class` allocated a list per class.
+    #[test]
+    fn huge_feature_and_class_counts_are_refused_before_allocating() {
+        let text = include_str!("../../tests/data/foreign/hand_xgboost_categorical.json");
+        let read_with = |from: &str, to: &str| {
+            assert!(text.contains(from), "{from}");
+            read(text.replace(from, to).as_bytes())
+        };
+        assert!(read_with("\"num_feature\":\"1\"", "\"num_feature\":\"1\"").is_ok());
+        let e = read_with("\"num_feature\":\"1\"", "\"num_feature\":\"42949672963\"");
+        assert_eq!(
+            e.err(),
+            Some(Problem::unsupported(
+                "learner.learner_model_param.num_feature",
+                "42949672963",
+                "gbdt imports models with at most 1048576"
+            ))
+        );
+        let e = read_with("\"num_class\":\"0\"", "\"num_class\":\"99999999999\"");
+        assert!(
+            matches!(&e, Err(Problem::Unsupported { field, .. }) if field.ends_with("num_class")),
+            "{e:?}"
+        );
+    }
 
     #[test]
     fn base_scores_take_both_spellings() {
