@@ -281,40 +281,13 @@ pub(crate) fn read(bytes: &[u8]) -> Read<Parts> {
     };
     let p = &l.learner_model_param;
     let (objective, link, params) = objective(&l.objective)?;
-    let targets = p
-        .num_target
-        .as_deref()
-        .map_or(Ok(1), |t| count("num_target", t))?;
     let quantile = objective == Objective::QuantileError;
-    if targets > 1 && !quantile {
-        return Err(Problem::unsupported(
-            "learner.learner_model_param.num_target",
-            targets.to_string(),
-            "gbdt reads single-target models (and reg:quantileerror with one target per level)",
-        ));
-    }
     let num_features = at_most(
         "learner.learner_model_param.num_feature",
         count("num_feature", &p.num_feature)?,
         MAX_IMPORTED_FEATURES,
     )?;
-    let targets = at_most(
-        "learner.learner_model_param.num_target",
-        targets,
-        MAX_IMPORTED_CLASSES,
-    )?;
-    let k = at_most(
-        "learner.learner_model_param.num_class",
-        count("num_class", &p.num_class)?.max(1),
-        MAX_IMPORTED_CLASSES,
-    )?
-    .max(targets);
-    if objective.is_multiclass() != (k > 1) && !quantile {
-        return Err(Problem::invalid(
-            "learner.learner_model_param.num_class",
-            format!("is {k}, which does not fit objective {}", l.objective.name),
-        ));
-    }
+    let k = outputs(p, objective, &l.objective.name)?;
     let base_margins = base_margins(&base_scores(&p.base_score)?, link, k)?;
     let feature_names = names(&l.feature_names, num_features)?;
     check_types(&l.feature_types, num_features)?;
@@ -336,6 +309,41 @@ pub(crate) fn read(bytes: &[u8]) -> Read<Parts> {
         shift_leaves: false,
         params,
     })
+}
+
+/// The model's outputs: classes for multiclass, levels for
+/// reg:quantileerror (one target each), else 1; anything else refused.
+fn outputs(p: &LearnerParam, objective: Objective, name: &str) -> Read<usize> {
+    let targets = p
+        .num_target
+        .as_deref()
+        .map_or(Ok(1), |t| count("num_target", t))?;
+    let quantile = objective == Objective::QuantileError;
+    if targets > 1 && !quantile {
+        return Err(Problem::unsupported(
+            "learner.learner_model_param.num_target",
+            targets.to_string(),
+            "gbdt reads single-target models (and reg:quantileerror with one target per level)",
+        ));
+    }
+    let targets = at_most(
+        "learner.learner_model_param.num_target",
+        targets,
+        MAX_IMPORTED_CLASSES,
+    )?;
+    let k = at_most(
+        "learner.learner_model_param.num_class",
+        count("num_class", &p.num_class)?.max(1),
+        MAX_IMPORTED_CLASSES,
+    )?
+    .max(targets);
+    if objective.is_multiclass() != (k > 1) && !quantile {
+        return Err(Problem::invalid(
+            "learner.learner_model_param.num_class",
+            format!("is {k}, which does not fit objective {name}"),
+        ));
+    }
+    Ok(k)
 }
 
 /// The file's feature names, or `f0`, `f1`, ... (XGBoost's own) when it
