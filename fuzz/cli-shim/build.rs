@@ -1,5 +1,5 @@
 //! Declares every module that gbdt-cli's main.rs declares (`mod x;`), each
-//! pointing at gbdt-cli/src/x.rs, so that `crate::x` inside those files
+//! pointing at gbdt-cli/src/x.rs (or x/mod.rs), so that `crate::x` inside those files
 //! resolves here exactly as in the binary. A module added to main.rs is
 //! picked up without editing this crate.
 
@@ -23,7 +23,19 @@ fn main() {
         else {
             continue;
         };
-        let file = src.join(format!("{name}.rs"));
+        // `x.rs`, or `x/mod.rs` for a module kept in a folder.
+        let flat = src.join(format!("{name}.rs"));
+        let folder = src.join(name);
+        // A module loaded by #[path] finds its submodules beside it, as a
+        // mod.rs does: x.rs with an x/ folder would not resolve here.
+        assert!(
+            !(flat.exists() && folder.is_dir()),
+            "gbdt-cli/src/{name}.rs has submodules in {name}/: move it to {name}/mod.rs"
+        );
+        let file = match flat.exists() {
+            true => flat,
+            false => folder.join("mod.rs"),
+        };
         println!("cargo:rerun-if-changed={}", file.display());
         out.push_str(&format!(
             "#[path = {:?}]\npub mod {name};\n",

@@ -39,7 +39,7 @@ pub fn run(data: &[u8]) {
         ..
     }) = Cli::try_parse_from(&argv)
     {
-        to_params(&train.params);
+        to_params(&train.learn.params);
     }
 }
 
