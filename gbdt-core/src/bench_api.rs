@@ -109,6 +109,7 @@ impl Kernels {
             features: &self.features,
             rng_stream: [0, 0, 0],
             seed: 0,
+            quant: None,
         };
         grower::grow(&input, &self.cfg, &mut self.ws, &self.par)
             .leaves

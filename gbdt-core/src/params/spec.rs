@@ -24,6 +24,8 @@ pub enum ValueKind {
     /// A bracketed list of bracketed lists of whole numbers (interaction
     /// constraints: `[[0,1],[2,3,4]]`).
     Sets,
+    /// true or false (also 1/0, yes/no, on/off).
+    Bool,
 }
 
 impl ValueKind {
@@ -36,6 +38,7 @@ impl ValueKind {
             ValueKind::Names => "a comma-separated list of names",
             ValueKind::Integers => "a comma-separated list of whole numbers, e.g. (1,0,-1)",
             ValueKind::Sets => "a list of lists of feature indexes, e.g. [[0,1],[2,3,4]]",
+            ValueKind::Bool => "true or false",
         }
     }
 }
