@@ -12,6 +12,8 @@ mod early_stopping;
 mod eval;
 mod gradients;
 mod quantize;
+#[cfg(test)]
+mod quantize_tests;
 mod refit;
 mod trainer;
 

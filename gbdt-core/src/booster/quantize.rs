@@ -162,7 +162,7 @@ mod tests {
     fn same_for_any_thread_count_and_per_output_scales() {
         let grads: Vec<GradPair> = (0..50_000)
             .map(|i| GradPair {
-                g: ((i * 37 % 101) as f32 - 50.0) / if i % 2 == 0 { 10.0 } else { 1000.0 },
+                g: ((i / 2 * 37 % 101) as f32 - 50.0) / if i % 2 == 0 { 10.0 } else { 1000.0 },
                 h: (i % 7) as f32 / 7.0,
             })
             .collect();
@@ -171,8 +171,11 @@ mod tests {
             assert_eq!(quantize(&grads, 2, threads).rows, one.rows);
         }
         assert_eq!(one.scales.len(), 2);
-        assert!((one.scales[0].g / one.scales[1].g - 100.0).abs() < 1e-6);
-        assert!(one.rows.iter().all(|p| (-2..=2).contains(&p.g()) && p.h() <= 4));
+        assert!((one.scales[0].g / one.scales[1].g - 100.0).abs() < 1e-4);
+        assert!(one
+            .rows
+            .iter()
+            .all(|p| (-2..=2).contains(&p.g()) && p.h() <= 4));
     }
 
     #[test]
@@ -183,7 +186,10 @@ mod tests {
             ..Params::default()
         };
         let e = check(&p, 20_000_000).unwrap_err().to_string();
-        assert!(e.contains("use_quantized_grad") && e.contains("2147483647"), "{e}");
+        assert!(
+            e.contains("use_quantized_grad") && e.contains("2147483647"),
+            "{e}"
+        );
         assert!(check(&p, 1000).is_ok());
     }
 }

@@ -158,7 +158,10 @@ fn grow_on<B: Accum>(
     if can_split(&root, cfg) {
         let mut hist = vec![root.with_hist(B::buffers(ws).1.pool.take())];
         scan::build_hists(input, ws, par, &mut hist.iter_mut().collect::<Vec<_>>());
-        frontier.settle(scan::find_best(input, cfg, par, hist), &mut B::buffers(ws).1.pool);
+        frontier.settle(
+            scan::find_best(input, cfg, par, hist),
+            &mut B::buffers(ws).1.pool,
+        );
     } else {
         frontier.done.push(root);
     }

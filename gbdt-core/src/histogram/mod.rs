@@ -17,7 +17,9 @@ use crate::parallel::Executor;
 
 /// A histogram bin: what one row adds to it, how bins add and subtract, and
 /// what it is in gradient units for the split scan.
-pub(crate) trait HistBin: Copy + Default + PartialEq + Send + Sync + std::fmt::Debug {
+pub(crate) trait HistBin:
+    Copy + Default + PartialEq + Send + Sync + std::fmt::Debug
+{
     /// One row's contribution.
     type Row: Copy + Default + Send + Sync;
     /// What turns a bin into gradient units.
@@ -265,6 +267,49 @@ mod tests {
             for (a, b) in sibling.iter().zip(&right_direct) {
                 prop_assert!((a.g - b.g).abs() < 1e-9 && (a.h - b.h).abs() < 1e-9);
             }
+        }
+    }
+
+    fn build_packed(
+        m: &BinnedMatrix,
+        par: &Executor,
+        rows: &[u32],
+        q: &[PackedBin],
+    ) -> Vec<PackedBin> {
+        let mut hist = vec![PackedBin::default(); m.total_bins()];
+        let features: Vec<usize> = (0..m.num_features()).collect();
+        let job = BuildJob {
+            rows,
+            grads: q,
+            hist: &mut hist,
+        };
+        build(m, &features, vec![job], par);
+        hist
+    }
+
+    proptest! {
+        #[test]
+        fn integer_subtraction_equals_the_direct_histogram_exactly(
+            cells in proptest::collection::vec(prop_oneof![Just(f32::NAN), 0f32..10.0], 3 * 60),
+            q in proptest::collection::vec((-2i32..=2, 0u32..=4), 60),
+            split in 0usize..60,
+        ) {
+            let x = Array2::from_shape_vec((60, 3), cells).unwrap();
+            let (m, par) = setup(&x);
+            let q: Vec<PackedBin> = q.iter().map(|&(g, h)| PackedBin::new(g, h)).collect();
+            let rows: Vec<u32> = (0..60).rev().collect();
+            let ordered: Vec<PackedBin> = rows.iter().map(|&r| q[r as usize]).collect();
+            let parent = build_packed(&m, &par, &rows, &ordered);
+            let total = q.iter().fold(PackedBin::default(), |a, &b| a.plus(b));
+            for f in 0..3 {
+                let s = &parent[m.offsets[f]..m.offsets[f + 1]];
+                prop_assert_eq!(s.iter().fold(PackedBin::default(), |a, &b| a.plus(b)), total);
+            }
+            let (left, right) = rows.split_at(split);
+            let (ql, qr) = ordered.split_at(split);
+            let mut sibling = parent.clone();
+            subtract_in_place(&mut sibling, &build_packed(&m, &par, left, ql));
+            prop_assert_eq!(sibling, build_packed(&m, &par, right, qr));
         }
     }
 

@@ -264,6 +264,9 @@ mod tests {
             cat_l2: 1.5,
             cat_smooth: 2.0,
             min_data_per_group: 50,
+            use_quantized_grad: true,
+            num_grad_quant_bins: 16,
+            quant_train_renew_leaf: false,
         }
     }
 
