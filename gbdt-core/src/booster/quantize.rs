@@ -40,19 +40,53 @@ impl Quantized {
     ) {
         self.scales = scales(grads, k, levels, exec);
         self.rows.resize(grads.len(), PackedBin::default());
-        let (scales, round_key) = (&self.scales, round_key(key.0, key.1));
-        let (lg, lh) = ((levels / 2) as f64, levels as f64);
+        let inverse: Vec<(f32, f32)> = (self.scales.iter())
+            .map(|s| ((1.0 / s.g) as f32, (1.0 / s.h) as f32))
+            .collect();
+        let rounder = Rounder::new(levels, round_key(key.0, key.1));
         exec.for_each_chunk_mut(&mut self.rows, ROW_BLOCK * k, |b, out| {
             let first = b * ROW_BLOCK * k;
-            for (i, (slot, p)) in out.iter_mut().zip(&grads[first..]).enumerate() {
-                let at = first + i;
-                let s = scales[at % k];
-                let (ug, uh) = uniforms(round_key, at as u64);
-                let g = stochastic_round(p.g as f64 / s.g, ug).clamp(-lg, lg);
-                let h = stochastic_round(p.h as f64 / s.h, uh).clamp(0.0, lh);
-                *slot = PackedBin::new(g as i32, h as u32);
+            let rows = out.chunks_exact_mut(k).zip(grads[first..].chunks_exact(k));
+            for (row, (slots, pairs)) in rows.enumerate() {
+                let at = (first + row * k) as u64;
+                for (o, (slot, p)) in slots.iter_mut().zip(pairs).enumerate() {
+                    let (ig, ih) = inverse[o];
+                    *slot = rounder.round(p.g * ig, p.h * ih, at + o as u64);
+                }
             }
         });
+    }
+}
+
+/// Stochastic rounding of one entry's scaled gradient and hessian.
+struct Rounder {
+    round_key: u64,
+    /// `L = levels / 2` and `levels` as bounds.
+    lg: f32,
+    lh: f32,
+}
+
+/// Added before truncating so that truncation is `floor`.
+const OFFSET: i32 = 128;
+
+impl Rounder {
+    fn new(levels: usize, round_key: u64) -> Rounder {
+        Rounder {
+            round_key,
+            lg: (levels / 2) as f32,
+            lh: levels as f32,
+        }
+    }
+
+    /// `g` in units (|g| <= L) and `h` (0 <= h <= levels), rounded down or
+    /// up, up with probability equal to the fraction: unbiased. `floor` is
+    /// a truncation after shifting by `OFFSET` (no libm call).
+    #[inline(always)]
+    fn round(&self, g: f32, h: f32, at: u64) -> PackedBin {
+        let (ug, uh) = uniforms(self.round_key, at);
+        let g = ((g + ug).clamp(-self.lg, self.lg + 0.5) + OFFSET as f32) as i32 - OFFSET;
+        let h = (h + uh).clamp(0.0, self.lh + 0.5) as u32;
+        PackedBin::new(g, h)
     }
 }
 
@@ -80,9 +114,10 @@ fn scales(grads: &[GradPair], k: usize, levels: usize, exec: &Executor) -> Vec<Q
     let partial = exec.map_range(grads.len().div_ceil(chunk), |b| {
         let mut m = vec![(0f32, 0f32); k];
         let end = ((b + 1) * chunk).min(grads.len());
-        for (i, p) in grads[b * chunk..end].iter().enumerate() {
-            let o = &mut m[i % k];
-            *o = (o.0.max(p.g.abs()), o.1.max(p.h));
+        for row in grads[b * chunk..end].chunks_exact(k) {
+            for (o, p) in m.iter_mut().zip(row) {
+                *o = (o.0.max(p.g.abs()), o.1.max(p.h));
+            }
         }
         m
     });
@@ -107,22 +142,15 @@ fn round_key(seed: u64, round: usize) -> u64 {
 }
 
 /// Two uniforms in [0, 1) for entry `at` (row × outputs + output): the
-/// SplitMix64 output at that position of the round's stream.
+/// SplitMix64 output at that position of the round's stream, 24 bits each.
 #[inline(always)]
-fn uniforms(round_key: u64, at: u64) -> (f64, f64) {
+fn uniforms(round_key: u64, at: u64) -> (f32, f32) {
     let mut z = round_key.wrapping_add(at.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^= z >> 31;
-    let unit = 1.0 / (1u64 << 32) as f64;
-    ((z >> 32) as f64 * unit, (z as u32) as f64 * unit)
-}
-
-/// `x` rounded down or up, up with probability `x - floor(x)` when `u` is
-/// uniform in [0, 1): unbiased.
-#[inline(always)]
-fn stochastic_round(x: f64, u: f64) -> f64 {
-    (x + u).floor()
+    let unit = 1.0 / (1u32 << 24) as f32;
+    ((z >> 40) as f32 * unit, (z & 0xFF_FFFF) as f32 * unit)
 }
 
 #[cfg(test)]
