@@ -284,6 +284,7 @@ impl<'a> Booster<'a> {
             quant: self.params.use_quantized_grad.then(|| QuantRows {
                 rows: &self.quant.rows,
                 scale: self.quant.scales[output],
+                levels: self.params.num_grad_quant_bins,
                 renew_leaf: self.params.quant_train_renew_leaf,
             }),
         };

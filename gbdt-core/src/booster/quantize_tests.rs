@@ -76,7 +76,9 @@ fn quantized_paths_agree_with_constraints_categories_sampling_and_weights() {
             max_leaves: 12,
             interaction_constraints: vec![vec![0, 1, 5], vec![2, 3, 4]],
             colsample_bytree: 0.8,
-            num_grad_quant_bins: 16,
+            // 2500 rows x 64 levels: the root's sums need 64-bit bins,
+            // nodes under 1024 rows are built in 32-bit ones.
+            num_grad_quant_bins: 64,
             quant_train_renew_leaf: false,
             ..quantized(Objective::Logistic)
         },

@@ -25,7 +25,7 @@ pub(crate) use interact::Interactions;
 use std::ops::Range;
 
 use crate::binning::BinnedMatrix;
-use crate::histogram::{BinStat, HistBin, PackedBin};
+use crate::histogram::{BinStat, HistBin, PackedBin, PackedBin32};
 use crate::objective::GradPair;
 use crate::parallel::Executor;
 use crate::params::GrowPolicy;
@@ -84,6 +84,7 @@ pub(crate) struct Workspace {
     pub partition: RowPartition,
     float: Buffers<BinStat>,
     quant: Buffers<PackedBin>,
+    narrow: Buffers<PackedBin32>,
 }
 
 impl Workspace {
@@ -92,6 +93,7 @@ impl Workspace {
             partition: RowPartition::new(matrix.rows),
             float: Buffers::new(matrix.total_bins()),
             quant: Buffers::new(matrix.total_bins()),
+            narrow: Buffers::new(matrix.total_bins()),
         }
     }
 }
@@ -193,16 +195,15 @@ fn grow_on<B: Accum>(
 fn node_sum<B: Accum>(input: &GrowInput<'_>, par: &Executor) -> BinStat {
     const BLOCK: usize = 65_536;
     let n = input.matrix.rows;
-    let (values, scale) = B::source(input);
     let partial = par.map_range(n.div_ceil(BLOCK), |b| {
         let mut s = B::default();
         for row in b * BLOCK..((b + 1) * BLOCK).min(n) {
-            s.add(values[row * input.stride + input.output]);
+            s.add(B::row(input, row * input.stride + input.output));
         }
         s
     });
     let total = partial.into_iter().fold(B::default(), HistBin::plus);
-    total.stat(scale)
+    total.stat(B::scale(input))
 }
 
 fn can_split(leaf: &Leaf, cfg: &GrowConfig) -> bool {

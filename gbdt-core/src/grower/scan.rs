@@ -11,41 +11,55 @@ use crate::parallel::Executor;
 use crate::sampling::{fraction_count, Rng};
 use crate::split::{best_categorical, best_of_feature, Candidate, CatNode};
 
-/// Gathers each leaf's gradients into partition order, then builds the
-/// histograms of the tree's features for all of them in one parallel pass.
+/// Builds the histograms of the tree's features for all `leaves` (each
+/// bin type decides how, see [`Accum::build`]).
 pub(super) fn build_hists<B: Accum>(
     input: &GrowInput<'_>,
     ws: &mut Workspace,
     par: &Executor,
     leaves: &mut [&mut HistLeaf<B>],
 ) {
-    if leaves.is_empty() {
+    leaves.sort_by_key(|l| l.leaf.range.start);
+    let jobs = leaves
+        .iter_mut()
+        .map(|l| (l.leaf.range.clone(), &mut l.hist[..]))
+        .collect();
+    B::build(input, ws, par, jobs);
+}
+
+/// Gathers each node's row values into partition order, then builds the
+/// histograms for all of them in one parallel pass. `jobs`: each node's
+/// rows in the partition (sorted, disjoint) and its zeroed histogram.
+pub(super) fn build_ranges<B: Accum>(
+    input: &GrowInput<'_>,
+    ws: &mut Workspace,
+    par: &Executor,
+    mut jobs: Vec<(Range<usize>, &mut [B])>,
+) {
+    if jobs.is_empty() {
         return;
     }
-    leaves.sort_by_key(|l| l.leaf.range.start);
-    let ranges: Vec<Range<usize>> = leaves.iter().map(|l| l.leaf.range.clone()).collect();
+    let ranges: Vec<Range<usize>> = jobs.iter().map(|j| j.0.clone()).collect();
     let (partition, buffers) = B::buffers(ws);
     let rows = partition.all_rows();
     if buffers.ordered.len() < rows.len() {
         buffers.ordered.resize(rows.len(), Default::default());
     }
-    let (values, _) = B::source(input);
     let blocks = gather_blocks(&ranges);
     let mut pieces = carve_mut(&mut buffers.ordered, &blocks);
     let total_rows: usize = ranges.iter().map(|r| r.len()).sum();
     par.for_each_mut_sized(&mut pieces, total_rows, |i, piece| {
         for (slot, &row) in piece.iter_mut().zip(&rows[blocks[i].clone()]) {
-            *slot = values[row as usize * input.stride + input.output];
+            *slot = B::row(input, row as usize * input.stride + input.output);
         }
     });
     let ordered = &buffers.ordered;
-    let jobs = leaves
+    let jobs = jobs
         .iter_mut()
-        .zip(&ranges)
-        .map(|(leaf, r)| BuildJob {
+        .map(|(r, hist)| BuildJob {
             rows: &rows[r.clone()],
             grads: &ordered[r.clone()],
-            hist: &mut leaf.hist,
+            hist: &mut **hist,
         })
         .collect();
     histogram::build(input.matrix, input.features, jobs, par);
@@ -108,7 +122,7 @@ fn best_split<B: Accum>(
     let features = node_features(input, cfg, leaf.leaf.node);
     let mut best: Option<Candidate> = None;
     let allowed = |f: usize| cfg.interactions.allows(&leaf.leaf.path, f);
-    let (_, scale) = B::source(input);
+    let scale = B::scale(input);
     let mut buf: Vec<BinStat> = Vec::new();
     for &f in features.iter().filter(|&&f| allowed(f)) {
         let bins = &leaf.hist[input.matrix.offsets[f]..input.matrix.offsets[f + 1]];

@@ -8,7 +8,7 @@
 mod packed;
 mod pool;
 
-pub(crate) use packed::{PackedBin, QuantScale};
+pub(crate) use packed::{PackedBin, PackedBin32, QuantScale};
 pub(crate) use pool::HistPool;
 
 use crate::binning::{BinId, BinnedMatrix, Bins};

@@ -81,6 +81,56 @@ impl HistBin for PackedBin {
     }
 }
 
+/// A narrow bin for small nodes: `g * 2^16 + h` with `g` an `i16` and
+/// `0 <= h < 2^16` in one `i32`, half the cache footprint of [`PackedBin`].
+/// Only for nodes whose rows × levels (the largest hessian sum, at least
+/// twice the largest |gradient sum|) stay within [`PackedBin32::MAX_SUM`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[repr(transparent)]
+pub(crate) struct PackedBin32(pub i32);
+
+impl PackedBin32 {
+    /// The largest hessian sum a narrow bin holds; gradient sums may reach
+    /// half of it.
+    pub const MAX_SUM: u64 = u16::MAX as u64;
+
+    /// A row's value, narrowed from its wide form.
+    #[inline(always)]
+    pub fn narrow(p: PackedBin) -> PackedBin32 {
+        PackedBin32(((p.g() as i32) << 16).wrapping_add(p.h() as i32))
+    }
+
+    /// The same sums in a wide bin.
+    #[inline(always)]
+    pub fn widen(self) -> PackedBin {
+        PackedBin::new(self.0 >> 16, self.0 as u16 as u32)
+    }
+}
+
+impl HistBin for PackedBin32 {
+    type Row = PackedBin32;
+    type Scale = QuantScale;
+
+    #[inline(always)]
+    fn add(&mut self, row: PackedBin32) {
+        self.0 = self.0.wrapping_add(row.0);
+    }
+
+    #[inline(always)]
+    fn plus(self, o: PackedBin32) -> PackedBin32 {
+        PackedBin32(self.0.wrapping_add(o.0))
+    }
+
+    #[inline(always)]
+    fn minus(self, o: PackedBin32) -> PackedBin32 {
+        PackedBin32(self.0.wrapping_sub(o.0))
+    }
+
+    fn stat(self, s: QuantScale) -> BinStat {
+        self.widen().stat(s)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,6 +154,20 @@ mod tests {
             prop_assert_eq!(total.minus(sum(a)), sum(b));
             prop_assert_eq!(sum(a).plus(sum(b)), total);
         }
+    }
+
+    #[test]
+    fn narrow_bins_sum_like_wide_ones() {
+        let rows = [(-2, 4), (2, 0), (-1, 3), (1, 1), (-2, 2)];
+        let (mut wide, mut narrow) = (PackedBin::default(), PackedBin32::default());
+        for _ in 0..1000 {
+            for &(g, h) in &rows {
+                wide.add(PackedBin::new(g, h));
+                narrow.add(PackedBin32::narrow(PackedBin::new(g, h)));
+            }
+        }
+        assert_eq!(narrow.widen(), wide);
+        assert_eq!((wide.g(), wide.h()), (-2000, 10_000));
     }
 
     #[test]
