@@ -6,7 +6,7 @@
 use std::ops::Range;
 
 use super::bins::Accum;
-use super::leaves::{HistLeaf, Leaf, OpenLeaf};
+use super::leaves::{Found, HistLeaf, Leaf, OpenLeaf};
 use super::scan::{build_hists, find_best};
 use super::{can_split, GrowConfig, GrowInput, Workspace};
 use crate::binning::{CategoryBins, FeatureBins};
@@ -14,7 +14,6 @@ use crate::bitset::Bitset;
 use crate::histogram::{self, HistBin, HistPool};
 use crate::parallel::Executor;
 use crate::partition::{Route, SplitRule, Threshold};
-use crate::split::Candidate;
 use crate::tree::{SplitRecord, Tree};
 
 /// Splits every leaf of the batch and prepares its children: those that
@@ -26,7 +25,7 @@ pub(super) fn split_batch<B: Accum>(
     tree: &mut Tree,
     ws: &mut Workspace,
     par: &Executor,
-) -> (Vec<Leaf>, Vec<(HistLeaf<B>, Option<Candidate>)>) {
+) -> (Vec<Leaf>, Vec<Found<B>>) {
     let rules: Vec<(Range<usize>, SplitRule)> = batch
         .iter()
         .map(|l| {

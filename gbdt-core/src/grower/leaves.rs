@@ -34,6 +34,9 @@ pub(super) struct HistLeaf<B> {
     pub hist: Vec<B>,
 }
 
+/// A leaf with its histogram and its best split, if it has one.
+pub(super) type Found<B> = (HistLeaf<B>, Option<Candidate>);
+
 /// A leaf whose best split is known, waiting to be split.
 pub(super) struct OpenLeaf<B> {
     pub leaf: Leaf,
@@ -50,7 +53,7 @@ pub(super) struct Frontier<B> {
 impl<B: HistBin> Frontier<B> {
     /// Files each leaf under `open` when it has a split, else under `done`
     /// (its histogram goes back to the pool).
-    pub fn settle(&mut self, found: Vec<(HistLeaf<B>, Option<Candidate>)>, pool: &mut HistPool<B>) {
+    pub fn settle(&mut self, found: Vec<Found<B>>, pool: &mut HistPool<B>) {
         for (HistLeaf { leaf, hist }, best) in found {
             match best {
                 Some(best) => self.open.push(OpenLeaf { leaf, hist, best }),

@@ -4,7 +4,7 @@
 use std::ops::Range;
 
 use super::bins::Accum;
-use super::leaves::HistLeaf;
+use super::leaves::{Found, HistLeaf};
 use super::{GrowConfig, GrowInput, Workspace};
 use crate::histogram::{self, BinStat, BuildJob, HistBin};
 use crate::parallel::Executor;
@@ -59,7 +59,7 @@ pub(super) fn build_ranges<B: Accum>(
         .map(|(r, hist)| BuildJob {
             rows: &rows[r.clone()],
             grads: &ordered[r.clone()],
-            hist: &mut **hist,
+            hist,
         })
         .collect();
     histogram::build(input.matrix, input.features, jobs, par);
@@ -102,10 +102,9 @@ pub(super) fn find_best<B: Accum>(
     cfg: &GrowConfig,
     par: &Executor,
     leaves: Vec<HistLeaf<B>>,
-) -> Vec<(HistLeaf<B>, Option<Candidate>)> {
+) -> Vec<Found<B>> {
     let work = leaves.len() * input.matrix.total_bins();
-    let mut found: Vec<(HistLeaf<B>, Option<Candidate>)> =
-        leaves.into_iter().map(|l| (l, None)).collect();
+    let mut found: Vec<Found<B>> = leaves.into_iter().map(|l| (l, None)).collect();
     par.for_each_mut_sized(&mut found, work, |_, (leaf, best)| {
         *best = best_split(input, cfg, leaf);
     });
