@@ -77,8 +77,9 @@ fn quantized_paths_agree_with_constraints_categories_sampling_and_weights() {
             interaction_constraints: vec![vec![0, 1, 5], vec![2, 3, 4]],
             colsample_bytree: 0.8,
             // 2500 rows x 64 levels: the root's sums need 64-bit bins,
-            // nodes under 1024 rows are built in 32-bit ones.
+            // nodes of about 260..1023 rows are built in 32-bit ones.
             num_grad_quant_bins: 64,
+            max_bin: 16,
             quant_train_renew_leaf: false,
             ..quantized(Objective::Logistic)
         },
