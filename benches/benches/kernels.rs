@@ -1,5 +1,5 @@
 //! Criterion benchmarks of the engine's kernels on seeded synthetic data:
-//! histogram building, split finding, growing one tree, batch prediction.
+//! histogram building (float and quantized gradients), split finding, growing one tree, batch prediction.
 //! Run with `cargo bench -p gbdt-benches`.
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -49,6 +49,11 @@ fn kernels(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::new("histogram_root", rows), &rows, |b, _| {
             b.iter(|| k.build_histogram())
         });
+        g.bench_with_input(
+            BenchmarkId::new("histogram_root_quantized", rows),
+            &rows,
+            |b, _| b.iter(|| k.build_quantized_histogram()),
+        );
         k.build_histogram();
         g.throughput(Throughput::Elements(FEATURES as u64));
         g.bench_with_input(BenchmarkId::new("split_root", rows), &rows, |b, _| {

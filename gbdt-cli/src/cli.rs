@@ -545,7 +545,10 @@ mod tests {
             .find_subcommand_mut("train")
             .map(|c| c.render_help().to_string())
             .unwrap_or_default();
-        let start = help.find(&format!("--{flag} <")).unwrap_or(help.len());
+        // A boolean's value is optional: `--flag [<BOOL>]`.
+        let start = (help.find(&format!("--{flag} <")))
+            .or_else(|| help.find(&format!("--{flag} [<")))
+            .unwrap_or(help.len());
         let rest = &help[start..];
         let end = ["\n      --", "\n\n"]
             .iter()

@@ -178,6 +178,7 @@ impl Value<'_> {
             (ValueKind::Count, toml::Value::Integer(i)) if *i >= 0 => i.to_string(),
             (ValueKind::Number, toml::Value::Integer(i)) => i.to_string(),
             (ValueKind::Number, toml::Value::Float(f)) => f.to_string(),
+            (ValueKind::Bool, toml::Value::Boolean(b)) => b.to_string(),
             (
                 ValueKind::Name
                 | ValueKind::Names
@@ -468,6 +469,7 @@ mod tests {
                 ValueKind::Integers => ("[1]", "1"),
                 ValueKind::Sets => ("[[0, 1], [2]]", "[[0,1],[2]]"),
                 ValueKind::Numbers => ("[0.1, 0.9]", "0.1,0.9"),
+                ValueKind::Bool => ("true", "true"),
                 _ if flag == "objective" => ("\"binary\"", "binary"),
                 _ => ("\"leafwise\"", "leafwise"),
             };

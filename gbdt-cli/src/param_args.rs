@@ -62,6 +62,7 @@ fn value_name(param: &Param) -> (&'static str, bool) {
         ValueKind::Integers => ("LIST", false),
         ValueKind::Sets => ("SETS", false),
         ValueKind::Numbers => ("LIST", false),
+        ValueKind::Bool => ("BOOL", false),
         _ => ("NAME", false),
     }
 }
@@ -102,6 +103,11 @@ fn param_arg(param: &'static Param, flag: &'static str) -> Arg {
         .value_parser(move |text: &str| check_value(param, text));
     if many {
         arg.action(ArgAction::Append).value_delimiter(',')
+    } else if param.kind() == ValueKind::Bool {
+        // A bare `--flag` means true.
+        arg.action(ArgAction::Set)
+            .num_args(0..=1)
+            .default_missing_value("true")
     } else {
         arg.action(ArgAction::Set)
     }

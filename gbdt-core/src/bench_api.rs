@@ -6,7 +6,7 @@ use ndarray::ArrayView2;
 use crate::binning::BinnedMatrix;
 use crate::error::Result;
 use crate::grower::{self, GrowConfig, GrowInput, Workspace};
-use crate::histogram::{self, BinStat, BuildJob};
+use crate::histogram::{self, BinStat, BuildJob, PackedBin};
 use crate::objective::GradPair;
 use crate::parallel::Executor;
 use crate::params::Params;
@@ -19,6 +19,9 @@ pub struct Kernels {
     grads: Vec<GradPair>,
     rows: Vec<u32>,
     hist: Vec<BinStat>,
+    /// The gradients quantized to integers, and their histogram.
+    quant: Vec<PackedBin>,
+    quant_hist: Vec<PackedBin>,
     features: Vec<usize>,
     cfg: GrowConfig,
     ws: Workspace,
@@ -42,12 +45,17 @@ impl Kernels {
             0,
             &par,
         );
-        let grads = labels
+        let grads: Vec<GradPair> = labels
             .iter()
             .map(|&y| GradPair {
                 g: 0.5 - y,
                 h: 0.25,
             })
+            .collect();
+        // Scales 0.25 and 1/16: the gradients +-0.5 are +-2, hessians 4.
+        let quant = grads
+            .iter()
+            .map(|p| PackedBin::new((p.g * 4.0) as i32, 4))
             .collect();
         let cfg = GrowConfig {
             policy: params.grow_policy,
@@ -63,6 +71,8 @@ impl Kernels {
         Ok(Kernels {
             rows: (0..x.nrows() as u32).collect(),
             hist: vec![BinStat::default(); matrix.total_bins()],
+            quant_hist: vec![PackedBin::default(); matrix.total_bins()],
+            quant,
             features: (0..x.ncols()).collect(),
             ws: Workspace::new(&matrix),
             matrix,
@@ -79,6 +89,18 @@ impl Kernels {
             rows: &self.rows,
             grads: &self.grads,
             hist: &mut self.hist,
+        };
+        histogram::build(&self.matrix, &self.features, vec![job], &self.par);
+    }
+
+    /// Builds the root histogram of every feature from quantized gradients
+    /// (integer sums, one packed `i64` per bin).
+    pub fn build_quantized_histogram(&mut self) {
+        self.quant_hist.fill(PackedBin::default());
+        let job = BuildJob {
+            rows: &self.rows,
+            grads: &self.quant,
+            hist: &mut self.quant_hist,
         };
         histogram::build(&self.matrix, &self.features, vec![job], &self.par);
     }
@@ -109,6 +131,7 @@ impl Kernels {
             features: &self.features,
             rng_stream: [0, 0, 0],
             seed: 0,
+            quant: None,
         };
         grower::grow(&input, &self.cfg, &mut self.ws, &self.par)
             .leaves

@@ -11,6 +11,9 @@
 mod early_stopping;
 mod eval;
 mod gradients;
+mod quantize;
+#[cfg(test)]
+mod quantize_tests;
 mod refit;
 mod trainer;
 
@@ -21,7 +24,7 @@ use refit::{refit_leaves, RefitInput};
 use crate::binning::BinnedMatrix;
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
-use crate::grower::{self, GrowConfig, GrowInput, Interactions, Workspace};
+use crate::grower::{self, GrowConfig, GrowInput, Interactions, QuantRows, Workspace};
 use crate::metric::Metric;
 use crate::model::{EvalResult, Model};
 use crate::objective::GradPair;
@@ -33,6 +36,7 @@ use crate::tree::Tree;
 
 use early_stopping::EarlyStopping;
 use eval::Evaluation;
+use quantize::Quantized;
 
 /// What one call of [`Booster::step`] did.
 #[derive(Debug, Clone, PartialEq)]
@@ -86,6 +90,8 @@ pub struct Booster<'a> {
     /// Raw margins of the training rows, rows × `num_outputs`.
     margins: Vec<f64>,
     grads: Vec<GradPair>,
+    /// The round's quantized gradients (`use_quantized_grad`).
+    quant: Quantized,
     ws: Workspace,
     valid: Vec<Evaluation<'a>>,
     stopper: EarlyStopping,
@@ -102,6 +108,7 @@ impl<'a> Booster<'a> {
         params.check()?;
         check_monotone(params, data)?;
         Interactions::check(&params.interaction_constraints, data.num_features())?;
+        quantize::check(params, data.num_rows())?;
         let k = num_outputs(params, data.labels())?;
         check_groups(params, data)?;
         for (row, &y) in data.labels().iter().enumerate() {
@@ -142,6 +149,7 @@ impl<'a> Booster<'a> {
         Interactions::check(&params.interaction_constraints, data.num_features())?;
         check_continuable(&model, params, data)?;
         check_groups(params, data)?;
+        quantize::check(params, data.num_rows())?;
         let k = model.num_outputs;
         for (row, &y) in data.labels().iter().enumerate() {
             params.objective.check_label(row, y, k)?;
@@ -178,6 +186,7 @@ impl<'a> Booster<'a> {
             stopper: EarlyStopping::new(params.early_stopping_rounds, metrics.last().copied()),
             cfg: grow_config(params),
             grads: vec![GradPair::default(); margins.len()],
+            quant: Quantized::default(),
             ws: Workspace::new(&matrix),
             params: params.clone(),
             data: data.clone(),
@@ -224,6 +233,11 @@ impl<'a> Booster<'a> {
             round,
             &self.exec,
         );
+        if p.use_quantized_grad {
+            let key = (p.seed, round);
+            let levels = p.num_grad_quant_bins;
+            (self.quant).quantize(&self.grads, k, levels, key, &self.exec);
+        }
         let features = gradients::tree_features(p, self.matrix.num_features(), round);
         for output in 0..k {
             let tree = self.grow_tree(round, output, &features);
@@ -267,6 +281,12 @@ impl<'a> Booster<'a> {
             features,
             rng_stream: [round as u64, output as u64, 0x90DE],
             seed: self.params.seed,
+            quant: self.params.use_quantized_grad.then(|| QuantRows {
+                rows: &self.quant.rows,
+                scale: self.quant.scales[output],
+                levels: self.params.num_grad_quant_bins,
+                renew_leaf: self.params.quant_train_renew_leaf,
+            }),
         };
         let mut grown = grower::grow(&input, &self.cfg, &mut self.ws, &self.exec);
         let p = &self.params;
@@ -344,6 +364,7 @@ impl<'a> Booster<'a> {
             base: self.base,
             margins: self.margins,
             grads: self.grads,
+            quant: self.quant,
             ws: self.ws,
             stopper: self.stopper,
             best_results: self.best_results,

@@ -5,27 +5,27 @@
 
 use std::ops::Range;
 
-use super::leaves::{HistLeaf, Leaf, OpenLeaf};
+use super::bins::Accum;
+use super::leaves::{Found, HistLeaf, Leaf, OpenLeaf};
 use super::scan::{build_hists, find_best};
 use super::{can_split, GrowConfig, GrowInput, Workspace};
 use crate::binning::{CategoryBins, FeatureBins};
 use crate::bitset::Bitset;
-use crate::histogram::{self, BinStat, HistPool};
+use crate::histogram::{self, HistBin, HistPool};
 use crate::parallel::Executor;
 use crate::partition::{Route, SplitRule, Threshold};
-use crate::split::Candidate;
 use crate::tree::{SplitRecord, Tree};
 
 /// Splits every leaf of the batch and prepares its children: those that
 /// cannot split, and those that may, each with its best split if it has one.
-pub(super) fn split_batch(
-    batch: Vec<OpenLeaf>,
+pub(super) fn split_batch<B: Accum>(
+    batch: Vec<OpenLeaf<B>>,
     input: &GrowInput<'_>,
     cfg: &GrowConfig,
     tree: &mut Tree,
     ws: &mut Workspace,
     par: &Executor,
-) -> (Vec<Leaf>, Vec<(HistLeaf, Option<Candidate>)>) {
+) -> (Vec<Leaf>, Vec<Found<B>>) {
     let rules: Vec<(Range<usize>, SplitRule)> = batch
         .iter()
         .map(|l| {
@@ -46,12 +46,13 @@ pub(super) fn split_batch(
         })
         .collect();
     let left_counts = ws.partition.split(input.matrix, &rules, par);
-    let plans: Vec<Plan> = batch
+    let pool = &mut B::buffers(ws).1.pool;
+    let plans: Vec<Plan<B>> = batch
         .into_iter()
         .zip(left_counts)
         .map(|(parent, lefts)| {
             let family = make_children(parent, lefts, input, cfg, tree);
-            Plan::new(family, cfg, &mut ws.pool)
+            Plan::new(family, cfg, pool)
         })
         .collect();
     let (done, growing) = child_histograms(plans, input, ws, par);
@@ -72,20 +73,20 @@ fn category_set(cb: &CategoryBins, left_bins: &Bitset) -> (usize, Bitset) {
 }
 
 /// A split leaf's histogram and its two children.
-struct Family {
-    parent_hist: Vec<BinStat>,
+struct Family<B> {
+    parent_hist: Vec<B>,
     left: Leaf,
     right: Leaf,
 }
 
 /// Writes the parent's split into the tree and returns its children.
-fn make_children(
-    parent: OpenLeaf,
+fn make_children<B>(
+    parent: OpenLeaf<B>,
     lefts: usize,
     input: &GrowInput<'_>,
     cfg: &GrowConfig,
     tree: &mut Tree,
-) -> Family {
+) -> Family<B> {
     let OpenLeaf {
         leaf: parent,
         hist: parent_hist,
@@ -134,13 +135,13 @@ fn make_children(
 }
 
 /// A child after its parent's split: final, or growing with a histogram.
-enum Child {
+enum Child<B> {
     Final(Leaf),
-    Growing(HistLeaf),
+    Growing(HistLeaf<B>),
 }
 
-impl Child {
-    fn growing_mut(&mut self) -> Option<&mut HistLeaf> {
+impl<B> Child<B> {
+    fn growing_mut(&mut self) -> Option<&mut HistLeaf<B>> {
         match self {
             Child::Growing(h) => Some(h),
             Child::Final(_) => None,
@@ -149,21 +150,21 @@ impl Child {
 }
 
 /// How a family's children get their histograms.
-enum Plan {
+enum Plan<B> {
     /// Build the smaller child's histogram; the larger one's becomes the
     /// parent's minus it. The smaller child is final unless `small_ok`.
     Derive {
-        small: HistLeaf,
-        large: HistLeaf,
+        small: HistLeaf<B>,
+        large: HistLeaf<B>,
         small_ok: bool,
         small_left: bool,
     },
     /// Build the histogram of each child that may split.
-    Direct { left: Child, right: Child },
+    Direct { left: Child<B>, right: Child<B> },
 }
 
-impl Plan {
-    fn new(family: Family, cfg: &GrowConfig, pool: &mut HistPool) -> Plan {
+impl<B: HistBin> Plan<B> {
+    fn new(family: Family<B>, cfg: &GrowConfig, pool: &mut HistPool<B>) -> Plan<B> {
         let Family {
             parent_hist,
             left,
@@ -202,7 +203,7 @@ impl Plan {
     }
 
     /// The histograms this plan builds directly (at most two).
-    fn builds(&mut self) -> [Option<&mut HistLeaf>; 2] {
+    fn builds(&mut self) -> [Option<&mut HistLeaf<B>>; 2] {
         match self {
             Plan::Derive { small, .. } => [Some(small), None],
             Plan::Direct { left, right } => [left.growing_mut(), right.growing_mut()],
@@ -211,7 +212,7 @@ impl Plan {
 
     /// After the build: derives by subtraction, and sorts the children into
     /// final ones and growing ones (in left-to-right order within a family).
-    fn finish(self, done: &mut Vec<Leaf>, growing: &mut Vec<HistLeaf>, pool: &mut HistPool) {
+    fn finish(self, done: &mut Vec<Leaf>, growing: &mut Vec<HistLeaf<B>>, pool: &mut HistPool<B>) {
         let (first, second) = match self {
             Plan::Derive {
                 small,
@@ -247,19 +248,19 @@ impl Plan {
 /// Gives each child that may split a histogram: built directly for the
 /// smaller child, parent minus smaller for the larger one. Returns the final
 /// children and the growing ones, the latter in family order.
-fn child_histograms(
-    mut plans: Vec<Plan>,
+fn child_histograms<B: Accum>(
+    mut plans: Vec<Plan<B>>,
     input: &GrowInput<'_>,
     ws: &mut Workspace,
     par: &Executor,
-) -> (Vec<Leaf>, Vec<HistLeaf>) {
-    let mut to_build: Vec<&mut HistLeaf> =
+) -> (Vec<Leaf>, Vec<HistLeaf<B>>) {
+    let mut to_build: Vec<&mut HistLeaf<B>> =
         plans.iter_mut().flat_map(Plan::builds).flatten().collect();
     build_hists(input, ws, par, &mut to_build);
     let mut done = Vec::new();
     let mut growing = Vec::with_capacity(plans.len() * 2);
     for plan in plans {
-        plan.finish(&mut done, &mut growing, &mut ws.pool);
+        plan.finish(&mut done, &mut growing, &mut B::buffers(ws).1.pool);
     }
     (done, growing)
 }

@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use crate::histogram::{BinStat, HistPool};
+use crate::histogram::{BinStat, HistBin, HistPool};
 use crate::split::{Bounds, Candidate};
 
 /// A node of the growing tree that is a leaf for now: where its rows are
@@ -23,34 +23,37 @@ pub(super) struct Leaf {
 }
 
 impl Leaf {
-    pub fn with_hist(self, hist: Vec<BinStat>) -> HistLeaf {
+    pub fn with_hist<B>(self, hist: Vec<B>) -> HistLeaf<B> {
         HistLeaf { leaf: self, hist }
     }
 }
 
 /// A leaf that may split, holding its histogram (being built, or built).
-pub(super) struct HistLeaf {
+pub(super) struct HistLeaf<B> {
     pub leaf: Leaf,
-    pub hist: Vec<BinStat>,
+    pub hist: Vec<B>,
 }
 
+/// A leaf with its histogram and its best split, if it has one.
+pub(super) type Found<B> = (HistLeaf<B>, Option<Candidate>);
+
 /// A leaf whose best split is known, waiting to be split.
-pub(super) struct OpenLeaf {
+pub(super) struct OpenLeaf<B> {
     pub leaf: Leaf,
-    pub hist: Vec<BinStat>,
+    pub hist: Vec<B>,
     pub best: Candidate,
 }
 
 /// Where a growing tree's leaves stand: waiting to split, or final.
-pub(super) struct Frontier {
-    pub open: Vec<OpenLeaf>,
+pub(super) struct Frontier<B> {
+    pub open: Vec<OpenLeaf<B>>,
     pub done: Vec<Leaf>,
 }
 
-impl Frontier {
+impl<B: HistBin> Frontier<B> {
     /// Files each leaf under `open` when it has a split, else under `done`
     /// (its histogram goes back to the pool).
-    pub fn settle(&mut self, found: Vec<(HistLeaf, Option<Candidate>)>, pool: &mut HistPool) {
+    pub fn settle(&mut self, found: Vec<Found<B>>, pool: &mut HistPool<B>) {
         for (HistLeaf { leaf, hist }, best) in found {
             match best {
                 Some(best) => self.open.push(OpenLeaf { leaf, hist, best }),
@@ -63,7 +66,7 @@ impl Frontier {
     }
 
     /// Every leaf, once growth ends.
-    pub fn finish(self, pool: &mut HistPool) -> Vec<Leaf> {
+    pub fn finish(self, pool: &mut HistPool<B>) -> Vec<Leaf> {
         let mut done = self.done;
         for open in self.open {
             pool.give(open.hist);

@@ -7,19 +7,25 @@
 //! - `children.rs`: splitting a batch of leaves and giving the children
 //!   their histograms;
 //! - `scan.rs`: building histograms and finding best splits for many
-//!   leaves in one parallel pass.
+//!   leaves in one parallel pass;
+//! - `bins.rs`: the bin types the driver is generic over (float sums, or
+//!   integer sums of quantized gradients), `renew.rs`: quantized training's
+//!   leaf values from the exact gradients.
 
+mod bins;
 mod children;
 mod interact;
 mod leaves;
+mod renew;
 mod scan;
 
+pub(crate) use bins::QuantRows;
 pub(crate) use interact::Interactions;
 
 use std::ops::Range;
 
 use crate::binning::BinnedMatrix;
-use crate::histogram::{BinStat, HistPool};
+use crate::histogram::{BinStat, HistBin, PackedBin, PackedBin32};
 use crate::objective::GradPair;
 use crate::parallel::Executor;
 use crate::params::GrowPolicy;
@@ -27,6 +33,7 @@ use crate::partition::RowPartition;
 use crate::split::{Bounds, CatParams, Monotone, SplitParams};
 use crate::tree::Tree;
 
+use bins::{Accum, Buffers};
 use leaves::{Frontier, Leaf, OpenLeaf};
 
 /// The shape limits and sampling of one tree.
@@ -75,17 +82,18 @@ impl GrowConfig {
 /// Buffers reused across trees.
 pub(crate) struct Workspace {
     pub partition: RowPartition,
-    /// Gradients gathered in partition order, one slot per row.
-    pub ordered: Vec<GradPair>,
-    pub pool: HistPool,
+    float: Buffers<BinStat>,
+    quant: Buffers<PackedBin>,
+    narrow: Buffers<PackedBin32>,
 }
 
 impl Workspace {
     pub fn new(matrix: &BinnedMatrix) -> Workspace {
         Workspace {
             partition: RowPartition::new(matrix.rows),
-            ordered: vec![GradPair::default(); matrix.rows],
-            pool: HistPool::new(matrix.total_bins()),
+            float: Buffers::new(matrix.total_bins()),
+            quant: Buffers::new(matrix.total_bins()),
+            narrow: Buffers::new(matrix.total_bins()),
         }
     }
 }
@@ -109,6 +117,8 @@ pub(crate) struct GrowInput<'a> {
     /// Seed stream for per-node feature sampling.
     pub rng_stream: [u64; 3],
     pub seed: u64,
+    /// Quantized gradients: when set, histograms sum them as integers.
+    pub quant: Option<QuantRows<'a>>,
 }
 
 /// Grows one tree.
@@ -118,9 +128,22 @@ pub(crate) fn grow(
     ws: &mut Workspace,
     par: &Executor,
 ) -> Grown {
+    match input.quant {
+        None => grow_on::<BinStat>(input, cfg, ws, par),
+        Some(_) => grow_on::<PackedBin>(input, cfg, ws, par),
+    }
+}
+
+/// Grows one tree on histograms of `B`.
+fn grow_on<B: Accum>(
+    input: &GrowInput<'_>,
+    cfg: &GrowConfig,
+    ws: &mut Workspace,
+    par: &Executor,
+) -> Grown {
     ws.partition.reset();
     let n = input.matrix.rows;
-    let sum = node_sum(input, par);
+    let sum = node_sum::<B>(input, par);
     let mut tree = Tree::with_root(cfg.split.leaf_value(sum), sum.h as f32);
     let root = Leaf {
         node: 0,
@@ -135,9 +158,12 @@ pub(crate) fn grow(
         done: Vec::new(),
     };
     if can_split(&root, cfg) {
-        let mut hist = vec![root.with_hist(ws.pool.take())];
+        let mut hist = vec![root.with_hist(B::buffers(ws).1.pool.take())];
         scan::build_hists(input, ws, par, &mut hist.iter_mut().collect::<Vec<_>>());
-        frontier.settle(scan::find_best(input, cfg, par, hist), &mut ws.pool);
+        frontier.settle(
+            scan::find_best(input, cfg, par, hist),
+            &mut B::buffers(ws).1.pool,
+        );
     } else {
         frontier.done.push(root);
     }
@@ -150,10 +176,14 @@ pub(crate) fn grow(
         num_leaves += batch.len();
         let (done, found) = children::split_batch(batch, input, cfg, &mut tree, ws, par);
         frontier.done.extend(done);
-        frontier.settle(found, &mut ws.pool);
+        frontier.settle(found, &mut B::buffers(ws).1.pool);
     }
-    let leaves = frontier
-        .finish(&mut ws.pool)
+    let leaves = frontier.finish(&mut B::buffers(ws).1.pool);
+    if input.quant.is_some_and(|q| q.renew_leaf) {
+        let rows = ws.partition.all_rows();
+        renew::renew_leaves(&leaves, rows, input, cfg, &mut tree, par);
+    }
+    let leaves = leaves
         .into_iter()
         .map(|leaf| (leaf.node, leaf.range, tree.value(leaf.node)))
         .collect();
@@ -162,17 +192,18 @@ pub(crate) fn grow(
 
 /// Sum of the tree's gradients over all rows, in fixed-size blocks added in
 /// block order: the same result for any thread count.
-fn node_sum(input: &GrowInput<'_>, par: &Executor) -> BinStat {
+fn node_sum<B: Accum>(input: &GrowInput<'_>, par: &Executor) -> BinStat {
     const BLOCK: usize = 65_536;
     let n = input.matrix.rows;
     let partial = par.map_range(n.div_ceil(BLOCK), |b| {
-        let mut s = BinStat::default();
+        let mut s = B::default();
         for row in b * BLOCK..((b + 1) * BLOCK).min(n) {
-            s.add(input.grads[row * input.stride + input.output]);
+            s.add(B::row(input, row * input.stride + input.output));
         }
         s
     });
-    partial.into_iter().fold(BinStat::default(), BinStat::plus)
+    let total = partial.into_iter().fold(B::default(), HistBin::plus);
+    total.stat(B::scale(input))
 }
 
 fn can_split(leaf: &Leaf, cfg: &GrowConfig) -> bool {
@@ -183,7 +214,7 @@ fn can_split(leaf: &Leaf, cfg: &GrowConfig) -> bool {
 
 /// Picks the leaves to split next and removes them from `open`, sorted by
 /// their row range.
-fn select(open: &mut Vec<OpenLeaf>, cfg: &GrowConfig, num_leaves: usize) -> Vec<OpenLeaf> {
+fn select<B>(open: &mut Vec<OpenLeaf<B>>, cfg: &GrowConfig, num_leaves: usize) -> Vec<OpenLeaf<B>> {
     let room = if cfg.max_leaves == 0 {
         usize::MAX
     } else {
@@ -192,10 +223,10 @@ fn select(open: &mut Vec<OpenLeaf>, cfg: &GrowConfig, num_leaves: usize) -> Vec<
     if room == 0 || open.is_empty() {
         return Vec::new();
     }
-    let mut picked: Vec<OpenLeaf> = match cfg.policy {
+    let mut picked: Vec<OpenLeaf<B>> = match cfg.policy {
         GrowPolicy::DepthWise => {
             let depth = open.iter().map(|l| l.leaf.depth).min().unwrap_or(0);
-            let (level, rest): (Vec<OpenLeaf>, Vec<OpenLeaf>) =
+            let (level, rest): (Vec<OpenLeaf<B>>, Vec<_>) =
                 open.drain(..).partition(|l| l.leaf.depth == depth);
             *open = rest;
             level
@@ -272,6 +303,7 @@ mod tests {
                 features: &features,
                 rng_stream: [0, 0, 0],
                 seed: 0,
+                quant: None,
             };
             let mut ws = Workspace::new(&matrix);
             let grown = grow(&input, &cfg, &mut ws, &exec);
@@ -363,6 +395,7 @@ mod tests {
                 features: &features,
                 rng_stream: [0, 0, 0],
                 seed: 0,
+                quant: None,
             };
             let mut ws = Workspace::new(&matrix);
             let tree = grow(&input, &cfg, &mut ws, &exec).tree;

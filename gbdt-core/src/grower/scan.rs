@@ -3,42 +3,63 @@
 
 use std::ops::Range;
 
-use super::leaves::HistLeaf;
+use super::bins::Accum;
+use super::leaves::{Found, HistLeaf};
 use super::{GrowConfig, GrowInput, Workspace};
-use crate::histogram::{self, BuildJob};
+use crate::histogram::{self, BinStat, BuildJob, HistBin};
 use crate::parallel::Executor;
 use crate::sampling::{fraction_count, Rng};
 use crate::split::{best_categorical, best_of_feature, Candidate, CatNode};
 
-/// Gathers each leaf's gradients into partition order, then builds the
-/// histograms of the tree's features for all of them in one parallel pass.
-pub(super) fn build_hists(
+/// Builds the histograms of the tree's features for all `leaves` (each
+/// bin type decides how, see [`Accum::build`]).
+pub(super) fn build_hists<B: Accum>(
     input: &GrowInput<'_>,
     ws: &mut Workspace,
     par: &Executor,
-    leaves: &mut [&mut HistLeaf],
+    leaves: &mut [&mut HistLeaf<B>],
 ) {
-    if leaves.is_empty() {
+    leaves.sort_by_key(|l| l.leaf.range.start);
+    let jobs = leaves
+        .iter_mut()
+        .map(|l| (l.leaf.range.clone(), &mut l.hist[..]))
+        .collect();
+    B::build(input, ws, par, jobs);
+}
+
+/// Gathers each node's row values into partition order, then builds the
+/// histograms for all of them in one parallel pass. `jobs`: each node's
+/// rows in the partition (sorted, disjoint) and its zeroed histogram.
+pub(super) fn build_ranges<B: Accum>(
+    input: &GrowInput<'_>,
+    ws: &mut Workspace,
+    par: &Executor,
+    mut jobs: Vec<(Range<usize>, &mut [B])>,
+) {
+    if jobs.is_empty() {
         return;
     }
-    leaves.sort_by_key(|l| l.leaf.range.start);
-    let ranges: Vec<Range<usize>> = leaves.iter().map(|l| l.leaf.range.clone()).collect();
-    let rows = ws.partition.all_rows();
+    let ranges: Vec<Range<usize>> = jobs.iter().map(|j| j.0.clone()).collect();
+    let (partition, buffers) = B::buffers(ws);
+    let rows = partition.all_rows();
+    if buffers.ordered.len() < rows.len() {
+        buffers.ordered.resize(rows.len(), Default::default());
+    }
     let blocks = gather_blocks(&ranges);
-    let mut pieces = carve_mut(&mut ws.ordered, &blocks);
+    let mut pieces = carve_mut(&mut buffers.ordered, &blocks);
     let total_rows: usize = ranges.iter().map(|r| r.len()).sum();
     par.for_each_mut_sized(&mut pieces, total_rows, |i, piece| {
         for (slot, &row) in piece.iter_mut().zip(&rows[blocks[i].clone()]) {
-            *slot = input.grads[row as usize * input.stride + input.output];
+            *slot = B::row(input, row as usize * input.stride + input.output);
         }
     });
-    let jobs = leaves
+    let ordered = &buffers.ordered;
+    let jobs = jobs
         .iter_mut()
-        .zip(&ranges)
-        .map(|(leaf, r)| BuildJob {
+        .map(|(r, hist)| BuildJob {
             rows: &rows[r.clone()],
-            grads: &ws.ordered[r.clone()],
-            hist: &mut leaf.hist,
+            grads: &ordered[r.clone()],
+            hist,
         })
         .collect();
     histogram::build(input.matrix, input.features, jobs, par);
@@ -76,27 +97,35 @@ fn carve_mut<'a, T>(mut data: &'a mut [T], ranges: &[Range<usize>]) -> Vec<&'a m
 
 /// Finds each leaf's best split over its (sampled) features, in parallel;
 /// `None` when no split passes the constraints.
-pub(super) fn find_best(
+pub(super) fn find_best<B: Accum>(
     input: &GrowInput<'_>,
     cfg: &GrowConfig,
     par: &Executor,
-    leaves: Vec<HistLeaf>,
-) -> Vec<(HistLeaf, Option<Candidate>)> {
+    leaves: Vec<HistLeaf<B>>,
+) -> Vec<Found<B>> {
     let work = leaves.len() * input.matrix.total_bins();
-    let mut found: Vec<(HistLeaf, Option<Candidate>)> =
-        leaves.into_iter().map(|l| (l, None)).collect();
+    let mut found: Vec<Found<B>> = leaves.into_iter().map(|l| (l, None)).collect();
     par.for_each_mut_sized(&mut found, work, |_, (leaf, best)| {
         *best = best_split(input, cfg, leaf);
     });
     found
 }
 
-fn best_split(input: &GrowInput<'_>, cfg: &GrowConfig, leaf: &HistLeaf) -> Option<Candidate> {
+/// The best split over a leaf's features; integer histograms are turned
+/// into gradient units one feature at a time.
+fn best_split<B: Accum>(
+    input: &GrowInput<'_>,
+    cfg: &GrowConfig,
+    leaf: &HistLeaf<B>,
+) -> Option<Candidate> {
     let features = node_features(input, cfg, leaf.leaf.node);
     let mut best: Option<Candidate> = None;
     let allowed = |f: usize| cfg.interactions.allows(&leaf.leaf.path, f);
+    let scale = B::scale(input);
+    let mut buf: Vec<BinStat> = Vec::new();
     for &f in features.iter().filter(|&&f| allowed(f)) {
-        let slice = &leaf.hist[input.matrix.offsets[f]..input.matrix.offsets[f + 1]];
+        let bins = &leaf.hist[input.matrix.offsets[f]..input.matrix.offsets[f + 1]];
+        let slice = HistBin::stats(bins, scale, &mut buf);
         let rule = cfg.monotone(f, leaf.leaf.bounds);
         let found = if input.matrix.features[f].categorical().is_some() {
             let node = CatNode {

@@ -1,14 +1,42 @@
 //! Gradient histograms: per node, per feature, per bin, the sums of
 //! gradients and hessians. Built for the smaller child only; the sibling is
 //! the parent minus that child.
+//!
+//! One kernel serves every bin type ([`HistBin`]): [`BinStat`] sums float
+//! gradients, [`PackedBin`] (`packed.rs`) sums quantized ones as integers.
 
+mod packed;
 mod pool;
 
+pub(crate) use packed::{PackedBin, PackedBin32, QuantScale};
 pub(crate) use pool::HistPool;
 
 use crate::binning::{BinId, BinnedMatrix, Bins};
 use crate::objective::GradPair;
 use crate::parallel::Executor;
+
+/// A histogram bin: what one row adds to it, how bins add and subtract, and
+/// what it is in gradient units for the split scan.
+pub(crate) trait HistBin:
+    Copy + Default + PartialEq + Send + Sync + std::fmt::Debug
+{
+    /// One row's contribution.
+    type Row: Copy + Default + Send + Sync;
+    /// What turns a bin into gradient units.
+    type Scale: Copy + Send + Sync;
+    fn add(&mut self, row: Self::Row);
+    fn plus(self, o: Self) -> Self;
+    fn minus(self, o: Self) -> Self;
+    fn stat(self, scale: Self::Scale) -> BinStat;
+
+    /// Bins in gradient units: converted into `buf`, or `hist` itself when
+    /// it already is.
+    fn stats<'a>(hist: &'a [Self], scale: Self::Scale, buf: &'a mut Vec<BinStat>) -> &'a [BinStat] {
+        buf.clear();
+        buf.extend(hist.iter().map(|b| b.stat(scale)));
+        buf
+    }
+}
 
 /// Gradient and hessian sums of one bin (or of a node).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -40,21 +68,47 @@ impl BinStat {
     }
 }
 
+impl HistBin for BinStat {
+    type Row = GradPair;
+    type Scale = ();
+
+    #[inline(always)]
+    fn add(&mut self, p: GradPair) {
+        BinStat::add(self, p);
+    }
+
+    fn plus(self, o: BinStat) -> BinStat {
+        BinStat::plus(self, o)
+    }
+
+    fn minus(self, o: BinStat) -> BinStat {
+        BinStat::minus(self, o)
+    }
+
+    fn stat(self, _: ()) -> BinStat {
+        self
+    }
+
+    fn stats<'a>(hist: &'a [BinStat], _: (), _: &'a mut Vec<BinStat>) -> &'a [BinStat] {
+        hist
+    }
+}
+
 /// One node to build: its rows (indices into the matrix), its gradients in
 /// the same order, and its histogram (all features, zeroed).
-pub(crate) struct BuildJob<'a> {
+pub(crate) struct BuildJob<'a, B: HistBin> {
     pub rows: &'a [u32],
-    pub grads: &'a [GradPair],
-    pub hist: &'a mut [BinStat],
+    pub grads: &'a [B::Row],
+    pub hist: &'a mut [B],
 }
 
 /// Builds the histograms of `features` for every job, in parallel over
 /// (node, feature) pairs. Each pair is summed by one task in row order, so
 /// the sums do not depend on the thread count.
-pub(crate) fn build(
+pub(crate) fn build<B: HistBin>(
     matrix: &BinnedMatrix,
     features: &[usize],
-    jobs: Vec<BuildJob<'_>>,
+    jobs: Vec<BuildJob<'_, B>>,
     par: &Executor,
 ) {
     match &matrix.bins {
@@ -65,18 +119,18 @@ pub(crate) fn build(
 
 /// One node and one or two features: two features share the loads of the
 /// row indices and gradients.
-struct Task<'a, T> {
+struct Task<'a, T, B: HistBin> {
     rows: &'a [u32],
-    grads: &'a [GradPair],
-    first: (&'a [T], &'a mut [BinStat]),
-    second: Option<(&'a [T], &'a mut [BinStat])>,
+    grads: &'a [B::Row],
+    first: (&'a [T], &'a mut [B]),
+    second: Option<(&'a [T], &'a mut [B])>,
 }
 
-fn build_typed<T: BinId>(
+fn build_typed<T: BinId, B: HistBin>(
     bins: &[T],
     matrix: &BinnedMatrix,
     features: &[usize],
-    jobs: Vec<BuildJob<'_>>,
+    jobs: Vec<BuildJob<'_, B>>,
     par: &Executor,
 ) {
     let n = matrix.rows;
@@ -108,11 +162,11 @@ fn build_typed<T: BinId>(
     });
 }
 /// Splits a node histogram into the slices of the selected (sorted) features.
-fn feature_slices<'h>(
-    mut hist: &'h mut [BinStat],
+fn feature_slices<'h, B>(
+    mut hist: &'h mut [B],
     offsets: &[usize],
     features: &[usize],
-) -> Vec<(usize, &'h mut [BinStat])> {
+) -> Vec<(usize, &'h mut [B])> {
     let mut out = Vec::with_capacity(features.len());
     let mut consumed = 0;
     for &f in features {
@@ -127,13 +181,13 @@ fn feature_slices<'h>(
 
 /// The innermost kernel: one node, `N` features sharing the loads of row
 /// indices and gradients. Each feature's sums follow the node's row order,
-/// whatever the thread count.
+/// whatever the thread count (integer bins do not even need that).
 #[inline(never)]
-fn accumulate<T: BinId, const N: usize>(
+fn accumulate<T: BinId, B: HistBin, const N: usize>(
     columns: [&[T]; N],
-    mut hists: [&mut [BinStat]; N],
+    mut hists: [&mut [B]; N],
     rows: &[u32],
-    grads: &[GradPair],
+    grads: &[B::Row],
 ) {
     for (&r, &g) in rows.iter().zip(grads) {
         for (c, h) in columns.iter().zip(hists.iter_mut()) {
@@ -143,10 +197,9 @@ fn accumulate<T: BinId, const N: usize>(
 }
 
 /// `parent -= child`, turning the parent's histogram into the sibling's.
-pub(crate) fn subtract_in_place(parent: &mut [BinStat], child: &[BinStat]) {
+pub(crate) fn subtract_in_place<B: HistBin>(parent: &mut [B], child: &[B]) {
     for (p, c) in parent.iter_mut().zip(child) {
-        p.g -= c.g;
-        p.h -= c.h;
+        *p = p.minus(*c);
     }
 }
 
@@ -214,6 +267,49 @@ mod tests {
             for (a, b) in sibling.iter().zip(&right_direct) {
                 prop_assert!((a.g - b.g).abs() < 1e-9 && (a.h - b.h).abs() < 1e-9);
             }
+        }
+    }
+
+    fn build_packed(
+        m: &BinnedMatrix,
+        par: &Executor,
+        rows: &[u32],
+        q: &[PackedBin],
+    ) -> Vec<PackedBin> {
+        let mut hist = vec![PackedBin::default(); m.total_bins()];
+        let features: Vec<usize> = (0..m.num_features()).collect();
+        let job = BuildJob {
+            rows,
+            grads: q,
+            hist: &mut hist,
+        };
+        build(m, &features, vec![job], par);
+        hist
+    }
+
+    proptest! {
+        #[test]
+        fn integer_subtraction_equals_the_direct_histogram_exactly(
+            cells in proptest::collection::vec(prop_oneof![Just(f32::NAN), 0f32..10.0], 3 * 60),
+            q in proptest::collection::vec((-2i32..=2, 0u32..=4), 60),
+            split in 0usize..60,
+        ) {
+            let x = Array2::from_shape_vec((60, 3), cells).unwrap();
+            let (m, par) = setup(&x);
+            let q: Vec<PackedBin> = q.iter().map(|&(g, h)| PackedBin::new(g, h)).collect();
+            let rows: Vec<u32> = (0..60).rev().collect();
+            let ordered: Vec<PackedBin> = rows.iter().map(|&r| q[r as usize]).collect();
+            let parent = build_packed(&m, &par, &rows, &ordered);
+            let total = q.iter().fold(PackedBin::default(), |a, &b| a.plus(b));
+            for f in 0..3 {
+                let s = &parent[m.offsets[f]..m.offsets[f + 1]];
+                prop_assert_eq!(s.iter().fold(PackedBin::default(), |a, &b| a.plus(b)), total);
+            }
+            let (left, right) = rows.split_at(split);
+            let (ql, qr) = ordered.split_at(split);
+            let mut sibling = parent.clone();
+            subtract_in_place(&mut sibling, &build_packed(&m, &par, left, ql));
+            prop_assert_eq!(sibling, build_packed(&m, &par, right, qr));
         }
     }
 

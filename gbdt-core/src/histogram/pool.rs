@@ -1,15 +1,15 @@
 //! Reusable histogram buffers, so growing a tree allocates only while the
 //! pool warms up.
 
-use super::BinStat;
+use super::HistBin;
 
-pub(crate) struct HistPool {
+pub(crate) struct HistPool<B> {
     len: usize,
-    free: Vec<Vec<BinStat>>,
+    free: Vec<Vec<B>>,
 }
 
-impl HistPool {
-    pub fn new(len: usize) -> HistPool {
+impl<B: HistBin> HistPool<B> {
+    pub fn new(len: usize) -> HistPool<B> {
         HistPool {
             len,
             free: Vec::new(),
@@ -17,18 +17,18 @@ impl HistPool {
     }
 
     /// A zeroed histogram.
-    pub fn take(&mut self) -> Vec<BinStat> {
+    pub fn take(&mut self) -> Vec<B> {
         match self.free.pop() {
             Some(mut h) => {
-                h.fill(BinStat::default());
+                h.fill(B::default());
                 h
             }
-            None => vec![BinStat::default(); self.len],
+            None => vec![B::default(); self.len],
         }
     }
 
     /// Returns a histogram for reuse.
-    pub fn give(&mut self, h: Vec<BinStat>) {
+    pub fn give(&mut self, h: Vec<B>) {
         debug_assert_eq!(h.len(), self.len);
         self.free.push(h);
     }
@@ -37,10 +37,11 @@ impl HistPool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::histogram::BinStat;
 
     #[test]
     fn reused_buffers_come_back_zeroed() {
-        let mut pool = HistPool::new(4);
+        let mut pool = HistPool::<BinStat>::new(4);
         let mut h = pool.take();
         h[2].g = 5.0;
         pool.give(h);

@@ -97,6 +97,10 @@ impl Params {
         if self.max_cat_threshold == 0 {
             return Err(invalid("max_cat_threshold", 0, ">= 1"));
         }
+        if !(2..=127).contains(&self.num_grad_quant_bins) {
+            let n = self.num_grad_quant_bins;
+            return Err(invalid("num_grad_quant_bins", n, "in 2..=127"));
+        }
         if self.early_stopping_rounds == Some(0) {
             return Err(invalid("early_stopping_rounds", 0, ">= 1 (or unset)"));
         }

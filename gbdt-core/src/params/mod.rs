@@ -173,5 +173,16 @@ declare_params! {
         /// many top positions contribute (LightGBM's default 30).
         #[param(flag = "lambdarank-truncation-level", aliases = ["lambdarank_pair_truncation"])]
         pub lambdarank_truncation_level: usize = 30,
+        /// Quantized training (LightGBM 4): each round's gradients and hessians become small
+        /// integers by stochastic rounding (seeded per row), and histograms sum integers.
+        #[param(flag = "use-quantized-grad", aliases = [])]
+        pub use_quantized_grad: bool = false,
+        /// Quantized training: levels of the gradient scale (gradients in -bins/2..=bins/2,
+        /// hessians in 0..=bins), 2..=127.
+        #[param(flag = "num-grad-quant-bins", aliases = [])]
+        pub num_grad_quant_bins: usize = 4,
+        /// Quantized training: leaf values recomputed from the exact gradients.
+        #[param(flag = "quant-train-renew-leaf", aliases = [])]
+        pub quant_train_renew_leaf: bool = true,
     }
 }

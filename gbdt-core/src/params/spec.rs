@@ -27,6 +27,8 @@ pub enum ValueKind {
     /// A comma-separated list of numbers, optionally in brackets
     /// (quantile levels: "0.1,0.5,0.9").
     Numbers,
+    /// true or false (also 1/0, yes/no, on/off).
+    Bool,
 }
 
 impl ValueKind {
@@ -40,6 +42,7 @@ impl ValueKind {
             ValueKind::Integers => "a comma-separated list of whole numbers, e.g. (1,0,-1)",
             ValueKind::Sets => "a list of lists of feature indexes, e.g. [[0,1],[2,3,4]]",
             ValueKind::Numbers => "a comma-separated list of numbers, e.g. 0.1,0.5,0.9",
+            ValueKind::Bool => "true or false",
         }
     }
 }
@@ -268,6 +271,9 @@ mod tests {
             quantile_alpha: vec![0.1, 0.9],
             eval_at: vec![1, 3, 10],
             lambdarank_truncation_level: 10,
+            use_quantized_grad: true,
+            num_grad_quant_bins: 16,
+            quant_train_renew_leaf: false,
         }
     }
 

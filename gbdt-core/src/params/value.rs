@@ -70,6 +70,20 @@ impl ParamValue for f64 {
     }
 }
 
+impl ParamValue for bool {
+    const KIND: ValueKind = ValueKind::Bool;
+    fn parse(name: &'static str, text: &str) -> Result<Self> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" => Ok(true),
+            "false" | "0" | "no" | "off" => Ok(false),
+            _ => Err(wrong(name, text, Self::KIND.expected())),
+        }
+    }
+    fn show(&self) -> Option<String> {
+        Some(self.to_string())
+    }
+}
+
 impl<T: ParamValue> ParamValue for Option<T> {
     const KIND: ValueKind = T::KIND;
     fn parse(name: &'static str, text: &str) -> Result<Self> {
