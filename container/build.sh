@@ -75,6 +75,13 @@ else
     ctx="$(mktemp -d "${TMPDIR:-/tmp}/gbdt-image.XXXXXX")"
     trap 'rm -rf "$ctx"' EXIT
     cp "$bin" "$ctx/gbdt"
+    # The image needs no symbol table (about 0.7 MB; panics still print their
+    # message): strip the copy, target/ keeps its symbols for profiling.
+    if command -v strip >/dev/null 2>&1; then
+        strip "$ctx/gbdt"
+    else
+        echo "build.sh: no 'strip' (binutils): the image keeps the symbol table" >&2
+    fi
     mkdir "$ctx/data"
     cp "$here/Dockerfile.host" "$ctx/Dockerfile"
     echo "build.sh: packaging $bin as $tag (no base image)" >&2

@@ -291,7 +291,7 @@ if [ -z "$daemon_error" ] && [ "$have_bin" = 1 ] && [ "${built:-0}" = 1 ]; then
     fi
 
     # The two-stage Dockerfile cannot pull its rust builder image here. Run it
-    # on a stand-in builder made from this host's sh, cp and mkdir, whose
+    # on a stand-in builder made from this host's sh, cp, mkdir and strip, whose
     # "cargo" does nothing because the context already holds the static
     # binary: that checks every line of it but the compiler's, and that its
     # final stage is the same image as Dockerfile.host's.
@@ -303,10 +303,10 @@ if [ -z "$daemon_error" ] && [ "$have_bin" = 1 ] && [ "${built:-0}" = 1 ]; then
     printf '#!/bin/sh\n# Stand-in cargo: the context already holds the binary.\nexit 0\n' \
         >"$fake_dir/usr/local/bin/cargo"
     chmod 0755 "$fake_dir/usr/local/bin/cargo"
-    libs="$(for b in /bin/sh /bin/cp /bin/mkdir; do ldd "$(readlink -f "$b")"; done 2>/dev/null \
+    libs="$(for b in /bin/sh /bin/cp /bin/mkdir /usr/bin/strip; do ldd "$(readlink -f "$b")"; done 2>/dev/null \
         | awk '/=> \// {print $3} /^[[:space:]]*\/[^ ]*ld-linux/ {print $1}' | sort -u | sed 's|^/||')"
     # shellcheck disable=SC2086
-    if tar -C / -chf "$fake_dir/base.tar" bin/sh bin/cp bin/mkdir $libs 2>"$work/fake.err" \
+    if tar -C / -chf "$fake_dir/base.tar" bin/sh bin/cp bin/mkdir usr/bin/strip $libs 2>"$work/fake.err" \
         && tar -C "$fake_dir" -rf "$fake_dir/base.tar" usr/local/bin/cargo \
         && docker import --change 'ENV PATH=/usr/local/bin:/usr/bin:/bin' \
             --change 'LABEL gbdt.test=stand-in-builder' "$fake_dir/base.tar" "$fake" >/dev/null 2>>"$work/fake.err"; then
