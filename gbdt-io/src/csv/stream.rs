@@ -209,25 +209,11 @@ mod tests {
         Executor::new(2).unwrap_or_else(|e| panic!("{e}"))
     }
 
-    struct Tmp(std::path::PathBuf);
-
-    impl Tmp {
-        fn new(name: &str, bytes: &[u8]) -> Tmp {
-            let dir =
-                std::env::temp_dir().join(format!("gbdt-io-stream-{}-{name}", std::process::id()));
-            std::fs::create_dir_all(&dir).unwrap();
-            let path = dir.join("s.csv");
-            std::fs::write(&path, bytes).unwrap();
-            Tmp(path)
-        }
-    }
-
-    impl Drop for Tmp {
-        fn drop(&mut self) {
-            if let Some(dir) = self.0.parent() {
-                let _ = std::fs::remove_dir_all(dir);
-            }
-        }
+    /// A temporary CSV file holding `bytes`, removed when dropped.
+    fn tmp_csv(bytes: &[u8]) -> tempfile::NamedTempFile {
+        let mut file = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
+        std::io::Write::write_all(&mut file, bytes).unwrap();
+        file
     }
 
     /// Rows with quoted fields (line breaks, delimiters, quotes), blank
@@ -278,8 +264,8 @@ mod tests {
     #[test]
     fn batches_of_any_size_give_the_rows_of_the_whole_file() {
         let text = sample(200);
-        let tmp = Tmp::new("sizes", text.as_bytes());
-        let whole = super::super::read_csv(&tmp.0, &CsvOptions::default(), &exec()).unwrap();
+        let tmp = tmp_csv(text.as_bytes());
+        let whole = super::super::read_csv(tmp.path(), &CsvOptions::default(), &exec()).unwrap();
         let (xs, notes) = (
             whole.string_column("x").unwrap(),
             whole.string_column("note").unwrap(),
@@ -296,7 +282,11 @@ mod tests {
             .collect();
         assert_eq!(expected[1].2, "two\nlines\n1");
         for batch in [1, 5, 17, 64, 333, 4096, 1 << 30] {
-            assert_eq!(streamed(&tmp.0, batch).unwrap(), expected, "batch {batch}");
+            assert_eq!(
+                streamed(tmp.path(), batch).unwrap(),
+                expected,
+                "batch {batch}"
+            );
         }
     }
 
@@ -305,27 +295,27 @@ mod tests {
         let mut text = sample(50);
         let line = text.matches('\n').count() + 2;
         text.push_str("\n1,2\n");
-        let tmp = Tmp::new("ragged", text.as_bytes());
+        let tmp = tmp_csv(text.as_bytes());
         for batch in [7, 1 << 20] {
-            let e = streamed(&tmp.0, batch).unwrap_err().to_string();
+            let e = streamed(tmp.path(), batch).unwrap_err().to_string();
             assert!(e.contains(&format!("line {line}: 2 fields")), "{e}");
         }
-        let tmp = Tmp::new("empty", b"id,x,note\n\n\n");
-        let e = streamed(&tmp.0, 2).unwrap_err().to_string();
+        let tmp = tmp_csv(b"id,x,note\n\n\n");
+        let e = streamed(tmp.path(), 2).unwrap_err().to_string();
         assert!(e.contains("has a header line but no data rows"), "{e}");
     }
 
     #[test]
     fn a_file_truncated_between_batches_is_an_error_naming_it() {
         let text = sample(100);
-        let tmp = Tmp::new("trunc", text.as_bytes());
-        let mut b = CsvBatches::open(&tmp.0, &CsvOptions::default())
+        let tmp = tmp_csv(text.as_bytes());
+        let mut b = CsvBatches::open(tmp.path(), &CsvOptions::default())
             .unwrap()
             .with_batch_bytes(200);
         assert!(b.next_batch(&exec()).unwrap().is_some());
         std::fs::OpenOptions::new()
             .write(true)
-            .open(&tmp.0)
+            .open(tmp.path())
             .and_then(|f| f.set_len(text.len() as u64 / 2))
             .unwrap();
         let e = loop {
@@ -336,7 +326,7 @@ mod tests {
             }
         };
         assert!(
-            e.starts_with(&format!("could not read CSV file {}", tmp.0.display())),
+            e.starts_with(&format!("could not read CSV file {}", tmp.path().display())),
             "{e}"
         );
         assert!(e.contains("truncated or replaced while being read"), "{e}");

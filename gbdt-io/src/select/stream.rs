@@ -212,25 +212,11 @@ mod tests {
         Executor::new(2).unwrap_or_else(|e| panic!("{e}"))
     }
 
-    struct Tmp(std::path::PathBuf);
-
-    impl Tmp {
-        fn new(name: &str, text: &str) -> Tmp {
-            let dir =
-                std::env::temp_dir().join(format!("gbdt-io-fstream-{}-{name}", std::process::id()));
-            std::fs::create_dir_all(&dir).unwrap();
-            let path = dir.join("p.csv");
-            std::fs::write(&path, text).unwrap();
-            Tmp(path)
-        }
-    }
-
-    impl Drop for Tmp {
-        fn drop(&mut self) {
-            if let Some(dir) = self.0.parent() {
-                let _ = std::fs::remove_dir_all(dir);
-            }
-        }
+    /// A temporary CSV file holding `text`, removed when dropped.
+    fn tmp_csv(text: &str) -> tempfile::NamedTempFile {
+        let mut file = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
+        std::io::Write::write_all(&mut file, text.as_bytes()).unwrap();
+        file
     }
 
     type Outcome = std::result::Result<(Vec<u32>, Vec<String>), String>;
@@ -306,11 +292,11 @@ mod tests {
         categories.insert(1, names).unwrap();
         let features = model_features(&categories);
         for late_text in [false, true] {
-            let tmp = Tmp::new(&format!("ok{late_text}"), &tricky(120, late_text));
-            let [whole, _] = both(&tmp.0, features, 1 << 30);
+            let tmp = tmp_csv(&tricky(120, late_text));
+            let [whole, _] = both(tmp.path(), features, 1 << 30);
             assert!(whole.is_ok(), "{whole:?}");
             for batch in [1, 13, 100, 700, 1 << 30] {
-                let [whole, streamed] = both(&tmp.0, features, batch);
+                let [whole, streamed] = both(tmp.path(), features, batch);
                 assert_eq!(streamed, whole, "batch {batch} late_text {late_text}");
             }
         }
@@ -329,9 +315,9 @@ mod tests {
             ("missing", "id,x\n1,1\n"),
         ];
         for (name, text) in cases {
-            let tmp = Tmp::new(name, text);
+            let tmp = tmp_csv(text);
             for batch in [1, 10, 1 << 20] {
-                let [whole, streamed] = both(&tmp.0, features, batch);
+                let [whole, streamed] = both(tmp.path(), features, batch);
                 assert!(whole.is_err(), "{name}");
                 assert_eq!(streamed, whole, "{name} batch {batch}");
             }
