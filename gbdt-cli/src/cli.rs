@@ -376,6 +376,10 @@ pub struct EvalArgs {
     /// Column of query ids for ranking metrics (contiguous rows; LibSVM: qid:).
     #[arg(long, value_name = "COL")]
     pub group: Option<String>,
+    /// Column of non-negative sample weights: weighted metrics, as training
+    /// reports them.
+    #[arg(long, value_name = "COL")]
+    pub weight: Option<String>,
     /// Worker threads [default: the CPUs available]
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,

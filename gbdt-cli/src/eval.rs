@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use gbdt_core::{Executor, Metric, Objective, PredictOptions};
-use gbdt_io::{LabelRule, LibsvmOptions, TrainingData};
+use gbdt_io::{LabelRule, LabelledColumns, LibsvmOptions, TrainingData};
 
 use crate::cli::EvalArgs;
 use crate::columns::FeatureColumns;
@@ -131,6 +131,9 @@ fn read_labelled(
         DataFile::Libsvm(_) if args.group.is_some() => {
             return Err(data_file::no_columns("--group", &args.data))
         }
+        DataFile::Libsvm(_) if args.weight.is_some() => {
+            return Err(data_file::no_columns("--weight", &args.data))
+        }
         DataFile::Libsvm(d) => return Ok(d.into_training_data()),
     };
     let model_rule = loaded.file.label_rule.as_ref();
@@ -148,13 +151,18 @@ fn read_labelled(
     };
     let mut used = vec![rule.column()];
     used.extend(args.group.as_deref());
+    used.extend(args.weight.as_deref());
     let columns = FeatureColumns::new(loaded, &table, &used, args.strict_categories)?;
-    reading(gbdt_io::labelled_data_grouped(
+    let extra = LabelledColumns {
+        group: args.group.as_deref(),
+        weight: args.weight.as_deref(),
+        drop_missing_label: args.drop_missing_target,
+    };
+    reading(gbdt_io::labelled_data_with(
         &table,
         &rule,
         &columns.model_features(),
-        args.group.as_deref(),
-        args.drop_missing_target,
+        &extra,
         exec,
     ))
 }

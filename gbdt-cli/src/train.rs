@@ -5,7 +5,8 @@ use std::time::Instant;
 
 use gbdt_core::{Dataset, EvalResult, Executor, Metric, Model, Objective, Params, PredictOptions};
 use gbdt_io::{
-    LabelRule, LibsvmOptions, ModelFeatures, ModelFile, ModelFormat, Selection, Table, TrainingData,
+    LabelRule, LabelledColumns, LibsvmOptions, ModelFeatures, ModelFile, ModelFormat, Selection,
+    Table, TrainingData,
 };
 
 use crate::by_name;
@@ -314,12 +315,17 @@ fn read_valid(
                 strict_categories: args.strict_categories,
                 ..data.model_features()
             };
-            reading(gbdt_io::labelled_data_grouped(
+            // Scored as the training rows are: grouped and weighted alike.
+            let columns = LabelledColumns {
+                group: args.learn.group.as_deref(),
+                weight: args.learn.weight.as_deref(),
+                drop_missing_label: args.learn.drop_missing_target,
+            };
+            reading(gbdt_io::labelled_data_with(
                 &vt,
                 &data.label_rule,
                 &features,
-                args.learn.group.as_deref(),
-                args.learn.drop_missing_target,
+                &columns,
                 exec,
             ))
         }

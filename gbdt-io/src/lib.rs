@@ -114,7 +114,8 @@ pub use model_file::{
     ModelFormat, TrainingSummary, FORMAT_VERSION, MAGIC,
 };
 pub use select::{
-    labelled_data, labelled_data_grouped, prediction_features, training_data, CategoricalMode,
-    DroppedColumn, FeatureBatches, ModelFeatures, Selection, TrainingData, DEFAULT_MAX_CATEGORIES,
+    labelled_data, labelled_data_with, prediction_features, training_data, CategoricalMode,
+    DroppedColumn, FeatureBatches, LabelledColumns, ModelFeatures, Selection, TrainingData,
+    DEFAULT_MAX_CATEGORIES,
 };
 pub use table::{ColumnType, CsvOptions, Table};

@@ -131,10 +131,11 @@ fn the_mean_per_round_is_that_of_training_each_fold_by_hand() {
     ];
     let args = [&args[..], &["--max-depth", "3"]].concat();
     matches_training_by_hand("cv-hand-bin", &csv, &["auc", "logloss"], "4", &args);
-    // Regression (shuffled folds). Unweighted: `train --valid` reads no
-    // weights for the validation file, while cv's held-out folds keep
-    // theirs (as --holdout and xgboost.cv do).
-    let args = ["-t", "y", "--drop", "label", "--rounds", "5"];
+    // Regression (shuffled folds), weighted: `train --valid` weighs the
+    // validation rows by --weight as cv weighs its held-out folds.
+    let args = [
+        "-t", "y", "--drop", "label", "--rounds", "5", "--weight", "x1",
+    ];
     matches_training_by_hand("cv-hand-reg", &csv, &["rmse"], "3", &args);
 }
 
@@ -332,4 +333,43 @@ fn help_documents_cv() {
     assert!(!r.stdout.contains("--output"), "cv writes no model");
     let r = gbdt_in(d.path(), &["--help"]);
     assert!(r.stdout.contains("gbdt cv "));
+}
+
+#[test]
+fn eval_and_valid_weigh_rows_by_the_weight_column() {
+    // The same file as training and validation set, weighted by x1: the
+    // report's validation rmse is what `eval --weight x1` computes, and
+    // differs from the unweighted score.
+    let d = TempDir::new("cv-eval-weight");
+    let data = d.write("d.csv", &small_csv(200, 4));
+    let (model, report) = (d.file("m.gbdt"), d.file("r.json"));
+    let train = [
+        "train", &data, "-t", "y", "--drop", "label", "--weight", "x1", "--rounds", "4",
+    ];
+    let out = [
+        "--valid",
+        &data,
+        "-o",
+        &model,
+        "--report-json",
+        &report,
+        "--quiet",
+    ];
+    gbdt_in(d.path(), &[&train[..], &out[..]].concat()).ok();
+    let rep: Value = serde_json::from_str(&d.read("r.json")).unwrap();
+    let valid = rep["metrics"]["valid"]["rmse"].as_f64().unwrap();
+    let eval = |extra: &[&str]| -> f64 {
+        let args = [
+            &["eval", &model, &data, "--metric", "rmse", "--json"][..],
+            extra,
+        ]
+        .concat();
+        let r = gbdt_in(d.path(), &args);
+        r.ok();
+        let v: Value = serde_json::from_str(&r.stdout).unwrap();
+        v["rmse"].as_f64().unwrap()
+    };
+    let weighted = eval(&["--weight", "x1"]);
+    assert_eq!(weighted, valid);
+    assert!((eval(&[]) - weighted).abs() > 1e-6, "{weighted}");
 }

@@ -340,28 +340,51 @@ pub fn labelled_data(
     drop_missing_label: bool,
     exec: &Executor,
 ) -> Result<TrainingData> {
-    labelled_data_grouped(table, rule, features, None, drop_missing_label, exec)
+    let columns = LabelledColumns {
+        drop_missing_label,
+        ..LabelledColumns::default()
+    };
+    labelled_data_with(table, rule, features, &columns, exec)
 }
 
-/// [`labelled_data`] with query groups from the column `group` (ranking
-/// validation and evaluation sets), whose rows must be contiguous.
-pub fn labelled_data_grouped(
+/// What [`labelled_data_with`] reads besides the label and the features.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LabelledColumns<'a> {
+    /// Query ids (ranking validation and evaluation sets); a query's rows
+    /// must be contiguous.
+    pub group: Option<&'a str>,
+    /// Sample weights, checked as training checks them.
+    pub weight: Option<&'a str>,
+    /// Skip rows whose label is missing instead of failing.
+    pub drop_missing_label: bool,
+}
+
+/// [`labelled_data`] with query groups and weights from the columns that
+/// `columns` names: a validation set scored as its training set is, or an
+/// evaluation file.
+pub fn labelled_data_with(
     table: &Table,
     rule: &LabelRule,
     features: &ModelFeatures<'_>,
-    group: Option<&str>,
-    drop_missing_label: bool,
+    columns: &LabelledColumns<'_>,
     exec: &Executor,
 ) -> Result<TrainingData> {
+    if let Some(w) = columns.weight {
+        check_weight_column(table, w, rule.column())?;
+    }
     let sources = feature_sources(table, features, exec)?;
     let labels = rule.values(table)?;
-    let keep = kept_rows(table, rule, &labels, drop_missing_label)?;
+    let keep = kept_rows(table, rule, &labels, columns.drop_missing_label)?;
     let labels: Vec<f32> = match &keep {
         Some(rows) => rows.iter().map(|&r| labels[r]).collect(),
         None => labels,
     };
-    let groups = match group {
+    let groups = match columns.group {
         Some(g) => Some(groups::column_sizes(table, g, keep.as_deref())?),
+        None => None,
+    };
+    let weights = match columns.weight {
+        Some(w) => Some(weights(table, w, keep.as_deref())?),
         None => None,
     };
     Ok(TrainingData {
@@ -369,7 +392,7 @@ pub fn labelled_data_grouped(
         feature_names: features.names.to_vec(),
         dropped_rows: table.num_rows() - labels.len(),
         labels,
-        weights: None,
+        weights,
         label_rule: rule.clone(),
         dropped_columns: Vec::new(),
         categories: features.categories.clone(),
