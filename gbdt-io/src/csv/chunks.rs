@@ -27,6 +27,15 @@ use crate::error::{Error, Result};
 /// that even modest files give every worker work.
 pub(crate) const CHUNK_BYTES: u64 = 1 << 20;
 
+/// The most bytes one chunk may span: a chunk ends at the first record end
+/// after its nominal size, so only a record (a line, or a quoted field that
+/// never closes) of about this size makes one this long. Longer is an error
+/// before the chunk is read, not a read of the whole record into memory.
+#[cfg(not(test))]
+const MAX_SPAN_BYTES: u64 = 256 << 20;
+#[cfg(test)]
+const MAX_SPAN_BYTES: u64 = 64 << 10;
+
 /// How the data `[start, end)` is cut into chunks. `end` is the end of
 /// the file (`eof`) or just after a line break, where a batch of a stream
 /// ends ([`super::stream`]); a cut there may still fall inside a quoted
@@ -225,6 +234,7 @@ fn plan_all(src: &Source, ctx: &Ctx, cuts: &Cuts, exec: &Executor) -> Result<Vec
     let n = cuts.count();
     let plans = exec.map_vec_with((0..n).collect(), Vec::new, |buf, k| {
         let span = cuts.span(src, k, n, buf)?;
+        check_span(span, cuts.chunk_bytes)?;
         let data = src.window(span.0, span.1, buf)?;
         let (newlines, crs) = count_line_ends(data);
         Ok(Plan {
@@ -238,6 +248,24 @@ fn plan_all(src: &Source, ctx: &Ctx, cuts: &Cuts, exec: &Executor) -> Result<Vec
         .into_iter()
         .collect::<std::io::Result<Vec<Plan>>>()
         .map_err(|e| ctx.io_error(e))
+}
+
+/// Refuses a chunk longer than its nominal size plus [`MAX_SPAN_BYTES`].
+fn check_span((a, b): (u64, u64), chunk_bytes: u64) -> std::io::Result<()> {
+    if b - a <= chunk_bytes.saturating_add(MAX_SPAN_BYTES) {
+        return Ok(());
+    }
+    let limit = match MAX_SPAN_BYTES >> 20 {
+        0 => format!("{} KiB", MAX_SPAN_BYTES >> 10),
+        mib => format!("{mib} MiB"),
+    };
+    Err(std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        format!(
+            "the bytes from offset {a} hold a record of more than {limit} (one very long \
+             line, or a quoted field that never closes); gbdt reads records of at most {limit}"
+        ),
+    ))
 }
 
 /// One chunk: the fast path, or csv-core when it meets a quote or a lone `\r`.

@@ -326,6 +326,27 @@ mod tests {
         assert!(head.is_ok_and(|h| h.names.len() == 1));
     }
 
+    /// Issue 16: one giant data line after a good header is refused before
+    /// it is read into memory (the limit is 64 KiB in unit tests, 256 MiB
+    /// in the library), for any chunk size; a long line under the limit
+    /// reads.
+    #[test]
+    fn a_giant_line_is_an_error_not_a_whole_read() {
+        let long = format!("a,b\n1,2\n{},3\n4,5\n", "7".repeat(40 << 10));
+        for chunk in [16, 4096, CHUNK_BYTES] {
+            assert_eq!(read_mem(long.as_bytes(), chunk).num_rows(), 3);
+        }
+        // A chunk may span its nominal size plus the limit.
+        let giant = format!("a,b\n1,2\n{},3\n4,5\n", "7".repeat(200 << 10));
+        for chunk in [16, 4096, 64 << 10] {
+            let e = read_both(giant.as_bytes(), chunk).err().unwrap_or_default();
+            assert!(
+                e.contains("hold a record of more than 64 KiB (one very long line"),
+                "chunk {chunk}: {e}"
+            );
+        }
+    }
+
     #[test]
     fn errors_name_the_same_line_for_any_chunk_size() {
         let mut text = sample(200);
