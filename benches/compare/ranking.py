@@ -88,12 +88,12 @@ def cpu_s(who: int) -> float:
     return r.ru_utime + r.ru_stime
 
 
-def run_gbdt(binary: str, train: str, test: str, work: str):
+def run_gbdt(binary: str, train: str, test: str, work: str, objective: str = "rank:ndcg"):
     """One fit: (model path, bin + train seconds, wall seconds, CPU seconds)."""
     model = os.path.join(work, "model.gbdt")
     report = os.path.join(work, "report.json")
     cmd = [binary, "train", train, "--target", "grade", "--group", "query",
-           "--objective", "rank:ndcg", "--rounds", str(P["rounds"]),
+           "--objective", objective, "--rounds", str(P["rounds"]),
            "--learning-rate", str(P["learning_rate"]), "--grow-policy", "lossguide",
            "--max-leaves", str(P["leaves"]), "--max-depth", "0",
            "--max-bin", str(P["max_bin"] + 1), "--lambda", str(P["lambda_l2"]),
