@@ -132,18 +132,23 @@ def run_lightgbm(x, y, qid, min_data: int):
     return booster, time.perf_counter() - t, cpu_s(resource.RUSAGE_SELF) - c
 
 
-def main() -> None:
-    # LightGBM's OpenMP threads spin while they wait; on a shared, loaded
-    # machine that made a 10k-row fit 10x slower. Passive waiting is what
-    # a fair comparison on few shared cores needs (override by setting it).
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def add_common_args(ap: argparse.ArgumentParser) -> None:
+    """The binary, the data's shape and the repeats (also ranking_pairwise.py's)."""
     ap.add_argument("--gbdt", default="target/release/gbdt")
     ap.add_argument("--queries", type=int, default=2000)
     ap.add_argument("--test-queries", type=int, default=500)
     ap.add_argument("--docs", type=int, default=50)
     ap.add_argument("--features", type=int, default=20)
     ap.add_argument("--repeat", type=int, default=3)
+
+
+def main() -> None:
+    # LightGBM's OpenMP threads spin while they wait; on a shared, loaded
+    # machine that made a 10k-row fit 10x slower. Passive waiting is what
+    # a fair comparison on few shared cores needs (override by setting it).
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    add_common_args(ap)
     args = ap.parse_args()
 
     x, y, qid = draw(args.queries, args.docs, args.features, seed=1)

@@ -25,7 +25,7 @@ import time
 
 import numpy as np
 
-from ranking import P, draw, ndcg_at, predict_gbdt, run_gbdt, write_csv
+from ranking import P, add_common_args, draw, ndcg_at, predict_gbdt, run_gbdt, write_csv
 
 
 def run_xgboost(x, y, qid, pairs: int | None):
@@ -45,13 +45,8 @@ def run_xgboost(x, y, qid, pairs: int | None):
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--gbdt", default="target/release/gbdt")
-    ap.add_argument("--queries", type=int, default=2000)
-    ap.add_argument("--test-queries", type=int, default=500)
-    ap.add_argument("--docs", type=int, default=50)
-    ap.add_argument("--features", type=int, default=20)
+    add_common_args(ap)
     ap.add_argument("--pairs", type=int, default=None, help="default: docs - 1")
-    ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
     pairs = args.pairs or args.docs - 1
 
