@@ -157,15 +157,15 @@ fn a_data_file_truncated_while_read_is_exit_3_naming_it() {
     });
     let (code, stderr) = result.expect("the file was never truncated while it was read");
     assert_eq!(code, 3, "{stderr}");
-    assert!(
-        stderr.starts_with("gbdt: could not read CSV file "),
-        "{stderr}"
-    );
     assert!(stderr.contains("new.csv"), "{stderr}");
-    assert!(
-        stderr.contains("truncated or replaced while being read"),
-        "{stderr}"
-    );
+    // Usually a read meets the new end ("truncated or replaced"); when the
+    // cut lands just as a batch is read, the batch's last line is short
+    // and the error names it (seen once in CI-like runs): both exit 3
+    // naming the file.
+    let short_read = stderr.starts_with("gbdt: could not read CSV file ")
+        && stderr.contains("truncated or replaced while being read");
+    let cut_line = stderr.contains("fields but the header has 8 columns");
+    assert!(short_read || cut_line, "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(!d.path().join("p.csv").exists());
     assert_no_temp_files(d.path());

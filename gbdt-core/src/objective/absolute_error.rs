@@ -4,16 +4,13 @@
 
 use super::GradPair;
 
+/// The sign of the residual times the weight. Without branches: the sign
+/// is a coin toss per row, and mispredicted branches made this pass cost
+/// several times squared error's.
 pub(super) fn gradient(m: f64, y: f32, w: f32, out: &mut GradPair) {
     let r = m - y as f64;
-    let sign = if r > 0.0 {
-        1.0
-    } else if r < 0.0 {
-        -1.0
-    } else {
-        0.0
-    };
-    out.g = sign * w;
+    let sign = (r > 0.0) as i8 - (r < 0.0) as i8;
+    out.g = f32::from(sign) * w;
     out.h = w;
 }
 
