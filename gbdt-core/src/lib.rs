@@ -62,7 +62,7 @@ mod tree;
 mod testutil;
 
 pub use bitset::Bitset;
-pub use booster::{train, Booster, RoundEval, RoundOutcome, Trainer};
+pub use booster::{train, Booster, EarlyStopping, RoundEval, RoundOutcome, Trainer};
 pub use categories::{CategoricalFeature, Categories, MAX_CATEGORIES};
 pub use dataset::Dataset;
 pub use error::{Error, Result};

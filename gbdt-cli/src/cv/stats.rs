@@ -3,7 +3,7 @@
 //! `xgboost.cv`), and the best round by the mean of the watched metric,
 //! which early stopping follows.
 
-use gbdt_core::{EvalResult, Metric};
+use gbdt_core::{EarlyStopping, EvalResult, Metric};
 
 /// One column of the table: a metric on one set (`valid` or `train`).
 #[derive(Debug, Clone, PartialEq)]
@@ -29,8 +29,8 @@ pub struct History {
     pub mean: Vec<Vec<f64>>,
     /// Per round, per column: population standard deviation.
     pub std: Vec<Vec<f64>>,
-    /// The best round so far by the watched column's mean, and that mean.
-    best: Option<(usize, f64)>,
+    /// The best round so far by the watched column's mean.
+    stopper: EarlyStopping,
 }
 
 /// Mean and population standard deviation of `values`, summed in order
@@ -54,6 +54,8 @@ impl History {
                     metric: r.metric,
                 })
                 .collect();
+            let watched = self.columns.get(self.watched()).map(|c| c.metric);
+            self.stopper = EarlyStopping::new(watched);
         }
         let (mut means, mut stds) = (Vec::new(), Vec::new());
         for c in 0..self.columns.len() {
@@ -82,34 +84,19 @@ impl History {
     /// better (NaN never is).
     fn observe(&mut self) {
         let round = self.rounds() - 1;
-        let Some(&v) = self.mean[round].get(self.watched()) else {
-            return;
-        };
-        if v.is_nan() {
-            return;
-        }
-        let higher = self.columns[self.watched()].metric.higher_is_better();
-        let better = match self.best {
-            None => true,
-            Some((_, b)) if higher => v > b,
-            Some((_, b)) => v < b,
-        };
-        if better {
-            self.best = Some((round, v));
-        }
+        let value = self.mean[round].get(self.watched()).copied();
+        self.stopper.observe(round, value);
     }
 
     /// The best round (0-based) by the watched column's mean.
     pub fn best(&self) -> Option<usize> {
-        self.best.map(|(r, _)| r)
+        self.stopper.best_round()
     }
 
     /// True when `patience` rounds have passed since the best one.
     pub fn should_stop(&self, patience: Option<usize>) -> bool {
-        match (patience, self.best) {
-            (Some(n), Some((best, _))) => self.rounds() > best + n,
-            _ => false,
-        }
+        let round = self.rounds().saturating_sub(1);
+        self.stopper.should_stop(round, patience)
     }
 }
 

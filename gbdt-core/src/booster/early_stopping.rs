@@ -1,22 +1,30 @@
-//! Early stopping: tracks the best round of one metric and says when the
-//! patience has run out.
+//! Early stopping: tracks the best round of one metric and says when a
+//! patience has run out. `gbdt cv` follows the mean over its folds with it.
 
 use crate::metric::Metric;
 
-/// Tracks the early-stopping metric (the last metric on the last validation
-/// set). Rounds are absolute: a continued model counts on from its last.
-#[derive(Debug, Clone)]
-pub(super) struct EarlyStopping {
-    rounds: Option<usize>,
+/// Tracks the best round of the early-stopping metric (for training, the
+/// last metric on the last validation set). Rounds are absolute: a
+/// continued model counts on from its last.
+///
+/// ```
+/// use gbdt_core::{EarlyStopping, Metric};
+/// let mut s = EarlyStopping::new(Some(Metric::Auc));
+/// assert!(s.observe(0, Some(0.7)));
+/// assert!(!s.observe(1, Some(0.6)));
+/// assert_eq!(s.best_round(), Some(0));
+/// assert!(s.should_stop(1, Some(1)) && !s.should_stop(1, Some(2)) && !s.should_stop(1, None));
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct EarlyStopping {
     higher_is_better: bool,
     best: Option<(usize, f64)>,
 }
 
 impl EarlyStopping {
-    /// Stops after `rounds` rounds without a new best (`None`: never).
-    pub fn new(rounds: Option<usize>, metric: Option<Metric>) -> Self {
+    /// A tracker of `metric` (lower is better without one).
+    pub fn new(metric: Option<Metric>) -> Self {
         EarlyStopping {
-            rounds,
             higher_is_better: metric.is_some_and(Metric::higher_is_better),
             best: None,
         }
@@ -49,9 +57,10 @@ impl EarlyStopping {
         self.best.map(|(r, _)| r)
     }
 
-    /// True once `rounds` rounds have passed since the best one.
-    pub fn should_stop(&self, round: usize) -> bool {
-        match (self.rounds, self.best) {
+    /// True when, at `round`, `patience` rounds have passed since the best
+    /// one (`None`: never).
+    pub fn should_stop(&self, round: usize, patience: Option<usize>) -> bool {
+        match (patience, self.best) {
             (Some(n), Some((best, _))) => round >= best + n,
             _ => false,
         }
@@ -64,24 +73,24 @@ mod tests {
 
     #[test]
     fn stops_after_patience_without_a_new_best() {
-        let mut s = EarlyStopping::new(Some(2), Some(Metric::Rmse));
+        let mut s = EarlyStopping::new(Some(Metric::Rmse));
         assert!(s.observe(0, Some(3.0)));
         assert!(!s.observe(1, Some(f64::NAN)));
         assert!(s.observe(2, Some(2.0)));
         assert!(!s.observe(3, Some(2.5)));
-        assert!(!s.should_stop(3));
+        assert!(!s.should_stop(3, Some(2)));
         assert!(!s.observe(4, Some(2.0)));
-        assert!(s.should_stop(4));
+        assert!(s.should_stop(4, Some(2)));
         assert_eq!(s.best_round(), Some(2));
     }
 
     #[test]
     fn higher_is_better_for_auc_and_never_stops_without_patience() {
-        let mut s = EarlyStopping::new(None, Some(Metric::Auc));
+        let mut s = EarlyStopping::new(Some(Metric::Auc));
         assert!(s.observe(0, Some(0.6)));
         assert!(s.observe(1, Some(0.7)));
         assert!(!s.observe(2, Some(0.65)));
-        assert!(!s.should_stop(100));
+        assert!(!s.should_stop(100, None));
         assert_eq!(s.best_round(), Some(1));
     }
 }

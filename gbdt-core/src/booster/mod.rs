@@ -34,7 +34,7 @@ use crate::predict;
 use crate::split::{CatParams, SplitParams};
 use crate::tree::Tree;
 
-use early_stopping::EarlyStopping;
+pub use early_stopping::EarlyStopping;
 use eval::Evaluation;
 use quantize::Quantized;
 
@@ -183,7 +183,7 @@ impl<'a> Booster<'a> {
         let margins = predict::start_margins(&base, data.features(), &trees, exec);
         let metrics = params.resolved_metrics();
         Booster {
-            stopper: EarlyStopping::new(params.early_stopping_rounds, metrics.last().copied()),
+            stopper: EarlyStopping::new(metrics.last().copied()),
             cfg: grow_config(params),
             grads: vec![GradPair::default(); margins.len()],
             quant: Quantized::default(),
@@ -255,7 +255,7 @@ impl<'a> Booster<'a> {
             round,
             results,
             best_iteration: self.stopper.best_round(),
-            stop: self.stopper.should_stop(round),
+            stop: (self.stopper).should_stop(round, self.params.early_stopping_rounds),
         })
     }
 
