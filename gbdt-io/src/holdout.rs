@@ -119,11 +119,11 @@ fn held_out_groups(sizes: &[usize], holdout: &Holdout) -> Vec<usize> {
     let n = sizes.len();
     let k = ((holdout.fraction * n as f64).round() as usize).min(n.saturating_sub(1));
     let mut order: Vec<usize> = (0..n).collect();
-    let mut rng = SplitMix64::new(holdout.seed, HOLDOUT_STREAM);
-    for i in 0..k {
-        let j = i + rng.below(n - i);
-        order.swap(i, j);
-    }
+    shuffle_prefix(
+        &mut order,
+        k,
+        &mut SplitMix64::new(holdout.seed, HOLDOUT_STREAM),
+    );
     let mut held_groups = order[..k].to_vec();
     held_groups.sort_unstable();
     let mut starts = Vec::with_capacity(n);
