@@ -93,7 +93,7 @@ fn group_bounds(
     data: &TrainingData,
     metrics: &[Metric],
 ) -> CmdResult<Option<Vec<usize>>> {
-    let Some(sizes) = &data.groups else {
+    if data.groups.is_none() {
         return match metrics.iter().find(|m| m.is_ranking()) {
             Some(m) => Err(Failure::usage(format!(
                 "metric {m} ranks documents within queries, but {} has no query groups: \
@@ -102,13 +102,10 @@ fn group_bounds(
             ))),
             None => Ok(None),
         };
-    };
-    let mut bounds = Vec::with_capacity(sizes.len() + 1);
-    bounds.push(0);
-    for &n in sizes {
-        bounds.push(bounds.last().copied().unwrap_or(0) + n);
     }
-    Ok(Some(bounds))
+    // The dataset checks the sizes and turns them into boundaries.
+    let ds = reading(data.dataset())?;
+    Ok(ds.groups().map(<[usize]>::to_vec))
 }
 
 /// The labelled rows: LibSVM labels and features by position (see
