@@ -4,36 +4,27 @@
 //! TreeSHAP, margin space).
 
 use gbdt_core::{Executor, Model};
-use gbdt_io::LabelRule;
 use ndarray::{Array2, ArrayView2, Axis};
 
 use crate::exit::{core, CmdResult};
+use crate::predict::outputs::Output;
 
 /// The name of the bias column (last column of each output's block).
 pub const BIAS: &str = "bias";
 
 /// Column names of the contribution CSV, in the layout of
 /// `Model::predict_contributions`: for each output one column per feature,
-/// then `bias`. With several outputs (multiclass) every name is prefixed by
-/// `<class>:`, the class name when the model stores them, else its index.
-pub fn contribution_columns(
-    features: &[String],
-    num_outputs: usize,
-    rule: Option<&LabelRule>,
-) -> Vec<String> {
+/// then `bias`. With several outputs every name is prefixed by the output's
+/// [`Output::prefix`] and `:` (`<class>:`, `quantile_<level>:`).
+pub fn contribution_columns(features: &[String], outputs: &[Output]) -> Vec<String> {
     let block = features.iter().map(String::as_str).chain([BIAS]);
-    if num_outputs == 1 {
+    if outputs.len() == 1 {
         return block.map(str::to_string).collect();
     }
-    let class = |k: usize| match rule {
-        Some(LabelRule::Classes { classes, .. }) if classes.len() == num_outputs => {
-            classes[k].clone()
-        }
-        _ => k.to_string(),
-    };
-    (0..num_outputs)
-        .flat_map(|k| {
-            let prefix = class(k);
+    outputs
+        .iter()
+        .flat_map(|output| {
+            let prefix = output.prefix();
             block.clone().map(move |name| format!("{prefix}:{name}"))
         })
         .collect()
@@ -74,18 +65,29 @@ mod tests {
     #[test]
     fn columns_per_output_then_bias() {
         let f = names(&["a", "b"]);
-        assert_eq!(contribution_columns(&f, 1, None), ["a", "b", "bias"]);
-        let rule = LabelRule::Classes {
-            column: "k".into(),
-            classes: names(&["lo", "hi"]),
-        };
         assert_eq!(
-            contribution_columns(&f, 2, Some(&rule)),
+            contribution_columns(&f, &[Output::Only]),
+            ["a", "b", "bias"]
+        );
+        let classes = [Output::Class("lo".into()), Output::Class("hi".into())];
+        assert_eq!(
+            contribution_columns(&f, &classes),
             ["lo:a", "lo:b", "lo:bias", "hi:a", "hi:b", "hi:bias"]
         );
+        let levels = [Output::Quantile(0.1), Output::Quantile(0.9)];
         assert_eq!(
-            contribution_columns(&f, 2, None),
-            ["0:a", "0:b", "0:bias", "1:a", "1:b", "1:bias"]
+            contribution_columns(&f, &levels)[..4],
+            [
+                "quantile_0.1:a",
+                "quantile_0.1:b",
+                "quantile_0.1:bias",
+                "quantile_0.9:a"
+            ]
+        );
+        // A single level is the only output: no prefix.
+        assert_eq!(
+            contribution_columns(&f, &[Output::Quantile(0.5)]),
+            ["a", "b", "bias"]
         );
     }
 

@@ -11,6 +11,7 @@ use crate::cli::{DumpArgs, DumpFormat};
 use crate::exit::CmdResult;
 use crate::input;
 use crate::inspect::print;
+use crate::predict::outputs;
 use crate::report::json_number;
 
 /// The most category names a text dump shows for one split; the rest are
@@ -150,13 +151,15 @@ pub fn node_json(model: &Model, tree: &Tree, node: usize, depth: usize) -> Value
 pub fn run(args: &DumpArgs) -> CmdResult<()> {
     let loaded = input::load_model(&args.model, &args.model_format)?;
     let model = &loaded.file.model;
-    let k = model.num_outputs();
+    let outputs = outputs::of_model(model, loaded.file.label_rule.as_ref());
+    let k = outputs.len();
     let text = match args.format {
         DumpFormat::Text => {
             let mut s = String::new();
             for (i, tree) in model.trees().iter().enumerate() {
                 if k > 1 {
-                    let _ = writeln!(s, "booster[{i}] (round {}, class {}):", i / k, i % k);
+                    let label = outputs[i % k].label();
+                    let _ = writeln!(s, "booster[{i}] (round {}, {label}):", i / k);
                 } else {
                     let _ = writeln!(s, "booster[{i}]:");
                 }

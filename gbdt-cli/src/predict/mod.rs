@@ -4,7 +4,7 @@ use std::fmt::{Display, Write as _};
 use std::io::{self, Write};
 use std::time::Instant;
 
-use gbdt_core::{Executor, Model, Objective, PredictOptions};
+use gbdt_core::{Executor, Model, PredictOptions};
 use gbdt_io::{LabelRule, LibsvmOptions};
 use ndarray::{Array2, ArrayView2, Axis};
 use serde_json::json;
@@ -17,6 +17,7 @@ use crate::data_file::{self, DataFile};
 use crate::exit::{core, CmdResult, Failure};
 use crate::input::{self, reading, LoadedModel};
 
+pub mod outputs;
 mod stream;
 
 /// The environment variable a Kubernetes Indexed Job sets in each pod.
@@ -81,27 +82,6 @@ impl Shard {
     pub fn rows(&self, rows: usize) -> Vec<usize> {
         (self.index..rows).step_by(self.count).collect()
     }
-}
-
-/// Output column names: `prediction`, or one per class for multiclass.
-pub fn prediction_columns(num_outputs: usize, rule: Option<&LabelRule>) -> Vec<String> {
-    if num_outputs == 1 {
-        return vec!["prediction".to_string()];
-    }
-    match rule {
-        Some(LabelRule::Classes { classes, .. }) if classes.len() == num_outputs => {
-            classes.iter().map(|c| format!("prediction_{c}")).collect()
-        }
-        _ => (0..num_outputs)
-            .map(|k| format!("prediction_{k}"))
-            .collect(),
-    }
-}
-
-/// Output column names of a quantile model: `quantile_<level>` per level
-/// of its `quantile_alpha`, ascending as its sorted outputs are.
-pub fn quantile_columns(alphas: &[f64]) -> Vec<String> {
-    alphas.iter().map(|a| format!("quantile_{a}")).collect()
 }
 
 /// Writes the prediction CSV. `rows[i]` is the data row index of output row
@@ -376,12 +356,11 @@ fn check_paths(args: &PredictArgs) -> CmdResult<()> {
 
 /// The output's column names: contributions (`--contrib`) or predictions.
 fn output_columns(args: &PredictArgs, model: &Model, rule: Option<&LabelRule>) -> Vec<String> {
+    let outputs = outputs::of_model(model, rule);
     if args.contrib {
-        contrib::contribution_columns(model.feature_names(), model.num_outputs(), rule)
-    } else if model.objective() == Objective::QuantileError {
-        quantile_columns(&model.params().quantile_alpha)
+        contrib::contribution_columns(model.feature_names(), &outputs)
     } else {
-        prediction_columns(model.num_outputs(), rule)
+        outputs.iter().map(outputs::Output::column).collect()
     }
 }
 
@@ -502,22 +481,5 @@ mod tests {
         let e =
             write_predictions(&mut ClosedPipe, &cols, &preds, &[0, 1, 2], true, None).unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::BrokenPipe);
-    }
-
-    #[test]
-    fn multiclass_columns_use_class_names() {
-        let rule = LabelRule::Classes {
-            column: "s".into(),
-            classes: vec!["x".into(), "y".into()],
-        };
-        assert_eq!(
-            prediction_columns(2, Some(&rule)),
-            ["prediction_x", "prediction_y"]
-        );
-        let col = LabelRule::Column { column: "s".into() };
-        assert_eq!(prediction_columns(3, Some(&col))[2], "prediction_2");
-        assert_eq!(prediction_columns(1, Some(&rule)), ["prediction"]);
-        let levels = quantile_columns(&[0.05, 0.5, 0.95]);
-        assert_eq!(levels, ["quantile_0.05", "quantile_0.5", "quantile_0.95"]);
     }
 }
