@@ -18,6 +18,7 @@ use crate::exit::{core, CmdResult, Code, Failure};
 use crate::input;
 use crate::progress::{select_mode, stderr_can_draw_bar, Progress};
 use crate::shutdown;
+use crate::train::RoundGuard;
 
 /// Where and how often checkpoints are written.
 pub struct Checkpoint {
@@ -107,8 +108,8 @@ fn make_booster<'a>(
     }
 }
 
-/// Boosts until `planned` rounds, early stopping or a signal, with progress
-/// on stderr. Only a validation set is evaluated every round: per-round
+/// Boosts until `planned` rounds, early stopping, a signal or the memory
+/// `guard`, with progress on stderr. Only a validation set is evaluated every round: per-round
 /// AUC on the training rows would cost about a third of the training time
 /// on 1M rows, so the training set is scored once at the end.
 pub fn boost<'a>(
@@ -117,6 +118,7 @@ pub fn boost<'a>(
     mut booster: Booster<'a>,
     valid: Option<(&str, &Dataset<'a>)>,
     checkpoint: Option<&Checkpoint>,
+    guard: Option<&RoundGuard>,
     data: &TrainingData,
 ) -> CmdResult<Model> {
     if let Some((name, v)) = valid {
@@ -124,14 +126,17 @@ pub fn boost<'a>(
     }
     let mode = select_mode(stderr_can_draw_bar(), args.quiet, args.verbose, planned);
     let mut progress = Progress::new(mode, diag::Stderr);
-    let mut saving = Ok(());
+    let mut round_result = Ok(());
     let ran = shutdown::while_boosting(|| {
         booster.run_until(planned, |ev, booster| {
             progress.round(ev);
             if let Some(c) = checkpoint {
-                saving = c.after_round(booster, data);
+                round_result = c.after_round(booster, data);
             }
-            if saving.is_err() || shutdown::requested().is_some() {
+            if let (Some(g), Ok(())) = (guard, &round_result) {
+                round_result = g.after_round(booster.num_rounds(), planned);
+            }
+            if round_result.is_err() || shutdown::requested().is_some() {
                 ControlFlow::Break(())
             } else {
                 ControlFlow::Continue(())
@@ -140,7 +145,7 @@ pub fn boost<'a>(
     });
     progress.finish();
     core(ran)?;
-    saving?;
+    round_result?;
     if let Some(stopped) = shutdown::requested() {
         return Err(stopped);
     }

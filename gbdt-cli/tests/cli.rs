@@ -5,6 +5,7 @@ mod cv;
 mod foreign;
 mod holdout;
 mod libsvm;
+mod memory_guard;
 mod quantile;
 mod ranking;
 mod shutdown;
