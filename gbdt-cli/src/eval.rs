@@ -28,6 +28,43 @@ pub fn chosen_metrics(names: &[String], objective: Objective) -> CmdResult<Vec<M
         .collect()
 }
 
+/// Checks that every metric can score a model with `objective` and
+/// `num_outputs` outputs, as XGBoost ("use merror or mlogloss for
+/// multi-class classification") and LightGBM ("Multiclass objective and
+/// metrics don't match") do: `mlogloss` and `merror` need a multiclass
+/// model, `quantile` a quantile model or a single output, every other
+/// metric a single output. A mismatch is a usage error naming `flag`.
+pub fn check_metrics_fit(
+    metrics: &[Metric],
+    objective: Objective,
+    num_outputs: usize,
+    flag: &str,
+) -> CmdResult<()> {
+    let fits = |m: &Metric| match m {
+        Metric::MLogLoss | Metric::MError => objective.is_multiclass(),
+        Metric::Quantile(_) => objective == Objective::QuantileError || num_outputs == 1,
+        _ => num_outputs == 1,
+    };
+    let Some(bad) = metrics.iter().find(|m| !fits(m)) else {
+        return Ok(());
+    };
+    let has = match (num_outputs, objective.is_multiclass()) {
+        (1, _) => format!("one output ({objective})"),
+        (k, true) => format!("{k} outputs, one per class ({objective})"),
+        (k, false) => format!("{k} outputs, one per quantile level ({objective})"),
+    };
+    let suited: Vec<&str> = objective
+        .default_metrics()
+        .iter()
+        .map(|m| m.name())
+        .collect();
+    Err(Failure::usage(format!(
+        "bad value for --{flag}: metric {bad} cannot score this model, which has {has}; \
+         use a metric for its outputs, such as {}",
+        suited.join(" or ")
+    )))
+}
+
 /// Runs `gbdt eval`.
 pub fn run(args: &EvalArgs) -> CmdResult<()> {
     let exec = input::executor(check_threads(args.threads)?)?;
@@ -45,6 +82,7 @@ pub fn run(args: &EvalArgs) -> CmdResult<()> {
             .params()
             .resolve_metrics(&chosen_metrics(&args.metric, model.objective())?),
     };
+    check_metrics_fit(&metrics, model.objective(), model.num_outputs(), "metric")?;
 
     let data = read_labelled(args, &loaded, &exec)?;
     let options = PredictOptions {
@@ -176,5 +214,48 @@ mod tests {
         assert_eq!(named, [Metric::Mae, Metric::Rmse]);
         let e = chosen_metrics(&["acc".into()], Objective::Logistic).unwrap_err();
         assert!(e.error.to_string().contains("--metric"));
+    }
+
+    #[test]
+    fn metrics_must_fit_the_outputs() {
+        let fit = |m: Metric, o: Objective, k: usize| check_metrics_fit(&[m], o, k, "metric");
+        let q = Metric::Quantile(gbdt_core::QuantileAlphas::MEDIAN);
+        for ok in [
+            fit(Metric::Mae, Objective::SquaredError, 1),
+            fit(Metric::Auc, Objective::Logistic, 1),
+            fit(Metric::MLogLoss, Objective::Softmax, 3),
+            fit(Metric::MError, Objective::Softmax, 3),
+            fit(q, Objective::QuantileError, 3),
+            fit(q, Objective::SquaredError, 1),
+        ] {
+            ok.unwrap();
+        }
+        let e = fit(Metric::Mae, Objective::Softmax, 3).unwrap_err();
+        assert_eq!(e.code, crate::exit::Code::Usage);
+        assert_eq!(
+            e.error.to_string(),
+            "bad value for --metric: metric mae cannot score this model, which has 3 outputs, \
+             one per class (multi:softprob); use a metric for its outputs, such as merror or mlogloss"
+        );
+        let m = fit(Metric::Rmse, Objective::QuantileError, 2)
+            .unwrap_err()
+            .error
+            .to_string();
+        assert!(
+            m.contains("rmse")
+                && m.contains("2 outputs, one per quantile level")
+                && m.contains("such as quantile"),
+            "{m}"
+        );
+        let m = fit(Metric::MLogLoss, Objective::Logistic, 1)
+            .unwrap_err()
+            .error
+            .to_string();
+        assert!(
+            m.contains("metric mlogloss") && m.contains("one output (binary:logistic)"),
+            "{m}"
+        );
+        assert!(fit(Metric::Auc, Objective::Softmax, 3).is_err());
+        assert!(fit(q, Objective::Softmax, 3).is_err());
     }
 }

@@ -359,6 +359,8 @@ pub(crate) fn resolve_params(
     by_name::resolve_all(&mut params, |p| flags.params.get(p), &data.feature_names)?;
     // Written out, so that the saved model shows what was computed.
     params.eval_metrics = params.resolved_metrics();
+    let outputs = memory_guard::outputs(&params);
+    crate::eval::check_metrics_fit(&params.eval_metrics, objective, outputs, "eval-metric")?;
     let message = match (flags.objective, init) {
         (Some(_), _) => format!("objective {objective} (from --objective)"),
         (None, Some(init)) => format!(

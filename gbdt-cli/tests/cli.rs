@@ -6,6 +6,7 @@ mod foreign;
 mod holdout;
 mod libsvm;
 mod memory_guard;
+mod outputs;
 mod quantile;
 mod ranking;
 mod shutdown;
