@@ -60,6 +60,20 @@ pub fn default_objective(rule: &LabelRule, labels: &[f32]) -> (Objective, usize,
     }
 }
 
+/// [`default_objective`], except that data with query groups (`--group`,
+/// LibSVM `qid:`) implies `rank:ndcg`: the groups are what ranking
+/// learns from, and no other objective uses them.
+fn implied_objective(data: &TrainingData) -> (Objective, usize, String) {
+    match &data.groups {
+        Some(groups) => (
+            Objective::RankNdcg,
+            0,
+            format!("the data has {} query groups", groups.len()),
+        ),
+        None => default_objective(&data.label_rule, &data.labels),
+    }
+}
+
 /// Flags checked before any data is read.
 pub(crate) struct Checked {
     params: ParamArgs,
@@ -344,7 +358,7 @@ pub(crate) fn resolve_params(
     data: &TrainingData,
     init: Option<&InitModel>,
 ) -> CmdResult<(Params, String)> {
-    let (implied, implied_classes, why) = default_objective(&data.label_rule, &data.labels);
+    let (implied, implied_classes, why) = implied_objective(data);
     let objective = match init {
         Some(init) => init.objective(flags.objective)?,
         None => flags.objective.unwrap_or(implied),

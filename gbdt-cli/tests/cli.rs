@@ -3,6 +3,7 @@
 
 mod cv;
 mod foreign;
+mod group_objective;
 mod holdout;
 mod libsvm;
 mod memory_guard;
