@@ -18,7 +18,13 @@ use crate::exit::{core, CmdResult, Code, Failure};
 use crate::input;
 use crate::progress::{select_mode, stderr_can_draw_bar, Progress};
 use crate::shutdown;
-use crate::train::RoundGuard;
+
+/// A check after every round that may stop training with a failure (the
+/// memory guard of `gbdt train`).
+pub trait RoundCheck {
+    /// `rounds` of `planned` rounds are done.
+    fn after_round(&self, rounds: usize, planned: usize) -> CmdResult<()>;
+}
 
 /// Where and how often checkpoints are written.
 pub struct Checkpoint {
@@ -118,7 +124,7 @@ pub fn boost<'a>(
     mut booster: Booster<'a>,
     valid: Option<(&str, &Dataset<'a>)>,
     checkpoint: Option<&Checkpoint>,
-    guard: Option<&RoundGuard>,
+    guard: Option<&dyn RoundCheck>,
     data: &TrainingData,
 ) -> CmdResult<Model> {
     if let Some((name, v)) = valid {

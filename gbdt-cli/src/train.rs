@@ -22,9 +22,8 @@ use crate::exit::{core, CmdResult, Code, Failure};
 use crate::holdout::{self, HeldOut};
 use crate::input::{self, reading};
 use crate::report::{Timings, TrainReport};
-use crate::rounds::{self, Checkpoint};
-pub(crate) use memory_guard::RoundGuard;
-use memory_guard::{Budget, ModelBound, Verdict};
+use crate::rounds::{self, Checkpoint, RoundCheck};
+use memory_guard::Budget;
 
 /// The objective the target implies, the class count for multiclass
 /// (0 otherwise) and why, for the message that announces the choice.
@@ -87,6 +86,8 @@ pub(crate) struct Checked {
     pub holdout: Option<f64>,
     /// `--early-stopping-rounds` is set (flag or config file).
     early_stopping: bool,
+    /// The memory `gbdt train` may use (see [`memory_guard`]).
+    budget: Option<Budget>,
 }
 
 /// Checks every flag and the `--config` file, so that a bad value fails
@@ -101,6 +102,7 @@ fn check_flags(args: &TrainArgs) -> CmdResult<Checked> {
         ));
     }
     check_paths(args)?;
+    checked.budget = memory_guard::before_data(&checked)?;
     Ok(checked)
 }
 
@@ -125,6 +127,7 @@ pub(crate) fn check_learning(learn: &LearnArgs) -> CmdResult<Checked> {
         categories,
         holdout: file.holdout,
         early_stopping: checked.early_stopping_rounds.is_some(),
+        budget: None,
     })
 }
 
@@ -408,16 +411,20 @@ fn hold_out(
     Ok((data, Some(held), Some(info)))
 }
 
+/// Diagnostics unless `--quiet`.
+fn say_unless(quiet: bool) -> impl Fn(&str) + Copy {
+    move |msg| {
+        if !quiet {
+            diag::say(msg);
+        }
+    }
+}
+
 /// Runs `gbdt train`.
 pub fn run(args: &TrainArgs) -> CmdResult<()> {
     let start = Instant::now();
-    let say = |msg: &str| {
-        if !args.quiet {
-            diag::say(msg);
-        }
-    };
+    let say = say_unless(args.quiet);
     let flags = check_flags(args)?;
-    let budget = guard_before_data(&flags)?;
     let exec = input::executor(flags.threads)?;
 
     let init = InitModel::load(args)?;
@@ -428,9 +435,7 @@ pub fn run(args: &TrainArgs) -> CmdResult<()> {
     say(&objective_message);
     say(&target_line(&data));
     let (data, valid, held_out) = hold_out(&flags, &params, data, valid, say)?;
-    let guard = budget
-        .map(|b| guard_after_data(b, &params, data.labels.len()))
-        .transpose()?;
+    let guard = memory_guard::after_data(&flags, &params, data.labels.len())?;
 
     let t = Instant::now();
     let train_set = reading(data.dataset())?;
@@ -454,7 +459,7 @@ pub fn run(args: &TrainArgs) -> CmdResult<()> {
         booster,
         valid_set.as_ref().map(|v| (name, v)),
         checkpoint.as_ref(),
-        guard.as_ref(),
+        guard.as_ref().map(|g| g as &dyn RoundCheck),
         &data,
     )?;
     let train_s = t.elapsed().as_secs_f64();
@@ -493,42 +498,6 @@ pub fn run(args: &TrainArgs) -> CmdResult<()> {
         input::write_report(path, &report.json())?;
     }
     Ok(())
-}
-
-/// The memory guard's budget (`None` when the system gives none), after
-/// failing fast when the trees the flags ask for cannot fit in it
-/// (see [`memory_guard`]); rows and classes are not known yet.
-fn guard_before_data(flags: &Checked) -> CmdResult<Option<Budget>> {
-    let Some(budget) = Budget::find()? else {
-        return Ok(None);
-    };
-    let params = config::to_params(&flags.params, flags.objective.unwrap_or_default(), 0)?;
-    let bound = ModelBound::of(&params, memory_guard::outputs(&params), None);
-    let early_stopping = flags.early_stopping;
-    memory_guard::check(
-        &bound,
-        &budget,
-        budget.bytes,
-        early_stopping,
-        params.num_rounds,
-    )?;
-    Ok(Some(budget))
-}
-
-/// The check of [`guard_before_data`] against what is left of the budget
-/// now that the data is in memory, with the model's outputs and `rows`;
-/// a possible overrun is a warning (shown even with `--quiet`). Returns the
-/// per-round guard.
-fn guard_after_data(budget: Budget, params: &Params, rows: usize) -> CmdResult<RoundGuard> {
-    let used = memory_guard::resident_bytes().unwrap_or(0);
-    let free = budget.bytes.saturating_sub(used);
-    let bound = ModelBound::of(params, memory_guard::outputs(params), Some(rows));
-    let early_stopping = params.early_stopping_rounds.is_some();
-    let verdict = memory_guard::check(&bound, &budget, free, early_stopping, params.num_rounds)?;
-    if let Verdict::Warn(message) = verdict {
-        diag::say(message);
-    }
-    Ok(RoundGuard::new(budget))
 }
 
 /// The metrics the summary and the model file show: the validation set's

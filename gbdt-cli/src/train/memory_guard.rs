@@ -28,7 +28,11 @@ use std::time::{Duration, Instant};
 
 use gbdt_core::{Objective, Params, Tree};
 
+use super::Checked;
+use crate::config;
+use crate::diag;
 use crate::exit::{CmdResult, Code, Failure};
+use crate::rounds::RoundCheck;
 
 /// Test hook: a budget in bytes instead of the one found from the system.
 pub const BUDGET_ENV: &str = "GBDT_MEMORY_BUDGET_BYTES";
@@ -138,6 +142,42 @@ pub fn outputs(params: &Params) -> usize {
     }
 }
 
+/// The budget (`None` when the system gives none), after failing fast
+/// when the trees the flags ask for cannot fit in it; rows and classes are
+/// not known yet.
+pub(super) fn before_data(flags: &Checked) -> CmdResult<Option<Budget>> {
+    let Some(budget) = Budget::find()? else {
+        return Ok(None);
+    };
+    let params = config::to_params(&flags.params, flags.objective.unwrap_or_default(), 0)?;
+    let bound = ModelBound::of(&params, outputs(&params), None);
+    let rounds = params.num_rounds;
+    check(&bound, &budget, budget.bytes, flags.early_stopping, rounds)?;
+    Ok(Some(budget))
+}
+
+/// The check of [`before_data`] against what is left of the budget now
+/// that the data is in memory, with the model's outputs and `rows`; a
+/// possible overrun is a warning (shown even with `--quiet`). Returns the
+/// per-round guard.
+pub(super) fn after_data(
+    flags: &Checked,
+    params: &Params,
+    rows: usize,
+) -> CmdResult<Option<RoundGuard>> {
+    let Some(budget) = flags.budget.clone() else {
+        return Ok(None);
+    };
+    let free = budget.bytes.saturating_sub(resident_bytes().unwrap_or(0));
+    let bound = ModelBound::of(params, outputs(params), Some(rows));
+    let early_stopping = params.early_stopping_rounds.is_some();
+    let verdict = check(&bound, &budget, free, early_stopping, params.num_rounds)?;
+    if let Verdict::Warn(message) = verdict {
+        diag::say(message);
+    }
+    Ok(Some(RoundGuard::new(budget)))
+}
+
 /// What the pre-training check found.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {
@@ -211,23 +251,6 @@ impl RoundGuard {
         }
     }
 
-    /// Exit 1 when the process holds more than [`STOP_FRACTION`] of the
-    /// budget after `rounds` of `planned` rounds (read at most every
-    /// [`CHECK_EVERY`]).
-    pub fn after_round(&self, rounds: usize, planned: usize) -> CmdResult<()> {
-        if self.last.get().is_some_and(|t| t.elapsed() < CHECK_EVERY) {
-            return Ok(());
-        }
-        self.last.set(Some(Instant::now()));
-        match self
-            .page
-            .and_then(|page| Some(statm_resident_pages()? * page))
-        {
-            Some(now) => self.judge(now, rounds, planned),
-            None => Ok(()),
-        }
-    }
-
     /// The decision for `now` resident bytes.
     fn judge(&self, now: u64, rounds: usize, planned: usize) -> CmdResult<()> {
         let limit = (self.budget.bytes as f64 * STOP_FRACTION) as u64;
@@ -247,6 +270,25 @@ impl RoundGuard {
                 budget_text(&self.budget),
             ),
         ))
+    }
+}
+
+impl RoundCheck for RoundGuard {
+    /// Exit 1 when the process holds more than [`STOP_FRACTION`] of the
+    /// budget after `rounds` of `planned` rounds (read at most every
+    /// [`CHECK_EVERY`]).
+    fn after_round(&self, rounds: usize, planned: usize) -> CmdResult<()> {
+        if self.last.get().is_some_and(|t| t.elapsed() < CHECK_EVERY) {
+            return Ok(());
+        }
+        self.last.set(Some(Instant::now()));
+        match self
+            .page
+            .and_then(|page| Some(statm_resident_pages()? * page))
+        {
+            Some(now) => self.judge(now, rounds, planned),
+            None => Ok(()),
+        }
     }
 }
 
