@@ -36,13 +36,25 @@ pub trait Collective: Send + Sync {
 
     /// Element-wise sum over ranks, in place (exact).
     fn sum_i64(&self, values: &mut [i64]) {
-        combine(self, values, i64::to_le_bytes, i64::from_le_bytes, |a, b| a.wrapping_add(b));
+        combine(
+            self,
+            values,
+            i64::to_le_bytes,
+            i64::from_le_bytes,
+            |a, b| a.wrapping_add(b),
+        );
     }
 
     /// Element-wise sum over ranks, in place, rounded the same way on every
     /// rank (added in rank order).
     fn sum_f64(&self, values: &mut [f64]) {
-        combine(self, values, f64::to_le_bytes, f64::from_le_bytes, |a, b| a + b);
+        combine(
+            self,
+            values,
+            f64::to_le_bytes,
+            f64::from_le_bytes,
+            |a, b| a + b,
+        );
     }
 
     /// Element-wise maximum over ranks, in place.
@@ -66,7 +78,10 @@ fn combine<C: Collective + ?Sized, T: Copy>(
     let all = c.all_gather(&mine);
     for (i, v) in values.iter_mut().enumerate() {
         let at = |bytes: &Vec<u8>| from(bytes[i * 8..i * 8 + 8].try_into().expect("8 bytes"));
-        *v = all.iter().skip(1).fold(at(&all[0]), |acc, b| op(acc, at(b)));
+        *v = all
+            .iter()
+            .skip(1)
+            .fold(at(&all[0]), |acc, b| op(acc, at(b)));
     }
 }
 
@@ -139,7 +154,12 @@ impl InProcess {
 
 impl std::fmt::Debug for InProcess {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "InProcess {{ rank: {}, size: {} }}", self.rank, self.size())
+        write!(
+            f,
+            "InProcess {{ rank: {}, size: {} }}",
+            self.rank,
+            self.size()
+        )
     }
 }
 
@@ -234,7 +254,10 @@ pub(crate) fn gather<T: Copy + Default>(
     let bytes: Vec<u8> = mine.iter().flat_map(|&v| to(v)).collect();
     c.all_gather(&bytes)
         .iter()
-        .flat_map(|b| b.chunks_exact(8).map(|w| from(w.try_into().expect("8 bytes"))))
+        .flat_map(|b| {
+            b.chunks_exact(8)
+                .map(|w| from(w.try_into().expect("8 bytes")))
+        })
         .collect()
 }
 
@@ -262,7 +285,10 @@ pub(crate) fn run_ranks<R: Send>(size: usize, f: impl Fn(InProcess) -> R + Sync)
                 s.spawn(move || f(r))
             })
             .collect();
-        running.into_iter().map(|t| t.join().expect("rank thread")).collect()
+        running
+            .into_iter()
+            .map(|t| t.join().expect("rank thread"))
+            .collect()
     })
 }
 

@@ -13,7 +13,7 @@ const DIGIT: u32 = 32;
 /// truncated toward zero (each term alone, so still in any order).
 const MIN_EXP: i32 = -320;
 /// Limbs: 2^-320 up to 2^384, room for 2^64 terms near 2^320.
-pub const LIMBS: usize = 22;
+const LIMBS: usize = 22;
 /// Terms at or above this magnitude, and NaN and infinities, are summed
 /// as plain floats beside the integer (none arise from f32 data).
 const HUGE: f64 = 1.0e96;
@@ -58,7 +58,7 @@ impl ExactSum {
         if term == 0.0 {
             return;
         }
-        if !(term.abs() < HUGE) {
+        if term.is_nan() || term.abs() >= HUGE {
             self.outside = (f64::from_bits(self.outside) + term).to_bits();
             return;
         }
@@ -124,7 +124,7 @@ impl ExactSum {
         s.limbs
     }
 
-    /// Rebuilds a sum from (summed) limbs: `words` has [`LIMBS`] entries.
+    /// Rebuilds a sum from (summed) limbs, as many as [`ExactSum::words`] gives.
     pub fn from_words(words: &[i64]) -> ExactSum {
         let mut s = ExactSum::default();
         s.limbs.copy_from_slice(&words[..LIMBS]);
@@ -212,8 +212,14 @@ mod tests {
         // A plain f64 sum of ten 0.1s gives 0.9999999999999999.
         assert_eq!(sum(&[0.1; 10]).value(), 1.0);
         assert_eq!(sum(&[-2.5, 1.0]).value(), -1.5);
-        assert_eq!(sum(&[f32::MAX as f64, f32::MAX as f64]).value(), 2.0 * f32::MAX as f64);
-        assert_eq!(sum(&[f32::MIN_POSITIVE as f64 / 8.0]).value(), f32::MIN_POSITIVE as f64 / 8.0);
+        assert_eq!(
+            sum(&[f32::MAX as f64, f32::MAX as f64]).value(),
+            2.0 * f32::MAX as f64
+        );
+        assert_eq!(
+            sum(&[f32::MIN_POSITIVE as f64 / 8.0]).value(),
+            f32::MIN_POSITIVE as f64 / 8.0
+        );
         assert!(sum(&[1.0, f64::NAN]).value().is_nan());
         assert_eq!(sum(&[1.0, f64::INFINITY]).value(), f64::INFINITY);
         assert_eq!(sum(&[]).value(), 0.0);

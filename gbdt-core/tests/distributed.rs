@@ -80,8 +80,16 @@ fn params(objective: Objective, policy: GrowPolicy) -> Params {
         num_rounds: 12,
         learning_rate: 0.3,
         grow_policy: policy,
-        max_leaves: if policy == GrowPolicy::LossGuide { 15 } else { 0 },
-        max_depth: if policy == GrowPolicy::LossGuide { 0 } else { 4 },
+        max_leaves: if policy == GrowPolicy::LossGuide {
+            15
+        } else {
+            0
+        },
+        max_depth: if policy == GrowPolicy::LossGuide {
+            0
+        } else {
+            4
+        },
         max_bin: 32,
         use_quantized_grad: true,
         eval_metrics: match objective {
@@ -95,7 +103,11 @@ fn params(objective: Objective, policy: GrowPolicy) -> Params {
 #[test]
 fn quantized_training_on_any_number_of_ranks_is_byte_identical() {
     let n = 3_000;
-    for objective in [Objective::Logistic, Objective::SquaredError, Objective::Softmax] {
+    for objective in [
+        Objective::Logistic,
+        Objective::SquaredError,
+        Objective::Softmax,
+    ] {
         let (x, y) = data(n, objective);
         for policy in [GrowPolicy::DepthWise, GrowPolicy::LossGuide] {
             let p = params(objective, policy);
@@ -146,8 +158,15 @@ fn float_histograms_agree_with_one_process_to_rounding() {
         assert_eq!(a.metric, b.metric);
         assert!((a.value - b.value).abs() < 1e-4, "{a:?} vs {b:?}");
     }
-    let (p1, p2) = (one.predict(x.view()).unwrap(), models[0].predict(x.view()).unwrap());
-    let worst = p1.iter().zip(&p2).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+    let (p1, p2) = (
+        one.predict(x.view()).unwrap(),
+        models[0].predict(x.view()).unwrap(),
+    );
+    let worst = p1
+        .iter()
+        .zip(&p2)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
     assert!(worst < 1e-4, "largest prediction difference {worst}");
 }
 
@@ -167,16 +186,30 @@ fn a_rank_with_bad_labels_fails_every_rank_naming_it() {
                 s.spawn(move || {
                     let r = rank.rank();
                     let exec = Executor::new(1).unwrap().with_collective(Arc::new(rank));
-                    let part = Dataset::new(x.slice(s![cuts[r]..cuts[r + 1], ..]), &y[cuts[r]..cuts[r + 1]]).unwrap();
+                    let part = Dataset::new(
+                        x.slice(s![cuts[r]..cuts[r + 1], ..]),
+                        &y[cuts[r]..cuts[r + 1]],
+                    )
+                    .unwrap();
                     Booster::new(p, &part, &exec).err().map(|e| e.to_string())
                 })
             })
             .collect();
-        running.into_iter().map(|t| t.join().unwrap().expect("every rank fails")).collect()
+        running
+            .into_iter()
+            .map(|t| t.join().unwrap().expect("every rank fails"))
+            .collect()
     });
-    assert!(errors[2].contains("row 450"), "the failing rank names the global row: {}", errors[2]);
+    assert!(
+        errors[2].contains("row 450"),
+        "the failing rank names the global row: {}",
+        errors[2]
+    );
     for e in &errors[..2] {
-        assert!(e.starts_with("rank 2 failed: ") && e.contains("row 450"), "{e}");
+        assert!(
+            e.starts_with("rank 2 failed: ") && e.contains("row 450"),
+            "{e}"
+        );
     }
 }
 
@@ -192,8 +225,15 @@ fn objectives_that_need_every_label_at_once_are_refused_on_several_ranks() {
                 s.spawn(move || {
                     let r = rank.rank();
                     let exec = Executor::new(1).unwrap().with_collective(Arc::new(rank));
-                    let part = Dataset::new(x.slice(s![r * 200..(r + 1) * 200, ..]), &y[r * 200..(r + 1) * 200]).unwrap();
-                    let p = Params { objective: Objective::AbsoluteError, ..Params::default() };
+                    let part = Dataset::new(
+                        x.slice(s![r * 200..(r + 1) * 200, ..]),
+                        &y[r * 200..(r + 1) * 200],
+                    )
+                    .unwrap();
+                    let p = Params {
+                        objective: Objective::AbsoluteError,
+                        ..Params::default()
+                    };
                     Booster::new(&p, &part, &exec).err().unwrap()
                 })
             })
@@ -201,6 +241,12 @@ fn objectives_that_need_every_label_at_once_are_refused_on_several_ranks() {
         running.into_iter().map(|t| t.join().unwrap()).collect()
     });
     let text = errors[0].to_string();
-    assert!(matches!(errors[0], Error::NotDistributed { ranks: 2, .. }), "{text}");
-    assert!(text.contains("reg:absoluteerror") && text.contains("one process"), "{text}");
+    assert!(
+        matches!(errors[0], Error::NotDistributed { ranks: 2, .. }),
+        "{text}"
+    );
+    assert!(
+        text.contains("reg:absoluteerror") && text.contains("one process"),
+        "{text}"
+    );
 }

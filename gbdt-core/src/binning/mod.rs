@@ -125,7 +125,10 @@ impl BinnedMatrix {
             // gathered from their ranks, in global row order.
             let gathered: Vec<Vec<f32>> = (0..x.ncols())
                 .map(|f| {
-                    let mine: Vec<f32> = sample.iter().flat_map(|&r| [x[[r, f]], weight(r)]).collect();
+                    let mine: Vec<f32> = sample
+                        .iter()
+                        .flat_map(|&r| [x[[r, f]], weight(r)])
+                        .collect();
                     gather_f32(ranks, &mine)
                 })
                 .collect();

@@ -65,9 +65,7 @@ pub(super) fn gradients(
             let mut blocks = split_at_bounds(grads, &bounds);
             exec.for_each_mut(&mut blocks, |b, out| block(bounds[b], out));
         }
-        None => {
-            exec.for_each_chunk_mut(grads, ROW_BLOCK * k, |b, out| block(b * ROW_BLOCK, out))
-        }
+        None => exec.for_each_chunk_mut(grads, ROW_BLOCK * k, |b, out| block(b * ROW_BLOCK, out)),
     }
 }
 

@@ -135,10 +135,10 @@ fn scales(grads: &[GradPair], k: usize, levels: usize, exec: &Executor) -> Vec<Q
     let max = max.chunks_exact(2).map(|m| (m[0] as f32, m[1] as f32));
     let unit = |m: f32, l: usize| if m > 0.0 { m as f64 / l as f64 } else { 1.0 };
     max.map(|(g, h)| QuantScale {
-            g: unit(g, levels / 2),
-            h: unit(h, levels),
-        })
-        .collect()
+        g: unit(g, levels / 2),
+        h: unit(h, levels),
+    })
+    .collect()
 }
 
 /// The key of one round's random stream.

@@ -171,7 +171,10 @@ impl Shared for BinStat {
         if c.size() == 1 {
             return;
         }
-        let mut flat: Vec<f64> = hists.iter().flat_map(|h| h.iter().flat_map(|b| [b.g, b.h])).collect();
+        let mut flat: Vec<f64> = hists
+            .iter()
+            .flat_map(|h| h.iter().flat_map(|b| [b.g, b.h]))
+            .collect();
         c.sum_f64(&mut flat);
         let mut words = flat.chunks_exact(2);
         for bin in hists.iter_mut().flat_map(|h| h.iter_mut()) {

@@ -71,7 +71,11 @@ fn global_counts(local: Vec<usize>, par: &Executor) -> Vec<Lefts> {
     let mut all: Vec<i64> = local.iter().map(|&n| n as i64).collect();
     par.collective().sum_i64(&mut all);
     let all = all.into_iter().map(|n| n as usize);
-    local.iter().zip(all).map(|(&local, all)| Lefts { local, all }).collect()
+    local
+        .iter()
+        .zip(all)
+        .map(|(&local, all)| Lefts { local, all })
+        .collect()
 }
 
 /// The categories a set of bins sends left: a category goes where its
@@ -145,7 +149,13 @@ fn make_children<B>(
     };
     Family {
         parent_hist,
-        left: child(left_id, parent.range.start..mid, lefts.all, c.left, left_bounds),
+        left: child(
+            left_id,
+            parent.range.start..mid,
+            lefts.all,
+            c.left,
+            left_bounds,
+        ),
         right: child(
             left_id + 1,
             mid..parent.range.end,

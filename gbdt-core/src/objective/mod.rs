@@ -326,7 +326,9 @@ impl Objective {
     ) -> Vec<f64> {
         match (self, base_score) {
             (Objective::Softmax, Some(b)) => vec![b.ln(); num_outputs],
-            (Objective::Softmax, None) => softmax::base_margins(labels, weights, num_outputs, ranks),
+            (Objective::Softmax, None) => {
+                softmax::base_margins(labels, weights, num_outputs, ranks)
+            }
             (Objective::QuantileError, Some(b)) => vec![b; num_outputs],
             (Objective::QuantileError, None) => quantile::base_margins(labels, weights, alphas),
             (_, Some(b)) => vec![self.margin_of(b)],
@@ -664,7 +666,14 @@ mod tests {
         let y = [0.0f32, 1.0, 1.0, 1.0];
         let m = Objective::Logistic.base_margins(None, &y, None, 1, &[], &Single);
         assert!((m[0] - 3f64.ln()).abs() < 1e-9);
-        let m = Objective::SquaredError.base_margins(None, &y, Some(&[1.0, 0.0, 0.0, 0.0]), 1, &[], &Single);
+        let m = Objective::SquaredError.base_margins(
+            None,
+            &y,
+            Some(&[1.0, 0.0, 0.0, 0.0]),
+            1,
+            &[],
+            &Single,
+        );
         assert_eq!(m, vec![0.0]);
         let m = Objective::Poisson.base_margins(Some(2.0), &y, None, 1, &[], &Single);
         assert!((m[0] - 2f64.ln()).abs() < 1e-12);

@@ -60,7 +60,10 @@ pub(super) fn base_margins(
     }
     exact_sum::all_reduce(&mut sums, ranks);
     let total = sums[k].value();
-    sums[..k].iter().map(|c| (c.value() / total).max(1e-6).ln()).collect()
+    sums[..k]
+        .iter()
+        .map(|c| (c.value() / total).max(1e-6).ln())
+        .collect()
 }
 
 #[cfg(test)]
