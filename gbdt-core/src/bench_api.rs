@@ -129,6 +129,7 @@ impl Kernels {
             stride: 1,
             output: 0,
             features: &self.features,
+            total_rows: self.matrix.rows,
             rng_stream: [0, 0, 0],
             seed: 0,
             quant: None,

@@ -78,6 +78,18 @@ pub enum Error {
     #[error("output buffer has length {got} but {expected} values are needed")]
     OutputLength { got: usize, expected: usize },
 
+    /// Another rank of a distributed training failed, so this one stops too.
+    #[error("rank {rank} failed: {message}")]
+    OtherRank { rank: usize, message: String },
+
+    /// Something distributed training (several ranks) does not support.
+    #[error("{what} is not supported when training on {ranks} ranks: {hint}")]
+    NotDistributed {
+        what: String,
+        ranks: usize,
+        hint: String,
+    },
+
     /// The thread pool could not be built.
     #[error("could not start {threads} worker threads: {reason}")]
     ThreadPool { threads: usize, reason: String },

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use crate::collective::{Collective, Single};
 use crate::error::{Error, Result};
 
 /// Below this much work a parallel step runs on the calling thread. Unit
@@ -30,6 +31,9 @@ pub(crate) fn worth_parallel(work: usize) -> bool {
 /// Cloning is cheap and shares the pool. Results never depend on the number
 /// of threads: every step splits its work at boundaries fixed by the data.
 ///
+/// An executor also says which processes share the training rows: one by
+/// default, or the ranks of a [`Collective`] ([`Executor::with_collective`]).
+///
 /// ```
 /// use gbdt_core::Executor;
 /// let exec = Executor::new(2)?;
@@ -41,6 +45,7 @@ pub(crate) fn worth_parallel(work: usize) -> bool {
 #[derive(Clone)]
 pub struct Executor {
     pool: Option<Arc<rayon::ThreadPool>>,
+    ranks: Arc<dyn Collective>,
 }
 
 impl std::fmt::Debug for Executor {
@@ -48,6 +53,8 @@ impl std::fmt::Debug for Executor {
         f.debug_struct("Executor")
             .field("threads", &self.threads())
             .field("own_pool", &self.has_own_pool())
+            .field("rank", &self.ranks.rank())
+            .field("ranks", &self.ranks.size())
             .finish()
     }
 }
@@ -78,6 +85,7 @@ impl Executor {
             })?;
         Ok(Executor {
             pool: Some(Arc::new(pool)),
+            ranks: Arc::new(Single),
         })
     }
 
@@ -85,7 +93,31 @@ impl Executor {
     /// (`available_parallelism` workers), or the pool of an enclosing
     /// `ThreadPool::install`.
     pub fn current() -> Self {
-        Executor { pool: None }
+        Executor {
+            pool: None,
+            ranks: Arc::new(Single),
+        }
+    }
+
+    /// The same threads, training together with the other ranks of
+    /// `ranks`: every dataset given to training is then this rank's part
+    /// of the rows (ranks hold consecutive parts, in rank order), and every
+    /// rank gets the same model.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use gbdt_core::{Executor, InProcess};
+    /// let exec = Executor::new(1)?.with_collective(Arc::new(InProcess::group(1).remove(0)));
+    /// assert_eq!(exec.collective().size(), 1);
+    /// # Ok::<(), gbdt_core::Error>(())
+    /// ```
+    pub fn with_collective(self, ranks: Arc<dyn Collective>) -> Self {
+        Executor { ranks, ..self }
+    }
+
+    /// The ranks training shares its rows with ([`Single`] by default).
+    pub fn collective(&self) -> &dyn Collective {
+        &*self.ranks
     }
 
     /// `Some(n)` builds a pool of `n` workers, `None` uses [`Executor::current`].

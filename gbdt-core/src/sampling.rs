@@ -1,6 +1,23 @@
 //! Seeded random numbers for row and feature sampling. A small SplitMix64
 //! generator: deterministic everywhere, no dependency.
 
+/// The SplitMix64 output at position `at` of the stream whose state starts
+/// at `key`: random access, so a row's draw depends on its global index
+/// only, not on which thread, block or rank handles it.
+#[inline(always)]
+pub(crate) fn mix_at(key: u64, at: u64) -> u64 {
+    let mut z = key.wrapping_add(at.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Uniform in [0, 1) from 53 bits of `z`.
+#[inline(always)]
+pub(crate) fn unit(z: u64) -> f64 {
+    (z >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+}
+
 /// SplitMix64 (Steele, Lea, Flood 2014): fast, 64-bit state, good enough
 /// for sampling.
 #[derive(Debug, Clone)]
@@ -28,7 +45,7 @@ impl Rng {
 
     /// Uniform in [0, 1).
     pub fn next_f64(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+        unit(self.next_u64())
     }
 
     /// Uniform in 0..n.

@@ -11,6 +11,7 @@ pub(crate) use cuts::FeatureCuts;
 use ndarray::ArrayView2;
 
 use crate::categories::Categories;
+use crate::collective::{gather_f32, Shard};
 use crate::parallel::Executor;
 use crate::sampling::Rng;
 
@@ -107,21 +108,35 @@ impl BinnedMatrix {
         seed: u64,
         par: &Executor,
     ) -> BinnedMatrix {
-        let sample = sample_rows(x.nrows(), seed);
-        let features = par.map_range(x.ncols(), |f| {
-            let values = sample
-                .iter()
-                .map(|&r| (x[[r, f]], weights.map_or(1.0, |w| w[r])));
-            match categories.count(f) {
-                Some(n) => {
-                    FeatureBins::Categorical(CategoryBins::from_sample(values, n, max_bin - 1))
-                }
-                None => FeatureBins::Numeric(FeatureCuts::from_sample(
-                    values.filter(|(v, _)| !v.is_nan()).collect(),
-                    max_bin - 1,
-                )),
-            }
-        });
+        let ranks = par.collective();
+        let shard = Shard::of(x.nrows(), ranks);
+        let sample: Vec<usize> = sample_rows(shard.total, seed)
+            .into_iter()
+            .filter_map(|g| shard.local(g))
+            .collect();
+        let weight = |r: usize| weights.map_or(1.0, |w| w[r]);
+        let features = if ranks.size() == 1 {
+            par.map_range(x.ncols(), |f| {
+                let values = sample.iter().map(|&r| (x[[r, f]], weight(r)));
+                feature_bins(values, categories.count(f), max_bin)
+            })
+        } else {
+            // Every rank bins from the same global sample: its rows are
+            // gathered from their ranks, in global row order.
+            let gathered: Vec<Vec<f32>> = (0..x.ncols())
+                .map(|f| {
+                    let mine: Vec<f32> = sample
+                        .iter()
+                        .flat_map(|&r| [x[[r, f]], weight(r)])
+                        .collect();
+                    gather_f32(ranks, &mine)
+                })
+                .collect();
+            par.map_range(x.ncols(), |f| {
+                let values = gathered[f].chunks_exact(2).map(|p| (p[0], p[1]));
+                feature_bins(values, categories.count(f), max_bin)
+            })
+        };
         let mut offsets = vec![0];
         for c in &features {
             offsets.push(offsets.last().unwrap() + c.num_value_bins() + 1);
@@ -156,6 +171,21 @@ impl BinnedMatrix {
     /// The missing-value bin of feature `f`.
     pub fn missing_bin(&self, f: usize) -> usize {
         self.features[f].num_value_bins()
+    }
+}
+
+/// The bins of one feature from its sample's `(value, weight)` pairs.
+fn feature_bins(
+    values: impl Iterator<Item = (f32, f32)>,
+    categories: Option<usize>,
+    max_bin: usize,
+) -> FeatureBins {
+    match categories {
+        Some(n) => FeatureBins::Categorical(CategoryBins::from_sample(values, n, max_bin - 1)),
+        None => FeatureBins::Numeric(FeatureCuts::from_sample(
+            values.filter(|(v, _)| !v.is_nan()).collect(),
+            max_bin - 1,
+        )),
     }
 }
 

@@ -11,7 +11,7 @@ use crate::dataset::Dataset;
 use crate::objective::{rank, GradContext, GradPair};
 use crate::parallel::Executor;
 use crate::params::Params;
-use crate::sampling::{fraction_count, Rng};
+use crate::sampling::{fraction_count, mix_at, unit, Rng};
 
 /// Rows per parallel block for gradients and row sampling; fixed so results
 /// do not depend on the thread count.
@@ -23,7 +23,9 @@ const ROW_BLOCK: usize = 16_384;
 const RANK_BLOCK: usize = 4_096;
 
 /// Gradients of every row for margins `margins` (rows × `k`); rows left out
-/// by `subsample` get zero.
+/// by `subsample` get zero. `offset` is the global index of `data`'s first
+/// row: a row's sampling draw depends on its global index only.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn gradients(
     p: &Params,
     data: &Dataset<'_>,
@@ -31,6 +33,7 @@ pub(super) fn gradients(
     margins: &[f64],
     grads: &mut [GradPair],
     round: usize,
+    offset: usize,
     exec: &Executor,
 ) {
     let ctx = GradContext {
@@ -44,13 +47,13 @@ pub(super) fn gradients(
         groups: data.groups(),
         truncation_level: p.lambdarank_truncation_level,
     };
-    let block = |b: usize, first: usize, out: &mut [GradPair]| {
+    let key = Rng::new(p.seed, &[round as u64, 0x5A3B]).next_u64();
+    let block = |first: usize, out: &mut [GradPair]| {
         p.objective
             .gradients(&ctx, first, &margins[first * k..first * k + out.len()], out);
         if p.subsample < 1.0 {
-            let mut rng = Rng::new(p.seed, &[round as u64, b as u64, 0x5A3B]);
-            for row in out.chunks_exact_mut(k) {
-                if rng.next_f64() >= p.subsample {
+            for (i, row) in out.chunks_exact_mut(k).enumerate() {
+                if unit(mix_at(key, (offset + first + i) as u64)) >= p.subsample {
                     row.fill(GradPair::default());
                 }
             }
@@ -60,11 +63,9 @@ pub(super) fn gradients(
         Some(groups) => {
             let bounds = rank::group_blocks(groups, RANK_BLOCK);
             let mut blocks = split_at_bounds(grads, &bounds);
-            exec.for_each_mut(&mut blocks, |b, out| block(b, bounds[b], out));
+            exec.for_each_mut(&mut blocks, |b, out| block(bounds[b], out));
         }
-        None => {
-            exec.for_each_chunk_mut(grads, ROW_BLOCK * k, |b, out| block(b, b * ROW_BLOCK, out))
-        }
+        None => exec.for_each_chunk_mut(grads, ROW_BLOCK * k, |b, out| block(b * ROW_BLOCK, out)),
     }
 }
 

@@ -22,6 +22,7 @@ pub use trainer::{train, RoundEval, Trainer};
 use refit::{refit_leaves, RefitInput};
 
 use crate::binning::BinnedMatrix;
+use crate::collective::{self, Collective, Shard};
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
 use crate::grower::{self, GrowConfig, GrowInput, Interactions, QuantRows, Workspace};
@@ -81,6 +82,8 @@ pub struct RoundOutcome {
 pub struct Booster<'a> {
     params: Params,
     data: Dataset<'a>,
+    /// Where this rank's rows sit among every rank's (all rows on one process).
+    shard: Shard,
     num_outputs: usize,
     matrix: BinnedMatrix,
     exec: Executor,
@@ -105,17 +108,11 @@ impl<'a> Booster<'a> {
     /// base margins (from `params.base_score` or the labels). Every parallel
     /// step runs on `exec` (`params.threads` is ignored).
     pub fn new(params: &Params, data: &Dataset<'a>, exec: &Executor) -> Result<Self> {
-        params.check()?;
-        check_monotone(params, data)?;
-        Interactions::check(&params.interaction_constraints, data.num_features())?;
-        quantize::check(params, data.num_rows())?;
-        let k = num_outputs(params, data.labels())?;
-        check_groups(params, data)?;
-        for (row, &y) in data.labels().iter().enumerate() {
-            params.objective.check_label(row, y, k)?;
-        }
+        let ranks = exec.collective();
+        let k = validate(params, data, None, ranks)?;
         let (labels, weights, alphas) = (data.labels(), data.weights(), &params.quantile_alpha);
-        let base = (params.objective).base_margins(params.base_score, labels, weights, k, alphas);
+        let base =
+            (params.objective).base_margins(params.base_score, labels, weights, k, alphas, ranks);
         Ok(Self::start(params, data, exec, base, Vec::new(), k))
     }
 
@@ -144,16 +141,7 @@ impl<'a> Booster<'a> {
         data: &Dataset<'a>,
         exec: &Executor,
     ) -> Result<Self> {
-        params.check()?;
-        check_monotone(params, data)?;
-        Interactions::check(&params.interaction_constraints, data.num_features())?;
-        check_continuable(&model, params, data)?;
-        check_groups(params, data)?;
-        quantize::check(params, data.num_rows())?;
-        let k = model.num_outputs;
-        for (row, &y) in data.labels().iter().enumerate() {
-            params.objective.check_label(row, y, k)?;
-        }
+        let k = validate(params, data, Some(&model), exec.collective())?;
         Ok(Self::start(
             params,
             data,
@@ -183,6 +171,7 @@ impl<'a> Booster<'a> {
         let margins = predict::start_margins(&base, data.features(), &trees, exec);
         let metrics = params.resolved_metrics();
         Booster {
+            shard: Shard::of(data.num_rows(), exec.collective()),
             stopper: EarlyStopping::new(metrics.last().copied()),
             cfg: grow_config(params),
             grads: vec![GradPair::default(); margins.len()],
@@ -231,10 +220,11 @@ impl<'a> Booster<'a> {
             &self.margins,
             &mut self.grads,
             round,
+            self.shard.offset,
             &self.exec,
         );
         if p.use_quantized_grad {
-            let key = (p.seed, round);
+            let key = (p.seed, round, self.shard.offset);
             let levels = p.num_grad_quant_bins;
             (self.quant).quantize(&self.grads, k, levels, key, &self.exec);
         }
@@ -279,6 +269,7 @@ impl<'a> Booster<'a> {
             stride: k,
             output,
             features,
+            total_rows: self.shard.total,
             rng_stream: [round as u64, output as u64, 0x90DE],
             seed: self.params.seed,
             quant: self.params.use_quantized_grad.then(|| QuantRows {
@@ -354,6 +345,7 @@ impl<'a> Booster<'a> {
     {
         Booster {
             data: self.data.reborrow(),
+            shard: self.shard,
             valid: self.valid.into_iter().map(Evaluation::reborrow).collect(),
             params: self.params,
             num_outputs: self.num_outputs,
@@ -468,6 +460,69 @@ fn check_monotone(params: &Params, data: &Dataset<'_>) -> Result<()> {
 }
 
 /// Ranking objectives learn within query groups: the data must have them.
+/// Every check of the parameters and this rank's rows, agreed over the
+/// ranks (see [`collective::agree`]); returns the number of outputs (for
+/// inferred classes, the most any rank's labels need). `model`: the model
+/// being continued.
+fn validate(
+    params: &Params,
+    data: &Dataset<'_>,
+    model: Option<&Model>,
+    ranks: &dyn Collective,
+) -> Result<usize> {
+    let shard = Shard::of(data.num_rows(), ranks);
+    let local = (|| {
+        params.check()?;
+        check_monotone(params, data)?;
+        Interactions::check(&params.interaction_constraints, data.num_features())?;
+        check_ranks(params, ranks.size())?;
+        if let Some(m) = model {
+            check_continuable(m, params, data)?;
+        }
+        check_groups(params, data)?;
+        quantize::check(params, shard.total)?;
+        let k = match model {
+            Some(m) => m.num_outputs,
+            None => num_outputs(params, data.labels())?,
+        };
+        for (row, &y) in data.labels().iter().enumerate() {
+            params.objective.check_label(shard.offset + row, y, k)?;
+        }
+        Ok(k)
+    })();
+    let k = collective::agree(local, ranks)?;
+    let mut most = [k as f64];
+    ranks.max_f64(&mut most);
+    Ok(most[0] as usize)
+}
+
+/// What training on several ranks cannot do yet: objectives that need
+/// every label at once (a median base score, leaves refit to quantiles)
+/// and ranking (query groups would have to stay whole on one rank).
+fn check_ranks(params: &Params, ranks: usize) -> Result<()> {
+    let o = params.objective;
+    let refit = o.leaf_refit_quantile(&params.quantile_alpha, 0).is_some();
+    let median_base = o.base_needs_all_labels() && params.base_score.is_none();
+    let what = if o.is_ranking() {
+        format!("objective {o} (query groups)")
+    } else if refit {
+        format!("objective {o} (leaves refit to quantiles of every rank's residuals)")
+    } else if median_base {
+        format!("objective {o} without base_score (its start is a median of every label)")
+    } else {
+        return Ok(());
+    };
+    if ranks == 1 {
+        return Ok(());
+    }
+    Err(Error::NotDistributed {
+        what,
+        ranks,
+        hint: "train it on one process, or set base_score where that is what is missing"
+            .to_string(),
+    })
+}
+
 fn check_groups(params: &Params, data: &Dataset<'_>) -> Result<()> {
     if params.objective.is_ranking() && data.groups().is_none() {
         return Err(Error::InvalidGroups {

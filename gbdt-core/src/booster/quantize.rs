@@ -15,7 +15,7 @@ use crate::histogram::{PackedBin, QuantScale};
 use crate::objective::GradPair;
 use crate::parallel::Executor;
 use crate::params::Params;
-use crate::sampling::Rng;
+use crate::sampling::{mix_at, Rng};
 
 /// Rows per parallel block; any value gives the same result.
 const ROW_BLOCK: usize = 16_384;
@@ -29,26 +29,29 @@ pub(super) struct Quantized {
 }
 
 impl Quantized {
-    /// Quantizes `grads` (rows × `k`) for `round` with `levels` bins.
+    /// Quantizes `grads` (rows × `k`) for `round` with `levels` bins; the
+    /// rows are global rows `offset..` (scales are the maxima over every
+    /// rank of `exec`, rounding is keyed by the global row).
     pub fn quantize(
         &mut self,
         grads: &[GradPair],
         k: usize,
         levels: usize,
-        key: (u64, usize),
+        key: (u64, usize, usize),
         exec: &Executor,
     ) {
+        let (seed, round, offset) = key;
         self.scales = scales(grads, k, levels, exec);
         self.rows.resize(grads.len(), PackedBin::default());
         let inverse: Vec<(f32, f32)> = (self.scales.iter())
             .map(|s| ((1.0 / s.g) as f32, (1.0 / s.h) as f32))
             .collect();
-        let rounder = Rounder::new(levels, round_key(key.0, key.1));
+        let rounder = Rounder::new(levels, round_key(seed, round));
         exec.for_each_chunk_mut(&mut self.rows, ROW_BLOCK * k, |b, out| {
             let first = b * ROW_BLOCK * k;
             let rows = out.chunks_exact_mut(k).zip(grads[first..].chunks_exact(k));
             for (row, (slots, pairs)) in rows.enumerate() {
-                let at = (first + row * k) as u64;
+                let at = (offset * k + first + row * k) as u64;
                 for (o, (slot, p)) in slots.iter_mut().zip(pairs).enumerate() {
                     let (ig, ih) = inverse[o];
                     *slot = rounder.round(p.g * ig, p.h * ih, at + o as u64);
@@ -121,19 +124,21 @@ fn scales(grads: &[GradPair], k: usize, levels: usize, exec: &Executor) -> Vec<Q
         }
         m
     });
-    let mut max = vec![(0f32, 0f32); k];
+    let mut max = vec![0f64; 2 * k];
     for m in partial {
-        for (a, b) in max.iter_mut().zip(m) {
-            *a = (a.0.max(b.0), a.1.max(b.1));
+        for (a, b) in max.chunks_exact_mut(2).zip(m) {
+            a[0] = a[0].max(b.0 as f64);
+            a[1] = a[1].max(b.1 as f64);
         }
     }
+    exec.collective().max_f64(&mut max);
+    let max = max.chunks_exact(2).map(|m| (m[0] as f32, m[1] as f32));
     let unit = |m: f32, l: usize| if m > 0.0 { m as f64 / l as f64 } else { 1.0 };
-    max.into_iter()
-        .map(|(g, h)| QuantScale {
-            g: unit(g, levels / 2),
-            h: unit(h, levels),
-        })
-        .collect()
+    max.map(|(g, h)| QuantScale {
+        g: unit(g, levels / 2),
+        h: unit(h, levels),
+    })
+    .collect()
 }
 
 /// The key of one round's random stream.
@@ -145,10 +150,7 @@ fn round_key(seed: u64, round: usize) -> u64 {
 /// SplitMix64 output at that position of the round's stream, 24 bits each.
 #[inline(always)]
 fn uniforms(round_key: u64, at: u64) -> (f32, f32) {
-    let mut z = round_key.wrapping_add(at.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^= z >> 31;
+    let z = mix_at(round_key, at);
     let unit = 1.0 / (1u32 << 24) as f32;
     ((z >> 40) as f32 * unit, (z & 0xFF_FFFF) as f32 * unit)
 }
@@ -160,7 +162,7 @@ mod tests {
     fn quantize(grads: &[GradPair], k: usize, threads: usize) -> Quantized {
         let mut q = Quantized::default();
         let exec = Executor::new(threads).unwrap();
-        q.quantize(grads, k, 4, (7, 3), &exec);
+        q.quantize(grads, k, 4, (7, 3, 0), &exec);
         q
     }
 

@@ -10,6 +10,7 @@ use std::ops::Range;
 
 use super::scan::build_ranges;
 use super::{GrowInput, Workspace};
+use crate::collective::Collective;
 use crate::histogram::{BinStat, HistBin, HistPool, PackedBin, PackedBin32, QuantScale};
 use crate::parallel::Executor;
 use crate::partition::RowPartition;
@@ -153,5 +154,45 @@ impl Accum for PackedBin32 {
 
     fn buffers(ws: &mut Workspace) -> (&RowPartition, &mut Buffers<Self>) {
         (&ws.partition, &mut ws.narrow)
+    }
+}
+
+/// A bin type whose histograms ranks add together: after a rank builds
+/// its nodes' histograms from its rows, every rank holds the sums over
+/// every rank's rows. Integer bins add exactly; float bins add in rank
+/// order, the same on every rank.
+pub(super) trait Shared: Accum {
+    /// Replaces every histogram by its sum over the ranks of `c`.
+    fn all_reduce(c: &dyn Collective, hists: &mut [&mut [Self]]);
+}
+
+impl Shared for BinStat {
+    fn all_reduce(c: &dyn Collective, hists: &mut [&mut [BinStat]]) {
+        if c.size() == 1 {
+            return;
+        }
+        let mut flat: Vec<f64> = hists
+            .iter()
+            .flat_map(|h| h.iter().flat_map(|b| [b.g, b.h]))
+            .collect();
+        c.sum_f64(&mut flat);
+        let mut words = flat.chunks_exact(2);
+        for bin in hists.iter_mut().flat_map(|h| h.iter_mut()) {
+            let w = words.next().expect("one pair per bin");
+            *bin = BinStat { g: w[0], h: w[1] };
+        }
+    }
+}
+
+impl Shared for PackedBin {
+    fn all_reduce(c: &dyn Collective, hists: &mut [&mut [PackedBin]]) {
+        if c.size() == 1 {
+            return;
+        }
+        let mut flat: Vec<i64> = hists.iter().flat_map(|h| h.iter().map(|b| b.0)).collect();
+        c.sum_i64(&mut flat);
+        for (bin, w) in hists.iter_mut().flat_map(|h| h.iter_mut()).zip(flat) {
+            *bin = PackedBin(w);
+        }
     }
 }

@@ -5,7 +5,7 @@
 
 use std::ops::Range;
 
-use super::bins::Accum;
+use super::bins::Shared;
 use super::leaves::{Found, HistLeaf, Leaf, OpenLeaf};
 use super::scan::{build_hists, find_best};
 use super::{can_split, GrowConfig, GrowInput, Workspace};
@@ -18,7 +18,7 @@ use crate::tree::{SplitRecord, Tree};
 
 /// Splits every leaf of the batch and prepares its children: those that
 /// cannot split, and those that may, each with its best split if it has one.
-pub(super) fn split_batch<B: Accum>(
+pub(super) fn split_batch<B: Shared>(
     batch: Vec<OpenLeaf<B>>,
     input: &GrowInput<'_>,
     cfg: &GrowConfig,
@@ -45,7 +45,7 @@ pub(super) fn split_batch<B: Accum>(
             (l.leaf.range.clone(), rule)
         })
         .collect();
-    let left_counts = ws.partition.split(input.matrix, &rules, par);
+    let left_counts = global_counts(ws.partition.split(input.matrix, &rules, par), par);
     let pool = &mut B::buffers(ws).1.pool;
     let plans: Vec<Plan<B>> = batch
         .into_iter()
@@ -57,6 +57,25 @@ pub(super) fn split_batch<B: Accum>(
         .collect();
     let (done, growing) = child_histograms(plans, input, ws, par);
     (done, find_best(input, cfg, par, growing))
+}
+
+/// Rows a split sends left: on this rank, and over every rank.
+#[derive(Debug, Clone, Copy)]
+struct Lefts {
+    local: usize,
+    all: usize,
+}
+
+/// This rank's left counts of a batch's splits, with their sums over ranks.
+fn global_counts(local: Vec<usize>, par: &Executor) -> Vec<Lefts> {
+    let mut all: Vec<i64> = local.iter().map(|&n| n as i64).collect();
+    par.collective().sum_i64(&mut all);
+    let all = all.into_iter().map(|n| n as usize);
+    local
+        .iter()
+        .zip(all)
+        .map(|(&local, all)| Lefts { local, all })
+        .collect()
 }
 
 /// The categories a set of bins sends left: a category goes where its
@@ -82,7 +101,7 @@ struct Family<B> {
 /// Writes the parent's split into the tree and returns its children.
 fn make_children<B>(
     parent: OpenLeaf<B>,
-    lefts: usize,
+    lefts: Lefts,
     input: &GrowInput<'_>,
     cfg: &GrowConfig,
     tree: &mut Tree,
@@ -113,15 +132,16 @@ fn make_children<B>(
         right_cover: c.right.h as f32,
     };
     let left_id = tree.split(parent.node, &record);
-    let mid = parent.range.start + lefts;
+    let mid = parent.range.start + lefts.local;
     let (left_bounds, right_bounds) = match cfg.monotone(c.feature, parent.bounds) {
         Some(m) => parent.bounds.children(m.direction, wl, wr),
         None => (parent.bounds, parent.bounds),
     };
     let path = cfg.interactions.extend(&parent.path, c.feature);
-    let child = |node, range, sum, bounds| Leaf {
+    let child = |node, range, rows, sum, bounds| Leaf {
         node,
         range,
+        rows,
         depth: parent.depth + 1,
         sum,
         bounds,
@@ -129,8 +149,20 @@ fn make_children<B>(
     };
     Family {
         parent_hist,
-        left: child(left_id, parent.range.start..mid, c.left, left_bounds),
-        right: child(left_id + 1, mid..parent.range.end, c.right, right_bounds),
+        left: child(
+            left_id,
+            parent.range.start..mid,
+            lefts.all,
+            c.left,
+            left_bounds,
+        ),
+        right: child(
+            left_id + 1,
+            mid..parent.range.end,
+            parent.rows - lefts.all,
+            c.right,
+            right_bounds,
+        ),
     }
 }
 
@@ -170,7 +202,7 @@ impl<B: HistBin> Plan<B> {
             left,
             right,
         } = family;
-        let small_left = left.range.len() <= right.range.len();
+        let small_left = left.rows <= right.rows;
         let (small, large) = if small_left {
             (left, right)
         } else {
@@ -248,7 +280,7 @@ impl<B: HistBin> Plan<B> {
 /// Gives each child that may split a histogram: built directly for the
 /// smaller child, parent minus smaller for the larger one. Returns the final
 /// children and the growing ones, the latter in family order.
-fn child_histograms<B: Accum>(
+fn child_histograms<B: Shared>(
     mut plans: Vec<Plan<B>>,
     input: &GrowInput<'_>,
     ws: &mut Workspace,

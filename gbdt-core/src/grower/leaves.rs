@@ -11,7 +11,10 @@ use crate::split::{Bounds, Candidate};
 /// and what their gradients sum to.
 pub(super) struct Leaf {
     pub node: usize,
+    /// This rank's rows of the leaf, in the partition.
     pub range: Range<usize>,
+    /// The leaf's rows over every rank (`range.len()` on one process).
+    pub rows: usize,
     pub depth: usize,
     pub sum: BinStat,
     /// Its weight's bounds from monotone constraints ([`Bounds::NONE`]

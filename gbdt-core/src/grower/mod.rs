@@ -33,7 +33,7 @@ use crate::partition::RowPartition;
 use crate::split::{Bounds, CatParams, Monotone, SplitParams};
 use crate::tree::Tree;
 
-use bins::{Accum, Buffers};
+use bins::{Buffers, Shared};
 use leaves::{Frontier, Leaf, OpenLeaf};
 
 /// The shape limits and sampling of one tree.
@@ -114,6 +114,8 @@ pub(crate) struct GrowInput<'a> {
     pub output: usize,
     /// Features this tree may use, ascending.
     pub features: &'a [usize],
+    /// Rows over every rank (`matrix.rows` on one process).
+    pub total_rows: usize,
     /// Seed stream for per-node feature sampling.
     pub rng_stream: [u64; 3],
     pub seed: u64,
@@ -135,7 +137,7 @@ pub(crate) fn grow(
 }
 
 /// Grows one tree on histograms of `B`.
-fn grow_on<B: Accum>(
+fn grow_on<B: Shared>(
     input: &GrowInput<'_>,
     cfg: &GrowConfig,
     ws: &mut Workspace,
@@ -148,6 +150,7 @@ fn grow_on<B: Accum>(
     let root = Leaf {
         node: 0,
         range: 0..n,
+        rows: input.total_rows,
         depth: 0,
         sum,
         bounds: Bounds::NONE,
@@ -191,8 +194,8 @@ fn grow_on<B: Accum>(
 }
 
 /// Sum of the tree's gradients over all rows, in fixed-size blocks added in
-/// block order: the same result for any thread count.
-fn node_sum<B: Accum>(input: &GrowInput<'_>, par: &Executor) -> BinStat {
+/// block order (the same result for any thread count), then over ranks.
+fn node_sum<B: Shared>(input: &GrowInput<'_>, par: &Executor) -> BinStat {
     const BLOCK: usize = 65_536;
     let n = input.matrix.rows;
     let partial = par.map_range(n.div_ceil(BLOCK), |b| {
@@ -202,13 +205,14 @@ fn node_sum<B: Accum>(input: &GrowInput<'_>, par: &Executor) -> BinStat {
         }
         s
     });
-    let total = partial.into_iter().fold(B::default(), HistBin::plus);
-    total.stat(B::scale(input))
+    let mut total = [partial.into_iter().fold(B::default(), HistBin::plus)];
+    B::all_reduce(par.collective(), &mut [&mut total]);
+    total[0].stat(B::scale(input))
 }
 
 fn can_split(leaf: &Leaf, cfg: &GrowConfig) -> bool {
     (cfg.max_depth == 0 || leaf.depth < cfg.max_depth)
-        && leaf.range.len() >= 2
+        && leaf.rows >= 2
         && leaf.sum.h >= 2.0 * cfg.split.min_child_weight
 }
 
@@ -301,6 +305,7 @@ mod tests {
                 stride: 1,
                 output: 0,
                 features: &features,
+                total_rows: matrix.rows,
                 rng_stream: [0, 0, 0],
                 seed: 0,
                 quant: None,
@@ -393,6 +398,7 @@ mod tests {
                 stride: 1,
                 output: 0,
                 features: &features,
+                total_rows: matrix.rows,
                 rng_stream: [0, 0, 0],
                 seed: 0,
                 quant: None,

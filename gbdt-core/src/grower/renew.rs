@@ -1,10 +1,12 @@
 //! Quantized training's leaf renewal (LightGBM's `quant_train_renew_leaf`):
 //! the tree's structure comes from quantized gradients, its leaf values
-//! from the exact ones, each leaf summed in its rows' partition order (the
-//! same for any thread count) and clamped to its monotone bounds.
+//! from the exact ones, each leaf summed exactly (the same bits for any
+//! thread count and any split of the rows over ranks) and clamped to its
+//! monotone bounds.
 
 use super::leaves::Leaf;
 use super::{GrowConfig, GrowInput};
+use crate::exact_sum::{self, ExactSum};
 use crate::histogram::BinStat;
 use crate::parallel::Executor;
 use crate::tree::Tree;
@@ -18,15 +20,26 @@ pub(super) fn renew_leaves(
     tree: &mut Tree,
     par: &Executor,
 ) {
-    let values = par.map_range(leaves.len(), |i| {
-        let leaf = &leaves[i];
-        let mut sum = BinStat::default();
-        for &r in &rows[leaf.range.clone()] {
-            sum.add(input.grads[r as usize * input.stride + input.output]);
-        }
-        cfg.split.value_of(cfg.weight(sum, leaf.bounds))
-    });
-    for (leaf, value) in leaves.iter().zip(values) {
+    let mut sums: Vec<ExactSum> = par
+        .map_range(leaves.len(), |i| {
+            let mut sum = [ExactSum::default(), ExactSum::default()];
+            for &r in &rows[leaves[i].range.clone()] {
+                let p = input.grads[r as usize * input.stride + input.output];
+                sum[0].add(p.g as f64);
+                sum[1].add(p.h as f64);
+            }
+            sum
+        })
+        .into_iter()
+        .flatten()
+        .collect();
+    exact_sum::all_reduce(&mut sums, par.collective());
+    for (leaf, sum) in leaves.iter().zip(sums.chunks_exact(2)) {
+        let sum = BinStat {
+            g: sum[0].value(),
+            h: sum[1].value(),
+        };
+        let value = cfg.split.value_of(cfg.weight(sum, leaf.bounds));
         tree.set_leaf_value(leaf.node, value);
     }
 }

@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use super::bins::Accum;
+use super::bins::{Accum, Shared};
 use super::leaves::{Found, HistLeaf};
 use super::{GrowConfig, GrowInput, Workspace};
 use crate::histogram::{self, BinStat, BuildJob, HistBin};
@@ -12,8 +12,8 @@ use crate::sampling::{fraction_count, Rng};
 use crate::split::{best_categorical, best_of_feature, Candidate, CatNode};
 
 /// Builds the histograms of the tree's features for all `leaves` (each
-/// bin type decides how, see [`Accum::build`]).
-pub(super) fn build_hists<B: Accum>(
+/// bin type decides how, see [`Accum::build`]), summed over the ranks.
+pub(super) fn build_hists<B: Shared>(
     input: &GrowInput<'_>,
     ws: &mut Workspace,
     par: &Executor,
@@ -25,6 +25,8 @@ pub(super) fn build_hists<B: Accum>(
         .map(|l| (l.leaf.range.clone(), &mut l.hist[..]))
         .collect();
     B::build(input, ws, par, jobs);
+    let mut hists: Vec<&mut [B]> = leaves.iter_mut().map(|l| &mut l.hist[..]).collect();
+    B::all_reduce(par.collective(), &mut hists);
 }
 
 /// Gathers each node's row values into partition order, then builds the
@@ -132,7 +134,7 @@ fn best_split<B: Accum>(
                 hist: slice,
                 feature: f,
                 total: leaf.leaf.sum,
-                rows: leaf.leaf.range.len(),
+                rows: leaf.leaf.rows,
             };
             best_categorical(&node, &cfg.split, &cfg.cat, rule)
         } else {

@@ -17,7 +17,9 @@ pub(crate) use quantile::check_alphas;
 
 use serde::{Deserialize, Serialize};
 
+use crate::collective::Collective;
 use crate::error::{Error, Result};
+use crate::exact_sum::{self, ExactSum};
 use crate::metric::{Metric, QuantileAlphas, TweediePower};
 
 /// First and second derivative of the loss for one row and one output,
@@ -320,18 +322,30 @@ impl Objective {
         weights: Option<&[f32]>,
         num_outputs: usize,
         alphas: &[f64],
+        ranks: &dyn Collective,
     ) -> Vec<f64> {
         match (self, base_score) {
             (Objective::Softmax, Some(b)) => vec![b.ln(); num_outputs],
-            (Objective::Softmax, None) => softmax::base_margins(labels, weights, num_outputs),
+            (Objective::Softmax, None) => {
+                softmax::base_margins(labels, weights, num_outputs, ranks)
+            }
             (Objective::QuantileError, Some(b)) => vec![b; num_outputs],
             (Objective::QuantileError, None) => quantile::base_margins(labels, weights, alphas),
             (_, Some(b)) => vec![self.margin_of(b)],
-            (_, None) => vec![self.margin_of(self.base_output(labels, weights))],
+            (_, None) => vec![self.margin_of(self.base_output(labels, weights, ranks))],
         }
     }
 
-    fn base_output(self, labels: &[f32], weights: Option<&[f32]>) -> f64 {
+    /// Whether the base score from the labels needs every label at once (a
+    /// median or quantile), which training on several ranks cannot do.
+    pub(crate) fn base_needs_all_labels(self) -> bool {
+        matches!(
+            self,
+            Objective::PseudoHuber | Objective::AbsoluteError | Objective::QuantileError
+        )
+    }
+
+    fn base_output(self, labels: &[f32], weights: Option<&[f32]>, ranks: &dyn Collective) -> f64 {
         match self {
             Objective::PseudoHuber => pseudo_huber::base_output(labels),
             Objective::AbsoluteError => {
@@ -343,14 +357,14 @@ impl Objective {
                 absolute_error::quantile(&mut v, 0.5, weights.is_some()).unwrap_or(0.0)
             }
             Objective::Logistic | Objective::LogitRaw => {
-                weighted_mean(labels, weights).clamp(1e-6, 1.0 - 1e-6)
+                weighted_mean(labels, weights, ranks).clamp(1e-6, 1.0 - 1e-6)
             }
             Objective::Poisson | Objective::Tweedie | Objective::Gamma => {
-                weighted_mean(labels, weights).max(1e-6)
+                weighted_mean(labels, weights, ranks).max(1e-6)
             }
             // Only score differences within a query matter (LightGBM starts at 0).
             Objective::RankNdcg | Objective::RankPairwise => 0.0,
-            _ => weighted_mean(labels, weights),
+            _ => weighted_mean(labels, weights, ranks),
         }
     }
 
@@ -463,13 +477,17 @@ pub(crate) struct GradContext<'a> {
     pub truncation_level: usize,
 }
 
-fn weighted_mean(labels: &[f32], weights: Option<&[f32]>) -> f64 {
-    let (mut sum, mut total) = (0.0f64, 0.0f64);
+/// The weighted mean label over every rank's rows, summed exactly (the
+/// same bits for any split of the rows).
+fn weighted_mean(labels: &[f32], weights: Option<&[f32]>, ranks: &dyn Collective) -> f64 {
+    let mut sums = [ExactSum::default(), ExactSum::default()];
     for (i, &y) in labels.iter().enumerate() {
         let w = weights.map_or(1.0, |w| w[i] as f64);
-        sum += w * y as f64;
-        total += w;
+        sums[0].add(w * y as f64);
+        sums[1].add(w);
     }
+    exact_sum::all_reduce(&mut sums, ranks);
+    let (sum, total) = (sums[0].value(), sums[1].value());
     if total > 0.0 {
         sum / total
     } else {
@@ -480,6 +498,7 @@ fn weighted_mean(labels: &[f32], weights: Option<&[f32]>) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::collective::Single;
 
     /// Central finite differences of `loss` match the analytic gradient.
     pub(crate) fn check_gradient(obj: Objective, loss: impl Fn(f64) -> f64, m: f64, y: f32) {
@@ -645,24 +664,31 @@ mod tests {
     #[test]
     fn base_margins_from_labels() {
         let y = [0.0f32, 1.0, 1.0, 1.0];
-        let m = Objective::Logistic.base_margins(None, &y, None, 1, &[]);
+        let m = Objective::Logistic.base_margins(None, &y, None, 1, &[], &Single);
         assert!((m[0] - 3f64.ln()).abs() < 1e-9);
-        let m = Objective::SquaredError.base_margins(None, &y, Some(&[1.0, 0.0, 0.0, 0.0]), 1, &[]);
+        let m = Objective::SquaredError.base_margins(
+            None,
+            &y,
+            Some(&[1.0, 0.0, 0.0, 0.0]),
+            1,
+            &[],
+            &Single,
+        );
         assert_eq!(m, vec![0.0]);
-        let m = Objective::Poisson.base_margins(Some(2.0), &y, None, 1, &[]);
+        let m = Objective::Poisson.base_margins(Some(2.0), &y, None, 1, &[], &Single);
         assert!((m[0] - 2f64.ln()).abs() < 1e-12);
         // Log-link objectives start at the log of the weighted mean label.
         let y = [1.0f32, 2.0, 6.0];
         for o in [Objective::Tweedie, Objective::Gamma] {
-            let m = o.base_margins(None, &y, Some(&[1.0, 1.0, 0.25]), 1, &[]);
+            let m = o.base_margins(None, &y, Some(&[1.0, 1.0, 0.25]), 1, &[], &Single);
             assert!((m[0] - 2f64.ln()).abs() < 1e-12, "{o}: {m:?}");
         }
-        let m = Objective::Tweedie.base_margins(None, &[0.0, 0.0], None, 1, &[]);
+        let m = Objective::Tweedie.base_margins(None, &[0.0, 0.0], None, 1, &[], &Single);
         assert!(
             (m[0] - 1e-6f64.ln()).abs() < 1e-9,
             "all-zero labels stay finite"
         );
-        let m = Objective::LogitRaw.base_margins(Some(0.25), &y, None, 1, &[]);
+        let m = Objective::LogitRaw.base_margins(Some(0.25), &y, None, 1, &[], &Single);
         assert!(
             (m[0] - (1.0f64 / 3.0).ln()).abs() < 1e-12,
             "base_score is a probability"

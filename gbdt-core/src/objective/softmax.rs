@@ -1,6 +1,8 @@
 //! Multiclass softmax: one margin per class, outputs are probabilities.
 
 use super::GradPair;
+use crate::collective::Collective;
+use crate::exact_sum::{self, ExactSum};
 
 pub(crate) fn softmax(row: &mut [f64]) {
     let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
@@ -43,15 +45,25 @@ fn write(p: &[f64], y: f32, w: f32, out: &mut [GradPair]) {
 }
 
 /// Log of the (weighted) class priors, floored so no class starts at -inf.
-pub(super) fn base_margins(labels: &[f32], weights: Option<&[f32]>, k: usize) -> Vec<f64> {
-    let mut counts = vec![0.0f64; k];
-    let mut total = 0.0;
+pub(super) fn base_margins(
+    labels: &[f32],
+    weights: Option<&[f32]>,
+    k: usize,
+    ranks: &dyn Collective,
+) -> Vec<f64> {
+    // Class weights, then the total, summed exactly over every rank's rows.
+    let mut sums = vec![ExactSum::default(); k + 1];
     for (i, &y) in labels.iter().enumerate() {
         let w = weights.map_or(1.0, |w| w[i] as f64);
-        counts[y as usize] += w;
-        total += w;
+        sums[y as usize].add(w);
+        sums[k].add(w);
     }
-    counts.iter().map(|c| (c / total).max(1e-6).ln()).collect()
+    exact_sum::all_reduce(&mut sums, ranks);
+    let total = sums[k].value();
+    sums[..k]
+        .iter()
+        .map(|c| (c.value() / total).max(1e-6).ln())
+        .collect()
 }
 
 #[cfg(test)]
@@ -73,7 +85,7 @@ mod tests {
 
     #[test]
     fn priors() {
-        let m = base_margins(&[0.0, 1.0, 1.0, 2.0], None, 3);
+        let m = base_margins(&[0.0, 1.0, 1.0, 2.0], None, 3, &crate::Single);
         assert!((m[1] - 0.5f64.ln()).abs() < 1e-12);
     }
 }
