@@ -7,7 +7,7 @@
 //! added in a fixed order, so results do not depend on the thread count.
 
 /// Pairs per step of the inner loop; each lane keeps its own partial sums.
-const LANES: usize = 4;
+const LANES: usize = 2;
 
 /// How a pair of documents at positions `i < j` (by the current scores) is
 /// weighted.
@@ -21,10 +21,9 @@ pub(super) trait PairWeight {
 }
 
 /// LambdaRank: the gap of the gains `2^label - 1`, times the change of
-/// discount a swap would make, over the best DCG and `offset + d`.
+/// discount a swap would make, over `offset + d`. (The division by the best
+/// DCG, the same for every pair of a query, is left to the caller.)
 pub(super) struct Ndcg {
-    /// `1 / max DCG` at the truncation level (0 for a query without gain).
-    pub inverse_max_dcg: f64,
     /// 0.01, or 1 when all scores of the query are equal (then `d` is 0 for
     /// every pair and the weight is not divided).
     pub offset: f64,
@@ -36,9 +35,10 @@ impl PairWeight for Ndcg {
         gain_i - gain_j
     }
 
+    /// Discounts fall with the position, so `discount_i > discount_j`.
     #[inline(always)]
     fn scale(&self, discount_i: f64, discount_j: f64, d: f64) -> f64 {
-        (discount_i - discount_j).abs() * self.inverse_max_dcg / (self.offset + d)
+        (discount_i - discount_j) / (self.offset + d)
     }
 }
 
@@ -148,12 +148,20 @@ pub(super) fn pairs_below<W: PairWeight>(w: &W, i: usize, r: &mut Ranked) -> f64
     let mut sums = Lanes::default();
     let full = len - len % LANES;
     for start in (0..full).step_by(LANES) {
-        for lane in 0..LANES {
-            let j = start + lane;
-            let (l, h) = pair(w, u, score[j], exp[j], key[j], discount[j]);
-            lambda[j] += l;
-            hessian[j] += h;
-            sums.add(lane, (l, h));
+        let step = start..start + LANES;
+        let (s, e, k, d) = (
+            lane(&score[step.clone()]),
+            lane(&exp[step.clone()]),
+            lane(&key[step.clone()]),
+            lane(&discount[step.clone()]),
+        );
+        let lambda: &mut [f64; LANES] = (&mut lambda[step.clone()]).try_into().expect("LANES");
+        let hessian: &mut [f64; LANES] = (&mut hessian[step]).try_into().expect("LANES");
+        for x in 0..LANES {
+            let (l, h) = pair(w, u, s[x], e[x], k[x], d[x]);
+            lambda[x] += l;
+            hessian[x] += h;
+            sums.add(x, (l, h));
         }
     }
     for j in full..len {
@@ -167,8 +175,14 @@ pub(super) fn pairs_below<W: PairWeight>(w: &W, i: usize, r: &mut Ranked) -> f64
     total(sums.abs)
 }
 
+/// `LANES` values as an array (one bounds check per step, not per pair).
+#[inline(always)]
+fn lane(v: &[f64]) -> &[f64; LANES] {
+    v.try_into().expect("a slice of LANES values")
+}
+
 /// The lanes' sum in a fixed order.
 #[inline(always)]
 fn total(lanes: [f64; LANES]) -> f64 {
-    (lanes[0] + lanes[1]) + (lanes[2] + lanes[3])
+    lanes.iter().fold(0.0, |a, &b| a + b)
 }

@@ -96,25 +96,25 @@ pub(super) fn query_gradients(
     }
     s.rank(loss, q);
     let rows = (n - 1).min(truncation);
+    // LambdaRank's pairs are all divided by the best DCG: done once, here.
+    let scale = match loss {
+        RankLoss::Ndcg => inverse(max_dcg_with(q.labels, truncation, &mut s.sorted)),
+        RankLoss::Pairwise => 1.0,
+    };
     let sum = 2.0
+        * scale
         * match loss {
             RankLoss::Ndcg => {
-                let w = Ndcg {
-                    inverse_max_dcg: inverse(max_dcg_with(q.labels, truncation, &mut s.sorted)),
-                    offset: if s.ranked.score[0] != s.ranked.score[n - 1] {
-                        0.01
-                    } else {
-                        1.0
-                    },
-                };
-                s.all_pairs(&w, rows)
+                let spread = s.ranked.score[0] != s.ranked.score[n - 1];
+                let offset = if spread { 0.01 } else { 1.0 };
+                s.all_pairs(&Ndcg { offset }, rows)
             }
             RankLoss::Pairwise => s.all_pairs(&RankNet, rows),
         };
     let norm = if loss == RankLoss::Ndcg && sum > 0.0 {
-        (1.0 + sum).log2() / sum
+        scale * (1.0 + sum).log2() / sum
     } else {
-        1.0
+        scale
     };
     let r = &s.ranked;
     for (pos, &row) in s.order.iter().enumerate() {
