@@ -8,24 +8,69 @@
 //! result is the mean over queries; with weights a query counts with the
 //! mean weight of its rows. `k = 0` means every position.
 
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 /// The gain of a relevance label: `2^label - 1` (LightGBM's default
-/// `label_gain`).
+/// `label_gain`). Whole grades (the usual case) take a shift, not `exp2`.
 pub(crate) fn gain(label: f32) -> f64 {
-    (label as f64).exp2() - 1.0
+    let whole = label as u32;
+    if whole as f32 == label && whole < 53 {
+        ((1u64 << whole) - 1) as f64
+    } else {
+        (label as f64).exp2() - 1.0
+    }
 }
+
+/// Positions whose discount is kept in a table.
+const DISCOUNTS: usize = 256;
 
 /// The discount of 0-based position `i`: `1 / log2(i + 2)`.
 pub(crate) fn discount(i: usize) -> f64 {
+    static TABLE: OnceLock<Vec<f64>> = OnceLock::new();
+    match TABLE
+        .get_or_init(|| (0..DISCOUNTS).map(discount_of).collect())
+        .get(i)
+    {
+        Some(&d) => d,
+        None => discount_of(i),
+    }
+}
+
+fn discount_of(i: usize) -> f64 {
     1.0 / ((i + 2) as f64).log2()
 }
 
 /// The best DCG of these labels in their top `k` positions (`k = 0`: all).
 pub(crate) fn max_dcg(labels: &[f32], k: usize) -> f64 {
-    let mut sorted = labels.to_vec();
-    sorted.sort_by(|a, b| b.total_cmp(a));
-    dcg(&sorted, cutoff(k, labels.len()))
+    max_dcg_with(labels, k, &mut Vec::new())
+}
+
+/// [`max_dcg`], sorting in `sorted` (a reusable buffer).
+pub(crate) fn max_dcg_with(labels: &[f32], k: usize, sorted: &mut Vec<f32>) -> f64 {
+    sorted.clear();
+    if !sort_grades(labels, sorted) {
+        sorted.clear();
+        sorted.extend_from_slice(labels);
+        sorted.sort_unstable_by(|a, b| b.total_cmp(a));
+    }
+    dcg(sorted, cutoff(k, labels.len()))
+}
+
+/// Whole grades below 32 (the usual labels) in descending order by
+/// counting; false, leaving `sorted` unspecified, for any other label.
+fn sort_grades(labels: &[f32], sorted: &mut Vec<f32>) -> bool {
+    let mut counts = [0usize; 32];
+    for &y in labels {
+        let grade = y as usize;
+        if grade as f32 != y || grade >= counts.len() {
+            return false;
+        }
+        counts[grade] += 1;
+    }
+    for (grade, &count) in counts.iter().enumerate().rev() {
+        sorted.extend(std::iter::repeat_n(grade as f32, count));
+    }
+    true
 }
 
 /// DCG of labels already in rank order, over the first `k`.
@@ -48,9 +93,34 @@ fn cutoff(k: usize, n: usize) -> usize {
 
 /// Row indexes `0..scores.len()` by descending score, ties in row order.
 pub(crate) fn rank_order(scores: &[f64], order: &mut Vec<usize>) {
+    rank_order_with(scores, order, &mut Vec::new());
+}
+
+/// [`rank_order`], sorting packed keys (score order, then row) in `keys`
+/// (a reusable buffer): plain integers sort faster than indexes compared
+/// through the scores.
+pub(crate) fn rank_order_with(scores: &[f64], order: &mut Vec<usize>, keys: &mut Vec<u128>) {
+    keys.clear();
+    keys.extend(
+        scores
+            .iter()
+            .enumerate()
+            .map(|(row, &s)| u128::from(descending(s)) << 64 | row as u128),
+    );
+    keys.sort_unstable();
     order.clear();
-    order.extend(0..scores.len());
-    order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+    order.extend(keys.iter().map(|&k| k as u64 as usize));
+}
+
+/// A key whose ascending order is `f64::total_cmp`'s descending order.
+fn descending(x: f64) -> u64 {
+    let bits = x.to_bits();
+    let ascending = if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | 1 << 63
+    };
+    !ascending
 }
 
 /// NDCG@k of one query.
@@ -218,6 +288,53 @@ mod tests {
         let labels = [0.0f32, 1.0];
         let got = mean_over_queries(RankMetric::Ndcg, 1, &labels, None, &[0.5, 0.5], None);
         assert_eq!(got, 0.0, "row 0 stays first on a tie");
+    }
+
+    /// The packed keys order as a stable sort by `total_cmp` does, signed
+    /// zeros, infinities and ties included.
+    #[test]
+    fn rank_order_is_the_stable_descending_sort() {
+        let scores = [
+            0.5,
+            -0.0,
+            0.0,
+            f64::INFINITY,
+            -1e300,
+            0.5,
+            f64::NEG_INFINITY,
+            1e-310,
+            -1e-310,
+            0.5,
+            -2.0,
+            -0.0,
+        ];
+        let mut want: Vec<usize> = (0..scores.len()).collect();
+        want.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+        let mut got = Vec::new();
+        rank_order(&scores, &mut got);
+        assert_eq!(got, want);
+    }
+
+    /// The shift and table paths give what `exp2` and `log2` give; grades
+    /// sorted by counting give what a sort gives, and other labels sort.
+    #[test]
+    fn fast_paths_agree_with_the_formulas() {
+        for y in [0.0f32, 1.0, 4.0, 30.0, 52.0, 53.0, 2.5, 0.25] {
+            assert_eq!(gain(y), (y as f64).exp2() - 1.0, "{y}");
+        }
+        for i in [0, 1, 7, DISCOUNTS - 1, DISCOUNTS, 1000] {
+            assert_eq!(discount(i), 1.0 / ((i + 2) as f64).log2(), "{i}");
+        }
+        for labels in [
+            &[2.0f32, 0.0, 31.0, 2.0, 1.0][..],
+            &[1.0, 0.5, 3.0],
+            &[32.0, 1.0],
+        ] {
+            let mut sorted = labels.to_vec();
+            sorted.sort_by(|a, b| b.total_cmp(a));
+            let want = dcg(&sorted, 4);
+            assert_eq!(max_dcg_with(labels, 4, &mut vec![9.0]), want, "{labels:?}");
+        }
     }
 
     #[test]

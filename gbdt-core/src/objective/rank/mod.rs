@@ -13,6 +13,7 @@
 //! pair gradients, as LightGBM's `lambdarank_norm` does. Row weights
 //! multiply a row's gradient and hessian.
 
+mod kernel;
 mod pairs;
 
 use super::{GradContext, GradPair};

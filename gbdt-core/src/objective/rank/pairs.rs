@@ -1,10 +1,18 @@
-//! The pair loop of one query: lambdas (gradients) and hessians of every
-//! document from the pairs it takes part in.
+//! One query's lambdas (gradients) and hessians: rank its documents by the
+//! current scores, lay them out in that order, run the pair loop of
+//! [`kernel`](super::kernel) for every position within the truncation
+//! level, normalise, and write each document's pair back to its row.
 
-use crate::metric::ranking::{discount, gain, max_dcg, rank_order};
+use crate::metric::ranking::{discount, gain, max_dcg_with, rank_order_with};
 use crate::objective::GradPair;
 
+use super::kernel::{pairs_below, Ndcg, PairWeight, RankNet, Ranked};
 use super::RankLoss;
+
+/// Below this many nats under the top score, `exp(score - top)` comes
+/// near the smallest normal numbers; a query whose paired positions reach
+/// that far takes each position's own score as the reference instead.
+const EXP_RANGE: f64 = 600.0;
 
 /// One query's documents.
 pub(super) struct Query<'a> {
@@ -16,46 +24,59 @@ pub(super) struct Query<'a> {
 /// Buffers reused across the queries of a block.
 #[derive(Default)]
 pub(crate) struct Scratch {
+    /// Row (within the query) of each position.
     order: Vec<usize>,
-    discounts: Vec<f64>,
-    /// `2^label - 1` of each document (rank:ndcg only).
-    gains: Vec<f64>,
-    /// `exp(score - max score)` of each document.
-    exps: Vec<f64>,
-    lambdas: Vec<f64>,
-    hessians: Vec<f64>,
+    /// Sort keys of [`rank_order_with`].
+    keys: Vec<u128>,
+    ranked: Ranked,
+    /// The labels, sorted for the best DCG.
+    sorted: Vec<f32>,
 }
 
 impl Scratch {
-    fn reset(&mut self, n: usize) {
-        self.lambdas.clear();
-        self.lambdas.resize(n, 0.0);
-        self.hessians.clear();
-        self.hessians.resize(n, 0.0);
-        while self.discounts.len() < n {
-            let i = self.discounts.len();
-            self.discounts.push(discount(i));
+    /// Lays the query out in rank order, keyed by gain (LambdaRank) or
+    /// label (RankNet), with zero lambdas and hessians.
+    fn rank(&mut self, loss: RankLoss, q: &Query<'_>) {
+        let n = q.labels.len();
+        rank_order_with(q.scores, &mut self.order, &mut self.keys);
+        let r = &mut self.ranked;
+        let top = q.scores[self.order[0]];
+        refill(&mut r.score, self.order.iter().map(|&row| q.scores[row]));
+        refill(&mut r.exp, r.score.iter().map(|&s| (s - top).exp()));
+        let key = self.order.iter().map(|&row| q.labels[row]);
+        match loss {
+            RankLoss::Ndcg => refill(&mut r.key, key.map(gain)),
+            RankLoss::Pairwise => refill(&mut r.key, key.map(f64::from)),
+        }
+        refill(&mut r.lambda, (0..n).map(|_| 0.0));
+        refill(&mut r.hessian, (0..n).map(|_| 0.0));
+        while r.discount.len() < n {
+            r.discount.push(discount(r.discount.len()));
         }
     }
-}
 
-/// `1 / (1 + exp(x))`: the RankNet probability that a pair whose score
-/// difference is `x` is ordered wrongly (sigmoid 1).
-fn wrong_order(x: f64) -> f64 {
-    1.0 / (1.0 + x.exp())
-}
-
-/// [`wrong_order`] of `s_high - s_low` from the documents' `exp(s - max)`
-/// (one division instead of an `exp` per pair): `e_low / (e_low + e_high)`,
-/// or the direct formula when both have underflowed.
-#[inline]
-fn wrong_order_of(e_high: f64, e_low: f64, delta_score: f64) -> f64 {
-    let sum = e_high + e_low;
-    if sum > 1e-290 {
-        e_low / sum
-    } else {
-        wrong_order(delta_score)
+    /// Runs the pair loop for the first `rows` positions; returns the sum
+    /// of the pairs' `|lambda|` (each pair counted once).
+    fn all_pairs<W: PairWeight>(&mut self, w: &W, rows: usize) -> f64 {
+        let r = &mut self.ranked;
+        let near = rows == 0 || r.score[0] - r.score[rows - 1] <= EXP_RANGE;
+        let mut sum = 0.0;
+        for i in 0..rows {
+            if !near {
+                let s_i = r.score[i];
+                for (e, &s) in r.exp[i..].iter_mut().zip(&r.score[i..]) {
+                    *e = (s - s_i).exp();
+                }
+            }
+            sum += pairs_below(w, i, r);
+        }
+        sum
     }
+}
+
+fn refill<T>(v: &mut Vec<T>, items: impl Iterator<Item = T>) {
+    v.clear();
+    v.extend(items);
 }
 
 /// Gradients and hessians of one query into `out` (one per document).
@@ -69,66 +90,39 @@ pub(super) fn query_gradients(
     out: &mut [GradPair],
 ) {
     let n = q.labels.len();
-    s.reset(n);
-    rank_order(q.scores, &mut s.order);
-    s.gains.clear();
-    if loss == RankLoss::Ndcg {
-        s.gains.extend(q.labels.iter().map(|&y| gain(y)));
+    if n < 2 {
+        out.fill(GradPair::default());
+        return;
     }
-    let inverse_max_dcg = match loss {
-        RankLoss::Ndcg => inverse(max_dcg(q.labels, truncation)),
+    s.rank(loss, q);
+    let rows = (n - 1).min(truncation);
+    // LambdaRank's pairs are all divided by the best DCG: done once, here.
+    let scale = match loss {
+        RankLoss::Ndcg => inverse(max_dcg_with(q.labels, truncation, &mut s.sorted)),
         RankLoss::Pairwise => 1.0,
     };
-    let spread = n > 0 && q.scores[s.order[0]] != q.scores[s.order[n - 1]];
-    let top = if n > 0 { q.scores[s.order[0]] } else { 0.0 };
-    s.exps.clear();
-    s.exps.extend(q.scores.iter().map(|&v| (v - top).exp()));
-    let mut sum_lambdas = 0.0;
-    for i in 0..n.saturating_sub(1).min(truncation) {
-        for j in i + 1..n {
-            let (a, b) = (s.order[i], s.order[j]);
-            if q.labels[a] == q.labels[b] {
-                continue;
+    let sum = 2.0
+        * scale
+        * match loss {
+            RankLoss::Ndcg => {
+                let spread = s.ranked.score[0] != s.ranked.score[n - 1];
+                let offset = if spread { 0.01 } else { 1.0 };
+                s.all_pairs(&Ndcg { offset }, rows)
             }
-            // (high, its position, low, its position) by label.
-            let (hi, hi_pos, lo, lo_pos) = if q.labels[a] > q.labels[b] {
-                (a, i, b, j)
-            } else {
-                (b, j, a, i)
-            };
-            let delta_score = q.scores[hi] - q.scores[lo];
-            let weight = match loss {
-                RankLoss::Ndcg => {
-                    let gap = s.gains[hi] - s.gains[lo];
-                    let paired = (s.discounts[hi_pos] - s.discounts[lo_pos]).abs();
-                    let w = gap * paired * inverse_max_dcg;
-                    if spread {
-                        w / (0.01 + delta_score.abs())
-                    } else {
-                        w
-                    }
-                }
-                RankLoss::Pairwise => 1.0,
-            };
-            let p = wrong_order_of(s.exps[hi], s.exps[lo], delta_score);
-            let lambda = -p * weight;
-            let hessian = p * (1.0 - p) * weight;
-            s.lambdas[lo] -= lambda;
-            s.hessians[lo] += hessian;
-            s.lambdas[hi] += lambda;
-            s.hessians[hi] += hessian;
-            sum_lambdas -= 2.0 * lambda;
-        }
-    }
-    let norm = if loss == RankLoss::Ndcg && sum_lambdas > 0.0 {
-        (1.0 + sum_lambdas).log2() / sum_lambdas
+            RankLoss::Pairwise => s.all_pairs(&RankNet, rows),
+        };
+    let norm = if loss == RankLoss::Ndcg && sum > 0.0 {
+        scale * (1.0 + sum).log2() / sum
     } else {
-        1.0
+        scale
     };
-    for (i, g) in out.iter_mut().enumerate() {
-        let w = q.weights.map_or(1.0, |w| w[i] as f64) * norm;
-        g.g = (s.lambdas[i] * w) as f32;
-        g.h = (s.hessians[i] * w) as f32;
+    let r = &s.ranked;
+    for (pos, &row) in s.order.iter().enumerate() {
+        let w = q.weights.map_or(1.0, |w| w[row] as f64) * norm;
+        out[row] = GradPair {
+            g: (r.lambda[pos] * w) as f32,
+            h: (r.hessian[pos] * w) as f32,
+        };
     }
 }
 
@@ -137,25 +131,5 @@ fn inverse(x: f64) -> f64 {
         1.0 / x
     } else {
         0.0
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_division_form_is_the_sigmoid() {
-        for (hi, lo) in [(0.3, -1.2), (-2.0, 5.0), (0.0, 0.0), (40.0, -30.0)] {
-            let top = f64::max(hi, lo);
-            let (eh, el) = ((hi - top).exp(), (lo - top).exp());
-            let (want, got) = (wrong_order(hi - lo), wrong_order_of(eh, el, hi - lo));
-            assert!(
-                (want - got).abs() <= 1e-15 * want.max(1e-300),
-                "{hi} {lo}: {got} vs {want}"
-            );
-        }
-        // Both underflowed (far below the query's top score): the direct formula.
-        assert_eq!(wrong_order_of(0.0, 0.0, -1.0), wrong_order(-1.0));
     }
 }
