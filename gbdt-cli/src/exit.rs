@@ -85,7 +85,9 @@ where
 /// weights, empty data, feature counts) is bad input.
 pub fn core_code(e: &gbdt_core::Error) -> Code {
     match e {
-        gbdt_core::Error::InvalidParam { .. } | gbdt_core::Error::UnknownName { .. } => Code::Usage,
+        gbdt_core::Error::InvalidParam { .. }
+        | gbdt_core::Error::UnknownName { .. }
+        | gbdt_core::Error::NotDistributed { .. } => Code::Usage,
         gbdt_core::Error::ThreadPool { .. } => Code::Runtime,
         _ => Code::BadInput,
     }

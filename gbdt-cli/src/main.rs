@@ -16,6 +16,7 @@ mod convert;
 mod cv;
 mod data_file;
 mod diag;
+mod distributed;
 mod dump;
 mod eval;
 mod exit;

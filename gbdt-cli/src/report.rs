@@ -285,6 +285,19 @@ pub(crate) fn dropped_lines(dropped: &[DroppedColumn]) -> Vec<(&'static str, Str
     std::iter::once(("dropped", count)).chain(each).collect()
 }
 
+impl TrainReport<'_> {
+    /// The summary on standard error (unless `--quiet`) and `--report-json`.
+    pub fn publish(&self) -> crate::exit::CmdResult<()> {
+        if !self.args.quiet {
+            crate::diag::text(&self.text());
+        }
+        if let Some(path) = &self.args.report_json {
+            crate::input::write_report(path, &self.json())?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,6 +18,7 @@ use crate::cli::{LearnArgs, ParamArgs, TrainArgs};
 use crate::config::{self, ConfigFile};
 use crate::data_file::{self, DataFile};
 use crate::diag;
+use crate::distributed;
 use crate::exit::{core, CmdResult, Code, Failure};
 use crate::holdout::{self, HeldOut};
 use crate::input::{self, reading};
@@ -423,9 +424,10 @@ fn say_unless(quiet: bool) -> impl Fn(&str) + Copy {
 /// Runs `gbdt train`.
 pub fn run(args: &TrainArgs) -> CmdResult<()> {
     let start = Instant::now();
-    let say = say_unless(args.quiet);
     let flags = check_flags(args)?;
-    let exec = input::executor(flags.threads)?;
+    let exec = distributed::join(input::executor(flags.threads)?, args)?;
+    let lead = distributed::is_lead(&exec);
+    let say = say_unless(args.quiet || !lead);
 
     let init = InitModel::load(args)?;
     let (data, valid) = load(args, &flags, &exec)?;
@@ -438,8 +440,8 @@ pub fn run(args: &TrainArgs) -> CmdResult<()> {
     let guard = memory_guard::after_data(&flags, &params, data.labels.len())?;
 
     let t = Instant::now();
-    let train_set = reading(data.dataset())?;
-    let valid_set = valid.as_ref().map(|v| reading(v.dataset())).transpose()?;
+    let parts = distributed::Parts::of(&data, valid.as_ref(), exec.collective());
+    let (train_set, valid_set) = parts.datasets(&data, valid.as_ref())?;
     let init = init.map(|i| (i.file.model, i.path));
     let (booster, planned) = rounds::start(args, &params, &train_set, init, &exec)?;
     let threads = booster.threads();
@@ -465,16 +467,19 @@ pub fn run(args: &TrainArgs) -> CmdResult<()> {
     let train_s = t.elapsed().as_secs_f64();
 
     let t = Instant::now();
-    let scored_rows = (valid_set.is_none() && !args.no_train_metrics).then_some(&train_set);
-    let metrics = summary_metrics(&model, scored_rows, &params, &exec)?;
+    let score_train = valid_set.is_none() && !args.no_train_metrics;
+    let metrics = summary_metrics(&model, score_train.then_some(&data), &params, &exec)?;
     let eval_s = t.elapsed().as_secs_f64();
+    if !lead {
+        return Ok(());
+    }
 
     let t = Instant::now();
     let file = rounds::model_file(model, &data, metrics);
     save(args, &file, checkpoint.is_some())?;
     let save_s = t.elapsed().as_secs_f64();
-
-    let report = TrainReport {
+    let total_s = start.elapsed().as_secs_f64();
+    TrainReport {
         args,
         data: &data,
         valid_rows: valid.as_ref().map(|v| v.labels.len()),
@@ -488,28 +493,23 @@ pub fn run(args: &TrainArgs) -> CmdResult<()> {
             train_s,
             eval_s,
             save_s,
-            total_s: start.elapsed().as_secs_f64(),
+            total_s,
         },
-    };
-    if !args.quiet {
-        diag::text(&report.text());
     }
-    if let Some(path) = &args.report_json {
-        input::write_report(path, &report.json())?;
-    }
-    Ok(())
+    .publish()
 }
 
 /// The metrics the summary and the model file show: the validation set's
-/// (the model's own), or those of `train_rows`, scored once at the end.
+/// (the model's own), or those of `train_rows` (all of them, on every
+/// rank), scored once at the end.
 fn summary_metrics(
     model: &Model,
-    train_rows: Option<&Dataset<'_>>,
+    train_rows: Option<&TrainingData>,
     params: &Params,
     exec: &Executor,
 ) -> CmdResult<Vec<EvalResult>> {
     match train_rows {
-        Some(rows) => final_metrics(model, rows, &params.eval_metrics, exec),
+        Some(rows) => final_metrics(model, &reading(rows.dataset())?, &params.eval_metrics, exec),
         None => Ok(model.metrics().to_vec()),
     }
 }

@@ -122,6 +122,23 @@ pub struct TrainingData {
 }
 
 impl TrainingData {
+    /// Consecutive rows `rows` of this data, with its metadata (a rank's
+    /// part in distributed training). Query groups must not straddle the
+    /// range's ends.
+    ///
+    /// ```
+    /// use gbdt_io::{parse_csv, parse_target, training_data, CsvOptions, Selection};
+    /// let exec = gbdt_core::Executor::new(1)?;
+    /// let csv = b"x,y\n1,0\n2,1\n3,0\n".to_vec();
+    /// let table = parse_csv(csv, "d.csv".as_ref(), &CsvOptions::default(), &exec)?;
+    /// let data = training_data(&table, &parse_target("y", &table)?, &Selection::default(), &exec)?;
+    /// assert_eq!(data.rows(1..3).labels, [1.0, 0.0]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn rows(&self, rows: std::ops::Range<usize>) -> TrainingData {
+        crate::folds::take_rows(self, &rows.collect::<Vec<usize>>())
+    }
+
     /// The gbdt-core dataset of this data, borrowing it: the features, the
     /// labels, the weights and the feature names (so a model trained on it
     /// names its features as the CSV did).
