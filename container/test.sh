@@ -10,7 +10,9 @@
 # exits 1 if any check failed.
 #
 # Environment: GBDT_TEST_IMAGE (default gbdt:test), the image tag it builds
-# and runs; CARGO_TARGET_DIR as for cargo.
+# and runs; CARGO_TARGET_DIR as for cargo; GBDT_MPI_BIN, a gbdt built with
+# --features mpi for the MPI section (container/mpi/test.sh; without it a
+# stand-in MPI program).
 set -uo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -597,6 +599,27 @@ elif [ -z "$daemon_error" ] && [ "$have_bin" = 1 ]; then
     for c in "${daemon_checks[@]:1}"; do
         skip "$c: the image did not build"
     done
+fi
+
+# ------------------------------------------------------------ MPI (issue 15)
+# container/mpi/test.sh, its lines counted here. GBDT_MPI_BIN: a gbdt built
+# with `cargo build --release -p gbdt-cli --features mpi`; without it a
+# stand-in MPI program checks the image, the ssh launch and the allreduce.
+section "MPI: two containers train together (container/mpi/test.sh)"
+bash "$here/mpi/test.sh" ${GBDT_MPI_BIN:+--bin "$GBDT_MPI_BIN"} >"$work/mpi.log" 2>&1
+mpi_rc=$?
+mpi_failed_before=$failed
+while IFS= read -r line; do
+    case "$line" in
+        "PASS  "*) pass "${line#PASS  }" ;;
+        "FAIL  "*) fail "${line#FAIL  }" ;;
+        "SKIP  "*) skip "${line#SKIP  }" ;;
+        *" passed, "*" failed"*) ;;
+        *) echo "$line" ;;
+    esac
+done <"$work/mpi.log"
+if [ "$mpi_rc" != 0 ] && [ "$failed" = "$mpi_failed_before" ]; then
+    fail "container/mpi/test.sh exited $mpi_rc without a failed check"
 fi
 
 echo
