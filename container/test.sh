@@ -193,6 +193,40 @@ else
     skip "kubernetes-validate --strict: not installed and 'pip3 install kubernetes-validate' failed"
 fi
 
+# ------------------------------------------- MPIJob against the CRD schema
+# kubernetes-validate has no schema for the MPI Operator's MPIJob (it warns and
+# passes it): mpi/mpijob_schema.py checks it against the committed CRD schema
+# (testdata/kubeflow.org_mpijobs.v2beta1.schema.json) and the operator's rules.
+section "MPIJob (mpi/mpijob_schema.py, the MPI Operator's CRD schema)"
+have_jsonschema=0
+if python3 -c 'import jsonschema, yaml' 2>/dev/null; then
+    have_jsonschema=1
+elif command -v pip3 >/dev/null 2>&1 && pip3 install --quiet jsonschema pyyaml >/dev/null 2>&1 \
+    && python3 -c 'import jsonschema, yaml' 2>/dev/null; then
+    have_jsonschema=1
+    echo "installed jsonschema with pip"
+fi
+if [ "$have_jsonschema" = 1 ]; then
+    if out="$(python3 "$here/mpi/mpijob_schema.py" validate "$here/k8s/mpijob.yaml" 2>&1)"; then
+        pass "k8s/mpijob.yaml is a valid kubeflow.org/v2beta1 MPIJob (strict CRD schema, operator rules)"
+    else
+        fail "mpijob_schema.py rejects k8s/mpijob.yaml:"; echo "$out" | sed 's/^/      /'
+    fi
+    for f in "$here"/testdata/mpijob-invalid-*.yaml; do
+        name="$(basename "$f")"
+        expect="$(sed -n 's/^# expect: //p' "$f")"
+        out="$(python3 "$here/mpi/mpijob_schema.py" validate "$f" 2>&1)"
+        rc=$?
+        if [ "$rc" = 1 ] && [ -n "$expect" ] && grep -qF -- "$expect" <<<"$out"; then
+            pass "mpijob_schema.py rejects $name ($expect)"
+        else
+            fail "mpijob_schema.py on $name: exit $rc, expected 1 with '$expect'; got: $out"
+        fi
+    done
+else
+    skip "MPIJob schema validation: python jsonschema missing and 'pip3 install jsonschema' failed"
+fi
+
 # ---------------------------------------------------------- static binary
 section "static release binary"
 have_bin=0
