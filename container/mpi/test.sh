@@ -11,12 +11,14 @@
 #             all-reduced row count and rank sum, and the host names of both
 #             workers.
 #
-# The MPI Operator's way, reproduced with docker run: an internal network
-# (`docker network create --internal`), a generated key mounted read-only as
-# ~/.ssh (id_rsa, id_rsa.pub, authorized_keys: the operator's Secret), two
-# workers running `sshd -De` as the non-root user, and a launcher running
-# mpirun with the operator's OMPI_MCA_* variables and hostfile at
-# /etc/mpi/hostfile; the data directory is mounted on the workers at /data.
+# The MPI Operator's way, reproduced with docker run and the commands of
+# container/k8s/mpijob.yaml: an internal network (`docker network create
+# --internal`), a generated key mounted read-only at sshAuthMountPath
+# (id_rsa, id_rsa.pub, authorized_keys: the operator's Secret), two workers
+# running the Worker command (sshd as the non-root user), and a launcher
+# running the Launcher command (mpirun) with the operator's OMPI_MCA_*
+# variables and hostfile at /etc/mpi/hostfile; the data directory is mounted
+# on the workers at /data.
 # Containers, network and files are removed on exit, also on failure.
 #
 # Prints PASS/FAIL/SKIP lines and "N passed, M failed[, K skipped]"; exits 1 if
@@ -93,7 +95,13 @@ if [ -z "$bin" ]; then
     fi
 fi
 start=$(date +%s)
+old_id="$(docker image inspect -f '{{.Id}}' "$image" 2>/dev/null)"
 if out="$("$here/build.sh" --bin "$bin" --tag "$image" 2>&1)"; then
+    # The previous build under this tag is left untagged: remove it.
+    new_id="$(docker image inspect -f '{{.Id}}' "$image")"
+    if [ -n "$old_id" ] && [ "$old_id" != "$new_id" ]; then
+        docker image rm "$old_id" >/dev/null 2>&1
+    fi
     size="$(docker image inspect -f '{{.Size}}' "$image")"
     user="$(docker image inspect -f '{{.Config.User}}' "$image")"
     if [ "$user" = "65532:65532" ]; then
@@ -109,15 +117,39 @@ else
 fi
 
 # ------------------------------------------------- the MPI Operator's setup
+# The commands of k8s/mpijob.yaml: the launcher's mpirun line, the workers'
+# sshd line, and where the ssh key is mounted.
+mapfile -d '' -t job < <(python3 -c '
+import sys, yaml
+spec = yaml.safe_load(open(sys.argv[1]))["spec"]
+def cmd(kind):
+    c = spec["mpiReplicaSpecs"][kind]["template"]["spec"]["containers"][0]
+    return [str(a) for a in c.get("command", []) + c.get("args", [])]
+launcher, worker = cmd("Launcher"), cmd("Worker")
+out = [spec["sshAuthMountPath"], str(len(worker))] + worker + launcher
+sys.stdout.write("\0".join(out) + "\0")
+' "$here/../k8s/mpijob.yaml")
+if [ "${#job[@]}" -lt 4 ]; then
+    fail "cannot read the commands of container/k8s/mpijob.yaml (python3 with PyYAML needed)"
+    for c in "${checks[@]:1}"; do skip "$c: no commands from mpijob.yaml"; done
+    summary
+    exit 1
+fi
+ssh_mount="${job[0]}"
+worker_cmd=("${job[@]:2:${job[1]}}")
+launcher_cmd=("${job[@]:$((2 + job[1]))}")
+
 # What the operator generates per job: an ECDSA P-521 key stored as id_rsa,
-# its public half also as authorized_keys, and the hostfile.
+# its public half also as authorized_keys, mounted read-only, owned by root
+# with mode 0644 (the Secret's default mode when sshAuthMountPath is not
+# /root/.ssh); and the hostfile.
 ssh_dir="$work/ssh"
 data="$work/data"
 mkdir -p "$ssh_dir" "$data"
 ssh-keygen -q -t ecdsa -b 521 -N '' -C "$run_id" -f "$ssh_dir/id_rsa"
 cp "$ssh_dir/id_rsa.pub" "$ssh_dir/authorized_keys"
-chown -R 65532:65532 "$ssh_dir"
-chmod 0700 "$ssh_dir"
+chmod 0755 "$ssh_dir"
+chmod 0644 "$ssh_dir"/*
 cp "$csv" "$data/credit_train.csv"
 chmod 0777 "$data"
 printf '%s slots=1\n' "$run_id-worker-0.$net" "$run_id-worker-1.$net" >"$work/hostfile"
@@ -129,25 +161,25 @@ for i in 0 1; do
     name="$run_id-worker-$i"
     docker run -d --name "$name" --hostname "$name.$net" --network "$net" \
         --network-alias "$name.$net" "${hardening[@]}" \
-        -v "$ssh_dir:/home/gbdt/.ssh:ro" -v "$data:/data" \
-        "$image" /usr/sbin/sshd -De -f /etc/ssh/sshd_config >/dev/null
+        -v "$ssh_dir:$ssh_mount:ro" -v "$data:/data" \
+        "$image" "${worker_cmd[@]}" >/dev/null
 done
 
-# mpirun in the launcher, with the environment the operator gives it (at most
-# 5 minutes; the cleanup removes a container the timeout left).
+# The launcher's mpirun line, with the environment the operator gives it and
+# the data file replaced by $1 (at most 5 minutes; the cleanup removes a
+# container the timeout left).
 launch() {
     timeout 300 docker run --rm --name "$run_id-launcher" --network "$net" "${hardening[@]}" \
-        -v "$ssh_dir:/home/gbdt/.ssh:ro" -v "$work/hostfile:/etc/mpi/hostfile:ro" \
+        -v "$ssh_dir:$ssh_mount:ro" -v "$work/hostfile:/etc/mpi/hostfile:ro" \
         -e K_MPI_JOB_ROLE=launcher \
         -e OMPI_MCA_orte_keep_fqdn_hostnames=true \
         -e OMPI_MCA_orte_default_hostfile=/etc/mpi/hostfile \
         -e "OMPI_MCA_plm_rsh_args=-o ConnectionAttempts=10" \
-        "$image" mpirun -np 2 "$@"
+        "$image" "${launcher_cmd[@]//\/data\/credit_train.csv/$1}"
 }
 
 internal="$(docker network inspect -f '{{.Internal}}' "$net" 2>/dev/null)"
-out="$(launch gbdt train /data/credit_train.csv --target "$target_expr" \
-    --output /data/model.gbdt 2>&1)"
+out="$(launch /data/credit_train.csv 2>&1)"
 rc=$?
 files="$(cd "$data" && ls -A | grep -v '^credit_train\.csv$' | tr '\n' ' ')"
 if [ "$mode" = stand-in ]; then
@@ -180,8 +212,7 @@ fi
 # A data file that is not there: every rank fails, mpirun exits 3, the
 # message names a rank and the file, and no model is written.
 rm -f "$data/model.gbdt"
-out="$(launch gbdt train /data/missing.csv --target "$target_expr" \
-    --output /data/model.gbdt 2>&1)"
+out="$(launch /data/missing.csv 2>&1)"
 rc=$?
 files="$(cd "$data" && ls -A | grep -v '^credit_train\.csv$' | tr '\n' ' ')"
 if [ "$rc" = 3 ] && grep -q 'rank [0-9].*missing\.csv' <<<"$out" && [ -z "$files" ]; then
