@@ -80,6 +80,27 @@ new_data_dir() {
     echo "$d"
 }
 
+# expect_rejections LABEL COMMAND... -- FILE...: COMMAND FILE must exit 1
+# with the message that FILE names in its '# expect: ...' line.
+expect_rejections() {
+    local label="$1" f name expect out rc
+    local -a cmd=()
+    shift
+    while [ "$1" != -- ]; do cmd+=("$1"); shift; done
+    shift
+    for f in "$@"; do
+        name="$(basename "$f")"
+        expect="$(sed -n 's/^# expect: //p' "$f")"
+        out="$("${cmd[@]}" "$f" 2>&1)"
+        rc=$?
+        if [ "$rc" = 1 ] && [ -n "$expect" ] && grep -qF -- "$expect" <<<"$out"; then
+            pass "$label rejects $name ($expect)"
+        else
+            fail "$label on $name: exit $rc, expected 1 with '$expect'; got: $out"
+        fi
+    done
+}
+
 # ---------------------------------------------------------------- tools
 section "tools"
 have_python=0
@@ -128,18 +149,7 @@ if [ "$have_python" = 1 ]; then
     else
         fail "check_config.py rejects the shipped files:"; echo "$out" | sed 's/^/      /'
     fi
-    # Each bad fixture names the message it must produce in '# expect: ...'.
-    for f in "$here"/testdata/bad-*.yaml; do
-        name="$(basename "$f")"
-        expect="$(sed -n 's/^# expect: //p' "$f")"
-        out="$(python3 "$here/check_config.py" "$f" 2>&1)"
-        rc=$?
-        if [ "$rc" = 1 ] && [ -n "$expect" ] && grep -qF -- "$expect" <<<"$out"; then
-            pass "check_config.py rejects $name ($expect)"
-        else
-            fail "check_config.py on $name: exit $rc, expected 1 with '$expect'; got: $out"
-        fi
-    done
+    expect_rejections check_config.py python3 "$here/check_config.py" -- "$here"/testdata/bad-*.yaml
 else
     skip "check_config.py (shipped files and testdata/bad-*.yaml): PyYAML missing and pip failed"
 fi
@@ -212,17 +222,8 @@ if [ "$have_jsonschema" = 1 ]; then
     else
         fail "mpijob_schema.py rejects k8s/mpijob.yaml:"; echo "$out" | sed 's/^/      /'
     fi
-    for f in "$here"/testdata/mpijob-invalid-*.yaml; do
-        name="$(basename "$f")"
-        expect="$(sed -n 's/^# expect: //p' "$f")"
-        out="$(python3 "$here/mpi/mpijob_schema.py" validate "$f" 2>&1)"
-        rc=$?
-        if [ "$rc" = 1 ] && [ -n "$expect" ] && grep -qF -- "$expect" <<<"$out"; then
-            pass "mpijob_schema.py rejects $name ($expect)"
-        else
-            fail "mpijob_schema.py on $name: exit $rc, expected 1 with '$expect'; got: $out"
-        fi
-    done
+    expect_rejections mpijob_schema.py python3 "$here/mpi/mpijob_schema.py" validate -- \
+        "$here"/testdata/mpijob-invalid-*.yaml
 else
     skip "MPIJob schema validation: python jsonschema missing and 'pip3 install jsonschema' failed"
 fi
