@@ -29,7 +29,6 @@ set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$(dirname "$here")")"
 csv="$root/examples/credit_train.csv"
-target_expr="Number of Credit Problems > 1"
 image="${GBDT_MPI_TEST_IMAGE:-gbdt-mpi:test}"
 bin=""
 while [ $# -gt 0 ]; do
@@ -194,11 +193,14 @@ if [ "$mode" = stand-in ]; then
         echo "$got" | sed 's/^/      /'; echo "$out" | tail -n 10 | sed 's/^/      /'
     fi
 else
-    # Single-process training in one container, no network: the reference.
+    # The reference: the launcher's gbdt command line without mpirun, in one
+    # container with no network.
+    for i in "${!launcher_cmd[@]}"; do
+        [ "${launcher_cmd[$i]}" = gbdt ] && break
+    done
     mkdir -p "$work/single" && cp "$csv" "$work/single/" && chmod 0777 "$work/single"
     docker run --rm --network none "${hardening[@]}" -v "$work/single:/data" "$image" \
-        gbdt train /data/credit_train.csv --target "$target_expr" --output /data/model.gbdt \
-        >"$work/single.log" 2>&1
+        "${launcher_cmd[@]:$i}" >"$work/single.log" 2>&1
     single_rc=$?
     if [ "$rc" = 0 ] && [ "$internal" = true ] && [ "$files" = "model.gbdt " ] \
         && [ "$single_rc" = 0 ] && cmp -s "$data/model.gbdt" "$work/single/model.gbdt"; then
