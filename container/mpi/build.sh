@@ -43,7 +43,7 @@ if [ ! -x "$bin" ]; then
         "'cargo build --release -p gbdt-cli --features mpi' or pass --bin PATH" >&2
     exit 1
 fi
-if ! ldd "$bin" 2>/dev/null | grep -q 'libmpi\.so'; then
+if ! ldd "$bin" 2>/dev/null | grep 'libmpi\.so' >/dev/null; then
     echo "mpi/build.sh: $bin is not linked to libmpi (was it built with --features mpi?)" >&2
     exit 1
 fi

@@ -5,9 +5,10 @@
  *   mpirun -np N standin train DATA.csv --target COL -o OUT
  *
  * Every rank counts the data rows of its own line range of DATA.csv (the
- * header is not a row), the counts and the ranks' numbers (rank + 1) are
- * all-reduced, the host names gathered, and rank 0 writes OUT atomically
- * (OUT.tmp, then rename):
+ * header is not a row), or of all of its own file with
+ * --data-per-rank 'PART-{rank}.csv' in place of DATA.csv; the counts and
+ * the ranks' numbers (rank + 1) are all-reduced, the host names gathered,
+ * and rank 0 writes OUT atomically (OUT.tmp, then rename):
  *
  *   ranks 2
  *   rows 1000
@@ -15,8 +16,8 @@
  *   host 0 worker-0
  *   host 1 worker-1
  *
- * A file that cannot be read fails every rank with exit code 3, naming the
- * rank and the file, as gbdt does.
+ * A file that cannot be read by any rank fails every rank with exit code 3,
+ * the failing rank naming itself and its file, as gbdt does.
  */
 #include <mpi.h>
 #include <stdio.h>
@@ -46,12 +47,23 @@ static long count_lines(const char *path, long first, long end)
     return rows;
 }
 
-static const char *output_arg(int argc, char **argv)
+/* The value after NAME (or its short form SHORT), or NULL. */
+static const char *flag_arg(int argc, char **argv, const char *name, const char *short_name)
 {
     for (int i = 1; i + 1 < argc; i++)
-        if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output"))
+        if (!strcmp(argv[i], name) || (short_name && !strcmp(argv[i], short_name)))
             return argv[i + 1];
     return NULL;
+}
+
+/* PATTERN with its first "{rank}" replaced by RANK. */
+static void rank_path(char *buf, size_t n, const char *pattern, long rank)
+{
+    const char *at = strstr(pattern, "{rank}");
+    if (!at)
+        snprintf(buf, n, "%s", pattern);
+    else
+        snprintf(buf, n, "%.*s%ld%s", (int)(at - pattern), pattern, rank, at + 6);
 }
 
 static int write_result(const char *out, int size, long rows, long rank_sum,
@@ -76,23 +88,34 @@ int main(int argc, char **argv)
     MPI_Init(&argc, &argv);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
-    const char *out = output_arg(argc, argv);
-    if (argc < 3 || strcmp(argv[1], "train") || !out) {
+    const char *out = flag_arg(argc, argv, "--output", "-o");
+    const char *per_rank = flag_arg(argc, argv, "--data-per-rank", NULL);
+    if (argc < 3 || strcmp(argv[1], "train") || !out || (!per_rank && argv[2][0] == '-')) {
         if (rank == 0)
-            fprintf(stderr, "usage: standin train DATA.csv --target COL -o OUT\n");
+            fprintf(stderr, "usage: standin train (DATA.csv | --data-per-rank 'PART-{rank}.csv')"
+                            " --target COL -o OUT\n");
         MPI_Finalize();
         return 2;
     }
-    /* Rank r takes rows [total*r/size, total*(r+1)/size): one pass to count
-     * them all, as a real reader would know its byte range instead. */
-    long total = count_lines(argv[2], 0, __LONG_MAX__);
-    long mine = total < 0 ? -1
-        : count_lines(argv[2], total * rank / size, total * (rank + 1) / size);
+    char path[4096];
+    long mine;
+    if (per_rank) {
+        /* Every rank reads all of its own file. */
+        rank_path(path, sizeof path, per_rank, rank);
+        mine = count_lines(path, 0, __LONG_MAX__);
+    } else {
+        /* Rank r takes rows [total*r/size, total*(r+1)/size): one pass to
+         * count them all, as a real reader would know its byte range instead. */
+        snprintf(path, sizeof path, "%s", argv[2]);
+        long total = count_lines(path, 0, __LONG_MAX__);
+        mine = total < 0 ? -1
+            : count_lines(path, total * rank / size, total * (rank + 1) / size);
+    }
     long bad_rank = mine < 0 ? rank : size, first_bad;
     MPI_Allreduce(&bad_rank, &first_bad, 1, MPI_LONG, MPI_MIN, MPI_COMM_WORLD);
     if (first_bad < size) {
-        if (rank == 0)
-            fprintf(stderr, "rank %ld: cannot read %s\n", first_bad, argv[2]);
+        if (rank == first_bad)
+            fprintf(stderr, "rank %ld: cannot read %s\n", first_bad, path);
         MPI_Finalize();
         return 3;
     }

@@ -55,6 +55,7 @@ checks=(
     "MPI image builds from host files (no pull)"
     "two workers on an internal network train together (mpirun over ssh, MPIJob style)"
     "bad data: exit 3 naming the rank and the file, no model written"
+    "one rank's file missing (--data-per-rank): exit 3 naming rank 1 and its file"
 )
 missing=""
 command -v docker >/dev/null 2>&1 || missing="docker"
@@ -165,16 +166,21 @@ for i in 0 1; do
 done
 
 # The launcher's mpirun line, with the environment the operator gives it and
-# the data file replaced by $1 (at most 5 minutes; the cleanup removes a
-# container the timeout left).
+# its data file argument replaced by the arguments given (at most 5 minutes;
+# the cleanup removes a container the timeout left).
 launch() {
+    local -a cmd=()
+    local a
+    for a in "${launcher_cmd[@]}"; do
+        if [ "$a" = /data/credit_train.csv ]; then cmd+=("$@"); else cmd+=("$a"); fi
+    done
     timeout 300 docker run --rm --name "$run_id-launcher" --network "$net" "${hardening[@]}" \
         -v "$ssh_dir:$ssh_mount:ro" -v "$work/hostfile:/etc/mpi/hostfile:ro" \
         -e K_MPI_JOB_ROLE=launcher \
         -e OMPI_MCA_orte_keep_fqdn_hostnames=true \
         -e OMPI_MCA_orte_default_hostfile=/etc/mpi/hostfile \
         -e "OMPI_MCA_plm_rsh_args=-o ConnectionAttempts=10" \
-        "$image" "${launcher_cmd[@]//\/data\/credit_train.csv/$1}"
+        "$image" "${cmd[@]}"
 }
 
 internal="$(docker network inspect -f '{{.Internal}}' "$net" 2>/dev/null)"
@@ -221,6 +227,19 @@ if [ "$rc" = 3 ] && grep -q 'rank [0-9].*missing\.csv' <<<"$out" && [ -z "$files
     pass "missing data file on 2 workers: exit 3, '$(grep -m1 'rank [0-9].*missing\.csv' <<<"$out")', no model"
 else
     fail "missing data file: exit $rc (want 3), files left '$files', output:"
+    echo "$out" | tail -n 10 | sed 's/^/      /'
+fi
+
+# Each rank its own file, and rank 1's is missing: rank 1 must be named.
+rm -f "$data/model.gbdt"
+head -n $(($(wc -l <"$csv") / 2)) "$csv" >"$data/part-0.csv"
+out="$(launch --data-per-rank '/data/part-{rank}.csv' 2>&1)"
+rc=$?
+files="$(cd "$data" && ls -A | grep -v '\.csv$' | tr '\n' ' ')"
+if [ "$rc" = 3 ] && grep -q 'rank 1\b.*part-1\.csv' <<<"$out" && [ -z "$files" ]; then
+    pass "--data-per-rank, rank 1's file missing: exit 3, '$(grep -m1 'rank 1\b.*part-1\.csv' <<<"$out")', no model"
+else
+    fail "--data-per-rank with part-1.csv missing: exit $rc (want 3, rank 1 and part-1.csv named), files left '$files', output:"
     echo "$out" | tail -n 10 | sed 's/^/      /'
 fi
 
