@@ -12,7 +12,8 @@
 # Environment: GBDT_TEST_IMAGE (default gbdt:test), the image tag it builds
 # and runs; CARGO_TARGET_DIR as for cargo; GBDT_MPI_BIN, a gbdt built with
 # --features mpi for the MPI section (container/mpi/test.sh; without it a
-# stand-in MPI program).
+# stand-in MPI program); GBDT_MPI_ENGINE_TEST, gbdt-mpi's test binary, for
+# one more run with the real engine.
 set -uo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -640,21 +641,29 @@ fi
 # container/mpi/test.sh, its lines counted here. GBDT_MPI_BIN: a gbdt built
 # with `cargo build --release -p gbdt-cli --features mpi`; without it a
 # stand-in MPI program checks the image, the ssh launch and the allreduce.
+# GBDT_MPI_ENGINE_TEST: gbdt-mpi's test binary, run once more with
+# --engine-test (the real engine in the two containers).
 section "MPI: two containers train together (container/mpi/test.sh)"
-bash "$here/mpi/test.sh" ${GBDT_MPI_BIN:+--bin "$GBDT_MPI_BIN"} >"$work/mpi.log" 2>&1
-mpi_rc=$?
-mpi_failed_before=$failed
-while IFS= read -r line; do
-    case "$line" in
-        "PASS  "*) pass "${line#PASS  }" ;;
-        "FAIL  "*) fail "${line#FAIL  }" ;;
-        "SKIP  "*) skip "${line#SKIP  }" ;;
-        *" passed, "*" failed"*) ;;
-        *) echo "$line" ;;
-    esac
-done <"$work/mpi.log"
-if [ "$mpi_rc" != 0 ] && [ "$failed" = "$mpi_failed_before" ]; then
-    fail "container/mpi/test.sh exited $mpi_rc without a failed check"
+mpi_checks() {
+    local rc failed_before=$failed line
+    bash "$here/mpi/test.sh" "$@" >"$work/mpi.log" 2>&1
+    rc=$?
+    while IFS= read -r line; do
+        case "$line" in
+            "PASS  "*) pass "${line#PASS  }" ;;
+            "FAIL  "*) fail "${line#FAIL  }" ;;
+            "SKIP  "*) skip "${line#SKIP  }" ;;
+            *" passed, "*" failed"*) ;;
+            *) echo "$line" ;;
+        esac
+    done <"$work/mpi.log"
+    if [ "$rc" != 0 ] && [ "$failed" = "$failed_before" ]; then
+        fail "container/mpi/test.sh $* exited $rc without a failed check"
+    fi
+}
+mpi_checks ${GBDT_MPI_BIN:+--bin "$GBDT_MPI_BIN"}
+if [ -n "${GBDT_MPI_ENGINE_TEST:-}" ]; then
+    mpi_checks --engine-test "$GBDT_MPI_ENGINE_TEST"
 fi
 
 echo

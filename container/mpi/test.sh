@@ -10,6 +10,11 @@
 #             (standin.c, compiled here with mpicc) checks the plumbing: its
 #             all-reduced row count and rank sum, and the host names of both
 #             workers.
+# --engine-test PATH  gbdt-mpi's test binary (target/debug/deps/mpirun-*, from
+#             `cargo test --manifest-path gbdt-mpi/Cargo.toml --no-run`): its
+#             rank_main trains with the real engine on MPI until the gbdt
+#             command line runs under mpirun; both ranks' models must equal
+#             one process's, byte for byte with quantized gradients.
 #
 # The MPI Operator's way, reproduced with docker run and the commands of
 # container/k8s/mpijob.yaml: an internal network (`docker network create
@@ -31,10 +36,12 @@ root="$(dirname "$(dirname "$here")")"
 csv="$root/examples/credit_train.csv"
 image="${GBDT_MPI_TEST_IMAGE:-gbdt-mpi:test}"
 bin=""
+engine=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --bin) bin="${2:?--bin needs a path}"; shift 2 ;;
-        -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --engine-test) engine="${2:?--engine-test needs a path}"; shift 2 ;;
+        -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "mpi/test.sh: unknown argument: $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -84,7 +91,10 @@ trap 'exit 130' INT TERM
 
 # ------------------------------------------------------------------ image
 mode="gbdt"
-if [ -z "$bin" ]; then
+if [ -n "$engine" ]; then
+    mode="engine test"
+    bin="$engine"
+elif [ -z "$bin" ]; then
     mode="stand-in"
     bin="$work/standin"
     if ! out="$(mpicc -O2 -Wall -Wextra -Werror -o "$bin" "$here/standin.c" 2>&1)"; then
@@ -174,16 +184,43 @@ launch() {
     for a in "${launcher_cmd[@]}"; do
         if [ "$a" = /data/credit_train.csv ]; then cmd+=("$@"); else cmd+=("$a"); fi
     done
+    launch_cmd "${cmd[@]}"
+}
+launch_cmd() {
     timeout 300 docker run --rm --name "$run_id-launcher" --network "$net" "${hardening[@]}" \
         -v "$ssh_dir:$ssh_mount:ro" -v "$work/hostfile:/etc/mpi/hostfile:ro" \
         -e K_MPI_JOB_ROLE=launcher \
         -e OMPI_MCA_orte_keep_fqdn_hostnames=true \
         -e OMPI_MCA_orte_default_hostfile=/etc/mpi/hostfile \
         -e "OMPI_MCA_plm_rsh_args=-o ConnectionAttempts=10" \
-        "$image" "${cmd[@]}"
+        "$image" "$@"
 }
 
 internal="$(docker network inspect -f '{{.Internal}}' "$net" 2>/dev/null)"
+if [ "$mode" = "engine test" ]; then
+    # The test harness's protocol: GBDT_MPI_RANK_OUT=P makes rank r write its
+    # models to P.true.r (quantized) and P.false.r (float).
+    harness=(gbdt --exact rank_main --test-threads 1 --quiet)
+    out="$(launch_cmd mpirun -np 2 --bind-to none -x GBDT_MPI_RANK_OUT=/data/np2 "${harness[@]}" 2>&1)"
+    rc=$?
+    mkdir -p "$work/single" && chmod 0777 "$work/single"
+    docker run --rm --network none "${hardening[@]}" -v "$work/single:/data" \
+        -e GBDT_MPI_RANK_OUT=/data/np1 "$image" "${harness[@]}" >"$work/single.log" 2>&1
+    single_rc=$?
+    one="$work/single/np1.true.0"
+    if [ "$rc" = 0 ] && [ "$single_rc" = 0 ] && [ "$internal" = true ] && [ -s "$one" ] \
+        && cmp -s "$data/np2.true.0" "$one" && cmp -s "$data/np2.true.1" "$one" \
+        && cmp -s "$data/np2.false.0" "$data/np2.false.1"; then
+        pass "the real engine on 2 workers (internal network): both ranks' quantized models byte-identical to one process's ($(stat -c %s "$one") bytes), float models equal on both ranks"
+    else
+        fail "engine test on 2 workers: exit $rc, single-process exit $single_rc, internal '$internal'; $(cmp "$data/np2.true.0" "$one" 2>&1)"
+        echo "$out" | tail -n 10 | sed 's/^/      /'
+    fi
+    for c in "${checks[@]:2}"; do skip "$c: the engine test binary reads no data file"; done
+    summary
+    [ "$failed" = 0 ]
+    exit
+fi
 out="$(launch /data/credit_train.csv 2>&1)"
 rc=$?
 files="$(cd "$data" && ls -A | grep -v '^credit_train\.csv$' | tr '\n' ' ')"
