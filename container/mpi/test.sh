@@ -254,31 +254,29 @@ else
     fi
 fi
 
-# A data file that is not there: every rank fails, mpirun exits 3, the
-# message names a rank and the file, and no model is written.
-rm -f "$data/model.gbdt"
-out="$(launch /data/missing.csv 2>&1)"
-rc=$?
-files="$(cd "$data" && ls -A | grep -v '^credit_train\.csv$' | tr '\n' ' ')"
-if [ "$rc" = 3 ] && grep -q 'rank [0-9].*missing\.csv' <<<"$out" && [ -z "$files" ]; then
-    pass "missing data file on 2 workers: exit 3, '$(grep -m1 'rank [0-9].*missing\.csv' <<<"$out")', no model"
-else
-    fail "missing data file: exit $rc (want 3), files left '$files', output:"
-    echo "$out" | tail -n 10 | sed 's/^/      /'
-fi
-
+# expect_bad_input WHAT MESSAGE-REGEX LAUNCH-ARGS...: the launch must exit 3
+# with a line matching the regex (a rank and a file) and leave no file but
+# the CSVs in the data directory.
+expect_bad_input() {
+    local what="$1" want="$2" out rc files
+    shift 2
+    rm -f "$data/model.gbdt"
+    out="$(launch "$@" 2>&1)"
+    rc=$?
+    files="$(cd "$data" && ls -A | grep -v '\.csv$' | tr '\n' ' ')"
+    if [ "$rc" = 3 ] && grep -q "$want" <<<"$out" && [ -z "$files" ]; then
+        pass "$what: exit 3, '$(grep -m1 "$want" <<<"$out")', no model"
+    else
+        fail "$what: exit $rc (want 3 and a line matching '$want'), files left '$files', output:"
+        echo "$out" | tail -n 10 | sed 's/^/      /'
+    fi
+}
+# A data file that is not there: every rank fails.
+expect_bad_input "missing data file on 2 workers" 'rank [0-9].*missing\.csv' /data/missing.csv
 # Each rank its own file, and rank 1's is missing: rank 1 must be named.
-rm -f "$data/model.gbdt"
 head -n $(($(wc -l <"$csv") / 2)) "$csv" >"$data/part-0.csv"
-out="$(launch --data-per-rank '/data/part-{rank}.csv' 2>&1)"
-rc=$?
-files="$(cd "$data" && ls -A | grep -v '\.csv$' | tr '\n' ' ')"
-if [ "$rc" = 3 ] && grep -q 'rank 1\b.*part-1\.csv' <<<"$out" && [ -z "$files" ]; then
-    pass "--data-per-rank, rank 1's file missing: exit 3, '$(grep -m1 'rank 1\b.*part-1\.csv' <<<"$out")', no model"
-else
-    fail "--data-per-rank with part-1.csv missing: exit $rc (want 3, rank 1 and part-1.csv named), files left '$files', output:"
-    echo "$out" | tail -n 10 | sed 's/^/      /'
-fi
+expect_bad_input "--data-per-rank, rank 1's file missing" 'rank 1\b.*part-1\.csv' \
+    --data-per-rank '/data/part-{rank}.csv'
 
 summary
 [ "$failed" = 0 ]
