@@ -25,6 +25,16 @@ Kubernetes manifests (Job, or the jobTemplate of a CronJob):
     readOnlyRootFilesystem, allowPrivilegeEscalation false and capabilities
     drop ALL, and resource requests and limits;
   - a CronJob's concurrencyPolicy is Forbid or Replace.
+Kubeflow MPIJobs (distributed training, container/k8s/mpijob.yaml):
+  - runPolicy sets backoffLimit, and cleanPodPolicy Running or All (the
+    workers run sshd until removed);
+  - every replica's restartPolicy is Never or OnFailure, and its containers
+    follow the container rules above;
+  - sshAuthMountPath is set for a non-root pod (the default /root/.ssh is not
+    readable by the image's user);
+  - the launcher runs mpirun with -np equal to Worker replicas x
+    slotsPerWorker, and --bind-to none (a rank bound to one core would run
+    its whole thread pool on that core).
 
 Prints one line per problem and exits 1 if there is any, 0 otherwise.
 """
@@ -124,6 +134,8 @@ def job_specs(doc):
 def check_k8s(doc):
     problems = []
     kind = doc.get("kind")
+    if kind == "MPIJob":
+        return check_mpijob(doc.get("spec") or {})
     if kind == "CronJob":
         policy = (doc.get("spec") or {}).get("concurrencyPolicy", "Allow")
         if policy not in ("Forbid", "Replace"):
@@ -211,6 +223,66 @@ def check_failure_policy(where, spec, restart):
     problems.append(
         f"{where}.podFailurePolicy: no rule fails the Job on exit code "
         f"{BAD_INPUT_EXIT} (bad input)")
+    return problems
+
+
+def check_mpijob(spec):
+    problems = []
+    run_policy = spec.get("runPolicy") or {}
+    if "backoffLimit" not in run_policy:
+        problems.append("spec.runPolicy.backoffLimit: missing (the default is 6 retries)")
+    clean = run_policy.get("cleanPodPolicy", "None")
+    if clean not in ("Running", "All"):
+        problems.append(
+            f"spec.runPolicy.cleanPodPolicy: {clean!r} leaves the workers' sshd "
+            "running after the job; use Running or All")
+    replicas = spec.get("mpiReplicaSpecs") or {}
+    for name, rs in replicas.items():
+        problems += check_replica(f"spec.mpiReplicaSpecs.{name}", rs or {})
+    pods = [((rs or {}).get("template") or {}).get("spec") or {} for rs in replicas.values()]
+    non_root = any((pod.get("securityContext") or {}).get("runAsNonRoot") for pod in pods)
+    if non_root and spec.get("sshAuthMountPath", "/root/.ssh") == "/root/.ssh":
+        problems.append(
+            "spec.sshAuthMountPath: the default /root/.ssh is not readable by a "
+            "non-root pod; set it to the image user's ~/.ssh (/home/gbdt/.ssh)")
+    launcher = ((((replicas.get("Launcher") or {}).get("template") or {})
+                 .get("spec") or {}).get("containers") or [{}])[0]
+    args = [str(a) for a in (launcher.get("command") or []) + (launcher.get("args") or [])]
+    problems += check_mpirun_args(args, replicas, spec)
+    return problems
+
+
+def check_replica(where, rs):
+    problems = []
+    restart = rs.get("restartPolicy")
+    if restart not in JOB_RESTART_POLICIES:
+        problems.append(f"{where}.restartPolicy: {restart!r}; use Never or OnFailure")
+    pod = (rs.get("template") or {}).get("spec") or {}
+    pod_sc = pod.get("securityContext") or {}
+    containers = pod.get("containers") or []
+    if not containers:
+        problems.append(f"{where}.template.spec.containers: none")
+    for i, container in enumerate(containers):
+        problems += check_container(f"{where}.template.spec.containers[{i}]", container, pod_sc)
+    return problems
+
+
+def check_mpirun_args(args, replicas, spec):
+    where = "spec.mpiReplicaSpecs.Launcher.template.spec.containers[0]"
+    if "mpirun" not in [a.rsplit("/", 1)[-1] for a in args[:1]]:
+        return [f"{where}.command: the launcher must run mpirun (got {args[:1]})"]
+    problems = []
+    ranks = (replicas.get("Worker") or {}).get("replicas", 0) * spec.get("slotsPerWorker", 1)
+    np_values = [args[i + 1] for i, a in enumerate(args[:-1]) if a in ("-np", "-n", "--np")]
+    if np_values != [str(ranks)]:
+        got = " ".join(np_values) or "no -np"
+        problems.append(
+            f"{where}.args: -np {got} but Worker replicas x slotsPerWorker is {ranks}")
+    bind = [args[i + 1] for i, a in enumerate(args[:-1]) if a == "--bind-to"]
+    if bind != ["none"]:
+        problems.append(
+            f"{where}.args: mpirun needs --bind-to none (got {bind or 'its default'}): "
+            "a rank bound to one core runs all its threads there")
     return problems
 
 

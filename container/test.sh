@@ -10,7 +10,10 @@
 # exits 1 if any check failed.
 #
 # Environment: GBDT_TEST_IMAGE (default gbdt:test), the image tag it builds
-# and runs; CARGO_TARGET_DIR as for cargo.
+# and runs; CARGO_TARGET_DIR as for cargo; GBDT_MPI_BIN, a gbdt built with
+# --features mpi for the MPI section (container/mpi/test.sh; without it a
+# stand-in MPI program); GBDT_MPI_ENGINE_TEST, gbdt-mpi's test binary, for
+# one more run with the real engine.
 set -uo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -78,6 +81,27 @@ new_data_dir() {
     echo "$d"
 }
 
+# expect_rejections LABEL COMMAND... -- FILE...: COMMAND FILE must exit 1
+# with the message that FILE names in its '# expect: ...' line.
+expect_rejections() {
+    local label="$1" f name expect out rc
+    local -a cmd=()
+    shift
+    while [ "$1" != -- ]; do cmd+=("$1"); shift; done
+    shift
+    for f in "$@"; do
+        name="$(basename "$f")"
+        expect="$(sed -n 's/^# expect: //p' "$f")"
+        out="$("${cmd[@]}" "$f" 2>&1)"
+        rc=$?
+        if [ "$rc" = 1 ] && [ -n "$expect" ] && grep -qF -- "$expect" <<<"$out"; then
+            pass "$label rejects $name ($expect)"
+        else
+            fail "$label on $name: exit $rc, expected 1 with '$expect'; got: $out"
+        fi
+    done
+}
+
 # ---------------------------------------------------------------- tools
 section "tools"
 have_python=0
@@ -126,18 +150,7 @@ if [ "$have_python" = 1 ]; then
     else
         fail "check_config.py rejects the shipped files:"; echo "$out" | sed 's/^/      /'
     fi
-    # Each bad fixture names the message it must produce in '# expect: ...'.
-    for f in "$here"/testdata/bad-*.yaml; do
-        name="$(basename "$f")"
-        expect="$(sed -n 's/^# expect: //p' "$f")"
-        out="$(python3 "$here/check_config.py" "$f" 2>&1)"
-        rc=$?
-        if [ "$rc" = 1 ] && [ -n "$expect" ] && grep -qF -- "$expect" <<<"$out"; then
-            pass "check_config.py rejects $name ($expect)"
-        else
-            fail "check_config.py on $name: exit $rc, expected 1 with '$expect'; got: $out"
-        fi
-    done
+    expect_rejections check_config.py python3 "$here/check_config.py" -- "$here"/testdata/bad-*.yaml
 else
     skip "check_config.py (shipped files and testdata/bad-*.yaml): PyYAML missing and pip failed"
 fi
@@ -189,6 +202,31 @@ if [ "$have_kv" = 1 ]; then
     fi
 else
     skip "kubernetes-validate --strict: not installed and 'pip3 install kubernetes-validate' failed"
+fi
+
+# ------------------------------------------- MPIJob against the CRD schema
+# kubernetes-validate has no schema for the MPI Operator's MPIJob (it warns and
+# passes it): mpi/mpijob_schema.py checks it against the committed CRD schema
+# (testdata/kubeflow.org_mpijobs.v2beta1.schema.json) and the operator's rules.
+section "MPIJob (mpi/mpijob_schema.py, the MPI Operator's CRD schema)"
+have_jsonschema=0
+if python3 -c 'import jsonschema, yaml' 2>/dev/null; then
+    have_jsonschema=1
+elif command -v pip3 >/dev/null 2>&1 && pip3 install --quiet jsonschema pyyaml >/dev/null 2>&1 \
+    && python3 -c 'import jsonschema, yaml' 2>/dev/null; then
+    have_jsonschema=1
+    echo "installed jsonschema with pip"
+fi
+if [ "$have_jsonschema" = 1 ]; then
+    if out="$(python3 "$here/mpi/mpijob_schema.py" validate "$here/k8s/mpijob.yaml" 2>&1)"; then
+        pass "k8s/mpijob.yaml is a valid kubeflow.org/v2beta1 MPIJob (strict CRD schema, operator rules)"
+    else
+        fail "mpijob_schema.py rejects k8s/mpijob.yaml:"; echo "$out" | sed 's/^/      /'
+    fi
+    expect_rejections mpijob_schema.py python3 "$here/mpi/mpijob_schema.py" validate -- \
+        "$here"/testdata/mpijob-invalid-*.yaml
+else
+    skip "MPIJob schema validation: python jsonschema missing and 'pip3 install jsonschema' failed"
 fi
 
 # ---------------------------------------------------------- static binary
@@ -597,6 +635,35 @@ elif [ -z "$daemon_error" ] && [ "$have_bin" = 1 ]; then
     for c in "${daemon_checks[@]:1}"; do
         skip "$c: the image did not build"
     done
+fi
+
+# ------------------------------------------------------------ MPI (issue 15)
+# container/mpi/test.sh, its lines counted here. GBDT_MPI_BIN: a gbdt built
+# with `cargo build --release -p gbdt-cli --features mpi`; without it a
+# stand-in MPI program checks the image, the ssh launch and the allreduce.
+# GBDT_MPI_ENGINE_TEST: gbdt-mpi's test binary, run once more with
+# --engine-test (the real engine in the two containers).
+section "MPI: two containers train together (container/mpi/test.sh)"
+mpi_checks() {
+    local rc failed_before=$failed line
+    bash "$here/mpi/test.sh" "$@" >"$work/mpi.log" 2>&1
+    rc=$?
+    while IFS= read -r line; do
+        case "$line" in
+            "PASS  "*) pass "${line#PASS  }" ;;
+            "FAIL  "*) fail "${line#FAIL  }" ;;
+            "SKIP  "*) skip "${line#SKIP  }" ;;
+            *" passed, "*" failed"*) ;;
+            *) echo "$line" ;;
+        esac
+    done <"$work/mpi.log"
+    if [ "$rc" != 0 ] && [ "$failed" = "$failed_before" ]; then
+        fail "container/mpi/test.sh $* exited $rc without a failed check"
+    fi
+}
+mpi_checks ${GBDT_MPI_BIN:+--bin "$GBDT_MPI_BIN"}
+if [ -n "${GBDT_MPI_ENGINE_TEST:-}" ]; then
+    mpi_checks --engine-test "$GBDT_MPI_ENGINE_TEST"
 fi
 
 echo
