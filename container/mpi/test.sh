@@ -275,8 +275,12 @@ expect_bad_input() {
 expect_bad_input "missing data file on 2 workers" 'rank [0-9].*missing\.csv' /data/missing.csv
 # Each rank its own file, and rank 1's is missing: rank 1 must be named.
 head -n $(($(wc -l <"$csv") / 2)) "$csv" >"$data/part-0.csv"
-expect_bad_input "--data-per-rank, rank 1's file missing" 'rank 1\b.*part-1\.csv' \
-    --data-per-rank '/data/part-{rank}.csv'
+if [ -n "$bin" ] && ! "$bin" train --help 2>/dev/null | grep -q -- '--data-per-rank'; then
+    skip "--data-per-rank: this gbdt has no --data-per-rank yet (issue 15)"
+else
+    expect_bad_input "--data-per-rank, rank 1's file missing" 'rank 1\b.*part-1\.csv' \
+        --data-per-rank '/data/part-{rank}.csv'
+fi
 
 summary
 [ "$failed" = 0 ]

@@ -10,6 +10,7 @@
 //! table is not. Rank 0 alone prints, writes the model and the report.
 
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use gbdt_core::{Collective, Dataset, Executor};
 use gbdt_io::TrainingData;
@@ -30,6 +31,7 @@ pub fn join(exec: Executor, args: &TrainArgs) -> CmdResult<Executor> {
     if ranks.size() == 1 {
         return Ok(exec);
     }
+    let _ = RANK.set((ranks.rank(), ranks.size()));
     let exec = exec.with_collective(std::sync::Arc::new(ranks));
     check_args(args, &exec)?;
     Ok(exec)
@@ -40,6 +42,19 @@ pub fn join(exec: Executor, args: &TrainArgs) -> CmdResult<Executor> {
 pub fn join(exec: Executor, args: &TrainArgs) -> CmdResult<Executor> {
     check_args(args, &exec)?;
     Ok(exec)
+}
+
+/// This process's rank and the number of ranks, once it joined a job of
+/// several.
+static RANK: OnceLock<(usize, usize)> = OnceLock::new();
+
+/// `message` as this process reports it: naming its rank in a job of
+/// several ranks (each prints its own errors).
+pub fn name_rank(message: String) -> String {
+    match RANK.get() {
+        Some((rank, size)) => format!("rank {rank} of {size}: {message}"),
+        None => message,
+    }
 }
 
 /// Checkpoints are one process's: on several ranks they are refused.

@@ -56,7 +56,7 @@ fn main() -> ExitCode {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(f)) if f.is_broken_pipe() => ExitCode::SUCCESS,
         Ok(Err(f)) => {
-            diag::say(message(&f.error));
+            diag::say(distributed::name_rank(message(&f.error)));
             ExitCode::from(f.code as u8)
         }
         Err(_) => ExitCode::from(Code::Runtime as u8),
