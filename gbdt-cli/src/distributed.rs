@@ -32,7 +32,9 @@ pub fn join(exec: Executor, args: &TrainArgs) -> CmdResult<Executor> {
         return Ok(exec);
     }
     let _ = RANK.set((ranks.rank(), ranks.size()));
-    let exec = exec.with_collective(std::sync::Arc::new(ranks));
+    let ranks = std::sync::Arc::new(ranks);
+    let _ = MPI.set(std::sync::Arc::downgrade(&ranks));
+    let exec = exec.with_collective(ranks);
     check_args(args, &exec)?;
     Ok(exec)
 }
@@ -42,6 +44,29 @@ pub fn join(exec: Executor, args: &TrainArgs) -> CmdResult<Executor> {
 pub fn join(exec: Executor, args: &TrainArgs) -> CmdResult<Executor> {
     check_args(args, &exec)?;
     Ok(exec)
+}
+
+/// The MPI job this process joined, for its traffic counts; weak, so that
+/// MPI is finalised when the executor holding it is dropped.
+#[cfg(feature = "mpi")]
+static MPI: OnceLock<std::sync::Weak<gbdt_mpi::Mpi>> = OnceLock::new();
+
+/// Says what this rank exchanged (with `--verbose`, on several ranks).
+pub fn say_traffic(verbose: bool, say: impl Fn(&str)) {
+    #[cfg(feature = "mpi")]
+    if let Some(mpi) = MPI
+        .get()
+        .and_then(std::sync::Weak::upgrade)
+        .filter(|_| verbose)
+    {
+        let t = mpi.traffic();
+        say(&format!(
+            "MPI: {} collective calls, {} bytes from this rank",
+            t.calls, t.bytes
+        ));
+    }
+    #[cfg(not(feature = "mpi"))]
+    let _ = (verbose, say);
 }
 
 /// This process's rank and the number of ranks, once it joined a job of

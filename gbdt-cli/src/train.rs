@@ -465,6 +465,7 @@ pub fn run(args: &TrainArgs) -> CmdResult<()> {
         &data,
     )?;
     let train_s = t.elapsed().as_secs_f64();
+    distributed::say_traffic(args.verbose, say);
 
     let t = Instant::now();
     let score_train = valid_set.is_none() && !args.no_train_metrics;

@@ -20,6 +20,7 @@
 //! may round differently on different ranks), which keeps the ranks'
 //! trees identical.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use gbdt_core::Collective;
@@ -47,6 +48,19 @@ pub struct Mpi {
     size: usize,
     /// Calls are serialized: MPI is initialised at `Threading::Serialized`.
     world: Mutex<World>,
+    /// Exchanges made, and the bytes this rank contributed to them.
+    calls: AtomicU64,
+    bytes: AtomicU64,
+}
+
+/// What a rank has exchanged so far ([`Mpi::traffic`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Traffic {
+    /// Collective calls (all-gathers, sums, maxima).
+    pub calls: u64,
+    /// Bytes of this rank's messages: what it put into the calls. A ring
+    /// all-reduce moves about twice that per rank over the network.
+    pub bytes: u64,
 }
 
 /// The MPI handles, kept together so the universe outlives the communicator.
@@ -79,7 +93,23 @@ impl Mpi {
                 comm,
                 _universe: universe,
             }),
+            calls: AtomicU64::new(0),
+            bytes: AtomicU64::new(0),
         })
+    }
+
+    /// What this rank has exchanged so far.
+    pub fn traffic(&self) -> Traffic {
+        Traffic {
+            calls: self.calls.load(Ordering::Relaxed),
+            bytes: self.bytes.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Counts one exchange of `bytes` from this rank.
+    fn count(&self, bytes: usize) {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(bytes as u64, Ordering::Relaxed);
     }
 
     fn with<R>(&self, f: impl FnOnce(&SimpleCommunicator) -> R) -> R {
@@ -115,6 +145,7 @@ impl Collective for Mpi {
     }
 
     fn all_gather(&self, mine: &[u8]) -> Vec<Vec<u8>> {
+        self.count(mine.len());
         self.with(|c| {
             let mut counts = vec![0i32; self.size];
             c.all_gather_into(&(mine.len() as i32), &mut counts[..]);
@@ -146,6 +177,7 @@ impl Collective for Mpi {
         if self.size == 1 {
             return;
         }
+        self.count(std::mem::size_of_val(values));
         self.with(|c| {
             let mine = values.to_vec();
             c.all_reduce_into(&mine[..], values, SystemOperation::sum());
@@ -156,6 +188,7 @@ impl Collective for Mpi {
         if self.size == 1 {
             return;
         }
+        self.count(std::mem::size_of_val(values));
         self.with(|c| {
             let root = c.process_at_rank(0);
             let mine = values.to_vec();
@@ -172,6 +205,7 @@ impl Collective for Mpi {
         if self.size == 1 {
             return;
         }
+        self.count(std::mem::size_of_val(values));
         self.with(|c| {
             let mine = values.to_vec();
             c.all_reduce_into(&mine[..], values, SystemOperation::max());
