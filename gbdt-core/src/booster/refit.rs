@@ -9,6 +9,10 @@
 
 use std::ops::Range;
 
+mod by_leaf;
+
+use by_leaf::ByLeaf;
+
 use crate::grower::Grown;
 use crate::objective::{quantile, GradPair};
 use crate::parallel::Executor;
@@ -35,9 +39,7 @@ pub(super) fn refit_leaves(
     exec: &Executor,
 ) {
     let ranges: Vec<Range<usize>> = grown.leaves.iter().map(|l| l.1.clone()).collect();
-    let values = exec.map_range(ranges.len(), |i| {
-        leaf_value(&rows[ranges[i].clone()], input)
-    });
+    let values = leaf_refits(rows, &ranges, input, exec);
     for ((node, _, value), refit) in grown.leaves.iter_mut().zip(values) {
         if let Some(v) = refit {
             *value = v;
@@ -46,18 +48,155 @@ pub(super) fn refit_leaves(
     }
 }
 
-/// The refit value of a leaf with these rows; `None` when none took part.
-fn leaf_value(rows: &[u32], input: &RefitInput<'_>) -> Option<f32> {
-    let (labels, weights) = (input.labels, input.weights);
-    let mut residuals: Vec<(f64, f32)> = rows
-        .iter()
-        .map(|&r| r as usize)
-        .filter(|&r| input.grads[r * input.stride + input.output].h > 0.0)
-        .map(|r| {
-            let m = input.margins[r * input.stride + input.output];
-            (labels[r] as f64 - m, weights.map_or(1.0, |w| w[r]))
-        })
-        .collect();
-    let q = quantile(&mut residuals, input.alpha, weights.is_some())?;
-    Some((q * input.learning_rate) as f32)
+/// The refit value of each leaf (rows `rows[ranges[l]]`), `None` where no
+/// row took part.
+fn leaf_refits(
+    rows: &[u32],
+    ranges: &[Range<usize>],
+    input: &RefitInput<'_>,
+    exec: &Executor,
+) -> Vec<Option<f32>> {
+    let alpha = input.alpha;
+    match input.weights {
+        None => leaf_values(
+            rows,
+            ranges,
+            input,
+            exec,
+            |r| input.residual(r),
+            |v| quantile(v, alpha, false),
+        ),
+        Some(w) => leaf_values(
+            rows,
+            ranges,
+            input,
+            exec,
+            |r| input.residual(r).map(|x| (x, w[r])),
+            |v| quantile(v, alpha, true),
+        ),
+    }
+}
+
+impl RefitInput<'_> {
+    /// `label - margin` of `row`, or `None` when it sat out the round.
+    fn residual(&self, row: usize) -> Option<f64> {
+        let at = row * self.stride + self.output;
+        (self.grads[at].h > 0.0).then(|| self.labels[row] as f64 - self.margins[at])
+    }
+}
+
+/// The refit value of each leaf (rows `rows[ranges[l]]`): `select` of the
+/// `sample`s of its rows that took part (`None` when none did), times the
+/// learning rate. Leaves run in parallel, each on its own.
+fn leaf_values<S: Copy + Default + Send + Sync>(
+    rows: &[u32],
+    ranges: &[Range<usize>],
+    input: &RefitInput<'_>,
+    exec: &Executor,
+    sample: impl Fn(usize) -> Option<S> + Sync,
+    select: impl Fn(&mut [S]) -> Option<f64> + Sync + Send,
+) -> Vec<Option<f32>> {
+    let by_leaf = ByLeaf::new(rows, ranges, sample, exec);
+    exec.map_vec_with((0..ranges.len()).collect(), Vec::new, |buf, leaf| {
+        by_leaf.gather(leaf, buf);
+        Some((select(buf)? * input.learning_rate) as f32)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// XGBoost's quantile by sorting (stably) the residuals of a leaf's rows
+    /// gathered through its row list: what the refit computed before it
+    /// grouped rows by a sequential scan and selected instead of sorting.
+    fn sorted_reference(rows: &[u32], input: &RefitInput<'_>) -> Option<f32> {
+        let mut v: Vec<(f64, f32)> = rows
+            .iter()
+            .map(|&r| r as usize)
+            .filter(|&r| input.grads[r * input.stride + input.output].h > 0.0)
+            .map(|r| {
+                let m = input.margins[r * input.stride + input.output];
+                (
+                    input.labels[r] as f64 - m,
+                    input.weights.map_or(1.0, |w| w[r]),
+                )
+            })
+            .collect();
+        v.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let (n, alpha) = (v.len() as f64, input.alpha);
+        let q = if v.is_empty() {
+            return None;
+        } else if input.weights.is_some() {
+            let total: f64 = v.iter().map(|x| x.1 as f64).sum();
+            if total <= 0.0 {
+                return None;
+            }
+            let mut acc = 0.0;
+            let first = v.iter().find(|x| {
+                acc += x.1 as f64;
+                acc >= alpha * total
+            });
+            first.unwrap_or(&v[v.len() - 1]).0
+        } else if alpha <= 1.0 / (n + 1.0) {
+            v[0].0
+        } else if alpha >= n / (n + 1.0) {
+            v[v.len() - 1].0
+        } else {
+            let x = alpha * (n + 1.0);
+            let k = (x.floor() as usize).saturating_sub(1);
+            let d = x - 1.0 - k as f64;
+            v[k].0 + d * (v[k + 1].0 - v[k].0)
+        };
+        Some((q * input.learning_rate) as f32)
+    }
+
+    /// Random rows: labels and margins from a few values (ties), some rows
+    /// out of the round (zero hessian), a random leaf per row.
+    fn case() -> impl Strategy<Value = (Vec<(i8, i8, bool, u8)>, usize, f64, bool)> {
+        let row = (-4i8..4, -3i8..3, proptest::bool::weighted(0.85), 0u8..4);
+        (
+            proptest::collection::vec(row, 0..3000),
+            1usize..40,
+            0.01f64..0.99,
+            any::<bool>(),
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn refit_is_the_sorted_quantile_of_each_leaf((data, leaves, alpha, weighted) in case()) {
+            let labels: Vec<f32> = data.iter().map(|d| d.0 as f32 * 0.5).collect();
+            let margins: Vec<f64> = data.iter().map(|d| d.1 as f64 * 0.25).collect();
+            let weights: Vec<f32> = data.iter().map(|d| d.3 as f32 * 0.7).collect();
+            let w = weighted.then_some(&weights[..]);
+            let grads: Vec<GradPair> = data
+                .iter()
+                .zip(&weights)
+                .map(|(d, &wt)| GradPair { g: 0.0, h: if d.2 { w.map_or(1.0, |_| wt) } else { 0.0 } })
+                .collect();
+            let input = RefitInput {
+                labels: &labels, weights: w, margins: &margins, grads: &grads,
+                stride: 1, output: 0, alpha, learning_rate: 0.3,
+            };
+            let mut rows = Vec::new();
+            let mut ranges = Vec::new();
+            for l in 0..leaves {
+                let start = rows.len();
+                rows.extend((0..data.len() as u32).filter(|&r| (r as usize * 7 + r as usize / 5) % leaves == l));
+                ranges.push(start..rows.len());
+            }
+            let expect: Vec<Option<f32>> =
+                ranges.iter().map(|r| sorted_reference(&rows[r.clone()], &input)).collect();
+            for threads in [1, 2, 7] {
+                let got = leaf_refits(&rows, &ranges, &input, &Executor::new(threads).unwrap());
+                let (got, expect): (Vec<_>, Vec<_>) = (
+                    got.iter().map(|v| v.map(f32::to_bits)).collect(),
+                    expect.iter().map(|v| v.map(f32::to_bits)).collect(),
+                );
+                prop_assert_eq!(got, expect, "threads {}", threads);
+            }
+        }
+    }
 }
