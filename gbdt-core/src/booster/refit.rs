@@ -152,9 +152,12 @@ mod tests {
         Some((q * input.learning_rate) as f32)
     }
 
-    /// Random rows: labels and margins from a few values (ties), some rows
-    /// out of the round (zero hessian), a random leaf per row.
-    fn case() -> impl Strategy<Value = (Vec<(i8, i8, bool, u8)>, usize, f64, bool)> {
+    /// Per row: label and margin from a few values (ties), whether it took
+    /// part in the round, and its weight.
+    type Row = (i8, i8, bool, u8);
+
+    /// Random rows, a number of leaves, a level, and whether rows are weighted.
+    fn case() -> impl Strategy<Value = (Vec<Row>, usize, f64, bool)> {
         let row = (-4i8..4, -3i8..3, proptest::bool::weighted(0.85), 0u8..4);
         (
             proptest::collection::vec(row, 0..3000),
@@ -168,23 +171,35 @@ mod tests {
         #[test]
         fn refit_is_the_sorted_quantile_of_each_leaf((data, leaves, alpha, weighted) in case()) {
             let labels: Vec<f32> = data.iter().map(|d| d.0 as f32 * 0.5).collect();
-            let margins: Vec<f64> = data.iter().map(|d| d.1 as f64 * 0.25).collect();
             let weights: Vec<f32> = data.iter().map(|d| d.3 as f32 * 0.7).collect();
             let w = weighted.then_some(&weights[..]);
+            // Two outputs per row; the refit reads the second.
+            let margins: Vec<f64> =
+                data.iter().flat_map(|d| [9.0, d.1 as f64 * 0.25]).collect();
             let grads: Vec<GradPair> = data
                 .iter()
                 .zip(&weights)
-                .map(|(d, &wt)| GradPair { g: 0.0, h: if d.2 { w.map_or(1.0, |_| wt) } else { 0.0 } })
+                .flat_map(|(d, &wt)| {
+                    let h = if d.2 { w.map_or(1.0, |_| wt) } else { 0.0 };
+                    [GradPair { g: 0.0, h: 1.0 }, GradPair { g: 0.0, h }]
+                })
                 .collect();
             let input = RefitInput {
-                labels: &labels, weights: w, margins: &margins, grads: &grads,
-                stride: 1, output: 0, alpha, learning_rate: 0.3,
+                labels: &labels,
+                weights: w,
+                margins: &margins,
+                grads: &grads,
+                stride: 2,
+                output: 1,
+                alpha,
+                learning_rate: 0.3,
             };
             let mut rows = Vec::new();
             let mut ranges = Vec::new();
             for l in 0..leaves {
                 let start = rows.len();
-                rows.extend((0..data.len() as u32).filter(|&r| (r as usize * 7 + r as usize / 5) % leaves == l));
+                let leaf_of = |r: usize| (r * 7 + r / 5) % leaves;
+                rows.extend((0..data.len() as u32).filter(|&r| leaf_of(r as usize) == l));
                 ranges.push(start..rows.len());
             }
             let expect: Vec<Option<f32>> =

@@ -128,7 +128,7 @@ mod tests {
                 rows.extend((0..n as u32).filter(|&r| leaf_of[r as usize] == l));
                 ranges.push(start..rows.len());
             }
-            let value = |r: usize| (r % 3 != 0).then_some(r as u64 * 7);
+            let value = |r: usize| (!r.is_multiple_of(3)).then_some(r as u64 * 7);
             let one = ByLeaf::new(&rows, &ranges, value, &Executor::new(1).unwrap());
             let many = ByLeaf::new(&rows, &ranges, value, &Executor::new(3).unwrap());
             let (mut a, mut b) = (Vec::new(), Vec::new());
