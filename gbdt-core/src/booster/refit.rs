@@ -18,12 +18,16 @@ use crate::objective::{quantile, GradPair};
 use crate::parallel::Executor;
 
 /// What a refit reads: the round's data, margins before the tree, and
-/// gradients (for which rows took part).
+/// which rows took part.
 pub(super) struct RefitInput<'a> {
     pub labels: &'a [f32],
     pub weights: Option<&'a [f32]>,
     pub margins: &'a [f64],
-    pub grads: &'a [GradPair],
+    /// Gradients, when rows were subsampled: a row took part when its
+    /// hessian is positive. `None` when every row of positive weight took
+    /// part (the hessian is the weight): the refit then reads the weights, or
+    /// nothing, instead of a gradient per row.
+    pub grads: Option<&'a [GradPair]>,
     /// Outputs per row, and the one this tree fits.
     pub stride: usize,
     pub output: usize,
@@ -81,7 +85,12 @@ impl RefitInput<'_> {
     /// `label - margin` of `row`, or `None` when it sat out the round.
     fn residual(&self, row: usize) -> Option<f64> {
         let at = row * self.stride + self.output;
-        (self.grads[at].h > 0.0).then(|| self.labels[row] as f64 - self.margins[at])
+        let took_part = match (self.grads, self.weights) {
+            (Some(g), _) => g[at].h > 0.0,
+            (None, Some(w)) => w[row] > 0.0,
+            (None, None) => true,
+        };
+        took_part.then(|| self.labels[row] as f64 - self.margins[at])
     }
 }
 
@@ -111,11 +120,11 @@ mod tests {
     /// XGBoost's quantile by sorting (stably) the residuals of a leaf's rows
     /// gathered through its row list: what the refit computed before it
     /// grouped rows by a sequential scan and selected instead of sorting.
-    fn sorted_reference(rows: &[u32], input: &RefitInput<'_>) -> Option<f32> {
+    fn sorted_reference(rows: &[u32], input: &RefitInput<'_>, grads: &[GradPair]) -> Option<f32> {
         let mut v: Vec<(f64, f32)> = rows
             .iter()
             .map(|&r| r as usize)
-            .filter(|&r| input.grads[r * input.stride + input.output].h > 0.0)
+            .filter(|&r| grads[r * input.stride + input.output].h > 0.0)
             .map(|r| {
                 let m = input.margins[r * input.stride + input.output];
                 (
@@ -156,20 +165,24 @@ mod tests {
     /// part in the round, and its weight.
     type Row = (i8, i8, bool, u8);
 
-    /// Random rows, a number of leaves, a level, and whether rows are weighted.
-    fn case() -> impl Strategy<Value = (Vec<Row>, usize, f64, bool)> {
+    /// Random rows, a number of leaves, a level, whether rows are weighted,
+    /// and whether they were subsampled (else every row takes part).
+    fn case() -> impl Strategy<Value = (Vec<Row>, usize, f64, bool, bool)> {
         let row = (-4i8..4, -3i8..3, proptest::bool::weighted(0.85), 0u8..4);
         (
             proptest::collection::vec(row, 0..3000),
             1usize..40,
             0.01f64..0.99,
             any::<bool>(),
+            any::<bool>(),
         )
     }
 
     proptest! {
         #[test]
-        fn refit_is_the_sorted_quantile_of_each_leaf((data, leaves, alpha, weighted) in case()) {
+        fn refit_is_the_sorted_quantile_of_each_leaf(
+            (data, leaves, alpha, weighted, sampled) in case()
+        ) {
             let labels: Vec<f32> = data.iter().map(|d| d.0 as f32 * 0.5).collect();
             let weights: Vec<f32> = data.iter().map(|d| d.3 as f32 * 0.7).collect();
             let w = weighted.then_some(&weights[..]);
@@ -180,7 +193,7 @@ mod tests {
                 .iter()
                 .zip(&weights)
                 .flat_map(|(d, &wt)| {
-                    let h = if d.2 { w.map_or(1.0, |_| wt) } else { 0.0 };
+                    let h = if d.2 || !sampled { w.map_or(1.0, |_| wt) } else { 0.0 };
                     [GradPair { g: 0.0, h: 1.0 }, GradPair { g: 0.0, h }]
                 })
                 .collect();
@@ -188,7 +201,7 @@ mod tests {
                 labels: &labels,
                 weights: w,
                 margins: &margins,
-                grads: &grads,
+                grads: sampled.then_some(&grads[..]),
                 stride: 2,
                 output: 1,
                 alpha,
@@ -203,7 +216,7 @@ mod tests {
                 ranges.push(start..rows.len());
             }
             let expect: Vec<Option<f32>> =
-                ranges.iter().map(|r| sorted_reference(&rows[r.clone()], &input)).collect();
+                ranges.iter().map(|r| sorted_reference(&rows[r.clone()], &input, &grads)).collect();
             for threads in [1, 2, 7] {
                 let got = leaf_refits(&rows, &ranges, &input, &Executor::new(threads).unwrap());
                 let (got, expect): (Vec<_>, Vec<_>) = (
