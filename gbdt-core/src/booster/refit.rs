@@ -4,8 +4,9 @@
 //! its rows' residuals `label - margin` of the tree's output, as
 //! XGBoost's adaptive trees and LightGBM's `RenewTreeOutput` do. Rows left
 //! out of the round (subsample, zero weight) have a zero hessian and do not
-//! count. Each leaf is computed on its own, so the result does not depend
-//! on the thread count.
+//! count. The residuals are grouped by leaf in one scan of the rows in
+//! order (`by_leaf.rs`), and each leaf's quantile is then selected on its
+//! own, so the result does not depend on the thread count.
 
 use std::ops::Range;
 
