@@ -10,7 +10,9 @@ use std::ops::Range;
 
 use crate::parallel::Executor;
 
-/// Rows per scan block.
+/// Rows per scan block. (Blocks of 4,096 rows scanned twice, once to count
+/// and once to write, without the buffer of kept rows, measured slower:
+/// refit samples 0.33x histogram building's against 0.26x with this.)
 const BLOCK: usize = 16_384;
 
 /// Marks a row that is in no leaf.
