@@ -286,7 +286,7 @@ impl<'a> Booster<'a> {
                 labels: self.data.labels(),
                 weights: self.data.weights(),
                 margins: &self.margins,
-                grads: &self.grads,
+                grads: (p.subsample < 1.0).then_some(&self.grads[..]),
                 stride: k,
                 output,
                 alpha,

@@ -14,52 +14,77 @@ pub(super) fn gradient(m: f64, y: f32, w: f32, out: &mut GradPair) {
     out.h = w;
 }
 
+/// A value to take a quantile of, alone (weight 1) or with its weight.
+pub(crate) trait Sample: Copy {
+    fn value(&self) -> f64;
+    fn weight(&self) -> f32;
+}
+
+impl Sample for f64 {
+    fn value(&self) -> f64 {
+        *self
+    }
+    fn weight(&self) -> f32 {
+        1.0
+    }
+}
+
+impl Sample for (f64, f32) {
+    fn value(&self) -> f64 {
+        self.0
+    }
+    fn weight(&self) -> f32 {
+        self.1
+    }
+}
+
 /// The `alpha` quantile of `values` with optional weights: XGBoost's
 /// definitions (interpolated when unweighted, the first value whose
 /// cumulative weight reaches `alpha` of the total when weighted). `None`
 /// when there is no value (or no weight).
-pub(crate) fn quantile(values: &mut [(f64, f32)], alpha: f64, weighted: bool) -> Option<f64> {
+pub(crate) fn quantile<S: Sample>(values: &mut [S], alpha: f64, weighted: bool) -> Option<f64> {
     if values.is_empty() {
         return None;
     }
     if weighted {
         return weighted_quantile(values, alpha);
     }
-    let cmp = |a: &(f64, f32), b: &(f64, f32)| a.0.total_cmp(&b.0);
+    let cmp = |a: &S, b: &S| a.value().total_cmp(&b.value());
     let n = values.len() as f64;
     if alpha <= 1.0 / (n + 1.0) {
-        return values.iter().min_by(|a, b| cmp(a, b)).map(|v| v.0);
+        return values.iter().min_by(|a, b| cmp(a, b)).map(S::value);
     }
     if alpha >= n / (n + 1.0) {
-        return values.iter().max_by(|a, b| cmp(a, b)).map(|v| v.0);
+        return values.iter().max_by(|a, b| cmp(a, b)).map(S::value);
     }
     // Two order statistics by selection, not a sort: O(n) per leaf.
     let x = alpha * (n + 1.0);
     let k = (x.floor() as usize).saturating_sub(1);
     let d = x - 1.0 - k as f64;
     let (_, v0, above) = values.select_nth_unstable_by(k, cmp);
-    let v0 = v0.0;
-    let v1 = above.iter().min_by(|a, b| cmp(a, b)).map_or(v0, |v| v.0);
+    let v0 = v0.value();
+    let v1 = above.iter().min_by(|a, b| cmp(a, b)).map_or(v0, S::value);
     Some(v0 + d * (v1 - v0))
 }
 
 /// The first value (ascending) whose cumulative weight reaches `alpha` of
-/// the total; `None` without weight.
-fn weighted_quantile(values: &mut [(f64, f32)], alpha: f64) -> Option<f64> {
-    values.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let total: f64 = values.iter().map(|v| v.1 as f64).sum();
+/// the total; `None` without weight. The sort is stable: equal values keep
+/// their order, and so does the sum of their weights.
+fn weighted_quantile<S: Sample>(values: &mut [S], alpha: f64) -> Option<f64> {
+    values.sort_by(|a, b| a.value().total_cmp(&b.value()));
+    let total: f64 = values.iter().map(|v| v.weight() as f64).sum();
     if total <= 0.0 {
         return None;
     }
     let target = alpha * total;
     let mut acc = 0.0;
-    for &(v, w) in values.iter() {
-        acc += w as f64;
+    for v in values.iter() {
+        acc += v.weight() as f64;
         if acc >= target {
-            return Some(v);
+            return Some(v.value());
         }
     }
-    values.last().map(|v| v.0)
+    values.last().map(S::value)
 }
 
 #[cfg(test)]
@@ -74,7 +99,7 @@ mod tests {
         assert_eq!(quantile(&mut v, 0.99, false), Some(4.0));
         let mut w = vec![(1.0, 1.0), (2.0, 5.0), (3.0, 1.0)];
         assert_eq!(quantile(&mut w, 0.5, true), Some(2.0));
-        assert_eq!(quantile(&mut [], 0.5, false), None);
+        assert_eq!(quantile::<f64>(&mut [], 0.5, false), None);
         // Selection gives what sorting gives, for any order of the input.
         for n in 1..40usize {
             let sorted: Vec<f64> = (0..n)
