@@ -18,8 +18,6 @@
 //! - the result depends only on the labels, the group ids, `k` and the seed
 //!   (one sequential generator: the same for any thread count).
 
-use ndarray::Axis;
-
 use crate::error::{Error, Result};
 use crate::select::TrainingData;
 
@@ -177,9 +175,9 @@ pub fn split_fold(
 ) -> (TrainingData, TrainingData) {
     let (held, kept): (Vec<usize>, Vec<usize>) =
         (0..data.labels.len()).partition(|&r| fold_of[r] == fold);
-    let mut held_part = take_rows(data, &held);
+    let mut held_part = data.take(&held);
     held_part.dropped_rows = 0;
-    (take_rows(data, &kept), held_part)
+    (data.take(&kept), held_part)
 }
 
 /// The row indices of each run of equal keys: sorted by key (stable, so
@@ -211,36 +209,6 @@ pub(crate) fn shuffle_prefix<T>(items: &mut [T], k: usize, rng: &mut SplitMix64)
         let j = i + rng.below(n - i);
         items.swap(i, j);
     }
-}
-
-/// The given rows of `data` (indices ascending), with its metadata.
-pub(crate) fn take_rows(data: &TrainingData, rows: &[usize]) -> TrainingData {
-    let pick = |v: &[f32]| rows.iter().map(|&r| v[r]).collect::<Vec<f32>>();
-    TrainingData {
-        features: data.features.select(Axis(0), rows),
-        feature_names: data.feature_names.clone(),
-        labels: pick(&data.labels),
-        weights: data.weights.as_deref().map(pick),
-        label_rule: data.label_rule.clone(),
-        dropped_columns: data.dropped_columns.clone(),
-        dropped_rows: data.dropped_rows,
-        categories: data.categories.clone(),
-        groups: (data.groups.as_deref()).map(|sizes| sizes_within(sizes, rows)),
-    }
-}
-
-/// The sizes of the groups whose rows `rows` (ascending, whole groups) holds.
-pub(crate) fn sizes_within(sizes: &[usize], rows: &[usize]) -> Vec<usize> {
-    let mut out = Vec::new();
-    let (mut start, mut i) = (0usize, 0usize);
-    for &s in sizes {
-        if rows.get(i) == Some(&start) {
-            out.push(s);
-            i += s;
-        }
-        start += s;
-    }
-    out
 }
 
 /// The folds' stream of [`SplitMix64`] ("folds").

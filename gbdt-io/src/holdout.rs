@@ -22,7 +22,7 @@
 //!   at least one and never all; both parts keep their groups' sizes.
 
 use crate::error::{Error, Result};
-use crate::folds::{shuffle_prefix, strata, take_rows, SplitMix64};
+use crate::folds::{shuffle_prefix, strata, SplitMix64};
 use crate::select::TrainingData;
 
 /// The holdout's stream of [`SplitMix64`] ("holdout").
@@ -109,9 +109,9 @@ pub fn split_holdout(
         is_held[r] = true;
     }
     let kept: Vec<usize> = (0..data.labels.len()).filter(|&r| !is_held[r]).collect();
-    let mut held_part = take_rows(&data, &held);
+    let mut held_part = data.take(&held);
     held_part.dropped_rows = 0;
-    Ok((take_rows(&data, &kept), held_part))
+    Ok((data.take(&kept), held_part))
 }
 
 /// The rows of the held-out query groups, ascending.
@@ -158,7 +158,7 @@ fn held_out_rows(labels: &[f32], holdout: &Holdout) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::folds::sizes_within;
+    use crate::select::sizes_within;
 
     fn h(fraction: f64, seed: u64, stratify: bool) -> Holdout {
         Holdout {

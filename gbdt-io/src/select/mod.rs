@@ -23,6 +23,10 @@ pub(crate) mod groups;
 mod matrix;
 mod model_features;
 mod stream;
+mod take;
+
+#[cfg(test)]
+pub(crate) use take::sizes_within;
 
 pub use categorical::CategoricalMode;
 pub use model_features::ModelFeatures;
@@ -136,7 +140,7 @@ impl TrainingData {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn rows(&self, rows: std::ops::Range<usize>) -> TrainingData {
-        crate::folds::take_rows(self, &rows.collect::<Vec<usize>>())
+        self.take(&rows.collect::<Vec<usize>>())
     }
 
     /// The gbdt-core dataset of this data, borrowing it: the features, the
