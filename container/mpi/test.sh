@@ -214,7 +214,7 @@ if [ "$mode" = "engine test" ]; then
         pass "the real engine on 2 workers (internal network): both ranks' quantized models byte-identical to one process's ($(stat -c %s "$one") bytes), float models equal on both ranks"
     else
         fail "engine test on 2 workers: exit $rc, single-process exit $single_rc, internal '$internal'; $(cmp "$data/np2.true.0" "$one" 2>&1)"
-        echo "$out" | tail -n 10 | sed 's/^/      /'
+        echo "$out" | tail -n ${GBDT_MPI_TEST_TAIL:-10} | sed 's/^/      /'
     fi
     for c in "${checks[@]:2}"; do skip "$c: the engine test binary reads no data file"; done
     summary
@@ -250,7 +250,9 @@ else
         pass "gbdt on 2 workers (internal network): one model.gbdt, byte-identical to single-process training ($(stat -c %s "$data/model.gbdt") bytes)"
     else
         fail "gbdt on 2 workers: exit $rc, internal '$internal', files '$files', single-process exit $single_rc; $(cmp "$data/model.gbdt" "$work/single/model.gbdt" 2>&1)"
-        echo "$out" | tail -n 10 | sed 's/^/      /'
+        # gbdt's own lines first (each names its rank), then mpirun's.
+        grep 'gbdt:' <<<"$out" | head -n 20 | sed 's/^/      /'
+        echo "$out" | tail -n ${GBDT_MPI_TEST_TAIL:-10} | sed 's/^/      /'
     fi
 fi
 
@@ -268,7 +270,7 @@ expect_bad_input() {
         pass "$what: exit 3, '$(grep -m1 "$want" <<<"$out")', no model"
     else
         fail "$what: exit $rc (want 3 and a line matching '$want'), files left '$files', output:"
-        echo "$out" | tail -n 10 | sed 's/^/      /'
+        echo "$out" | tail -n ${GBDT_MPI_TEST_TAIL:-10} | sed 's/^/      /'
     fi
 }
 # A data file that is not there: every rank fails.

@@ -123,6 +123,19 @@ impl Mpi {
         self.with(|c| c.abort(code))
     }
 
+    /// `values` replaced, on every rank, by `op` over every rank's values
+    /// (`MPI_Allreduce`): for exact operations only (integer sums, maxima).
+    fn all_reduce<T: Equivalence + Clone>(&self, values: &mut [T], op: SystemOperation) {
+        if self.size == 1 {
+            return;
+        }
+        self.count(std::mem::size_of_val(values));
+        self.with(|c| {
+            let mine = values.to_vec();
+            c.all_reduce_into(&mine[..], values, op);
+        });
+    }
+
     /// Waits until every rank gets here.
     pub fn barrier(&self) {
         self.with(|c| c.barrier());
@@ -174,14 +187,7 @@ impl Collective for Mpi {
     }
 
     fn sum_i64(&self, values: &mut [i64]) {
-        if self.size == 1 {
-            return;
-        }
-        self.count(std::mem::size_of_val(values));
-        self.with(|c| {
-            let mine = values.to_vec();
-            c.all_reduce_into(&mine[..], values, SystemOperation::sum());
-        });
+        self.all_reduce(values, SystemOperation::sum());
     }
 
     fn sum_f64(&self, values: &mut [f64]) {
@@ -202,13 +208,7 @@ impl Collective for Mpi {
     }
 
     fn max_f64(&self, values: &mut [f64]) {
-        if self.size == 1 {
-            return;
-        }
-        self.count(std::mem::size_of_val(values));
-        self.with(|c| {
-            let mine = values.to_vec();
-            c.all_reduce_into(&mine[..], values, SystemOperation::max());
-        });
+        // A maximum is exact: every rank gets the same bits.
+        self.all_reduce(values, SystemOperation::max());
     }
 }
