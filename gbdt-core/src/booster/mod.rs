@@ -459,7 +459,6 @@ fn check_monotone(params: &Params, data: &Dataset<'_>) -> Result<()> {
     })
 }
 
-/// Ranking objectives learn within query groups: the data must have them.
 /// Every check of the parameters and this rank's rows, agreed over the
 /// ranks (see [`collective::agree`]); returns the number of outputs (for
 /// inferred classes, the most any rank's labels need). `model`: the model
@@ -523,6 +522,7 @@ fn check_ranks(params: &Params, ranks: usize) -> Result<()> {
     })
 }
 
+/// Ranking objectives learn within query groups: the data must have them.
 fn check_groups(params: &Params, data: &Dataset<'_>) -> Result<()> {
     if params.objective.is_ranking() && data.groups().is_none() {
         return Err(Error::InvalidGroups {
