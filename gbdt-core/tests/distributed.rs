@@ -44,29 +44,43 @@ fn data(n: usize, objective: Objective) -> (Array2<f32>, Vec<f32>) {
     (x, y)
 }
 
-/// Trains on `cuts` (row boundaries, one part per rank) with one thread
-/// per rank; returns every rank's model.
-fn train_ranks(params: &Params, x: &Array2<f32>, y: &[f32], cuts: &[usize]) -> Vec<Model> {
-    let group = InProcess::group(cuts.len() - 1);
+/// Runs `f` on every rank of an in-process group, one thread and one
+/// part of the rows each (`cuts`: row boundaries, one part per rank), and
+/// returns the ranks' results in rank order.
+fn on_parts<R: Send>(
+    x: &Array2<f32>,
+    y: &[f32],
+    cuts: &[usize],
+    f: impl Fn(&Dataset<'_>, &Executor) -> R + Sync,
+) -> Vec<R> {
     std::thread::scope(|s| {
-        let running: Vec<_> = group
+        let running: Vec<_> = InProcess::group(cuts.len() - 1)
             .into_iter()
             .map(|rank| {
-                let r = rank.rank();
-                let (a, b) = (cuts[r], cuts[r + 1]);
+                let (a, b) = (cuts[rank.rank()], cuts[rank.rank() + 1]);
+                let f = &f;
                 s.spawn(move || {
                     let exec = Executor::new(1).unwrap().with_collective(Arc::new(rank));
-                    let part = Dataset::new(x.slice(s![a..b, ..]), &y[a..b]).unwrap();
-                    let mut booster = Booster::new(params, &part, &exec).unwrap();
-                    booster.add_valid("train", &part).unwrap();
-                    while booster.num_rounds() < params.num_rounds {
-                        booster.step().unwrap();
-                    }
-                    booster.into_model()
+                    f(
+                        &Dataset::new(x.slice(s![a..b, ..]), &y[a..b]).unwrap(),
+                        &exec,
+                    )
                 })
             })
             .collect();
         running.into_iter().map(|t| t.join().unwrap()).collect()
+    })
+}
+
+/// Every rank's model, trained together on `cuts`.
+fn train_ranks(params: &Params, x: &Array2<f32>, y: &[f32], cuts: &[usize]) -> Vec<Model> {
+    on_parts(x, y, cuts, |part, exec| {
+        let mut booster = Booster::new(params, part, exec).unwrap();
+        booster.add_valid("train", part).unwrap();
+        while booster.num_rounds() < params.num_rounds {
+            booster.step().unwrap();
+        }
+        booster.into_model()
     })
 }
 
@@ -177,28 +191,9 @@ fn a_rank_with_bad_labels_fails_every_rank_naming_it() {
     y[450] = 2.0;
     let p = params(Objective::Logistic, GrowPolicy::DepthWise);
     let cuts = [0, 200, 400, n];
-    let errors: Vec<String> = std::thread::scope(|s| {
-        let (x, y) = (&x, &y);
-        let running: Vec<_> = InProcess::group(3)
-            .into_iter()
-            .map(|rank| {
-                let p = &p;
-                s.spawn(move || {
-                    let r = rank.rank();
-                    let exec = Executor::new(1).unwrap().with_collective(Arc::new(rank));
-                    let part = Dataset::new(
-                        x.slice(s![cuts[r]..cuts[r + 1], ..]),
-                        &y[cuts[r]..cuts[r + 1]],
-                    )
-                    .unwrap();
-                    Booster::new(p, &part, &exec).err().map(|e| e.to_string())
-                })
-            })
-            .collect();
-        running
-            .into_iter()
-            .map(|t| t.join().unwrap().expect("every rank fails"))
-            .collect()
+    let errors: Vec<String> = on_parts(&x, &y, &cuts, |part, exec| {
+        let e = Booster::new(&p, part, exec).err();
+        e.map(|e| e.to_string()).expect("every rank fails")
     });
     assert!(
         errors[2].contains("row 450"),
@@ -217,28 +212,12 @@ fn a_rank_with_bad_labels_fails_every_rank_naming_it() {
 fn objectives_that_need_every_label_at_once_are_refused_on_several_ranks() {
     let n = 400;
     let (x, y) = data(n, Objective::SquaredError);
-    let errors: Vec<Error> = std::thread::scope(|s| {
-        let (x, y) = (&x, &y);
-        let running: Vec<_> = InProcess::group(2)
-            .into_iter()
-            .map(|rank| {
-                s.spawn(move || {
-                    let r = rank.rank();
-                    let exec = Executor::new(1).unwrap().with_collective(Arc::new(rank));
-                    let part = Dataset::new(
-                        x.slice(s![r * 200..(r + 1) * 200, ..]),
-                        &y[r * 200..(r + 1) * 200],
-                    )
-                    .unwrap();
-                    let p = Params {
-                        objective: Objective::AbsoluteError,
-                        ..Params::default()
-                    };
-                    Booster::new(&p, &part, &exec).err().unwrap()
-                })
-            })
-            .collect();
-        running.into_iter().map(|t| t.join().unwrap()).collect()
+    let p = Params {
+        objective: Objective::AbsoluteError,
+        ..Params::default()
+    };
+    let errors: Vec<Error> = on_parts(&x, &y, &[0, 200, n], |part, exec| {
+        Booster::new(&p, part, exec).err().unwrap()
     });
     let text = errors[0].to_string();
     assert!(

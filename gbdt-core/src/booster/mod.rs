@@ -109,11 +109,11 @@ impl<'a> Booster<'a> {
     /// step runs on `exec` (`params.threads` is ignored).
     pub fn new(params: &Params, data: &Dataset<'a>, exec: &Executor) -> Result<Self> {
         let ranks = exec.collective();
-        let k = validate(params, data, None, ranks)?;
+        let (k, shard) = validate(params, data, None, ranks)?;
         let (labels, weights, alphas) = (data.labels(), data.weights(), &params.quantile_alpha);
         let base =
             (params.objective).base_margins(params.base_score, labels, weights, k, alphas, ranks);
-        Ok(Self::start(params, data, exec, base, Vec::new(), k))
+        Ok(Self::start(params, data, exec, shard, base, Vec::new(), k))
     }
 
     /// Continues training `model`: its trees and base margins stay, the
@@ -141,11 +141,12 @@ impl<'a> Booster<'a> {
         data: &Dataset<'a>,
         exec: &Executor,
     ) -> Result<Self> {
-        let k = validate(params, data, Some(&model), exec.collective())?;
+        let (k, shard) = validate(params, data, Some(&model), exec.collective())?;
         Ok(Self::start(
             params,
             data,
             exec,
+            shard,
             model.base_margins,
             model.trees,
             k,
@@ -156,6 +157,7 @@ impl<'a> Booster<'a> {
         params: &Params,
         data: &Dataset<'a>,
         exec: &Executor,
+        shard: Shard,
         base: Vec<f64>,
         trees: Vec<Tree>,
         num_outputs: usize,
@@ -171,7 +173,7 @@ impl<'a> Booster<'a> {
         let margins = predict::start_margins(&base, data.features(), &trees, exec);
         let metrics = params.resolved_metrics();
         Booster {
-            shard: Shard::of(data.num_rows(), exec.collective()),
+            shard,
             stopper: EarlyStopping::new(metrics.last().copied()),
             cfg: grow_config(params),
             grads: vec![GradPair::default(); margins.len()],
@@ -461,14 +463,14 @@ fn check_monotone(params: &Params, data: &Dataset<'_>) -> Result<()> {
 
 /// Every check of the parameters and this rank's rows, agreed over the
 /// ranks (see [`collective::agree`]); returns the number of outputs (for
-/// inferred classes, the most any rank's labels need). `model`: the model
-/// being continued.
+/// inferred classes, the most any rank's labels need) and where this
+/// rank's rows sit. `model`: the model being continued.
 fn validate(
     params: &Params,
     data: &Dataset<'_>,
     model: Option<&Model>,
     ranks: &dyn Collective,
-) -> Result<usize> {
+) -> Result<(usize, Shard)> {
     let shard = Shard::of(data.num_rows(), ranks);
     let local = (|| {
         params.check()?;
@@ -492,7 +494,7 @@ fn validate(
     let k = collective::agree(local, ranks)?;
     let mut most = [k as f64];
     ranks.max_f64(&mut most);
-    Ok(most[0] as usize)
+    Ok((most[0] as usize, shard))
 }
 
 /// What training on several ranks cannot do yet: objectives that need
