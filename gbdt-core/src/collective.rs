@@ -243,12 +243,12 @@ pub(crate) fn agree<T>(result: Result<T>, c: &dyn Collective) -> Result<T> {
     }
 }
 
-/// Every rank's values, concatenated in rank order.
-pub(crate) fn gather<T: Copy + Default>(
+/// Every rank's values, concatenated in rank order (`N` bytes each).
+fn gather<T: Copy, const N: usize>(
     c: &dyn Collective,
     mine: &[T],
-    to: fn(T) -> [u8; 8],
-    from: fn([u8; 8]) -> T,
+    to: fn(T) -> [u8; N],
+    from: fn([u8; N]) -> T,
 ) -> Vec<T> {
     if c.size() == 1 {
         return mine.to_vec();
@@ -257,8 +257,8 @@ pub(crate) fn gather<T: Copy + Default>(
     c.all_gather(&bytes)
         .iter()
         .flat_map(|b| {
-            b.chunks_exact(8)
-                .map(|w| from(w.try_into().expect("8 bytes")))
+            b.chunks_exact(N)
+                .map(|w| from(w.try_into().expect("N bytes")))
         })
         .collect()
 }
@@ -270,8 +270,7 @@ pub(crate) fn gather_f64(c: &dyn Collective, mine: &[f64]) -> Vec<f64> {
 
 /// Every rank's `f32` values, concatenated in rank order.
 pub(crate) fn gather_f32(c: &dyn Collective, mine: &[f32]) -> Vec<f32> {
-    let wide: Vec<f64> = mine.iter().map(|&v| v as f64).collect();
-    gather_f64(c, &wide).into_iter().map(|v| v as f32).collect()
+    gather(c, mine, f32::to_le_bytes, f32::from_le_bytes)
 }
 
 /// Runs `f(rank)` for every rank of an in-process group of `size`, each on
