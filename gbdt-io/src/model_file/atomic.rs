@@ -102,29 +102,31 @@ fn resolve(path: &Path) -> Result<Target> {
     Ok(Target::Replace { file: p, dir })
 }
 
-/// A new temporary file next to `file`, named `.NAME.gbdt-tmp-PID-N`.
+/// A new temporary file next to `file`, named `.NAME.gbdt-tmp-PID-N`. A
+/// name that exists already belongs to another process with the same PID
+/// (another container sharing the directory, e.g. MPI ranks writing to one
+/// volume): the next `N` is tried.
 fn create_temp(file: &Path, dir: &Path) -> Result<(File, PathBuf)> {
     let name = file.file_name().unwrap_or_default().to_string_lossy();
-    let tmp = dir.join(format!(
-        ".{name}{TEMP_MARKER}{}-{}",
-        std::process::id(),
-        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let f = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&tmp)
-        .map_err(|e| {
-            if e.kind() == io::ErrorKind::NotFound {
-                io_error("write to directory", dir)(io::Error::new(
+    let mut tries = 0;
+    loop {
+        let tmp = dir.join(format!(
+            ".{name}{TEMP_MARKER}{}-{}",
+            std::process::id(),
+            TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        match OpenOptions::new().write(true).create_new(true).open(&tmp) {
+            Ok(f) => return Ok((f, tmp)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && tries < 64 => tries += 1,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(io_error("write to directory", dir)(io::Error::new(
                     e.kind(),
                     "it does not exist; create it or choose another path",
-                ))
-            } else {
-                io_error("create a file in directory", dir)(e)
+                )))
             }
-        })?;
-    Ok((f, tmp))
+            Err(e) => return Err(io_error("create a file in directory", dir)(e)),
+        }
+    }
 }
 
 /// Checks, without touching it, that `path` can be written later: it is
