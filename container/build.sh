@@ -67,7 +67,9 @@ else
         exit 1
     fi
     # A scratch image has no loader and no libc: refuse a dynamic binary.
-    if ldd "$bin" 2>&1 | grep -q '=>'; then
+    # (grep reads all of ldd's output: with -q it could stop early, ldd would
+    # get SIGPIPE, and pipefail would turn a match into a miss.)
+    if ldd "$bin" 2>&1 | grep '=>' >/dev/null; then
         echo "build.sh: $bin is dynamically linked:" >&2
         ldd "$bin" >&2
         exit 1
