@@ -1,5 +1,6 @@
 //! Criterion benchmarks of the engine's kernels on seeded synthetic data:
-//! histogram building (float and quantized gradients), split finding, growing one tree, batch prediction.
+//! histogram building (float and quantized gradients), split finding (at the
+//! root and in a small node), growing one tree, batch prediction.
 //! Run with `cargo bench -p gbdt-benches`.
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -62,6 +63,12 @@ fn kernels(c: &mut Criterion) {
         g.throughput(Throughput::Elements(rows as u64));
         g.bench_with_input(BenchmarkId::new("grow_tree_depth6", rows), &rows, |b, _| {
             b.iter(|| black_box(k.grow_tree()))
+        });
+        // A deep leaf-wise node: one row in 256 leaves most bins empty.
+        k.use_node(256);
+        g.throughput(Throughput::Elements(FEATURES as u64));
+        g.bench_with_input(BenchmarkId::new("split_small_node", rows), &rows, |b, _| {
+            b.iter(|| black_box(k.find_split()))
         });
         g.finish();
     }

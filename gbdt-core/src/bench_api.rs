@@ -10,7 +10,7 @@ use crate::histogram::{self, BinStat, BuildJob, PackedBin};
 use crate::objective::GradPair;
 use crate::parallel::Executor;
 use crate::params::Params;
-use crate::split::{best_of_feature, SplitParams};
+use crate::split::{best_of_feature, Scratch, SplitParams};
 
 /// A binned matrix with logistic gradients at margin 0, ready to run one
 /// kernel at a time.
@@ -82,12 +82,14 @@ impl Kernels {
         })
     }
 
-    /// Builds the root histogram of every feature.
+    /// Builds the node's histogram of every feature (the root's unless
+    /// [`Kernels::use_node`] chose another node).
     pub fn build_histogram(&mut self) {
         self.hist.fill(BinStat::default());
+        let ordered: Vec<GradPair> = self.rows.iter().map(|&r| self.grads[r as usize]).collect();
         let job = BuildJob {
             rows: &self.rows,
-            grads: &self.grads,
+            grads: &ordered,
             hist: &mut self.hist,
         };
         histogram::build(&self.matrix, &self.features, vec![job], &self.par);
@@ -105,17 +107,34 @@ impl Kernels {
         histogram::build(&self.matrix, &self.features, vec![job], &self.par);
     }
 
-    /// Finds the root's best split over every feature; returns its gain.
+    /// Makes the node every `step`-th row (the root for 1) and builds its
+    /// histogram: a small node leaves most bins empty, as the deep leaves
+    /// of leaf-wise trees do.
+    pub fn use_node(&mut self, step: usize) {
+        self.rows = (0..self.matrix.rows as u32).step_by(step.max(1)).collect();
+        self.build_histogram();
+    }
+
+    /// Finds the node's best split over every feature (the root's unless
+    /// [`Kernels::use_node`] chose another); returns its gain.
     pub fn find_split(&self) -> f64 {
-        let total = self.grads.iter().fold(BinStat::default(), |mut s, g| {
-            s.add(*g);
+        let total = self.rows.iter().fold(BinStat::default(), |mut s, &r| {
+            s.add(self.grads[r as usize]);
             s
         });
         let o = &self.matrix.offsets;
+        let mut scratch = Scratch::default();
         self.features
             .iter()
             .filter_map(|&f| {
-                best_of_feature(&self.hist[o[f]..o[f + 1]], f, total, &self.cfg.split, None)
+                best_of_feature(
+                    &self.hist[o[f]..o[f + 1]],
+                    f,
+                    total,
+                    &self.cfg.split,
+                    None,
+                    &mut scratch,
+                )
             })
             .map(|c| c.gain)
             .fold(0.0, f64::max)

@@ -9,7 +9,7 @@ use super::{GrowConfig, GrowInput, Workspace};
 use crate::histogram::{self, BinStat, BuildJob, HistBin};
 use crate::parallel::Executor;
 use crate::sampling::{fraction_count, Rng};
-use crate::split::{best_categorical, best_of_feature, Candidate, CatNode};
+use crate::split::{best_categorical, best_of_feature, Candidate, CatNode, Scratch};
 
 /// Builds the histograms of the tree's features for all `leaves` (each
 /// bin type decides how, see [`Accum::build`]), summed over the ranks.
@@ -125,6 +125,7 @@ fn best_split<B: Accum>(
     let allowed = |f: usize| cfg.interactions.allows(&leaf.leaf.path, f);
     let scale = B::scale(input);
     let mut buf: Vec<BinStat> = Vec::new();
+    let mut scratch = Scratch::default();
     for &f in features.iter().filter(|&&f| allowed(f)) {
         let bins = &leaf.hist[input.matrix.offsets[f]..input.matrix.offsets[f + 1]];
         let slice = HistBin::stats(bins, scale, &mut buf);
@@ -138,7 +139,7 @@ fn best_split<B: Accum>(
             };
             best_categorical(&node, &cfg.split, &cfg.cat, rule)
         } else {
-            best_of_feature(slice, f, leaf.leaf.sum, &cfg.split, rule)
+            best_of_feature(slice, f, leaf.leaf.sum, &cfg.split, rule, &mut scratch)
         };
         if let Some(c) = found {
             if best.as_ref().is_none_or(|b| c.beats(b)) {

@@ -84,7 +84,46 @@ impl SplitParams {
     /// True when a child with these sums is allowed.
     #[inline]
     pub fn child_ok(&self, s: BinStat) -> bool {
-        s.h >= self.min_child_weight && s.h > 0.0
+        self.child_ok_h(s.h)
+    }
+
+    /// True when a child with hessian sum `h` is allowed.
+    #[inline(always)]
+    pub fn child_ok_h(&self, h: f64) -> bool {
+        h >= self.min_child_weight && h > 0.0
+    }
+
+    /// The plain gains (no monotone bounds) of the splits whose left sums
+    /// are `g[k]`, `h[k]`: `score(left) + score(right) - parent`, the same
+    /// operations as [`SplitParams::score`] for every allowed child (one
+    /// with `h > 0`). Without a branch per threshold, so the divisions
+    /// vectorize; `None` when `max_delta_step` needs the per-split path.
+    pub fn plain_gains(
+        &self,
+        total: BinStat,
+        parent: f64,
+        g: &[f64],
+        h: &[f64],
+        out: &mut [f64],
+    ) -> Option<()> {
+        if self.max_delta_step != 0.0 {
+            return None;
+        }
+        let (alpha, lambda) = (self.alpha, self.lambda);
+        // `shrunk` as selects: the soft threshold without a branch.
+        let shrunk = |g: f64| {
+            let down = if g > alpha { g - alpha } else { 0.0 };
+            if g < -alpha {
+                g + alpha
+            } else {
+                down
+            }
+        };
+        for ((o, &lg), &lh) in out.iter_mut().zip(g).zip(h) {
+            let (sl, sr) = (shrunk(lg), shrunk(total.g - lg));
+            *o = sl * sl / (lh + lambda) + sr * sr / ((total.h - lh) + lambda) - parent;
+        }
+        Some(())
     }
 
     /// True when a split with this loss change is worth making.

@@ -57,6 +57,19 @@ pub(super) trait GainRule {
     fn parent(&self, total: BinStat) -> f64;
     /// The loss change of a split, `None` when the split is not allowed.
     fn gain(&self, left: BinStat, right: BinStat, parent: f64) -> Option<f64>;
+
+    /// [`GainRule::gain`] of every split whose left sums are `g[k]`,
+    /// `h[k]` (the right ones `total` minus those) into `out[k]`, NaN
+    /// where the split is not allowed. Children below `min_child_weight`
+    /// may get any value: the caller skips them.
+    fn gains(&self, total: BinStat, parent: f64, g: &[f64], h: &[f64], out: &mut [f64]) {
+        for ((o, &g), &h) in out.iter_mut().zip(g).zip(h) {
+            let left = BinStat { g, h };
+            *o = self
+                .gain(left, total.minus(left), parent)
+                .unwrap_or(f64::NAN);
+        }
+    }
 }
 
 /// No constraint anywhere: the plain structure scores.
@@ -71,6 +84,15 @@ impl GainRule for Plain<'_> {
     #[inline(always)]
     fn gain(&self, left: BinStat, right: BinStat, parent: f64) -> Option<f64> {
         Some(self.0.score(left) + self.0.score(right) - parent)
+    }
+
+    fn gains(&self, total: BinStat, parent: f64, g: &[f64], h: &[f64], out: &mut [f64]) {
+        if self.0.plain_gains(total, parent, g, h, out).is_none() {
+            for ((o, &g), &h) in out.iter_mut().zip(g).zip(h) {
+                let left = BinStat { g, h };
+                *o = self.0.score(left) + self.0.score(total.minus(left)) - parent;
+            }
+        }
     }
 }
 
