@@ -21,6 +21,10 @@ document, its closest to every pair), timed from a built dataset to a
 trained booster, so each table says what the peer's ranking costs per round
 against its own regression: what is inherent in a pair loss.
 
+With ``--baseline OTHER_GBDT``, a second gbdt binary (say, the build
+before a change) trains each objective right after the first, and a third
+table gives each objective's time against the baseline's, pair by pair.
+
     cargo build --release -p gbdt-cli
     python3 benches/compare/objective_speed.py --gbdt target/release/gbdt [--peers]
 """
@@ -145,6 +149,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=14)
     ap.add_argument("--peers", action="store_true",
                     help="also time LightGBM's and XGBoost's regression and ranking")
+    ap.add_argument("--baseline", help="a second gbdt binary, timed in turn with --gbdt")
     args = ap.parse_args()
     peers = PEERS if args.peers else []
     # Idle OpenMP workers sleep instead of spinning on a shared machine.
@@ -153,15 +158,28 @@ def main() -> None:
         data = os.path.join(work, "d.csv")
         cols = write_data(data, args.rows, args.seed)
         times: dict[str, list[float]] = {r[0]: [] for r in RUNS + peers}
+        base: dict[str, list[float]] = {r[0]: [] for r in RUNS}
         for _ in range(args.repeat):
             for run in RUNS:
                 times[run[0]].append(train_s(args.gbdt, data, work, run, args.rounds))
+                if args.baseline:
+                    base[run[0]].append(train_s(args.baseline, data, work, run, args.rounds))
             for peer in peers:
                 times[peer[0]].append(peer_seconds(peer, cols, args.rounds))
     print(f"{args.rows} rows x 10 features, {args.rounds} rounds, depth 6, 2 threads, "
           f"median of {args.repeat}")
     print_table("gbdt (train_s of --report-json)", [r[0] for r in RUNS], times, args.rounds,
                 {r[0]: r[4] for r in RUNS})
+    if args.baseline:
+        print()
+        print_table(f"baseline {args.baseline}", [r[0] for r in RUNS], base, args.rounds,
+                    {r[0]: r[4] for r in RUNS})
+        print()
+        print("| objective | against the baseline (median of pair ratios) |")
+        print("| --- | ---: |")
+        for name in [r[0] for r in RUNS]:
+            ratio = statistics.median(a / b for a, b in zip(times[name], base[name]))
+            print(f"| {name} | {ratio:.3f}x |")
     for library in sorted({p[1] for p in peers}):
         names = [p[0] for p in peers if p[1] == library]
         print()

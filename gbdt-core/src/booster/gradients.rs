@@ -25,6 +25,7 @@ const RANK_BLOCK: usize = 4_096;
 /// Gradients of every row for margins `margins` (rows × `k`); rows left out
 /// by `subsample` get zero. `offset` is the global index of `data`'s first
 /// row: a row's sampling draw depends on its global index only.
+/// `ndcg_scales`: rank:ndcg's per-query factors, computed once by the booster.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn gradients(
     p: &Params,
@@ -34,6 +35,7 @@ pub(super) fn gradients(
     grads: &mut [GradPair],
     round: usize,
     offset: usize,
+    ndcg_scales: Option<&[f64]>,
     exec: &Executor,
 ) {
     let ctx = GradContext {
@@ -46,6 +48,7 @@ pub(super) fn gradients(
         quantile_alpha: &p.quantile_alpha,
         groups: data.groups(),
         truncation_level: p.lambdarank_truncation_level,
+        ndcg_scales,
     };
     let key = Rng::new(p.seed, &[round as u64, 0x5A3B]).next_u64();
     let block = |first: usize, out: &mut [GradPair]| {

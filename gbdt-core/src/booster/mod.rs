@@ -5,12 +5,14 @@
 //!
 //! - `gradients.rs`: per-round gradients and feature sampling;
 //! - `eval.rs`: validation sets and their margins;
+//! - `leaf_rows.rs`: a tree's leaf values added to the margins block by block;
 //! - `early_stopping.rs`: the best round and when to stop;
 //! - `trainer.rs`: [`Trainer`], [`train`] and [`RoundEval`].
 
 mod early_stopping;
 mod eval;
 mod gradients;
+mod leaf_rows;
 mod quantize;
 #[cfg(test)]
 mod quantize_tests;
@@ -28,7 +30,7 @@ use crate::error::{Error, Result};
 use crate::grower::{self, GrowConfig, GrowInput, Interactions, QuantRows, Workspace};
 use crate::metric::Metric;
 use crate::model::{EvalResult, Model};
-use crate::objective::GradPair;
+use crate::objective::{rank, GradPair};
 use crate::parallel::Executor;
 use crate::params::Params;
 use crate::predict;
@@ -96,6 +98,9 @@ pub struct Booster<'a> {
     /// The round's quantized gradients (`use_quantized_grad`).
     quant: Quantized,
     ws: Workspace,
+    /// rank:ndcg: per query of the training data, what its pairs are
+    /// divided by (from the labels, so computed once); else empty.
+    ndcg_scales: Vec<f64>,
     valid: Vec<Evaluation<'a>>,
     stopper: EarlyStopping,
     /// Validation results at the best round (or the last, without a best).
@@ -172,7 +177,15 @@ impl<'a> Booster<'a> {
         );
         let margins = predict::start_margins(&base, data.features(), &trees, exec);
         let metrics = params.resolved_metrics();
+        let ndcg_scales = match data.groups() {
+            Some(groups) if params.objective == crate::Objective::RankNdcg => {
+                let truncation = params.lambdarank_truncation_level;
+                rank::ndcg_scales(data.labels(), groups, truncation)
+            }
+            _ => Vec::new(),
+        };
         Booster {
+            ndcg_scales,
             shard,
             stopper: EarlyStopping::new(metrics.last().copied()),
             cfg: grow_config(params),
@@ -223,6 +236,7 @@ impl<'a> Booster<'a> {
             &mut self.grads,
             round,
             self.shard.offset,
+            (!self.ndcg_scales.is_empty()).then_some(&self.ndcg_scales[..]),
             &self.exec,
         );
         if p.use_quantized_grad {
@@ -296,11 +310,11 @@ impl<'a> Booster<'a> {
             };
             refit_leaves(&mut grown, self.ws.partition.all_rows(), &refit, &self.exec);
         }
-        for (_, range, value) in &grown.leaves {
-            for &row in self.ws.partition.rows(range.clone()) {
-                self.margins[row as usize * k + output] += *value as f64;
-            }
-        }
+        let partition = &self.ws.partition;
+        let leaves: Vec<_> = (grown.leaves.iter())
+            .map(|(_, range, value)| (partition.rows(range.clone()), *value))
+            .collect();
+        leaf_rows::add_leaf_values(&mut self.margins, k, output, &leaves, &self.exec);
         grown.tree
     }
 
@@ -360,6 +374,7 @@ impl<'a> Booster<'a> {
             grads: self.grads,
             quant: self.quant,
             ws: self.ws,
+            ndcg_scales: self.ndcg_scales,
             stopper: self.stopper,
             best_results: self.best_results,
             trees: self.trees,

@@ -475,6 +475,9 @@ pub(crate) struct GradContext<'a> {
     pub groups: Option<&'a [usize]>,
     /// `lambdarank_truncation_level` (rank:ndcg only).
     pub truncation_level: usize,
+    /// Per query of `groups`, [`rank::ndcg_scales`] (rank:ndcg); `None`:
+    /// computed for each query when its gradients are.
+    pub ndcg_scales: Option<&'a [f64]>,
 }
 
 /// The weighted mean label over every rank's rows, summed exactly (the
@@ -517,6 +520,7 @@ mod tests {
             quantile_alpha: &[0.5],
             groups: None,
             truncation_level: 30,
+            ndcg_scales: None,
         };
         let mut g = [GradPair::default()];
         obj.gradients(&ctx, 0, &[m], &mut g);

@@ -40,16 +40,18 @@ pub(crate) fn gradients(
 ) {
     let end = first_row + margins.len();
     let whole = [first_row, end];
-    let bounds = ctx
-        .groups
-        .map_or(&whole[..], |g| queries_within(g, first_row, end));
+    let (bounds, first_query) = match ctx.groups {
+        Some(g) => queries_within(g, first_row, end),
+        None => (&whole[..], 0),
+    };
     let mut scratch = Scratch::default();
-    for q in bounds.windows(2) {
+    for (i, q) in bounds.windows(2).enumerate() {
         let (a, b) = (q[0] - first_row, q[1] - first_row);
         let query = pairs::Query {
             labels: &ctx.labels[q[0]..q[1]],
             weights: ctx.weights.map(|w| &w[q[0]..q[1]]),
             scores: &margins[a..b],
+            ndcg_scale: ctx.ndcg_scales.map(|s| s[first_query + i]),
         };
         let truncation = match loss {
             RankLoss::Ndcg => ctx.truncation_level,
@@ -60,12 +62,22 @@ pub(crate) fn gradients(
 }
 
 /// The boundaries of `groups` from `first` to `end`, both of which must be
-/// boundaries (blocks are group-aligned).
-fn queries_within(groups: &[usize], first: usize, end: usize) -> &[usize] {
+/// boundaries (blocks are group-aligned), and the index of the query that
+/// starts at `first`.
+fn queries_within(groups: &[usize], first: usize, end: usize) -> (&[usize], usize) {
     let a = groups.partition_point(|&b| b < first);
     let b = groups.partition_point(|&b| b <= end);
     debug_assert!(groups[a] == first && groups[b - 1] == end);
-    &groups[a..b]
+    (&groups[a..b], a)
+}
+
+/// Per query of `groups`, what LambdaRank divides its pairs by (the
+/// inverse of its best DCG at `truncation`): labels do not change while
+/// training, so a booster computes these once instead of every round.
+pub(crate) fn ndcg_scales(labels: &[f32], groups: &[usize], truncation: usize) -> Vec<f64> {
+    let mut sorted = Vec::new();
+    let scale = |q: &[usize]| pairs::ndcg_scale(&labels[q[0]..q[1]], truncation, &mut sorted);
+    groups.windows(2).map(scale).collect()
 }
 
 /// Consecutive queries packed into blocks of at least `min_rows` rows (the

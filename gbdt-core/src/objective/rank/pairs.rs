@@ -19,6 +19,8 @@ pub(super) struct Query<'a> {
     pub labels: &'a [f32],
     pub weights: Option<&'a [f32]>,
     pub scores: &'a [f64],
+    /// The query's [`ndcg_scale`] when known beforehand (rank:ndcg).
+    pub ndcg_scale: Option<f64>,
 }
 
 /// Buffers reused across the queries of a block.
@@ -98,7 +100,9 @@ pub(super) fn query_gradients(
     let rows = (n - 1).min(truncation);
     // LambdaRank's pairs are all divided by the best DCG: done once, here.
     let scale = match loss {
-        RankLoss::Ndcg => inverse(max_dcg_with(q.labels, truncation, &mut s.sorted)),
+        RankLoss::Ndcg => q
+            .ndcg_scale
+            .unwrap_or_else(|| ndcg_scale(q.labels, truncation, &mut s.sorted)),
         RankLoss::Pairwise => 1.0,
     };
     let sum = 2.0
@@ -124,6 +128,13 @@ pub(super) fn query_gradients(
             h: (r.hessian[pos] * w) as f32,
         };
     }
+}
+
+/// What LambdaRank divides a query's pairs by: the inverse of its best DCG
+/// at the truncation level (0 when no document is relevant). `sorted` is a
+/// reusable buffer.
+pub(super) fn ndcg_scale(labels: &[f32], truncation: usize, sorted: &mut Vec<f32>) -> f64 {
+    inverse(max_dcg_with(labels, truncation, sorted))
 }
 
 fn inverse(x: f64) -> f64 {

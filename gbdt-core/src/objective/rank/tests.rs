@@ -11,6 +11,7 @@ fn ctx<'a>(labels: &'a [f32], groups: Option<&'a [usize]>) -> GradContext<'a> {
         quantile_alpha: &[],
         groups,
         truncation_level: 30,
+        ndcg_scales: None,
     }
 }
 
@@ -123,7 +124,7 @@ fn blocks_follow_group_boundaries() {
     assert_eq!(group_blocks(&groups, 4), [0, 5, 9, 14]);
     assert_eq!(group_blocks(&groups, 1), groups);
     assert_eq!(group_blocks(&groups, 100), [0, 14]);
-    assert_eq!(queries_within(&groups, 5, 10), [5, 9, 10]);
+    assert_eq!(queries_within(&groups, 5, 10), (&[5, 9, 10][..], 2));
 }
 
 /// The pair loop written plainly, one pair at a time in rank order with an
@@ -207,5 +208,43 @@ fn kernel_matches_the_plain_pair_loop() {
                 );
             }
         }
+    }
+}
+
+/// Best DCGs computed once per query give the gradients that computing
+/// them per round gives, bit for bit.
+#[test]
+fn precomputed_ndcg_scales_change_nothing() {
+    let mut rng = crate::sampling::Rng::new(3, &[1]);
+    let mut groups = vec![0];
+    while *groups.last().unwrap() < 500 {
+        groups.push(groups.last().unwrap() + 1 + rng.below(30));
+    }
+    let n = *groups.last().unwrap();
+    let labels: Vec<f32> = (0..n).map(|_| rng.below(5) as f32).collect();
+    let scores: Vec<f64> = (0..n).map(|_| rng.next_f64() - 0.5).collect();
+    for truncation in [1, 5, 30] {
+        let plain = GradContext {
+            truncation_level: truncation,
+            ..ctx(&labels, Some(&groups))
+        };
+        let scales = ndcg_scales(&labels, &groups, truncation);
+        assert_eq!(scales.len(), groups.len() - 1);
+        let cached = GradContext {
+            ndcg_scales: Some(&scales),
+            ..plain
+        };
+        // A block from the middle, as the booster's blocks are.
+        let (first, end) = (groups[3], groups[groups.len() - 2]);
+        let bits = |c: &GradContext<'_>| {
+            let mut out = vec![GradPair::default(); end - first];
+            gradients(RankLoss::Ndcg, c, first, &scores[first..end], &mut out);
+            out.iter()
+                .map(|p| (p.g.to_bits(), p.h.to_bits()))
+                .collect::<Vec<_>>()
+        };
+        let want = bits(&plain);
+        assert!(want.iter().any(|&(g, _)| g != 0), "some gradient");
+        assert_eq!(bits(&cached), want, "truncation {truncation}");
     }
 }
