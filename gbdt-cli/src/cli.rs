@@ -184,8 +184,14 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct LearnArgs {
     /// Training data (CSV with a header line, or LibSVM; '-' reads standard input).
-    #[arg(value_name = "DATA.csv")]
-    pub data: PathBuf,
+    /// Under mpirun each rank reads its own line range of it.
+    #[arg(value_name = "DATA.csv", required_unless_present = "data_per_rank")]
+    pub data: Option<PathBuf>,
+    /// Instead of DATA.csv: each MPI rank reads its own CSV file, this
+    /// template with '{rank}' replaced by the rank (0 without MPI); every
+    /// file needs the same header.
+    #[arg(long, value_name = "TEMPLATE", conflicts_with = "data")]
+    pub data_per_rank: Option<String>,
     /// What to predict: a column name or an expression such as 'Col > 1'
     /// (required for CSV data; LibSVM data has its label on each line).
     #[arg(long, short = 't', value_name = "EXPR")]
@@ -218,6 +224,26 @@ pub struct LearnArgs {
 
     #[command(flatten)]
     pub csv: CsvArgs,
+}
+
+impl LearnArgs {
+    /// The data file rank `rank` reads: DATA.csv, or the
+    /// `--data-per-rank` template with `{rank}` replaced.
+    pub fn data_path(&self, rank: usize) -> PathBuf {
+        match (&self.data, &self.data_per_rank) {
+            (Some(path), _) => path.clone(),
+            (None, Some(t)) => PathBuf::from(t.replace("{rank}", &rank.to_string())),
+            (None, None) => PathBuf::from("-"),
+        }
+    }
+
+    /// The data as the user named it (a path or the per-rank template).
+    pub fn data_name(&self) -> String {
+        match &self.data_per_rank {
+            Some(t) => t.clone(),
+            None => self.data_path(0).display().to_string(),
+        }
+    }
 }
 
 /// Flags of `gbdt train`.

@@ -3,21 +3,25 @@
 //! together with the others (gbdt-core's data-parallel training). Without
 //! the feature, or started without a launcher, training is one process.
 //!
-//! This first version reads the whole file on every rank (so column types,
-//! categories and the label rule are the same everywhere without an
-//! exchange) and trains each rank on its consecutive part of the rows:
-//! the binned matrix, gradients and histograms are per part, the parsed
-//! table is not. Rank 0 alone prints, writes the model and the report.
+//! Each rank reads only its rows: its line range of the one data file, or
+//! its own file (`--data-per-rank`), with gbdt-io agreeing column types,
+//! categories, dropped columns and the label rule among the ranks (so the
+//! data is what one process reading every row would select). What the
+//! command derives from all the rows (the implied objective, row counts,
+//! metrics on the training rows) is reduced here. Rank 0 alone prints,
+//! writes the model and the report.
 
-use std::ops::Range;
+use std::path::Path;
 use std::sync::OnceLock;
 
-use gbdt_core::{Collective, Dataset, Executor};
-use gbdt_io::TrainingData;
+use gbdt_core::{Collective, Executor};
+use gbdt_io::{DataPart, Table, TrainingData};
 
-use crate::cli::TrainArgs;
-use crate::exit::{CmdResult, Failure};
-use crate::input::reading;
+use crate::cli::{LearnArgs, TrainArgs};
+use crate::data_file;
+use crate::exit::{CmdResult, Code, Failure};
+use crate::file_args::DataFormat;
+use crate::input::{self, reading};
 
 /// The executor, joined to the MPI job when there is one of several ranks
 /// (and `args` checked for what ranks cannot do).
@@ -82,16 +86,121 @@ pub fn name_rank(message: String) -> String {
     }
 }
 
-/// Checkpoints are one process's: on several ranks they are refused.
+/// Checkpoints are one process's, and a holdout would have to be drawn
+/// from every rank's rows: on several ranks they are refused, as is
+/// standard input (one stream cannot be cut into line ranges).
 fn check_args(args: &TrainArgs, exec: &Executor) -> CmdResult<()> {
     let ranks = exec.collective().size();
-    if ranks > 1 && (args.checkpoint_every.is_some() || args.resume) {
+    if ranks == 1 {
+        return Ok(());
+    }
+    if args.checkpoint_every.is_some() || args.resume {
         return Err(Failure::usage(format!(
             "--checkpoint-every and --resume are not supported when training on {ranks} \
              MPI ranks yet; train without them"
         )));
     }
+    if args.holdout.is_some() {
+        return Err(Failure::usage(format!(
+            "--holdout is not supported when training on {ranks} MPI ranks (the held-out rows \
+             would have to be drawn from every rank's rows); give a validation file with \
+             --valid instead (each rank reads its part of it)"
+        )));
+    }
+    let stdin = |p: Option<&Path>| p == Some(Path::new("-"));
+    if stdin(args.learn.data.as_deref()) || stdin(args.valid.as_deref()) {
+        return Err(Failure::usage(format!(
+            "standard input ('-') cannot be read on {ranks} MPI ranks: give a file (each rank \
+             reads its own line range of it) or --data-per-rank"
+        )));
+    }
     Ok(())
+}
+
+/// Every rank's `result` agreed: when any rank failed, every rank fails
+/// with the exit code of the first rank that failed, the others naming it
+/// (`rank R failed: ...`), so that no rank waits in an exchange alone.
+pub fn agree<T>(result: CmdResult<T>, ranks: &dyn Collective) -> CmdResult<T> {
+    if ranks.size() == 1 {
+        return result;
+    }
+    let status = match &result {
+        Ok(_) => Vec::new(),
+        Err(f) => [&[f.code as u8][..], format!("{:#}", f.error).as_bytes()].concat(),
+    };
+    let all = ranks.all_gather(&status);
+    let value = result?;
+    match all.iter().position(|s| !s.is_empty()) {
+        None => Ok(value),
+        Some(rank) => {
+            let code = match all[rank][0] {
+                2 => Code::Usage,
+                3 => Code::BadInput,
+                _ => Code::Runtime,
+            };
+            let message = String::from_utf8_lossy(&all[rank][1..]);
+            Err(Failure::new(code, format!("rank {rank} failed: {message}")))
+        }
+    }
+}
+
+/// Whether this process reads its part of the data with gbdt-io's
+/// distributed reader: on several ranks, or with `--data-per-rank`.
+pub fn reads_part(args: &LearnArgs, exec: &Executor) -> bool {
+    exec.collective().size() > 1 || args.data_per_rank.is_some()
+}
+
+/// This rank's part of a CSV data file (`valid`: the `--valid` file, of
+/// which each rank reads its line range): the table of its rows, with
+/// column types agreed among the ranks. LibSVM data is refused here.
+pub fn read_part(args: &LearnArgs, valid: Option<&Path>, exec: &Executor) -> CmdResult<Table> {
+    let ranks = exec.collective();
+    let (path, part) = match (valid, &args.data_per_rank) {
+        (Some(v), _) => (v.to_path_buf(), DataPart::LineRange),
+        (None, Some(_)) => (args.data_path(ranks.rank()), DataPart::WholeFile),
+        (None, None) => (args.data_path(0), DataPart::LineRange),
+    };
+    let format = agree(data_file::file_format(&path, &args.csv), ranks)?;
+    if total((format == DataFormat::Libsvm) as usize, ranks) > 0 {
+        return Err(Failure::usage(format!(
+            "{} is LibSVM data, which cannot be read on {} MPI ranks (or with \
+             --data-per-rank) yet; convert it to CSV, or train on one process",
+            path.display(),
+            ranks.size()
+        )));
+    }
+    let opts = input::csv_options(&args.csv)?;
+    reading(gbdt_io::read_csv_part(&path, &opts, part, exec))
+}
+
+/// `n` summed over the ranks.
+pub fn total(n: usize, ranks: &dyn Collective) -> usize {
+    let mut v = [n as i64];
+    ranks.sum_i64(&mut v);
+    v[0] as usize
+}
+
+/// True when every rank's labels are 0 or 1.
+pub fn all_binary(labels: &[f32], ranks: &dyn Collective) -> bool {
+    let mine = labels.iter().all(|&y| y == 0.0 || y == 1.0);
+    total(!mine as usize, ranks) == 0
+}
+
+/// Every rank's values concatenated in rank order.
+pub fn gather_f64(values: &[f64], ranks: &dyn Collective) -> Vec<f64> {
+    if ranks.size() == 1 {
+        return values.to_vec();
+    }
+    let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+    ranks
+        .all_gather(&bytes)
+        .iter()
+        .flat_map(|b| {
+            b.chunks_exact(8)
+                .map(|w| f64::from_le_bytes(w.try_into().expect("8 bytes")))
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 /// Whether this process speaks for the job: prints, writes files.
@@ -99,52 +208,53 @@ pub fn is_lead(exec: &Executor) -> bool {
     exec.collective().rank() == 0
 }
 
-/// This rank's parts of the training and validation data when there are
-/// several ranks (else none: the data is used as read).
-pub struct Parts {
-    train: Option<TrainingData>,
-    valid: Option<TrainingData>,
+/// Rows over all ranks: those trained on, and those skipped for a missing
+/// target.
+#[derive(Debug, Clone, Copy)]
+pub struct Totals {
+    pub rows: usize,
+    pub dropped_rows: usize,
+    /// Rows of the validation data, when there is one.
+    pub valid_rows: Option<usize>,
 }
 
-impl Parts {
-    pub fn of(data: &TrainingData, valid: Option<&TrainingData>, ranks: &dyn Collective) -> Parts {
-        Parts {
-            train: my_part(data, ranks),
-            valid: valid.and_then(|v| my_part(v, ranks)),
+impl Totals {
+    pub fn of(data: &TrainingData, valid: Option<&TrainingData>, ranks: &dyn Collective) -> Totals {
+        Totals {
+            rows: total(data.labels.len(), ranks),
+            dropped_rows: total(data.dropped_rows, ranks),
+            valid_rows: valid.map(|v| total(v.labels.len(), ranks)),
         }
     }
-
-    /// The datasets this rank trains and validates on.
-    pub fn datasets<'a>(
-        &'a self,
-        data: &'a TrainingData,
-        valid: Option<&'a TrainingData>,
-    ) -> CmdResult<(Dataset<'a>, Option<Dataset<'a>>)> {
-        let train = reading(self.train.as_ref().unwrap_or(data).dataset())?;
-        let valid = (self.valid.as_ref().or(valid)).map(|v| reading(v.dataset()));
-        Ok((train, valid.transpose()?))
-    }
 }
 
-/// This rank's part of `data` when there are several ranks: consecutive
-/// rows, as even as can be, in rank order.
-fn my_part(data: &TrainingData, ranks: &dyn Collective) -> Option<TrainingData> {
-    (ranks.size() > 1).then(|| data.rows(part(data.labels.len(), ranks.rank(), ranks.size())))
-}
-
-/// Rows `rank` of `size` holds out of `rows`.
-fn part(rows: usize, rank: usize, size: usize) -> Range<usize> {
-    rank * rows / size..(rank + 1) * rows / size
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parts_tile_the_rows_in_rank_order() {
-        let parts: Vec<_> = (0..3).map(|r| part(10, r, 3)).collect();
-        assert_eq!(parts, [0..3, 3..6, 6..10]);
-        assert_eq!(part(2, 2, 3), 1..2);
-    }
+/// Metrics of the final model on every rank's training rows (in rank
+/// order, so exactly one process's), from this rank's scores `flat` (in
+/// metric space).
+pub fn all_rows_metrics(
+    model: &gbdt_core::Model,
+    data: &gbdt_core::Dataset<'_>,
+    flat: &[f64],
+    metrics: &[gbdt_core::Metric],
+    ranks: &dyn Collective,
+) -> Vec<gbdt_core::EvalResult> {
+    let widen = |v: &[f32]| v.iter().map(|&x| f64::from(x)).collect::<Vec<f64>>();
+    let narrow = |v: Vec<f64>| v.iter().map(|&x| x as f32).collect::<Vec<f32>>();
+    let flat = gather_f64(flat, ranks);
+    let labels = narrow(gather_f64(&widen(data.labels()), ranks));
+    let weights = data.weights().map(|w| narrow(gather_f64(&widen(w), ranks)));
+    metrics
+        .iter()
+        .map(|&metric| gbdt_core::EvalResult {
+            dataset: "train".to_string(),
+            metric,
+            value: metric.compute_grouped(
+                &labels,
+                weights.as_deref(),
+                &flat,
+                model.num_outputs(),
+                None,
+            ),
+        })
+        .collect()
 }

@@ -32,6 +32,8 @@ pub struct TrainReport<'a> {
     pub args: &'a TrainArgs,
     /// The training data as selected.
     pub data: &'a TrainingData,
+    /// Its rows over all ranks.
+    pub totals: crate::distributed::Totals,
     /// Rows of the validation set (`--valid` or `--holdout`), when there is one.
     pub valid_rows: Option<usize>,
     /// How the validation set was kept out of the data, with `--holdout`.
@@ -99,12 +101,12 @@ impl TrainReport<'_> {
         let mut line = |k: &str, v: String| {
             let _ = writeln!(s, "gbdt:   {k:<15} {v}");
         };
-        let mut rows = self.data.labels.len().to_string();
-        if self.data.dropped_rows > 0 {
+        let mut rows = self.totals.rows.to_string();
+        if self.totals.dropped_rows > 0 {
             let _ = write!(
                 rows,
                 " ({} without a target skipped)",
-                self.data.dropped_rows
+                self.totals.dropped_rows
             );
         }
         match (&self.held_out, self.valid_rows) {
@@ -170,14 +172,14 @@ impl TrainReport<'_> {
         let t = &self.timings;
         json!({
             "command": "train",
-            "data": self.args.learn.data.display().to_string(),
+            "data": self.args.learn.data_name(),
             "valid": self.args.valid.as_ref().map(|p| p.display().to_string()),
             "output": self.args.output.display().to_string(),
             "format": format_name(self.format),
             "target": self.data.label_rule.describe(),
             "objective": model.objective().name(),
-            "rows": self.data.labels.len(),
-            "dropped_rows": self.data.dropped_rows,
+            "rows": self.totals.rows,
+            "dropped_rows": self.totals.dropped_rows,
             "valid_rows": self.valid_rows,
             "holdout": self.held_out.map(|h| h.json()),
             "features": self.data.feature_names,

@@ -58,7 +58,7 @@ impl Checkpoint {
         }
         let model = booster.to_model();
         let metrics = model.metrics().to_vec();
-        let file = model_file(model, data, metrics);
+        let file = model_file(model, data, data.labels.len(), metrics);
         input::writing(gbdt_io::save_model(&self.path, &file, None))
     }
 }
@@ -159,10 +159,15 @@ pub fn boost<'a>(
 }
 
 /// The model with what it needs to be used on a new CSV file.
-pub(crate) fn model_file(model: Model, data: &TrainingData, metrics: Vec<EvalResult>) -> ModelFile {
+pub(crate) fn model_file(
+    model: Model,
+    data: &TrainingData,
+    rows: usize,
+    metrics: Vec<EvalResult>,
+) -> ModelFile {
     ModelFile {
         summary: Some(TrainingSummary {
-            rows: data.labels.len(),
+            rows,
             features: data.feature_names.len(),
             best_iteration: model.best_iteration(),
             metrics,

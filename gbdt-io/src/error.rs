@@ -30,6 +30,16 @@ pub enum Error {
     #[error("{path} is empty; a CSV file needs a header line and at least one data row")]
     EmptyFile { path: PathBuf },
 
+    /// Ranks reading a file each (distributed training) found different
+    /// headers.
+    #[error("rank {rank} reads {path}, whose header differs from that of {first_path} on rank 0: {detail}; every rank's file needs the same columns in the same order")]
+    HeaderMismatch {
+        rank: usize,
+        path: PathBuf,
+        first_path: PathBuf,
+        detail: String,
+    },
+
     /// The file has a header but no data rows.
     #[error("{path} has a header line but no data rows; add rows below the header (or read it without a header)")]
     NoDataRows { path: PathBuf },

@@ -1,6 +1,7 @@
 //! Labels from a `--target` expression: a column, a comparison, a string
 //! equality or a class mapping.
 
+use gbdt_core::{Collective, Single};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -130,16 +131,25 @@ pub enum LabelRule {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn parse_target(expr: &str, table: &Table) -> Result<LabelRule> {
+    parse_target_on(expr, table, &Single)
+}
+
+/// [`parse_target`] on one rank's rows of the data (distributed training,
+/// the table from [`crate::read_csv_part`]): the values a rule depends on
+/// (class names, whether a compared value occurs) are those of every
+/// rank's rows, so every rank gets the rule one process reading all the
+/// rows would. Every rank must call it.
+pub fn parse_target_on(expr: &str, table: &Table, ranks: &dyn Collective) -> Result<LabelRule> {
     let e = expr.trim();
     if e.is_empty() {
         return Err(invalid(expr, "it is empty; give a column name or a comparison such as 'Number of Credit Problems > 1'".into()));
     }
     if table.column_index(e).is_some() {
-        return whole_column(e, table);
+        return whole_column(e, table, ranks);
     }
     let Some((column, op, value)) = split_expression(e, table) else {
         if let Some(name) = unquote(e).filter(|n| table.column_index(n).is_some()) {
-            return whole_column(name, table);
+            return whole_column(name, table, ranks);
         }
         let lhs = OPS
             .iter()
@@ -161,7 +171,7 @@ pub fn parse_target(expr: &str, table: &Table) -> Result<LabelRule> {
     let col = table.column_by_name(&column, "the target")?;
     match col.column_type() {
         ColumnType::Number | ColumnType::Bool => compare_rule(expr, column, op, value, col),
-        ColumnType::String => equals_rule(expr, column, op, value, table, col),
+        ColumnType::String => equals_rule(expr, column, op, value, table, col, ranks),
     }
 }
 
@@ -208,6 +218,7 @@ fn equals_rule(
     value: &str,
     table: &Table,
     col: &Column,
+    ranks: &dyn Collective,
 ) -> Result<LabelRule> {
     if op != CompareOp::Eq {
         return Err(invalid(
@@ -215,7 +226,7 @@ fn equals_rule(
             format!("column '{column}' holds text; only '==' works on text (the label is 1 where the column equals the value)"),
         ));
     }
-    let classes = distinct_texts(table, col);
+    let classes = distinct_texts(table, col, ranks);
     if !classes.iter().any(|c| c == value) {
         let similar = classes.iter().find(|c| c.eq_ignore_ascii_case(value));
         let hint = match similar {
@@ -236,8 +247,12 @@ fn equals_rule(
 /// A class rule for any column: the sorted distinct values (numbers sorted
 /// by value) mapped to `0..k`. For integer class columns such as `1, 2, 3`.
 pub fn class_rule(column: &str, table: &Table) -> Result<LabelRule> {
+    class_rule_on(column, table, &Single)
+}
+
+fn class_rule_on(column: &str, table: &Table, ranks: &dyn Collective) -> Result<LabelRule> {
     let col = table.column_by_name(column, "the target")?;
-    let classes = distinct_texts(table, col);
+    let classes = distinct_texts(table, col, ranks);
     check_classes(column, &classes)?;
     Ok(LabelRule::Classes {
         column: column.to_string(),
@@ -245,13 +260,13 @@ pub fn class_rule(column: &str, table: &Table) -> Result<LabelRule> {
     })
 }
 
-fn whole_column(name: &str, table: &Table) -> Result<LabelRule> {
+fn whole_column(name: &str, table: &Table, ranks: &dyn Collective) -> Result<LabelRule> {
     let col = table.column_by_name(name, "the target")?;
     match col.column_type() {
         ColumnType::Number | ColumnType::Bool => Ok(LabelRule::Column {
             column: name.to_string(),
         }),
-        ColumnType::String => class_rule(name, table),
+        ColumnType::String => class_rule_on(name, table, ranks),
     }
 }
 
@@ -278,14 +293,16 @@ fn check_classes(column: &str, classes: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// Sorted distinct non-missing values as text; numbers sort by value.
-fn distinct_texts(table: &Table, col: &Column) -> Vec<String> {
+/// Sorted distinct non-missing values as text, over every rank's rows;
+/// numbers sort by value.
+fn distinct_texts(table: &Table, col: &Column, ranks: &dyn Collective) -> Vec<String> {
     match col {
         Column::String(values) => {
             let mut v: Vec<&str> = values.iter().filter_map(|s| s.as_deref()).collect();
             v.sort_unstable();
             v.dedup();
-            v.into_iter().map(str::to_string).collect()
+            let mine = v.into_iter().map(str::to_string).collect();
+            crate::ranks::union_texts(mine, None, ranks)
         }
         _ => {
             let mut v: Vec<f64> = (0..table.num_rows())
@@ -294,13 +311,15 @@ fn distinct_texts(table: &Table, col: &Column) -> Vec<String> {
             v.sort_by(f64::total_cmp);
             v.dedup();
             // Rendered the way `Column::text` renders them, so lookups match.
-            v.iter()
+            let mine = v
+                .iter()
                 .map(|x| match col {
                     Column::Bool(_) => if *x == 1.0 { "true" } else { "false" }.to_string(),
                     Column::Number(Numbers::F32(_)) => (*x as f32).to_string(),
                     _ => x.to_string(),
                 })
-                .collect()
+                .collect();
+            crate::ranks::union_texts(mine, Some(v), ranks)
         }
     }
 }

@@ -90,12 +90,13 @@ mod label;
 mod libsvm;
 mod model_file;
 mod parse;
+mod ranks;
 mod select;
 mod table;
 
 #[doc(hidden)]
 pub use csv::parse_csv_chunked;
-pub use csv::{parse_csv, read_csv, CsvBatches, BATCH_BYTES};
+pub use csv::{parse_csv, read_csv, read_csv_part, CsvBatches, DataPart, BATCH_BYTES};
 pub use error::{Error, Result};
 pub use folds::{assign_folds, split_fold, Folds};
 pub use foreign::{
@@ -103,7 +104,7 @@ pub use foreign::{
     ForeignFormat, ModelSource, SourceFormat,
 };
 pub use holdout::{split_holdout, Holdout};
-pub use label::{class_rule, parse_target, CompareOp, LabelRule, MAX_CLASSES};
+pub use label::{class_rule, parse_target, parse_target_on, CompareOp, LabelRule, MAX_CLASSES};
 pub use libsvm::{
     detect_libsvm, parse_libsvm, read_libsvm, LibsvmData, LibsvmOptions, LIBSVM_LABEL,
     MAX_LIBSVM_FEATURES,

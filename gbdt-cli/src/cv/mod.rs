@@ -47,9 +47,10 @@ pub fn run(args: &CvArgs) -> CmdResult<()> {
     }
     let exec = input::executor(flags.threads)?;
     let (data, _) = train::load_training(&args.learn, &flags, &exec)?;
-    let (params, objective_message) = train::resolve_params(&flags, &data, None)?;
+    let (params, objective_message) = train::resolve_params(&flags, &data, None, &exec)?;
     say(&objective_message);
-    say(&train::target_line(&data));
+    let totals = crate::distributed::Totals::of(&data, None, exec.collective());
+    say(&train::target_line(&data, &totals));
     let folds = Folds {
         k: args.folds,
         seed: params.seed,
@@ -126,7 +127,8 @@ fn check_paths(args: &CvArgs) -> CmdResult<()> {
     let mut outputs = Vec::new();
     outputs.extend(args.report_json.as_deref().map(|p| (p, "--report-json")));
     outputs.extend(args.write_folds.as_deref().map(|p| (p, "--write-folds")));
-    let mut inputs = vec![(args.learn.data.as_path(), "the training data")];
+    let data = args.learn.data_path(0);
+    let mut inputs = vec![(data.as_path(), "the training data")];
     inputs.extend(args.learn.config.as_deref().map(|p| (p, "--config")));
     input::check_outputs(&outputs, &inputs)
 }

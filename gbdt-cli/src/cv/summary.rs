@@ -147,7 +147,7 @@ impl CvReport<'_> {
         let best = h.best();
         json!({
             "command": "cv",
-            "data": self.args.learn.data.display().to_string(),
+            "data": self.args.learn.data_name(),
             "target": self.data.label_rule.describe(),
             "objective": self.params.objective.name(),
             "rows": self.data.labels.len(),

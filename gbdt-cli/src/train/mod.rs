@@ -18,7 +18,7 @@ use crate::cli::{LearnArgs, ParamArgs, TrainArgs};
 use crate::config::{self, ConfigFile};
 use crate::data_file::{self, DataFile};
 use crate::diag;
-use crate::distributed;
+use crate::distributed::{self, Totals};
 use crate::exit::{core, CmdResult, Code, Failure};
 use crate::holdout::{self, HeldOut};
 use crate::input::{self, reading};
@@ -28,7 +28,7 @@ use memory_guard::Budget;
 
 /// The objective the target implies, the class count for multiclass
 /// (0 otherwise) and why, for the message that announces the choice.
-pub fn default_objective(rule: &LabelRule, labels: &[f32]) -> (Objective, usize, String) {
+pub fn default_objective(rule: &LabelRule, all_binary: bool) -> (Objective, usize, String) {
     match rule {
         LabelRule::Compare { .. } => (Objective::Logistic, 0, "the target is a comparison".into()),
         LabelRule::Equals { .. } => (Objective::Logistic, 0, "the target is an equality".into()),
@@ -43,7 +43,7 @@ pub fn default_objective(rule: &LabelRule, labels: &[f32]) -> (Objective, usize,
             format!("column '{column}' has {} classes", classes.len()),
         ),
         LabelRule::Column { column } => {
-            if labels.iter().all(|&y| y == 0.0 || y == 1.0) {
+            if all_binary {
                 (
                     Objective::Logistic,
                     0,
@@ -63,14 +63,17 @@ pub fn default_objective(rule: &LabelRule, labels: &[f32]) -> (Objective, usize,
 /// [`default_objective`], except that data with query groups (`--group`,
 /// LibSVM `qid:`) implies `rank:ndcg`: the groups are what ranking
 /// learns from, and no other objective uses them.
-fn implied_objective(data: &TrainingData) -> (Objective, usize, String) {
+fn implied_objective(data: &TrainingData, exec: &Executor) -> (Objective, usize, String) {
     match &data.groups {
         Some(groups) => (
             Objective::RankNdcg,
             0,
             format!("the data has {} query groups", groups.len()),
         ),
-        None => default_objective(&data.label_rule, &data.labels),
+        None => default_objective(
+            &data.label_rule,
+            distributed::all_binary(&data.labels, exec.collective()),
+        ),
     }
 }
 
@@ -141,7 +144,8 @@ fn check_paths(args: &TrainArgs) -> CmdResult<()> {
     if args.checkpoint_every.is_some() {
         outputs.push((checkpoint.as_path(), "--checkpoint"));
     }
-    let mut inputs = vec![(args.learn.data.as_path(), "the training data")];
+    let data = args.learn.data_path(0);
+    let mut inputs = vec![(data.as_path(), "the training data")];
     inputs.extend(args.valid.as_deref().map(|p| (p, "--valid")));
     inputs.extend(args.learn.config.as_deref().map(|p| (p, "--config")));
     input::check_outputs(&outputs, &inputs)?;
@@ -270,7 +274,15 @@ pub(crate) fn load_training(
     flags: &Checked,
     exec: &Executor,
 ) -> CmdResult<(TrainingData, Option<u32>)> {
-    let file = data_file::read_data(&args.data, &args.csv, LibsvmOptions::default(), exec)?;
+    let file = match distributed::reads_part(args, exec) {
+        true => DataFile::Csv(distributed::read_part(args, None, exec)?),
+        false => data_file::read_data(
+            &args.data_path(0),
+            &args.csv,
+            LibsvmOptions::default(),
+            exec,
+        )?,
+    };
     match file {
         DataFile::Csv(table) => Ok((csv_training(args, flags, &table, exec)?, None)),
         DataFile::Libsvm(d) => {
@@ -282,7 +294,7 @@ pub(crate) fn load_training(
                 ("--drop", !args.drop.is_empty()),
             ];
             if let Some((flag, _)) = column_flags.iter().find(|(_, given)| *given) {
-                return Err(data_file::no_columns(flag, &args.data));
+                return Err(data_file::no_columns(flag, &args.data_path(0)));
             }
             let base = d.base;
             Ok((d.into_training_data(), Some(base)))
@@ -301,10 +313,10 @@ fn csv_training(
         Failure::usage(format!(
             "--target is required for CSV data ({}): name the column to predict, or an \
              expression such as 'Col > 1'",
-            args.data.display()
+            args.data_name()
         ))
     })?;
-    let rule = reading(gbdt_io::parse_target(target, table))?;
+    let rule = reading(gbdt_io::parse_target_on(target, table, exec.collective()))?;
     let mut selection = Selection {
         features: (!args.features.is_empty()).then(|| args.features.clone()),
         drop: args.drop.clone(),
@@ -331,7 +343,11 @@ fn read_valid(
         base,
         num_features: Some(data.feature_names.len()),
     };
-    match data_file::read_data(path, &args.learn.csv, opts, exec)? {
+    let file = match distributed::reads_part(&args.learn, exec) {
+        true => DataFile::Csv(distributed::read_part(&args.learn, Some(path), exec)?),
+        false => data_file::read_data(path, &args.learn.csv, opts, exec)?,
+    };
+    match file {
         DataFile::Libsvm(v) => Ok(v.into_training_data()),
         DataFile::Csv(vt) => {
             let features = ModelFeatures {
@@ -361,8 +377,9 @@ pub(crate) fn resolve_params(
     flags: &Checked,
     data: &TrainingData,
     init: Option<&InitModel>,
+    exec: &Executor,
 ) -> CmdResult<(Params, String)> {
-    let (implied, implied_classes, why) = implied_objective(data);
+    let (implied, implied_classes, why) = implied_objective(data, exec);
     let objective = match init {
         Some(init) => init.objective(flags.objective)?,
         None => flags.objective.unwrap_or(implied),
@@ -433,15 +450,16 @@ pub fn run(args: &TrainArgs) -> CmdResult<()> {
     let (data, valid) = load(args, &flags, &exec)?;
     let load_s = start.elapsed().as_secs_f64();
     init.as_ref().map(|i| i.check(&data)).transpose()?;
-    let (params, objective_message) = resolve_params(&flags, &data, init.as_ref())?;
+    let (params, objective_message) = resolve_params(&flags, &data, init.as_ref(), &exec)?;
+    let totals = Totals::of(&data, None, exec.collective());
     say(&objective_message);
-    say(&target_line(&data));
+    say(&target_line(&data, &totals));
     let (data, valid, held_out) = hold_out(&flags, &params, data, valid, say)?;
     let guard = memory_guard::after_data(&flags, &params, data.labels.len())?;
 
     let t = Instant::now();
-    let parts = distributed::Parts::of(&data, valid.as_ref(), exec.collective());
-    let (train_set, valid_set) = parts.datasets(&data, valid.as_ref())?;
+    let train_set = reading(data.dataset())?;
+    let valid_set = valid.as_ref().map(|v| reading(v.dataset())).transpose()?;
     let init = init.map(|i| (i.file.model, i.path));
     let (booster, planned) = rounds::start(args, &params, &train_set, init, &exec)?;
     let threads = booster.threads();
@@ -468,6 +486,7 @@ pub fn run(args: &TrainArgs) -> CmdResult<()> {
     distributed::say_traffic(args.verbose, say);
 
     let t = Instant::now();
+    let totals = Totals::of(&data, valid.as_ref(), exec.collective());
     let score_train = valid_set.is_none() && !args.no_train_metrics;
     let metrics = summary_metrics(&model, score_train.then_some(&data), &params, &exec)?;
     let eval_s = t.elapsed().as_secs_f64();
@@ -476,14 +495,15 @@ pub fn run(args: &TrainArgs) -> CmdResult<()> {
     }
 
     let t = Instant::now();
-    let file = rounds::model_file(model, &data, metrics);
+    let file = rounds::model_file(model, &data, totals.rows, metrics);
     save(args, &file, checkpoint.is_some())?;
     let save_s = t.elapsed().as_secs_f64();
     let total_s = start.elapsed().as_secs_f64();
     TrainReport {
         args,
         data: &data,
-        valid_rows: valid.as_ref().map(|v| v.labels.len()),
+        totals,
+        valid_rows: totals.valid_rows,
         held_out,
         file: &file,
         format: ModelFormat::from_path(&args.output),
@@ -526,13 +546,13 @@ fn save(args: &TrainArgs, file: &ModelFile, checkpointed: bool) -> CmdResult<()>
 }
 
 /// The line that says what is learned from how many rows.
-pub(crate) fn target_line(data: &TrainingData) -> String {
+pub(crate) fn target_line(data: &TrainingData, totals: &Totals) -> String {
     format!(
         "target: {}; {} rows, {} features{}",
         data.label_rule.describe(),
-        data.labels.len(),
+        totals.rows,
         data.feature_names.len(),
-        match data.dropped_rows {
+        match totals.dropped_rows {
             0 => String::new(),
             n => format!(", {n} rows without a target skipped"),
         }
@@ -553,6 +573,15 @@ fn final_metrics(
     let preds = core(model.predict_with(data.features(), &options))?;
     let mut flat: Vec<f64> = preds.iter().copied().collect();
     model.objective().to_metric_space(&mut flat);
+    if exec.collective().size() > 1 {
+        return Ok(distributed::all_rows_metrics(
+            model,
+            data,
+            &flat,
+            metrics,
+            exec.collective(),
+        ));
+    }
     Ok(metrics
         .iter()
         .map(|&metric| EvalResult {
@@ -580,21 +609,15 @@ mod tests {
             op: gbdt_io::CompareOp::Gt,
             value: 1.0,
         };
-        assert_eq!(default_objective(&cmp, &[0.0, 1.0]).0, Objective::Logistic);
+        assert_eq!(default_objective(&cmp, true).0, Objective::Logistic);
         let col = LabelRule::Column { column: "a".into() };
-        assert_eq!(
-            default_objective(&col, &[0.0, 1.0, 1.0]).0,
-            Objective::Logistic
-        );
-        assert_eq!(
-            default_objective(&col, &[0.0, 1.0, 2.0]).0,
-            Objective::SquaredError
-        );
+        assert_eq!(default_objective(&col, true).0, Objective::Logistic);
+        assert_eq!(default_objective(&col, false).0, Objective::SquaredError);
         let classes = LabelRule::Classes {
             column: "s".into(),
             classes: vec!["x".into(), "y".into(), "z".into()],
         };
-        let (o, k, why) = default_objective(&classes, &[0.0, 2.0]);
+        let (o, k, why) = default_objective(&classes, false);
         assert_eq!((o, k), (Objective::Softmax, 3));
         assert!(why.contains("3 classes"), "{why}");
     }

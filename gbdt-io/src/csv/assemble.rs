@@ -34,10 +34,30 @@ pub(crate) fn assemble(
             Error::EmptyFile { path }
         });
     }
-    let ncols = ctx.ncols();
-    let kinds: Vec<Kind> = (0..ncols)
+    let kinds = local_kinds(ctx, &chunks);
+    assemble_as(src, ctx, chunks, slots, kinds, exec)
+}
+
+/// Each column's type over the chunks.
+pub(crate) fn local_kinds(ctx: &Ctx, chunks: &[Chunk]) -> Vec<Kind> {
+    (0..ctx.ncols())
         .map(|c| merged_kind(chunks.iter().map(|ch| ch.parts[c].part.kind())))
-        .collect();
+        .collect()
+}
+
+/// The table from the parsed chunks with the column types `kinds` (those
+/// of the chunks, or agreed with other ranks: a `Rescan` column is read
+/// again as text); zero rows are allowed.
+pub(crate) fn assemble_as(
+    src: &Source,
+    ctx: &Ctx,
+    chunks: Vec<Chunk>,
+    slots: Slots,
+    kinds: Vec<Kind>,
+    exec: &Executor,
+) -> Result<Table> {
+    let rows: usize = chunks.iter().map(|c| c.rows).sum();
+    let ncols = ctx.ncols();
     let rescan: Vec<usize> = (0..ncols).filter(|&c| kinds[c] == Kind::Rescan).collect();
     let mut texts = read_text_columns(src, ctx, &chunks, &rescan, exec)?.into_iter();
     let lines = row_lines(&chunks, ctx.first_line);

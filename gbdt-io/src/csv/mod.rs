@@ -18,6 +18,7 @@ mod chunks;
 mod ctx;
 mod fast;
 mod header;
+mod part;
 mod records;
 mod slots;
 mod source;
@@ -32,6 +33,7 @@ use crate::table::{CsvOptions, Table};
 use chunks::{Cuts, CHUNK_BYTES};
 use ctx::Ctx;
 use header::Header;
+pub use part::{read_csv_part, DataPart};
 use source::Source;
 pub use stream::{CsvBatches, BATCH_BYTES};
 

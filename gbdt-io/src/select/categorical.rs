@@ -88,6 +88,8 @@ impl fmt::Display for CategoricalMode {
 pub(crate) struct Coded {
     pub names: Vec<String>,
     pub codes: Vec<f32>,
+    /// Rows with a value (over all ranks, once agreed).
+    pub values: usize,
 }
 
 /// What counting a column's distinct values found.
@@ -143,6 +145,7 @@ fn code_text(values: &[Option<Box<str>>], limit: usize) -> Coding {
     Coding::Coded(Coded {
         names: sorted.into_iter().map(|(t, _)| t.to_string()).collect(),
         codes,
+        values: count,
     })
 }
 
@@ -184,6 +187,7 @@ fn code_numbers(table: &Table, i: usize, col: &Column, limit: usize) -> Result<C
             .map(|&(_, r)| col.text(r).unwrap_or_default())
             .collect(),
         codes,
+        values: count,
     }))
 }
 

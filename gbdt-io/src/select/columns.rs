@@ -1,11 +1,12 @@
 //! Which columns of a training table become features, numeric or
 //! categorical, and why the others are dropped.
 
-use gbdt_core::Executor;
+use gbdt_core::{Collective, Executor};
 
+use super::agree;
 use super::categorical::{code_column, raise_hint, CategoricalMode, Coded, Coding};
 use super::{DroppedColumn, Selection};
-use crate::column_error::{first_text, not_numeric, shorten, wrong};
+use crate::column_error::{not_numeric, shorten, wrong};
 use crate::error::{thousands, Error, Result};
 use crate::table::{Column, ColumnType, Table};
 
@@ -37,7 +38,7 @@ pub(crate) fn choose_features(
     let named = named_categorical(table, label_col, selection)?;
     let plan = match &selection.features {
         Some(list) => explicit_plan(table, list, label_col, selection, &named)?,
-        None => inferred_plan(table, label_col, selection, &named),
+        None => inferred_plan(table, label_col, selection, &named, exec.collective()),
     };
     let to_code: Vec<usize> = plan
         .iter()
@@ -45,9 +46,9 @@ pub(crate) fn choose_features(
         .map(|&(i, _)| i)
         .collect();
     let limit = selection.max_categories;
-    let mut codings = exec
-        .map_vec(to_code, |i| code_column(table, i, limit))
-        .into_iter();
+    let codings = exec.map_vec(to_code.clone(), |i| code_column(table, i, limit));
+    let mut codings =
+        agree::codings(table, &to_code, codings, limit, exec.collective())?.into_iter();
     let mut features = Vec::new();
     let mut dropped = Vec::new();
     for (i, plan) in plan {
@@ -64,7 +65,7 @@ pub(crate) fn choose_features(
                 dropped.push(drop(name, reason));
                 continue;
             }
-            Plan::Categorical { named } => (named, codings.next().expect("one coding each")?),
+            Plan::Categorical { named } => (named, codings.next().expect("one coding each")),
         };
         match categorical(table, i, limit, coding)? {
             Ok(coded) => features.push(Feature {
@@ -101,7 +102,7 @@ fn categorical(
             "it has no values (every value is missing)",
         )),
         Coding::Coded(c) => {
-            let values = c.codes.iter().filter(|v| !v.is_nan()).count();
+            let values = c.values;
             let distinct = c.names.len();
             if !named && distinct >= 2 && distinct == values {
                 Ok(Err(identifier_like(distinct, values)))
@@ -232,6 +233,7 @@ fn inferred_plan(
     label_col: &str,
     selection: &Selection,
     named: &[usize],
+    c: &dyn Collective,
 ) -> Vec<(usize, Plan)> {
     let mut plan = Vec::with_capacity(table.num_columns());
     for (i, name) in table.names.iter().enumerate() {
@@ -245,7 +247,7 @@ fn inferred_plan(
         } else if let Column::String(values) = &table.columns[i] {
             match selection.categorical {
                 CategoricalMode::Auto => Plan::Categorical { named: false },
-                _ => Plan::Dropped(string_reason(table, values)),
+                _ => Plan::Dropped(string_reason(table, values, c)),
             }
         } else {
             Plan::Numeric
@@ -268,12 +270,11 @@ pub(crate) fn is_label_or_weight(
 }
 
 /// Why a string column is not a feature, with an example value.
-fn string_reason(table: &Table, values: &[Option<Box<str>>]) -> String {
-    match first_text(values) {
-        Some((row, v)) => format!(
-            "string column (line {} has '{}', which is not a number or true/false)",
-            table.line_of_row(row),
-            shorten(v)
+fn string_reason(table: &Table, values: &[Option<Box<str>>], c: &dyn Collective) -> String {
+    match agree::first_text_line(table, values, c) {
+        Some((line, v)) => format!(
+            "string column (line {line} has '{}', which is not a number or true/false)",
+            shorten(&v)
         ),
         None => "string column (it mixes numbers and true/false values)".to_string(),
     }

@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::label::LabelRule;
 use crate::table::{ColumnType, Table};
 
+mod agree;
 mod categorical;
 mod columns;
 pub(crate) mod groups;
@@ -251,6 +252,20 @@ pub fn training_data(
     if features.is_empty() {
         return Err(no_features(table, &dropped_columns));
     }
+    let data = selected_rows(table, rule, selection, features, dropped_columns, exec);
+    crate::ranks::agree(data, exec.collective())
+}
+
+/// The training data of the chosen features: labels, weights, groups and
+/// the matrix (this rank's rows only: every step is per row).
+fn selected_rows(
+    table: &Table,
+    rule: &LabelRule,
+    selection: &Selection,
+    features: Vec<columns::Feature>,
+    dropped_columns: Vec<DroppedColumn>,
+    exec: &Executor,
+) -> Result<TrainingData> {
     let labels = rule.values(table)?;
     let keep = kept_rows(table, rule, &labels, selection.drop_missing_label)?;
     let weights = match &selection.weight {
@@ -384,6 +399,17 @@ pub struct LabelledColumns<'a> {
 /// `columns` names: a validation set scored as its training set is, or an
 /// evaluation file.
 pub fn labelled_data_with(
+    table: &Table,
+    rule: &LabelRule,
+    features: &ModelFeatures<'_>,
+    columns: &LabelledColumns<'_>,
+    exec: &Executor,
+) -> Result<TrainingData> {
+    let data = labelled_rows(table, rule, features, columns, exec);
+    crate::ranks::agree(data, exec.collective())
+}
+
+fn labelled_rows(
     table: &Table,
     rule: &LabelRule,
     features: &ModelFeatures<'_>,

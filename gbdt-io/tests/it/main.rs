@@ -8,5 +8,6 @@ mod labels;
 mod libsvm;
 mod model_files;
 mod props;
+mod ranks;
 mod select;
 mod util;
