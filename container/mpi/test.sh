@@ -11,7 +11,7 @@
 #             all-reduced row count and rank sum, and the host names of both
 #             workers.
 # --engine-test PATH  gbdt-mpi's test binary (target/debug/deps/mpirun-*, from
-#             `cargo test --manifest-path gbdt-mpi/Cargo.toml --no-run`): its
+#             `cargo test -p gbdt-mpi --no-run`): its
 #             rank_main trains with the real engine on MPI until the gbdt
 #             command line runs under mpirun; both ranks' models must equal
 #             one process's, byte for byte with quantized gradients.
