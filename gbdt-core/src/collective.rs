@@ -225,6 +225,40 @@ impl Shard {
 /// an error (its own, or [`Error::OtherRank`] naming the first rank that
 /// failed), so that no rank goes on to wait in an exchange alone.
 pub(crate) fn agree<T>(result: Result<T>, c: &dyn Collective) -> Result<T> {
+    agree_on(result, c, |rank, message| Error::OtherRank {
+        rank,
+        message,
+    })
+}
+
+/// Every rank's `result` agreed, for any error type: when any rank failed,
+/// every rank returns an error, its own or `other(rank, message)` naming
+/// the first rank that failed and its message, so that no rank goes on to
+/// wait in an exchange alone. Every rank must call it at the same point.
+///
+/// ```
+/// use gbdt_core::{agree_on, Collective, InProcess};
+/// let ranks = InProcess::group(2);
+/// let results: Vec<Result<usize, String>> = std::thread::scope(|s| {
+///     let runs: Vec<_> = ranks
+///         .iter()
+///         .map(|r| {
+///             s.spawn(move || {
+///                 let mine = if r.rank() == 1 { Err("bad line 7".to_string()) } else { Ok(r.rank()) };
+///                 agree_on(mine, r, |rank, why| format!("rank {rank} failed: {why}"))
+///             })
+///         })
+///         .collect();
+///     runs.into_iter().map(|h| h.join().unwrap()).collect()
+/// });
+/// assert_eq!(results[0], Err("rank 1 failed: bad line 7".to_string()));
+/// assert_eq!(results[1], Err("bad line 7".to_string()));
+/// ```
+pub fn agree_on<T, E: std::fmt::Display>(
+    result: std::result::Result<T, E>,
+    c: &dyn Collective,
+    other: impl FnOnce(usize, String) -> E,
+) -> std::result::Result<T, E> {
     if c.size() == 1 {
         return result;
     }
@@ -236,10 +270,10 @@ pub(crate) fn agree<T>(result: Result<T>, c: &dyn Collective) -> Result<T> {
     let value = result?;
     match all.iter().position(|s| !s.is_empty()) {
         None => Ok(value),
-        Some(rank) => Err(Error::OtherRank {
+        Some(rank) => Err(other(
             rank,
-            message: String::from_utf8_lossy(&all[rank][1..]).into_owned(),
-        }),
+            String::from_utf8_lossy(&all[rank][1..]).into_owned(),
+        )),
     }
 }
 

@@ -66,7 +66,7 @@ mod testutil;
 pub use bitset::Bitset;
 pub use booster::{train, Booster, EarlyStopping, RoundEval, RoundOutcome, Trainer};
 pub use categories::{CategoricalFeature, Categories, MAX_CATEGORIES};
-pub use collective::{Collective, InProcess, Single};
+pub use collective::{agree_on, Collective, InProcess, Single};
 pub use dataset::Dataset;
 pub use error::{Error, Result};
 pub use exact_sum::ExactSum;

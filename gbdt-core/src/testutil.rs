@@ -9,6 +9,20 @@ use ndarray::Array2;
 use crate::sampling::Rng;
 use crate::{Dataset, GrowPolicy, Model, Objective, Params, Trainer};
 
+/// A leaf in `0..leaves` for each of `n` rows, seeded (xorshift), for
+/// tests of code that maps rows to leaves.
+pub(crate) fn random_leaves(n: usize, leaves: usize, seed: u64) -> Vec<usize> {
+    let mut state = seed | 1;
+    (0..n)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as usize % leaves
+        })
+        .collect()
+}
+
 /// Features uniform in [-1, 1), 10% missing in features 0 and 3, and labels
 /// for `objective` from a nonlinear function of the first four features.
 pub(crate) fn synthetic(

@@ -12,25 +12,9 @@ use crate::error::{Error, Result};
 /// an error (its own, or one naming the first rank that failed and why), so
 /// that no rank goes on to wait in an exchange alone.
 pub(crate) fn agree<T>(result: Result<T>, c: &dyn Collective) -> Result<T> {
-    if c.size() == 1 {
-        return result;
-    }
-    let status = match &result {
-        Ok(_) => Vec::new(),
-        Err(e) => [b"!".as_slice(), e.to_string().as_bytes()].concat(),
-    };
-    let all = c.all_gather(&status);
-    let value = result?;
-    match all.iter().position(|s| !s.is_empty()) {
-        None => Ok(value),
-        Some(rank) => Err(other_rank(
-            rank,
-            String::from_utf8_lossy(&all[rank][1..]).into_owned(),
-        )),
-    }
+    gbdt_core::agree_on(result, c, other_rank)
 }
 
-/// The error of a rank that stops because rank `rank` failed.
 pub(crate) fn other_rank(rank: usize, message: String) -> Error {
     Error::Core {
         source: gbdt_core::Error::OtherRank { rank, message },

@@ -61,15 +61,8 @@ mod tests {
             k in 1usize..4,
             seed in any::<u64>(),
         ) {
-            let mut state = seed | 1;
-            let mut next = move || {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                state
-            };
             // Leaf `leaves` holds the rows in no leaf.
-            let leaf_of: Vec<usize> = (0..n).map(|_| next() as usize % (leaves + 1)).collect();
+            let leaf_of = crate::testutil::random_leaves(n, leaves + 1, seed);
             let mut rows = Vec::new();
             let mut list = Vec::new();
             for l in 0..leaves {

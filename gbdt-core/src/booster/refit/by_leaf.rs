@@ -115,14 +115,7 @@ mod tests {
             leaves in 1usize..70,
             seed in any::<u64>(),
         ) {
-            let mut state = seed | 1;
-            let mut next = move || {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                state
-            };
-            let leaf_of: Vec<usize> = (0..n).map(|_| next() as usize % leaves).collect();
+            let leaf_of = crate::testutil::random_leaves(n, leaves, seed);
             let mut rows = Vec::new();
             let mut ranges = Vec::new();
             for l in 0..leaves {
