@@ -111,6 +111,21 @@ pub fn parse_csv_chunked(
     read(&Source::Memory(bytes), path, opts, exec, chunk_bytes.max(1))
 }
 
+/// The header of `src` and the context its errors are reported in (file,
+/// delimiter, column names, first data line).
+fn head_and_ctx(src: &Source, path: &Path, opts: &CsvOptions) -> Result<(Header, Ctx)> {
+    let mut ctx = Ctx {
+        path: path.to_path_buf(),
+        delimiter: opts.delimiter,
+        names: Vec::new(),
+        first_line: 1,
+    };
+    let header = read_head(src, &ctx, opts, MAX_HEADER_BYTES)?;
+    ctx.names = header.names.clone();
+    ctx.first_line = header.first_line;
+    Ok((header, ctx))
+}
+
 /// The pipeline, with the chunk size as a parameter for tests.
 fn read(
     src: &Source,
@@ -119,15 +134,7 @@ fn read(
     exec: &Executor,
     chunk_bytes: u64,
 ) -> Result<Table> {
-    let mut ctx = Ctx {
-        path: path.to_path_buf(),
-        delimiter: opts.delimiter,
-        names: Vec::new(),
-        first_line: 1,
-    };
-    let header = read_head(src, &ctx, opts, MAX_HEADER_BYTES)?;
-    ctx.names = header.names;
-    ctx.first_line = header.first_line;
+    let (header, ctx) = head_and_ctx(src, path, opts)?;
     let cuts = Cuts::whole(src, header.data_start as u64, chunk_bytes);
     let (chunks, slots, _) = chunks::read_chunks(src, &ctx, &header.text, cuts, exec)?;
     assemble::assemble(src, &ctx, chunks, slots, opts.has_header, exec)

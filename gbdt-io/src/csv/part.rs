@@ -22,7 +22,7 @@ use super::chunks::{read_chunks, Chunk, Cuts, CHUNK_BYTES};
 use super::ctx::Ctx;
 use super::header::Header;
 use super::source::Source;
-use super::{assemble, read_head, MAX_HEADER_BYTES};
+use super::{assemble, head_and_ctx};
 use crate::builder::{merged_kind, Kind, Part};
 use crate::error::{Error, Result};
 use crate::ranks::{agree, gather_u64, Read, Wire};
@@ -146,15 +146,7 @@ struct Opened {
 fn open(path: &Path, opts: &CsvOptions, part: DataPart, c: &dyn Collective) -> Result<Opened> {
     opts.check()?;
     let src = Source::open(path).map_err(|e| open_error(path, e))?;
-    let mut ctx = Ctx {
-        path: path.to_path_buf(),
-        delimiter: opts.delimiter,
-        names: Vec::new(),
-        first_line: 1,
-    };
-    let header = read_head(&src, &ctx, opts, MAX_HEADER_BYTES)?;
-    ctx.names = header.names.clone();
-    ctx.first_line = header.first_line;
+    let (header, ctx) = head_and_ctx(&src, path, opts)?;
     let data = header.data_start as u64;
     let (start, end) = match part {
         DataPart::WholeFile => (data, src.len()),
