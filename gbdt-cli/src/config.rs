@@ -471,6 +471,7 @@ mod tests {
                 ValueKind::Numbers => ("[0.1, 0.9]", "0.1,0.9"),
                 ValueKind::Bool => ("true", "true"),
                 _ if flag == "objective" => ("\"binary\"", "binary"),
+                _ if flag == "multiclass-hessian" => ("\"xgboost\"", "xgboost"),
                 _ => ("\"leafwise\"", "leafwise"),
             };
             let file = p(&format!("{flag} = {}", sample.0)).unwrap();

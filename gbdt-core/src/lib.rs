@@ -72,7 +72,7 @@ pub use error::{Error, Result};
 pub use exact_sum::ExactSum;
 pub use metric::{Metric, QuantileAlphas, TweediePower};
 pub use model::{EvalResult, ImportanceType, Model, ModelWithParamsAs};
-pub use objective::Objective;
+pub use objective::{MulticlassHessian, Objective};
 pub use parallel::Executor;
 pub use params::{GrowPolicy, Param, Params, ParamsByName, ValueKind};
 pub use predict::PredictOptions;

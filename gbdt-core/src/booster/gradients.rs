@@ -45,6 +45,7 @@ pub(super) fn gradients(
         max_delta_step: p.resolved_max_delta_step(),
         huber_slope: p.huber_slope,
         tweedie_variance_power: p.tweedie_variance_power,
+        softmax_hessian: p.multiclass_hessian.factor(k),
         quantile_alpha: &p.quantile_alpha,
         groups: data.groups(),
         truncation_level: p.lambdarank_truncation_level,

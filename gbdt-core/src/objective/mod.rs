@@ -12,6 +12,8 @@ mod softmax;
 mod squared_error;
 mod tweedie;
 
+pub use softmax::MulticlassHessian;
+
 pub(crate) use absolute_error::quantile;
 pub(crate) use quantile::check_alphas;
 
@@ -407,7 +409,7 @@ impl Objective {
                 Objective::PseudoHuber => {
                     pseudo_huber::gradient(m[0], y, w, ctx.huber_slope, &mut g[0])
                 }
-                Objective::Softmax => softmax::gradient(m, y, w, g),
+                Objective::Softmax => softmax::gradient(m, y, w, ctx.softmax_hessian, g),
                 Objective::Tweedie => {
                     tweedie::gradient(m[0], y, w, ctx.tweedie_variance_power, &mut g[0])
                 }
@@ -470,6 +472,8 @@ pub(crate) struct GradContext<'a> {
     pub max_delta_step: f64,
     pub huber_slope: f64,
     pub tweedie_variance_power: f64,
+    /// multi:softprob's hessian factor ([`MulticlassHessian::factor`]).
+    pub softmax_hessian: f64,
     pub quantile_alpha: &'a [f64],
     /// Query group boundaries (ranking objectives only).
     pub groups: Option<&'a [usize]>,
@@ -517,6 +521,7 @@ mod tests {
             max_delta_step: 0.0,
             huber_slope: 1.0,
             tweedie_variance_power: rho,
+            softmax_hessian: 2.0,
             quantile_alpha: &[0.5],
             groups: None,
             truncation_level: 30,

@@ -233,7 +233,7 @@ fn distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{GrowPolicy, Metric, Objective};
+    use crate::{GrowPolicy, Metric, MulticlassHessian, Objective};
 
     /// A value different from the default in every field.
     fn sample() -> Params {
@@ -260,6 +260,7 @@ mod tests {
             early_stopping_rounds: Some(5),
             eval_metrics: vec![Metric::Auc, Metric::LogLoss],
             huber_slope: 2.0,
+            multiclass_hessian: MulticlassHessian::XGBoost,
             monotone_constraints: vec![1, 0, -1],
             interaction_constraints: vec![vec![0, 2], vec![1, 2, 3]],
             tweedie_variance_power: 1.2,

@@ -4,7 +4,7 @@ use std::str::FromStr;
 
 use crate::error::{Error, Result};
 use crate::metric::Metric;
-use crate::objective::Objective;
+use crate::objective::{MulticlassHessian, Objective};
 
 use super::{GrowPolicy, ValueKind};
 
@@ -107,15 +107,22 @@ impl ParamValue for Objective {
     }
 }
 
-impl ParamValue for GrowPolicy {
-    const KIND: ValueKind = ValueKind::Name;
-    fn parse(name: &'static str, text: &str) -> Result<Self> {
-        named(name, text)
-    }
-    fn show(&self) -> Option<String> {
-        Some(self.to_string())
-    }
+/// The choices named by their `FromStr`/`Display`.
+macro_rules! named_choice {
+    ($($t:ty),+) => {$(
+        impl ParamValue for $t {
+            const KIND: ValueKind = ValueKind::Name;
+            fn parse(name: &'static str, text: &str) -> Result<Self> {
+                named(name, text)
+            }
+            fn show(&self) -> Option<String> {
+                Some(self.to_string())
+            }
+        }
+    )+};
 }
+
+named_choice!(GrowPolicy, MulticlassHessian);
 
 /// Monotone directions by feature position: XGBoost's tuple "(1,0,-1)" or
 /// a plain "1,0,-1" (brackets work too); "" or "()" is the empty list. Every

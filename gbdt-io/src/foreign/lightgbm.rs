@@ -143,7 +143,10 @@ fn objective(line: &str, params: &HashMap<&str, &str>) -> Read<ObjectiveLine> {
                 .and_then(|k| k.parse::<usize>().ok())
                 .ok_or_else(|| bad_option("num_class"))?;
             let k = at_most("objective num_class", k, MAX_IMPORTED_CLASSES)?;
-            let p = vec![("num_class", k.to_string())];
+            let p = vec![
+                ("num_class", k.to_string()),
+                ("multiclass_hessian", "lightgbm".to_string()),
+            ];
             Ok((Objective::Softmax, Some(k), 1.0, p))
         }
         "regression" | "regression_l2" if !line.contains("sqrt") => {

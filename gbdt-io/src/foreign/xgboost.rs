@@ -109,7 +109,11 @@ fn objective(o: &ObjectiveJson) -> Read<(Objective, Link, NamedParams)> {
         // Its base score is a margin already (`ProbToMargin` is the
         // identity for logitraw in XGBoost's sources since ObjInfo, 1.6).
         "binary:logitraw" => (Objective::LogitRaw, Link::Identity),
-        "multi:softprob" | "multi:softmax" => (Objective::Softmax, Link::Margin),
+        "multi:softprob" | "multi:softmax" => {
+            // Continued training keeps XGBoost's hessian.
+            params.push(("multiclass_hessian", "xgboost".to_string()));
+            (Objective::Softmax, Link::Margin)
+        }
         "count:poisson" => (Objective::Poisson, Link::Log),
         "reg:absoluteerror" => (Objective::AbsoluteError, Link::Identity),
         "reg:gamma" => (Objective::Gamma, Link::Log),

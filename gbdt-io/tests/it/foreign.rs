@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use gbdt_core::{train, Dataset, GrowPolicy, Model, Objective, Params};
+use gbdt_core::{train, Dataset, GrowPolicy, Model, MulticlassHessian, Objective, Params};
 use gbdt_io::{detect_foreign, export_xgboost_json, import_model, ForeignFormat};
 use ndarray::Array2;
 use proptest::prelude::*;
@@ -201,7 +201,9 @@ fn names_objectives_and_categories_come_from_the_file() {
         ("multi:softprob", 3)
     );
     assert_eq!(m.num_trees(), 12);
+    assert_eq!(m.params().multiclass_hessian, MulticlassHessian::XGBoost);
     let m = import("lgb_multiclass_categorical.txt");
+    assert_eq!(m.params().multiclass_hessian, MulticlassHessian::LightGbm);
     assert_eq!(m.feature_names(), ["x0", "x1", "x2", "x3", "cat"]);
     assert_eq!(m.categories().names(4).unwrap()[0], "0");
     assert!(!m.categories().is_categorical(0));

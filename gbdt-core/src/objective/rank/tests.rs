@@ -8,6 +8,7 @@ fn ctx<'a>(labels: &'a [f32], groups: Option<&'a [usize]>) -> GradContext<'a> {
         max_delta_step: 0.0,
         huber_slope: 1.0,
         tweedie_variance_power: 1.5,
+        softmax_hessian: 2.0,
         quantile_alpha: &[],
         groups,
         truncation_level: 30,
