@@ -145,8 +145,6 @@ impl Kernels {
         let input = GrowInput {
             matrix: &self.matrix,
             grads: &self.grads,
-            stride: 1,
-            output: 0,
             features: &self.features,
             total_rows: self.matrix.rows,
             rng_stream: [0, 0, 0],

@@ -4,11 +4,13 @@
 //! state. [`Trainer`] runs it to the end with a progress callback.
 //!
 //! - `gradients.rs`: per-round gradients and feature sampling;
+//! - `columns.rs`: with several outputs, each output's gradients contiguous;
 //! - `eval.rs`: validation sets and their margins;
 //! - `leaf_rows.rs`: a tree's leaf values added to the margins block by block;
 //! - `early_stopping.rs`: the best round and when to stop;
 //! - `trainer.rs`: [`Trainer`], [`train`] and [`RoundEval`].
 
+mod columns;
 mod early_stopping;
 mod eval;
 mod gradients;
@@ -21,6 +23,7 @@ mod trainer;
 
 pub use trainer::{train, RoundEval, Trainer};
 
+use columns::Columns;
 use refit::{refit_leaves, RefitInput};
 
 use crate::binning::BinnedMatrix;
@@ -28,6 +31,7 @@ use crate::collective::{self, Collective, Shard};
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
 use crate::grower::{self, GrowConfig, GrowInput, Interactions, QuantRows, Workspace};
+use crate::histogram::PackedBin;
 use crate::metric::Metric;
 use crate::model::{EvalResult, Model};
 use crate::objective::{rank, GradPair};
@@ -97,6 +101,9 @@ pub struct Booster<'a> {
     grads: Vec<GradPair>,
     /// The round's quantized gradients (`use_quantized_grad`).
     quant: Quantized,
+    /// `grads` and `quant.rows` by output (several outputs only).
+    grad_columns: Columns<GradPair>,
+    quant_columns: Columns<PackedBin>,
     ws: Workspace,
     /// rank:ndcg: per query of the training data, what its pairs are
     /// divided by (from the labels, so computed once); else empty.
@@ -191,6 +198,8 @@ impl<'a> Booster<'a> {
             cfg: grow_config(params),
             grads: vec![GradPair::default(); margins.len()],
             quant: Quantized::default(),
+            grad_columns: Columns::default(),
+            quant_columns: Columns::default(),
             ws: Workspace::new(&matrix),
             params: params.clone(),
             data: data.clone(),
@@ -243,7 +252,9 @@ impl<'a> Booster<'a> {
             let key = (p.seed, round, self.shard.offset);
             let levels = p.num_grad_quant_bins;
             (self.quant).quantize(&self.grads, k, levels, key, &self.exec);
+            (self.quant_columns).fill(&self.quant.rows, k, &self.exec);
         }
+        self.grad_columns.fill(&self.grads, k, &self.exec);
         let features = gradients::tree_features(p, self.matrix.num_features(), round);
         for output in 0..k {
             let tree = self.grow_tree(round, output, &features);
@@ -281,15 +292,13 @@ impl<'a> Booster<'a> {
         let k = self.num_outputs;
         let input = GrowInput {
             matrix: &self.matrix,
-            grads: &self.grads,
-            stride: k,
-            output,
+            grads: self.grad_columns.column(&self.grads, k, output),
             features,
             total_rows: self.shard.total,
             rng_stream: [round as u64, output as u64, 0x90DE],
             seed: self.params.seed,
             quant: self.params.use_quantized_grad.then(|| QuantRows {
-                rows: &self.quant.rows,
+                rows: self.quant_columns.column(&self.quant.rows, k, output),
                 scale: self.quant.scales[output],
                 levels: self.params.num_grad_quant_bins,
                 renew_leaf: self.params.quant_train_renew_leaf,
@@ -373,6 +382,8 @@ impl<'a> Booster<'a> {
             margins: self.margins,
             grads: self.grads,
             quant: self.quant,
+            grad_columns: self.grad_columns,
+            quant_columns: self.quant_columns,
             ws: self.ws,
             ndcg_scales: self.ndcg_scales,
             stopper: self.stopper,

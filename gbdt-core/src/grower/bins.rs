@@ -18,7 +18,7 @@ use crate::partition::RowPartition;
 /// A tree's quantized gradients (see `booster/quantize.rs`).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct QuantRows<'a> {
-    /// Row-major like the exact gradients, the same stride.
+    /// This tree's output's quantized gradients, one per row.
     pub rows: &'a [PackedBin],
     /// What one integer unit of this tree's output is worth.
     pub scale: QuantScale,
@@ -56,7 +56,7 @@ impl<B: HistBin> Buffers<B> {
 
 /// A bin type the grower can run on.
 pub(super) trait Accum: HistBin {
-    /// Entry `at` (row × stride + output) of the tree's row values.
+    /// Row `at`'s value for this tree.
     fn row(input: &GrowInput<'_>, at: usize) -> Self::Row;
     /// What turns this tree's bins into gradient units.
     fn scale(input: &GrowInput<'_>) -> Self::Scale;

@@ -108,10 +108,8 @@ pub(crate) struct Grown {
 /// What one tree's growth reads.
 pub(crate) struct GrowInput<'a> {
     pub matrix: &'a BinnedMatrix,
-    /// Row-major gradients, `stride` per row; this tree uses column `output`.
+    /// This tree's gradients (its output's), one per row.
     pub grads: &'a [GradPair],
-    pub stride: usize,
-    pub output: usize,
     /// Features this tree may use, ascending.
     pub features: &'a [usize],
     /// Rows over every rank (`matrix.rows` on one process).
@@ -201,7 +199,7 @@ fn node_sum<B: Shared>(input: &GrowInput<'_>, par: &Executor) -> BinStat {
     let partial = par.map_range(n.div_ceil(BLOCK), |b| {
         let mut s = B::default();
         for row in b * BLOCK..((b + 1) * BLOCK).min(n) {
-            s.add(B::row(input, row * input.stride + input.output));
+            s.add(B::row(input, row));
         }
         s
     });
@@ -302,8 +300,6 @@ mod tests {
             let input = GrowInput {
                 matrix: &matrix,
                 grads: &grads,
-                stride: 1,
-                output: 0,
                 features: &features,
                 total_rows: matrix.rows,
                 rng_stream: [0, 0, 0],
@@ -395,8 +391,6 @@ mod tests {
             let input = GrowInput {
                 matrix: &matrix,
                 grads: &grads,
-                stride: 1,
-                output: 0,
                 features: &features,
                 total_rows: matrix.rows,
                 rng_stream: [0, 0, 0],

@@ -24,7 +24,7 @@ pub(super) fn renew_leaves(
         .map_range(leaves.len(), |i| {
             let mut sum = [ExactSum::default(), ExactSum::default()];
             for &r in &rows[leaves[i].range.clone()] {
-                let p = input.grads[r as usize * input.stride + input.output];
+                let p = input.grads[r as usize];
                 sum[0].add(p.g as f64);
                 sum[1].add(p.h as f64);
             }

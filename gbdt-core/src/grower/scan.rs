@@ -52,7 +52,7 @@ pub(super) fn build_ranges<B: Accum>(
     let total_rows: usize = ranges.iter().map(|r| r.len()).sum();
     par.for_each_mut_sized(&mut pieces, total_rows, |i, piece| {
         for (slot, &row) in piece.iter_mut().zip(&rows[blocks[i].clone()]) {
-            *slot = B::row(input, row as usize * input.stride + input.output);
+            *slot = B::row(input, row as usize);
         }
     });
     let ordered = &buffers.ordered;
