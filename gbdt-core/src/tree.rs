@@ -340,20 +340,6 @@ impl Tree {
         }
         values.extend_from_slice(&self.value);
     }
-
-    /// Depth of the shallowest leaf: every row walks at least this many
-    /// steps.
-    pub(crate) fn min_leaf_depth(&self) -> usize {
-        let mut depth = vec![0usize; self.num_nodes()];
-        let mut min = usize::MAX;
-        for node in 0..self.num_nodes() {
-            match self.children(node) {
-                Some((l, r)) => (depth[l], depth[r]) = (depth[node] + 1, depth[node] + 1),
-                None => min = min.min(depth[node]),
-            }
-        }
-        min
-    }
 }
 
 /// Everything a split writes into the tree.

@@ -10,6 +10,43 @@ use crate::tree::{FlatNode, Tree, MAX_FLAT_WORDS};
 /// binary search per cell, which many trees' walks repay, a few do not.
 pub(super) const MIN_BINNED_TREES: usize = 16;
 
+/// The share of the training rows (by cover) that may have reached a leaf
+/// while the rows still walk a tree in lockstep: a lockstep step of a row
+/// at a leaf is wasted, but it costs less than a step of the compacted
+/// walk.
+const LOCKSTEP_DONE_SHARE: f64 = 0.35;
+
+/// The steps every row of a block takes in lockstep through `tree`: the
+/// largest depth by which at most `LOCKSTEP_DONE_SHARE` of the training
+/// rows (by cover) reached a leaf, at least the shallowest leaf's depth;
+/// and the depth of the deepest leaf.
+fn lockstep(tree: &Tree) -> (usize, usize) {
+    let mut depth = vec![0usize; tree.num_nodes()];
+    let mut leaves = Vec::new();
+    for node in 0..tree.num_nodes() {
+        match tree.children(node) {
+            Some((l, r)) => (depth[l], depth[r]) = (depth[node] + 1, depth[node] + 1),
+            None => leaves.push((depth[node], tree.cover(node) as f64)),
+        }
+    }
+    leaves.sort_by_key(|&(d, _)| d);
+    let (shallowest, deepest) = (leaves[0].0, leaves[leaves.len() - 1].0);
+    let total: f64 = leaves.iter().map(|&(_, c)| c).sum();
+    if !(total > 0.0 && total.is_finite()) {
+        return (shallowest, deepest);
+    }
+    let mut done = 0.0;
+    let mut steps = shallowest;
+    for &(d, cover) in &leaves {
+        if done > LOCKSTEP_DONE_SHARE * total {
+            break;
+        }
+        steps = d;
+        done += cover.max(0.0);
+    }
+    (steps.max(shallowest), deepest)
+}
+
 /// Trees flattened into one node array for branch-free traversal.
 pub(crate) struct Forest {
     nodes: Vec<FlatNode>,
@@ -20,12 +57,21 @@ pub(crate) struct Forest {
     words: Vec<u32>,
     /// The codes rows are binned to, when the forest walks binned rows.
     bins: Option<Bins>,
+    /// The largest feature index a node reads.
+    max_feature: usize,
 }
 
 impl Forest {
-    /// The flat forest; `None` when its categorical sets would need more
+    /// The flat forest, walking binned rows when it has enough trees to
+    /// repay the binning; `None` when its categorical sets would need more
     /// words than a flat node can address.
     pub fn new(trees: &[Tree]) -> Option<Forest> {
+        Forest::build(trees, trees.len() >= MIN_BINNED_TREES)
+    }
+
+    /// The flat forest, walking binned rows when `bin` and its thresholds
+    /// allow (see [`Bins::new`]).
+    pub fn build(trees: &[Tree], bin: bool) -> Option<Forest> {
         let words: usize = trees
             .iter()
             .flat_map(|t| t.category_splits())
@@ -40,22 +86,25 @@ impl Forest {
             trees: Vec::with_capacity(trees.len()),
             words: vec![0],
             bins: None,
+            max_feature: 0,
         };
         for t in trees {
+            let (lockstep, depth) = lockstep(t);
             f.trees.push(TreeSpan {
                 root: f.nodes.len() as u32,
-                min_depth: t.min_leaf_depth(),
+                lockstep,
+                depth,
             });
             t.flatten_into(&mut f.nodes, &mut f.values, &mut f.words);
         }
-        if trees.len() >= MIN_BINNED_TREES {
+        f.max_feature = f.nodes.iter().map(|nd| nd.feature as usize).max().unwrap_or(0);
+        if bin {
             f.bins = Bins::new(&mut f.nodes);
         }
         Some(f)
     }
 
     /// True when the forest walks binned rows.
-    #[cfg(test)]
     pub fn binned(&self) -> bool {
         self.bins.is_some()
     }
@@ -93,6 +142,7 @@ impl Forest {
             nodes: &self.nodes,
             values: &self.values,
             trees: &self.trees,
+            max_feature: self.max_feature,
         }
     }
 }

@@ -1,9 +1,9 @@
 //! The one walk kernel: a block of rows through every tree of a forest.
 //!
-//! Per tree, every row first takes the steps that no row can skip (the
-//! depth of the tree's shallowest leaf) in lockstep, with no bookkeeping;
-//! then only the rows not yet at a leaf take further steps, their indices
-//! compacted after each level. So a deep leaf-wise tree costs the rows'
+//! Per tree, every row first takes the steps that (nearly) no row can skip
+//! in lockstep, with no bookkeeping (see `forest::lockstep`); then only the
+//! rows not yet at a leaf take further steps, their indices compacted
+//! after each level. So a deep leaf-wise tree costs the rows'
 //! real depths, not its deepest leaf's, and the loops stay free of
 //! data-dependent branches.
 
@@ -63,7 +63,9 @@ bin_cell!(u16);
 
 /// How a walk decides at a node, given the row's cells.
 pub(super) trait Decide<C: Cell> {
-    fn goes_left(&self, nd: &FlatNode, row: &[C]) -> bool;
+    /// # Safety
+    /// `nd.feature < row.len()`.
+    unsafe fn goes_left(&self, nd: &FlatNode, row: &[C]) -> bool;
 }
 
 /// Numeric splits only.
@@ -71,8 +73,9 @@ pub(super) struct Numeric;
 
 impl<C: Cell> Decide<C> for Numeric {
     #[inline(always)]
-    fn goes_left(&self, nd: &FlatNode, row: &[C]) -> bool {
-        row[nd.feature as usize].goes_left(nd)
+    unsafe fn goes_left(&self, nd: &FlatNode, row: &[C]) -> bool {
+        // SAFETY: the caller's promise.
+        unsafe { row.get_unchecked(nd.feature as usize) }.goes_left(nd)
     }
 }
 
@@ -82,8 +85,9 @@ pub(super) struct Mixed<'a>(pub &'a [u32]);
 
 impl<C: Cell> Decide<C> for Mixed<'_> {
     #[inline(always)]
-    fn goes_left(&self, nd: &FlatNode, row: &[C]) -> bool {
-        let cell = row[nd.feature as usize];
+    unsafe fn goes_left(&self, nd: &FlatNode, row: &[C]) -> bool {
+        // SAFETY: the caller's promise.
+        let cell = unsafe { *row.get_unchecked(nd.feature as usize) };
         if !nd.categorical() {
             return cell.goes_left(nd);
         }
@@ -93,12 +97,15 @@ impl<C: Cell> Decide<C> for Mixed<'_> {
     }
 }
 
-/// Where one tree starts and how deep its leaves are.
+/// Where one tree starts and how its rows walk it.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct TreeSpan {
     pub root: u32,
-    /// Depth of the shallowest leaf: steps every row takes.
-    pub min_depth: usize,
+    /// Steps every row takes in lockstep (at least the depth of the
+    /// shallowest leaf; rows at a leaf stay on it).
+    pub lockstep: usize,
+    /// Depth of the deepest leaf.
+    pub depth: usize,
 }
 
 /// A forest as the kernel sees it.
@@ -107,6 +114,8 @@ pub(super) struct Walk<'a, D> {
     pub nodes: &'a [FlatNode],
     pub values: &'a [f32],
     pub trees: &'a [TreeSpan],
+    /// The largest feature index a node reads (leaves read 0).
+    pub max_feature: usize,
 }
 
 impl<D> Walk<'_, D> {
@@ -118,16 +127,20 @@ impl<D> Walk<'_, D> {
         D: Decide<C>,
     {
         let n = out.len() / k;
-        debug_assert!(n <= BLOCK && cells.len() == n * f);
+        // What the unchecked reads of `level` and `active_level` rely on.
+        assert!(n <= BLOCK && cells.len() == n * f && self.max_feature < f);
         let mut at = [0u32; BLOCK];
         let mut active = [0u8; BLOCK];
         for (t, span) in self.trees.iter().enumerate() {
             let at = &mut at[..n];
             at.fill(span.root);
-            for _ in 0..span.min_depth {
+            for _ in 0..span.lockstep {
                 self.level(at, cells, f);
             }
-            let mut m = self.unfinished(at, &mut active);
+            let mut m = match span.lockstep < span.depth {
+                true => self.unfinished(at, &mut active),
+                false => 0,
+            };
             while m > 0 {
                 m = self.active_level(at, &mut active[..m], cells, f);
             }
@@ -145,8 +158,11 @@ impl<D> Walk<'_, D> {
         D: Decide<C>,
     {
         for (node, row) in at.iter_mut().zip(cells.chunks_exact(f)) {
-            let nd = &self.nodes[*node as usize];
-            *node = nd.left + !self.decide.goes_left(nd, row) as u32;
+            // SAFETY: a walk's nodes are roots and children (see `Forest`),
+            // inside `nodes`; `add` checked that every node's feature is
+            // below the row length `f`.
+            let nd = unsafe { self.nodes.get_unchecked(*node as usize) };
+            *node = nd.left + !unsafe { self.decide.goes_left(nd, row) } as u32;
         }
     }
 
@@ -170,10 +186,19 @@ impl<D> Walk<'_, D> {
         let mut m = 0;
         for i in 0..active.len() {
             let r = active[i] as usize;
-            let nd = &self.nodes[at[r] as usize];
-            let right = !self.decide.goes_left(nd, &cells[r * f..r * f + f]);
-            at[r] = nd.left + right as u32;
-            active[m] = r as u8;
+            // SAFETY: `active` holds rows of the block, `r < at.len()` and
+            // `(r + 1) * f <= cells.len()` (checked in `add`); the nodes
+            // and features as in `level`.
+            let (nd, row) = unsafe {
+                let nd = self.nodes.get_unchecked(*at.get_unchecked(r) as usize);
+                (nd, cells.get_unchecked(r * f..r * f + f))
+            };
+            let right = !unsafe { self.decide.goes_left(nd, row) };
+            // SAFETY: `r < at.len()` as above, and `m <= i < active.len()`.
+            unsafe {
+                *at.get_unchecked_mut(r) = nd.left + right as u32;
+                *active.get_unchecked_mut(m) = r as u8;
+            }
             m += !nd.child_is_leaf(right) as usize;
         }
         m
