@@ -193,7 +193,18 @@ mod tests {
         let bins = Bins::new(&mut nodes).unwrap();
         assert!(!bins.wide());
         let values = [
-            f32::NAN, f32::NEG_INFINITY, -2.0, -1.5, -1.0, -0.0, 0.0, 0.1, 0.25, 0.2500001, 3.0, 7.0,
+            f32::NAN,
+            f32::NEG_INFINITY,
+            -2.0,
+            -1.5,
+            -1.0,
+            -0.0,
+            0.0,
+            0.1,
+            0.25,
+            0.2500001,
+            3.0,
+            7.0,
             f32::INFINITY,
         ];
         let codes = bins.codes::<u8>(&values, 1);

@@ -97,7 +97,12 @@ impl Forest {
             });
             t.flatten_into(&mut f.nodes, &mut f.values, &mut f.words);
         }
-        f.max_feature = f.nodes.iter().map(|nd| nd.feature as usize).max().unwrap_or(0);
+        f.max_feature = f
+            .nodes
+            .iter()
+            .map(|nd| nd.feature as usize)
+            .max()
+            .unwrap_or(0);
         if bin {
             f.bins = Bins::new(&mut f.nodes);
         }

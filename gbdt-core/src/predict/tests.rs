@@ -72,7 +72,11 @@ fn edge_rows(trees: &[Tree], x: &Array2<f32>) -> Array2<f32> {
     for t in trees {
         for node in (0..t.num_nodes()).filter(|&n| !t.is_leaf(n)) {
             let v = t.threshold(node);
-            let near = [v, f32::from_bits(v.to_bits().wrapping_add(1)), f32::from_bits(v.to_bits().wrapping_sub(1))];
+            let near = [
+                v,
+                f32::from_bits(v.to_bits().wrapping_add(1)),
+                f32::from_bits(v.to_bits().wrapping_sub(1)),
+            ];
             values[t.split_feature(node)].extend(near.iter().filter(|v| v.is_finite()));
         }
     }
@@ -167,8 +171,13 @@ fn multiclass_forests_match_the_reference_walk() {
 fn categorical_forests_match_the_reference_walk() {
     let (mut x, y) = synthetic(3000, 5, Objective::SquaredError, 5);
     for f in [1, 2] {
-        x.column_mut(f)
-            .mapv_inplace(|v| if v.is_nan() { v } else { ((v + 1.0) * 20.0).floor() });
+        x.column_mut(f).mapv_inplace(|v| {
+            if v.is_nan() {
+                v
+            } else {
+                ((v + 1.0) * 20.0).floor()
+            }
+        });
     }
     let params = Params {
         num_rounds: 20,
@@ -176,7 +185,12 @@ fn categorical_forests_match_the_reference_walk() {
         ..Params::default()
     };
     assert!(assert_matches_reference(&params, &x, &y, &[1, 2]));
-    assert!(assert_matches_reference(&leaf_wise(params.clone()), &x, &y, &[1, 2]));
+    assert!(assert_matches_reference(
+        &leaf_wise(params.clone()),
+        &x,
+        &y,
+        &[1, 2]
+    ));
     let few = Params {
         num_rounds: 3,
         ..params
@@ -197,10 +211,18 @@ fn many_distinct_thresholds_match_the_reference_walk() {
     let mut cuts: Vec<f32> = model
         .trees()
         .iter()
-        .flat_map(|t| (0..t.num_nodes()).filter(|&n| !t.is_leaf(n) && t.split_feature(n) == 0).map(|n| t.threshold(n)))
+        .flat_map(|t| {
+            (0..t.num_nodes())
+                .filter(|&n| !t.is_leaf(n) && t.split_feature(n) == 0)
+                .map(|n| t.threshold(n))
+        })
         .collect();
     cuts.sort_by(f32::total_cmp);
     cuts.dedup();
-    assert!(cuts.len() > 255, "{} thresholds need 16-bit codes", cuts.len());
+    assert!(
+        cuts.len() > 255,
+        "{} thresholds need 16-bit codes",
+        cuts.len()
+    );
     assert!(assert_matches_reference(&params, &x, &y, &[]));
 }

@@ -179,7 +179,13 @@ impl<D> Walk<'_, D> {
     /// One step of each row in `active`, which keeps (at its front) those
     /// that did not reach a leaf; returns their number.
     #[inline(always)]
-    fn active_level<C: Cell>(&self, at: &mut [u32], active: &mut [u8], cells: &[C], f: usize) -> usize
+    fn active_level<C: Cell>(
+        &self,
+        at: &mut [u32],
+        active: &mut [u8],
+        cells: &[C],
+        f: usize,
+    ) -> usize
     where
         D: Decide<C>,
     {
