@@ -11,6 +11,9 @@ use crate::tree::FlatNode;
 
 use super::BLOCK;
 
+/// Rows whose nodes the lockstep walk keeps in registers.
+const GROUP: usize = 8;
+
 /// A row cell a node decides on: a raw value or a bin code.
 pub(super) trait Cell: Copy {
     /// True when a row with this value goes left at the numeric node `nd`.
@@ -134,9 +137,7 @@ impl<D> Walk<'_, D> {
         for (t, span) in self.trees.iter().enumerate() {
             let at = &mut at[..n];
             at.fill(span.root);
-            for _ in 0..span.lockstep {
-                self.level(at, cells, f);
-            }
+            self.lockstep(span.lockstep, at, cells, f);
             let mut m = match span.lockstep < span.depth {
                 true => self.unfinished(at, &mut active),
                 false => 0,
@@ -151,19 +152,44 @@ impl<D> Walk<'_, D> {
         }
     }
 
-    /// One step of every row.
+    /// `steps` steps of every row, `GROUP` rows at a time with their nodes
+    /// in registers.
     #[inline(always)]
-    fn level<C: Cell>(&self, at: &mut [u32], cells: &[C], f: usize)
+    fn lockstep<C: Cell>(&self, steps: usize, at: &mut [u32], cells: &[C], f: usize)
     where
         D: Decide<C>,
     {
-        for (node, row) in at.iter_mut().zip(cells.chunks_exact(f)) {
-            // SAFETY: a walk's nodes are roots and children (see `Forest`),
-            // inside `nodes`; `add` checked that every node's feature is
-            // below the row length `f`.
-            let nd = unsafe { self.nodes.get_unchecked(*node as usize) };
-            *node = nd.left + !unsafe { self.decide.goes_left(nd, row) } as u32;
+        let mut groups = at.chunks_exact_mut(GROUP);
+        for (group, rows) in (&mut groups).zip(cells.chunks_exact(GROUP * f)) {
+            let mut nodes: [u32; GROUP] = group.try_into().unwrap_or_else(|_| unreachable!());
+            for _ in 0..steps {
+                for (j, node) in nodes.iter_mut().enumerate() {
+                    // SAFETY: `j * f + f <= rows.len()`.
+                    *node = self.step(*node, unsafe { rows.get_unchecked(j * f..j * f + f) });
+                }
+            }
+            group.copy_from_slice(&nodes);
         }
+        let rest = groups.into_remainder();
+        let first = cells.len() / f - rest.len();
+        for _ in 0..steps {
+            for (node, row) in rest.iter_mut().zip(cells[first * f..].chunks_exact(f)) {
+                *node = self.step(*node, row);
+            }
+        }
+    }
+
+    /// The node after `node` for `row`.
+    #[inline(always)]
+    fn step<C: Cell>(&self, node: u32, row: &[C]) -> u32
+    where
+        D: Decide<C>,
+    {
+        // SAFETY: a walk's nodes are roots and children (see `Forest`),
+        // inside `nodes`; `add` checked that every node's feature is below
+        // the row length `f`.
+        let nd = unsafe { self.nodes.get_unchecked(node as usize) };
+        nd.left + !unsafe { self.decide.goes_left(nd, row) } as u32
     }
 
     /// Writes the rows not at a leaf into `active`; returns their number.
