@@ -159,6 +159,20 @@ mod tests {
     use crate::predict::walk::Cell;
 
     fn node(feature: u32, threshold: f32, default_left: bool) -> FlatNode {
+        split_node(feature, threshold, default_left, None)
+    }
+
+    fn categorical(feature: u32, n: usize) -> FlatNode {
+        let set = crate::bitset::Bitset::from_members([0]);
+        split_node(feature, 0.0, false, Some((n, set)))
+    }
+
+    fn split_node(
+        feature: u32,
+        threshold: f32,
+        default_left: bool,
+        categories: Option<(usize, crate::bitset::Bitset)>,
+    ) -> FlatNode {
         let mut nodes = Vec::new();
         let mut t = crate::tree::Tree::with_root(0.0, 1.0);
         t.split(
@@ -172,7 +186,7 @@ mod tests {
                 right_value: 0.0,
                 left_cover: 1.0,
                 right_cover: 1.0,
-                categories: None,
+                categories,
             },
         );
         t.flatten_into(&mut nodes, &mut Vec::new(), &mut Vec::new());
@@ -220,6 +234,14 @@ mod tests {
         let mut nodes = vec![node(0, f32::NAN, true)];
         assert!(Bins::new(&mut nodes).is_none());
         assert!(nodes[0].threshold().is_nan());
+        let mut mixed = vec![node(0, 0.5, true), categorical(0, 4)];
+        assert!(Bins::new(&mut mixed).is_none());
+        assert_eq!(mixed[0].threshold(), 0.5);
+        assert!(Bins::new(&mut [categorical(1, 4), categorical(1, 5)]).is_none());
+        let mut same = [categorical(1, 4), categorical(1, 4), node(0, 0.5, false)];
+        let bins = Bins::new(&mut same).unwrap();
+        let codes = bins.codes::<u8>(&[0.7, 3.0, f32::NAN, 4.0, 0.2, -1.0, 0.5, 2.5], 2);
+        assert_eq!(codes, vec![2, 3, 0, 4, 1, 4, 1, 2]);
     }
 
     #[test]
