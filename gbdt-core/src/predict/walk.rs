@@ -130,7 +130,7 @@ impl<D> Walk<'_, D> {
         D: Decide<C>,
     {
         let n = out.len() / k;
-        // What the unchecked reads of `level` and `active_level` rely on.
+        // What the unchecked reads of `step` and `active_level` rely on.
         assert!(n <= BLOCK && cells.len() == n * f && self.max_feature < f);
         let mut at = [0u32; BLOCK];
         let mut active = [0u8; BLOCK];
@@ -185,9 +185,10 @@ impl<D> Walk<'_, D> {
     where
         D: Decide<C>,
     {
-        // SAFETY: a walk's nodes are roots and children (see `Forest`),
-        // inside `nodes`; `add` checked that every node's feature is below
-        // the row length `f`.
+        // SAFETY: a walk starts at a root and moves to a child, inside
+        // `nodes`; a leaf points at itself and sends every row left (see
+        // `FlatNode`), so lockstep steps past a leaf stay on it. `add`
+        // checked that every node's feature is below the row length `f`.
         let nd = unsafe { self.nodes.get_unchecked(node as usize) };
         nd.left + !unsafe { self.decide.goes_left(nd, row) } as u32
     }
@@ -220,7 +221,7 @@ impl<D> Walk<'_, D> {
             let r = active[i] as usize;
             // SAFETY: `active` holds rows of the block, `r < at.len()` and
             // `(r + 1) * f <= cells.len()` (checked in `add`); the nodes
-            // and features as in `level`.
+            // and features as in `step`.
             let (nd, row) = unsafe {
                 let nd = self.nodes.get_unchecked(*at.get_unchecked(r) as usize);
                 (nd, cells.get_unchecked(r * f..r * f + f))
