@@ -1,11 +1,12 @@
 //! Criterion benchmarks of the engine's kernels on seeded synthetic data:
 //! histogram building (float and quantized gradients), split finding (at the
-//! root and in a small node), growing one tree, batch prediction.
+//! root and in a small node), growing one tree, batch prediction (through
+//! the model, and the walk kernel alone on binned or raw rows).
 //! Run with `cargo bench -p gbdt-benches`.
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use gbdt_core::bench_api::Kernels;
-use gbdt_core::{train, Dataset, Objective, Params};
+use gbdt_core::bench_api::{Kernels, PredictKernel};
+use gbdt_core::{train, Dataset, GrowPolicy, Objective, Params};
 use ndarray::Array2;
 
 const FEATURES: usize = 28;
@@ -128,5 +129,45 @@ fn categorical_prediction(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, kernels, prediction, categorical_prediction);
+/// The batch walk kernel on one thread, on rows binned by the forest's
+/// thresholds against raw values: 200 trees, depth-wise (depth 6) and
+/// leaf-wise (255 leaves, no depth limit, so deep trees).
+fn binned_prediction(c: &mut Criterion) {
+    let (x, y) = data(50_000);
+    let data = Dataset::new(x.view(), &y).expect("dataset");
+    let depth_wise = Params {
+        num_rounds: 200,
+        threads: Some(2),
+        ..params()
+    };
+    let leaf_wise = Params {
+        grow_policy: GrowPolicy::LossGuide,
+        max_leaves: 255,
+        max_depth: 0,
+        ..depth_wise.clone()
+    };
+    let mut g = c.benchmark_group("predict_kernel");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(x.nrows() as u64));
+    for (name, p) in [("depthwise", depth_wise), ("leafwise", leaf_wise)] {
+        let model = train(&p, &data, &[]).expect("train");
+        for binned in [true, false] {
+            let kernel = PredictKernel::new(&model, binned).expect("a numeric forest bins");
+            let id = format!(
+                "{}_50k_rows_200_trees_{name}",
+                ["raw", "binned"][binned as usize]
+            );
+            g.bench_function(id, |b| b.iter(|| black_box(kernel.predict(x.view()))));
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    kernels,
+    prediction,
+    categorical_prediction,
+    binned_prediction
+);
 criterion_main!(benches);

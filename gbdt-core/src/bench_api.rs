@@ -156,3 +156,35 @@ impl Kernels {
             .len()
     }
 }
+
+/// Batch prediction of a model's trees on the calling thread, on rows
+/// binned by the forest's thresholds or on raw values.
+pub struct PredictKernel {
+    forest: crate::predict::Forest,
+    k: usize,
+}
+
+impl PredictKernel {
+    /// The model's forest; `binned` asks for binned rows (`None` when the
+    /// forest cannot be flattened or binning was asked for and is not
+    /// possible).
+    pub fn new(model: &crate::Model, binned: bool) -> Option<PredictKernel> {
+        let forest = crate::predict::Forest::build(model.trees(), binned)?;
+        (forest.binned() == binned).then_some(PredictKernel {
+            forest,
+            k: model.num_outputs(),
+        })
+    }
+
+    /// The trees' margins (rows × outputs, no base margin), a block of rows
+    /// at a time.
+    pub fn predict(&self, x: ArrayView2<'_, f32>) -> Vec<f64> {
+        let block = crate::predict::BLOCK;
+        let mut out = vec![0.0; x.nrows() * self.k];
+        for (b, out) in out.chunks_mut(block * self.k).enumerate() {
+            let rows = x.slice(ndarray::s![b * block..b * block + out.len() / self.k, ..]);
+            self.forest.add(self.k, rows, out);
+        }
+        out
+    }
+}

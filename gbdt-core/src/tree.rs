@@ -233,20 +233,23 @@ impl Tree {
     }
 }
 
-/// A node laid out for branch-free batch prediction (see `predict.rs`).
-/// A leaf points at itself with an infinite threshold and missing values
-/// sent left, so extra steps past a leaf stay on it. A categorical node's
-/// threshold is its number of categories `n`, and `meta` holds the offset
-/// of its set in the forest's word array: bits `0..n` for the categories,
-/// bit `n` for missing and unseen values (the default direction).
+/// A node laid out for batch prediction (see `predict/`). A leaf points at
+/// itself and sends every row left, so extra steps past a leaf stay on it.
+/// `split` is the threshold's bits in a forest that walks raw values; a
+/// forest that walks binned rows rewrites it to a bin bound (see
+/// `predict::bins`). A categorical node's threshold is its number of
+/// categories `n`, and `meta` holds the offset of its set in the forest's
+/// word array: bits `0..n` for the categories, bit `n` for missing and
+/// unseen values (the default direction).
 #[derive(Debug, Clone, Copy)]
 #[repr(C)]
 pub(crate) struct FlatNode {
     pub feature: u32,
-    pub threshold: f32,
+    pub split: u32,
     /// Absolute index of the left child; the right child follows it.
     pub left: u32,
-    /// Bit 0: missing values go left; bit 1: categorical; bits 2..: the
+    /// Bit 0: missing values go left; bit 1: categorical; bit 2: the left
+    /// child is a leaf; bit 3: the right child is a leaf; bits 4..: the
     /// word offset of a categorical node's set (0 for a numeric node).
     meta: u32,
 }
@@ -262,16 +265,35 @@ impl FlatNode {
         self.meta & 2 != 0
     }
 
+    /// The threshold of a numeric node of a forest walking raw values (the
+    /// number of categories at a categorical node, `+inf` at a leaf).
+    #[inline(always)]
+    pub fn threshold(&self) -> f32 {
+        f32::from_bits(self.split)
+    }
+
+    /// True when the child a row goes to (right or not) is a leaf.
+    #[inline(always)]
+    pub fn child_is_leaf(&self, right: bool) -> bool {
+        (self.meta >> (2 + right as u32)) & 1 != 0
+    }
+
+    /// True for a leaf (it points at itself).
+    #[inline(always)]
+    pub fn is_leaf_at(&self, index: u32) -> bool {
+        self.left == index
+    }
+
     /// The word offset of a categorical node's set (0, the forest's
     /// all-zero word, for a numeric node).
     #[inline(always)]
     pub fn words_at(&self) -> usize {
-        (self.meta >> 2) as usize
+        (self.meta >> 4) as usize
     }
 }
 
-/// Word offsets must fit the 30 bits `FlatNode::meta` has for them.
-pub(crate) const MAX_FLAT_WORDS: usize = 1 << 30;
+/// Word offsets must fit the 28 bits `FlatNode::meta` has for them.
+pub(crate) const MAX_FLAT_WORDS: usize = 1 << 28;
 
 impl Tree {
     /// Appends this tree's nodes to `nodes`, values to `values` and the
@@ -285,25 +307,28 @@ impl Tree {
     ) {
         let base = nodes.len() as u32;
         for i in 0..self.num_nodes() {
-            let mut node = FlatNode {
-                feature: self.feature[i],
-                threshold: self.threshold[i],
-                left: base + self.left[i],
-                meta: self.default_left[i] as u32,
-            };
-            if self.is_leaf(i) {
-                node = FlatNode {
+            let Some((l, r)) = self.children(i) else {
+                nodes.push(FlatNode {
                     feature: 0,
-                    threshold: f32::INFINITY,
+                    split: f32::INFINITY.to_bits(),
                     left: base + i as u32,
                     meta: 1,
-                };
-            } else if let Some(c) = self.category_split(i) {
+                });
+                continue;
+            };
+            let leaves = (self.is_leaf(l) as u32) << 2 | (self.is_leaf(r) as u32) << 3;
+            let mut node = FlatNode {
+                feature: self.feature[i],
+                split: self.threshold[i].to_bits(),
+                left: base + l as u32,
+                meta: self.default_left[i] as u32 | leaves,
+            };
+            if let Some(c) = self.category_split(i) {
                 // Codes 0..n by the set; code n (what the walk reads for
                 // missing and unseen values) by the default direction.
                 let n = c.num_categories();
-                node.threshold = n as f32;
-                node.meta |= 2 | ((words.len() as u32) << 2);
+                node.split = (n as f32).to_bits();
+                node.meta |= 2 | ((words.len() as u32) << 4);
                 let set = c.left_set();
                 let start = words.len();
                 words.extend((0..(n + 1).div_ceil(32)).map(|w| set.word(w)));

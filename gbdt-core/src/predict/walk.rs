@@ -1,0 +1,239 @@
+//! The one walk kernel: a block of rows through every tree of a forest.
+//!
+//! Per tree, every row first takes the steps that (nearly) no row can skip
+//! in lockstep, with no bookkeeping (see `forest::lockstep`); then only the
+//! rows not yet at a leaf take further steps, their indices compacted
+//! after each level. So a deep leaf-wise tree costs the rows'
+//! real depths, not its deepest leaf's, and the loops stay free of
+//! data-dependent branches.
+
+use crate::tree::FlatNode;
+
+use super::BLOCK;
+
+/// Rows whose nodes the lockstep walk keeps in registers.
+const GROUP: usize = 8;
+
+/// A row cell a node decides on: a raw value or a bin code.
+pub(super) trait Cell: Copy {
+    /// True when a row with this value goes left at the numeric node `nd`.
+    fn goes_left(self, nd: &FlatNode) -> bool;
+    /// The category code at the categorical node `nd`: the value when it is
+    /// one of the node's `0..n` categories, else `n` (missing and unseen
+    /// values, which follow the default direction).
+    fn code(self, nd: &FlatNode) -> usize;
+}
+
+impl Cell for f32 {
+    #[inline(always)]
+    fn goes_left(self, nd: &FlatNode) -> bool {
+        (self <= nd.threshold()) | (self.is_nan() & nd.default_left())
+    }
+
+    #[inline(always)]
+    fn code(self, nd: &FlatNode) -> usize {
+        let n = nd.threshold();
+        if self >= 0.0 && self < n {
+            self as usize
+        } else {
+            n as usize
+        }
+    }
+}
+
+/// Bin codes (see `bins`): 0 for missing, `1 + i` for values between the
+/// feature's thresholds `i - 1` and `i`; a categorical feature's code as is.
+/// A numeric node's `split` is a bound such that the row goes left when
+/// `code - !default_left <= bound` (wrapping, so missing, code 0, goes
+/// right unless missing values go left).
+macro_rules! bin_cell {
+    ($t:ty) => {
+        impl Cell for $t {
+            #[inline(always)]
+            fn goes_left(self, nd: &FlatNode) -> bool {
+                (self as u32).wrapping_sub(!nd.default_left() as u32) <= nd.split
+            }
+
+            #[inline(always)]
+            fn code(self, _: &FlatNode) -> usize {
+                self as usize
+            }
+        }
+    };
+}
+bin_cell!(u8);
+bin_cell!(u16);
+
+/// How a walk decides at a node, given the row's cells.
+pub(super) trait Decide<C: Cell> {
+    /// # Safety
+    /// `nd.feature < row.len()`.
+    unsafe fn goes_left(&self, nd: &FlatNode, row: &[C]) -> bool;
+}
+
+/// Numeric splits only.
+pub(super) struct Numeric;
+
+impl<C: Cell> Decide<C> for Numeric {
+    #[inline(always)]
+    unsafe fn goes_left(&self, nd: &FlatNode, row: &[C]) -> bool {
+        // SAFETY: the caller's promise.
+        unsafe { row.get_unchecked(nd.feature as usize) }.goes_left(nd)
+    }
+}
+
+/// Numeric and categorical splits, with a branch on the node's kind; a
+/// categorical node costs one bit test in the forest's set words.
+pub(super) struct Mixed<'a>(pub &'a [u32]);
+
+impl<C: Cell> Decide<C> for Mixed<'_> {
+    #[inline(always)]
+    unsafe fn goes_left(&self, nd: &FlatNode, row: &[C]) -> bool {
+        // SAFETY: the caller's promise.
+        let cell = unsafe { *row.get_unchecked(nd.feature as usize) };
+        if !nd.categorical() {
+            return cell.goes_left(nd);
+        }
+        let code = cell.code(nd);
+        let word = self.0[nd.words_at() + code / 32];
+        (word >> (code % 32)) & 1 == 1
+    }
+}
+
+/// Where one tree starts and how its rows walk it.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct TreeSpan {
+    pub root: u32,
+    /// Steps every row takes in lockstep (at least the depth of the
+    /// shallowest leaf; rows at a leaf stay on it).
+    pub lockstep: usize,
+    /// Depth of the deepest leaf.
+    pub depth: usize,
+}
+
+/// A forest as the kernel sees it.
+pub(super) struct Walk<'a, D> {
+    pub decide: D,
+    pub nodes: &'a [FlatNode],
+    pub values: &'a [f32],
+    pub trees: &'a [TreeSpan],
+    /// The largest feature index a node reads (leaves read 0).
+    pub max_feature: usize,
+}
+
+impl<D> Walk<'_, D> {
+    /// Adds the outputs of every tree to `out` (rows × `k`, row-major; tree
+    /// `t` to output `t % k`) for the block of up to `BLOCK` rows `cells`
+    /// (rows × `f`, row-major), in tree order.
+    pub fn add<C: Cell>(&self, k: usize, cells: &[C], f: usize, out: &mut [f64])
+    where
+        D: Decide<C>,
+    {
+        let n = out.len() / k;
+        // What the unchecked reads of `step` and `active_level` rely on.
+        assert!(n <= BLOCK && cells.len() == n * f && self.max_feature < f);
+        let mut at = [0u32; BLOCK];
+        let mut active = [0u8; BLOCK];
+        for (t, span) in self.trees.iter().enumerate() {
+            let at = &mut at[..n];
+            at.fill(span.root);
+            self.lockstep(span.lockstep, at, cells, f);
+            let mut m = match span.lockstep < span.depth {
+                true => self.unfinished(at, &mut active),
+                false => 0,
+            };
+            while m > 0 {
+                m = self.active_level(at, &mut active[..m], cells, f);
+            }
+            let class = t % k;
+            for (r, node) in at.iter().enumerate() {
+                out[r * k + class] += self.values[*node as usize] as f64;
+            }
+        }
+    }
+
+    /// `steps` steps of every row, `GROUP` rows at a time with their nodes
+    /// in registers.
+    #[inline(always)]
+    fn lockstep<C: Cell>(&self, steps: usize, at: &mut [u32], cells: &[C], f: usize)
+    where
+        D: Decide<C>,
+    {
+        let mut groups = at.chunks_exact_mut(GROUP);
+        for (group, rows) in (&mut groups).zip(cells.chunks_exact(GROUP * f)) {
+            let mut nodes: [u32; GROUP] = group.try_into().unwrap_or_else(|_| unreachable!());
+            for _ in 0..steps {
+                for (j, node) in nodes.iter_mut().enumerate() {
+                    // SAFETY: `j * f + f <= rows.len()`.
+                    *node = self.step(*node, unsafe { rows.get_unchecked(j * f..j * f + f) });
+                }
+            }
+            group.copy_from_slice(&nodes);
+        }
+        let rest = groups.into_remainder();
+        let first = cells.len() / f - rest.len();
+        for _ in 0..steps {
+            for (node, row) in rest.iter_mut().zip(cells[first * f..].chunks_exact(f)) {
+                *node = self.step(*node, row);
+            }
+        }
+    }
+
+    /// The node after `node` for `row`.
+    #[inline(always)]
+    fn step<C: Cell>(&self, node: u32, row: &[C]) -> u32
+    where
+        D: Decide<C>,
+    {
+        // SAFETY: a walk starts at a root and moves to a child, inside
+        // `nodes`; a leaf points at itself and sends every row left (see
+        // `FlatNode`), so lockstep steps past a leaf stay on it. `add`
+        // checked that every node's feature is below the row length `f`.
+        let nd = unsafe { self.nodes.get_unchecked(node as usize) };
+        nd.left + !unsafe { self.decide.goes_left(nd, row) } as u32
+    }
+
+    /// Writes the rows not at a leaf into `active`; returns their number.
+    fn unfinished(&self, at: &[u32], active: &mut [u8; BLOCK]) -> usize {
+        let mut m = 0;
+        for (r, &node) in at.iter().enumerate() {
+            active[m] = r as u8;
+            m += !self.nodes[node as usize].is_leaf_at(node) as usize;
+        }
+        m
+    }
+
+    /// One step of each row in `active`, which keeps (at its front) those
+    /// that did not reach a leaf; returns their number.
+    #[inline(always)]
+    fn active_level<C: Cell>(
+        &self,
+        at: &mut [u32],
+        active: &mut [u8],
+        cells: &[C],
+        f: usize,
+    ) -> usize
+    where
+        D: Decide<C>,
+    {
+        let mut m = 0;
+        for i in 0..active.len() {
+            let r = active[i] as usize;
+            // SAFETY: `active` holds rows of the block, `r < at.len()` and
+            // `(r + 1) * f <= cells.len()` (checked in `add`); the nodes
+            // and features as in `step`.
+            let (nd, row) = unsafe {
+                let nd = self.nodes.get_unchecked(*at.get_unchecked(r) as usize);
+                (nd, cells.get_unchecked(r * f..r * f + f))
+            };
+            let right = !unsafe { self.decide.goes_left(nd, row) };
+            // SAFETY: `r < at.len()` as above, and `m <= i < active.len()`.
+            unsafe {
+                *at.get_unchecked_mut(r) = nd.left + right as u32;
+                *active.get_unchecked_mut(m) = r as u8;
+            }
+            m += !nd.child_is_leaf(right) as usize;
+        }
+        m
+    }
+}
