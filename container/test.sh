@@ -23,7 +23,11 @@ target=x86_64-unknown-linux-gnu
 bin="${CARGO_TARGET_DIR:-$root/target}/$target/release/gbdt"
 csv="$root/examples/credit_train.csv"
 target_expr="Number of Credit Problems > 1"
-max_image_bytes=$((5 * 1000 * 1000))
+# The stripped static binary on scratch: 5.04 MB since binned prediction
+# landed (5 MB before it). The bound catches a dynamic or unstripped binary
+# or a base image creeping in, not a kernel's few kilobytes.
+max_image_mb=6
+max_image_bytes=$((max_image_mb * 1000 * 1000))
 
 passed=0
 failed=0
@@ -247,7 +251,7 @@ fi
 # ------------------------------------------------------- the daemon checks
 daemon_checks=(
     "image builds without pulling (FROM scratch, host-built binary)"
-    "image size under 5 MB"
+    "image size under $max_image_mb MB"
     "image runs as 65532:65532, /data owned by 65532"
     "no shell in the image (--entrypoint sh fails)"
     "two-stage Dockerfile on a stand-in builder"
@@ -293,9 +297,9 @@ fi
 if [ -z "$daemon_error" ] && [ "$have_bin" = 1 ] && [ "${built:-0}" = 1 ]; then
     size="$(docker image inspect -f '{{.Size}}' "$image")"
     if [ "$size" -lt "$max_image_bytes" ]; then
-        pass "image size $size bytes ($(awk "BEGIN{printf \"%.2f\", $size/1000000}") MB) < 5 MB"
+        pass "image size $size bytes ($(awk "BEGIN{printf \"%.2f\", $size/1000000}") MB) < $max_image_mb MB"
     else
-        fail "image size $size bytes >= 5 MB"
+        fail "image size $size bytes >= $max_image_mb MB"
     fi
 
     user="$(docker image inspect -f '{{.Config.User}}' "$image")"
