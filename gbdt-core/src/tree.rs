@@ -196,16 +196,19 @@ impl Tree {
 
     /// Depth of the deepest leaf (a single leaf has depth 0).
     pub fn depth(&self) -> usize {
+        self.node_depths().into_iter().max().unwrap_or(0)
+    }
+
+    /// The depth of every node (the root's is 0); children come after
+    /// their parent, so one pass in node order sets them all.
+    pub(crate) fn node_depths(&self) -> Vec<usize> {
         let mut depth = vec![0usize; self.num_nodes()];
-        let mut max = 0;
         for node in 0..self.num_nodes() {
             if let Some((l, r)) = self.children(node) {
-                depth[l] = depth[node] + 1;
-                depth[r] = depth[node] + 1;
-                max = max.max(depth[l]);
+                (depth[l], depth[r]) = (depth[node] + 1, depth[node] + 1);
             }
         }
-        max
+        depth
     }
 
     /// The leaf a row reaches; `value(j)` reads feature `j` of the row.

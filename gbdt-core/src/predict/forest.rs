@@ -22,14 +22,10 @@ const LOCKSTEP_DONE_SHARE: f64 = 0.35;
 /// and the depth of the deepest leaf. Only the speed depends on it: every
 /// row ends on the same leaf whatever the split between the two walks.
 fn lockstep(tree: &Tree) -> (usize, usize) {
-    let mut depth = vec![0usize; tree.num_nodes()];
-    let mut leaves = Vec::new();
-    for node in 0..tree.num_nodes() {
-        match tree.children(node) {
-            Some((l, r)) => (depth[l], depth[r]) = (depth[node] + 1, depth[node] + 1),
-            None => leaves.push((depth[node], tree.cover(node) as f64)),
-        }
-    }
+    let mut leaves: Vec<(usize, f64)> = (tree.node_depths().into_iter().enumerate())
+        .filter(|&(node, _)| tree.is_leaf(node))
+        .map(|(node, d)| (d, tree.cover(node) as f64))
+        .collect();
     leaves.sort_by_key(|&(d, _)| d);
     let (shallowest, deepest) = (leaves[0].0, leaves[leaves.len() - 1].0);
     let total: f64 = leaves.iter().map(|&(_, c)| c).sum();
