@@ -1,5 +1,6 @@
 //! Criterion benchmarks of the engine's kernels on seeded synthetic data:
-//! histogram building (float and quantized gradients), split finding (at the
+//! histogram building (float and quantized gradients; small nodes' by
+//! columns and by rows), split finding (at the
 //! root and in a small node), growing one tree, batch prediction (through
 //! the model, and the walk kernel alone on binned or raw rows).
 //! Run with `cargo bench -p gbdt-benches`.
@@ -73,6 +74,26 @@ fn kernels(c: &mut Criterion) {
         });
         g.finish();
     }
+}
+
+/// Histograms of small nodes (64 nodes dealt the rows at random, built in
+/// turn) on a matrix too large for the cache: by columns, and by the
+/// row-major copy of the bins.
+fn small_node_histograms(c: &mut Criterion) {
+    let rows = 1_000_000;
+    let (x, y) = data(rows);
+    let mut k = Kernels::new(x.view(), &y, &params(), 2).expect("kernels");
+    k.use_nodes(64);
+    let mut g = c.benchmark_group("histogram_node");
+    g.sample_size(20);
+    g.throughput(Throughput::Elements((rows / 64 * FEATURES) as u64));
+    for (name, by_rows) in [("by_columns", false), ("by_rows", true)] {
+        assert!(k.read_rows(by_rows), "a 1M-row matrix keeps row-major bins");
+        g.bench_function(BenchmarkId::new(name, rows / 64), |b| {
+            b.iter(|| k.build_next_node())
+        });
+    }
+    g.finish();
 }
 
 fn prediction(c: &mut Criterion) {
@@ -166,6 +187,7 @@ fn binned_prediction(c: &mut Criterion) {
 criterion_group!(
     benches,
     kernels,
+    small_node_histograms,
     prediction,
     categorical_prediction,
     binned_prediction

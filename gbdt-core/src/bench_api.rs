@@ -23,6 +23,12 @@ pub struct Kernels {
     quant: Vec<PackedBin>,
     quant_hist: Vec<PackedBin>,
     features: Vec<usize>,
+    /// Nodes of [`Kernels::use_nodes`] (rows and their gradients), and the
+    /// one to build next.
+    nodes: Vec<(Vec<u32>, Vec<GradPair>)>,
+    next_node: usize,
+    /// The row-major bins while [`Kernels::read_rows`] has them off.
+    spare_rows: Option<crate::binning::Bins>,
     cfg: GrowConfig,
     ws: Workspace,
     par: Executor,
@@ -74,6 +80,9 @@ impl Kernels {
             quant_hist: vec![PackedBin::default(); matrix.total_bins()],
             quant,
             features: (0..x.ncols()).collect(),
+            nodes: Vec::new(),
+            next_node: 0,
+            spare_rows: None,
             ws: Workspace::new(&matrix),
             matrix,
             grads,
@@ -113,6 +122,48 @@ impl Kernels {
     pub fn use_node(&mut self, step: usize) {
         self.rows = (0..self.matrix.rows as u32).step_by(step.max(1)).collect();
         self.build_histogram();
+    }
+
+    /// Deals the rows at random into `count` nodes, as the leaves of a
+    /// leaf-wise tree hold them; [`Kernels::build_next_node`] then builds
+    /// their histograms in turn, so each build reads rows the previous
+    /// one did not (a loop over one small node would find it in cache).
+    pub fn use_nodes(&mut self, count: usize) {
+        let count = count.max(1);
+        let mut rng = crate::sampling::Rng::new(11, &[count as u64]);
+        let mut nodes: Vec<(Vec<u32>, Vec<GradPair>)> = vec![Default::default(); count];
+        for r in 0..self.matrix.rows {
+            let node = &mut nodes[(rng.next_u64() % count as u64) as usize];
+            node.0.push(r as u32);
+            node.1.push(self.grads[r]);
+        }
+        self.nodes = nodes;
+        self.next_node = 0;
+    }
+
+    /// Builds the histogram of the next node of [`Kernels::use_nodes`].
+    pub fn build_next_node(&mut self) {
+        let Some((rows, grads)) = self.nodes.get(self.next_node) else {
+            return;
+        };
+        self.next_node = (self.next_node + 1) % self.nodes.len();
+        self.hist.fill(BinStat::default());
+        let job = BuildJob {
+            rows,
+            grads,
+            hist: &mut self.hist,
+        };
+        histogram::build(&self.matrix, &self.features, vec![job], &self.par);
+    }
+
+    /// Whether histograms of small nodes read the row-major copy of the
+    /// bins (kept for matrices of at least 4 MiB of bins); `false` makes
+    /// them read columns, for comparison. Returns whether the copy exists.
+    pub fn read_rows(&mut self, on: bool) -> bool {
+        if on != self.matrix.by_row.is_some() {
+            std::mem::swap(&mut self.matrix.by_row, &mut self.spare_rows);
+        }
+        self.matrix.by_row.is_some() || self.spare_rows.is_some()
     }
 
     /// Finds the node's best split over every feature (the root's unless

@@ -1,9 +1,10 @@
 //! Quantile binning: cut points per numeric feature and category bins per
 //! categorical one, from a deterministic sample, and the column-major
-//! matrix of bin ids training works on.
+//! matrix of bin ids training works on (and its row-major copy, `rows.rs`).
 
 mod categories;
 mod cuts;
+mod rows;
 
 pub(crate) use categories::CategoryBins;
 pub(crate) use cuts::FeatureCuts;
@@ -96,6 +97,9 @@ pub(crate) struct BinnedMatrix {
     /// feature's value bins plus its missing bin.
     pub offsets: Vec<usize>,
     pub bins: Bins,
+    /// The same bins row-major (see `rows.rs`), for the histograms of
+    /// small nodes; `None` when the columns fit in cache anyway.
+    pub by_row: Option<Bins>,
 }
 
 impl BinnedMatrix {
@@ -151,11 +155,14 @@ impl BinnedMatrix {
         } else {
             Bins::U16(bin_columns(x, &features, par))
         };
+        let by_row =
+            rows::worth_keeping(&bins, features.len()).then(|| rows::by_row(&bins, x.nrows(), par));
         BinnedMatrix {
             rows: x.nrows(),
             features,
             offsets,
             bins,
+            by_row,
         }
     }
 
