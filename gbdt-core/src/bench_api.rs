@@ -28,7 +28,7 @@ pub struct Kernels {
     nodes: Vec<(Vec<u32>, Vec<GradPair>)>,
     next_node: usize,
     /// The row-major bins while [`Kernels::read_rows`] has them off.
-    spare_rows: Option<crate::binning::Bins>,
+    spare_rows: Option<crate::binning::RowMajor>,
     cfg: GrowConfig,
     ws: Workspace,
     par: Executor,

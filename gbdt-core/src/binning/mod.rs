@@ -8,6 +8,7 @@ mod rows;
 
 pub(crate) use categories::CategoryBins;
 pub(crate) use cuts::FeatureCuts;
+pub(crate) use rows::RowMajor;
 
 use ndarray::ArrayView2;
 
@@ -99,7 +100,7 @@ pub(crate) struct BinnedMatrix {
     pub bins: Bins,
     /// The same bins row-major (see `rows.rs`), for the histograms of
     /// small nodes; `None` when the columns fit in cache anyway.
-    pub by_row: Option<Bins>,
+    pub by_row: Option<RowMajor>,
 }
 
 impl BinnedMatrix {

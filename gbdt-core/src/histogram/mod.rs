@@ -116,9 +116,14 @@ pub(crate) fn build<B: HistBin>(
     jobs: Vec<BuildJob<'_, B>>,
     par: &Executor,
 ) {
-    match (&matrix.bins, &matrix.by_row) {
-        (Bins::U8(b), Some(Bins::U8(r))) => build_typed(b, Some(r), matrix, features, jobs, par),
-        (Bins::U16(b), Some(Bins::U16(r))) => build_typed(b, Some(r), matrix, features, jobs, par),
+    let rows = matrix.by_row.as_ref();
+    match (&matrix.bins, rows.map(|r| (&r.bins, r.start, r.stride))) {
+        (Bins::U8(b), Some((Bins::U8(r), at, s))) => {
+            build_typed(b, Some((&r[at..], s)), matrix, features, jobs, par)
+        }
+        (Bins::U16(b), Some((Bins::U16(r), at, s))) => {
+            build_typed(b, Some((&r[at..], s)), matrix, features, jobs, par)
+        }
         (Bins::U8(b), _) => build_typed(b, None, matrix, features, jobs, par),
         (Bins::U16(b), _) => build_typed(b, None, matrix, features, jobs, par),
     }
@@ -169,7 +174,7 @@ struct Task<'a, T, B: HistBin> {
 
 fn build_typed<T: BinId, B: HistBin>(
     bins: &[T],
-    by_row: Option<&[T]>,
+    by_row: Option<(&[T], usize)>,
     matrix: &BinnedMatrix,
     features: &[usize],
     jobs: Vec<BuildJob<'_, B>>,
@@ -185,7 +190,6 @@ fn build_typed<T: BinId, B: HistBin>(
                 1
             };
             let slices = feature_slices(job.hist, &matrix.offsets, features);
-            let by_row = (by_row, matrix.num_features());
             let split = RowTask::split((job.rows, job.grads), slices, by_row, parts);
             tasks.extend(split.into_iter().map(Work::Rows));
             continue;
