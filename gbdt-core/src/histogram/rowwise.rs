@@ -68,14 +68,24 @@ impl<'a, T: BinId, B: HistBin> RowTask<'a, T, B> {
 
     pub fn run(&mut self) {
         let mut groups = std::mem::take(&mut self.groups);
-        for (rows, grads) in self.rows.chunks(BLOCK).zip(self.grads.chunks(BLOCK)) {
-            touch(self.by_row, self.stride, rows);
+        let blocks: Vec<(&[u32], &[B::Row])> = self
+            .rows
+            .chunks(BLOCK)
+            .zip(self.grads.chunks(BLOCK))
+            .collect();
+        if let Some((first, _)) = blocks.first() {
+            touch(self.by_row, self.stride, first);
+        }
+        for (b, &(rows, grads)) in blocks.iter().enumerate() {
+            // The first pass over a block fetches the next block's rows.
+            let mut ahead = blocks.get(b + 1).map_or(&[][..], |n| n.0);
             for group in groups.iter_mut() {
+                let ahead = std::mem::take(&mut ahead);
                 match group.as_mut_slice() {
-                    [a, b, c, d] => self.sum([a, b, c, d], rows, grads),
-                    [a, b, c] => self.sum([a, b, c], rows, grads),
-                    [a, b] => self.sum([a, b], rows, grads),
-                    [a] => self.sum([a], rows, grads),
+                    [a, b, c, d] => self.sum([a, b, c, d], rows, grads, ahead),
+                    [a, b, c] => self.sum([a, b, c], rows, grads, ahead),
+                    [a, b] => self.sum([a, b], rows, grads, ahead),
+                    [a] => self.sum([a], rows, grads, ahead),
                     _ => unreachable!("groups hold 1 to GROUP features"),
                 }
             }
@@ -88,10 +98,12 @@ impl<'a, T: BinId, B: HistBin> RowTask<'a, T, B> {
         group: [&mut (usize, &mut [B]); N],
         rows: &[u32],
         grads: &[B::Row],
+        ahead: &[u32],
     ) {
         let features = group.each_ref().map(|p| p.0);
         let hists = group.map(|p| &mut *p.1);
-        accumulate(self.by_row, self.stride, features, hists, rows, grads);
+        let by_row = (self.by_row, self.stride);
+        accumulate(by_row, features, hists, (rows, grads), ahead);
     }
 }
 
@@ -108,18 +120,34 @@ fn touch<T: BinId>(by_row: &[T], stride: usize, rows: &[u32]) {
     std::hint::black_box(acc);
 }
 
+/// Asks the core to bring row `r`'s bins into L2, without waiting (L1
+/// keeps the histograms).
+#[inline(always)]
+fn prefetch<T>(by_row: &[T], stride: usize, r: u32) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T1};
+        let p = by_row.as_ptr().wrapping_add(r as usize * stride) as *const i8;
+        // SAFETY: a prefetch is a hint: it never faults and changes no
+        // state the program can see, whatever the address.
+        unsafe { _mm_prefetch::<_MM_HINT_T1>(p) };
+    }
+}
+
 /// The innermost kernel: `N` features of one node, each row's bins read
-/// from one place.
+/// from one place; row `i` also prefetches the row `ahead[i]`, if any.
 #[inline(never)]
 fn accumulate<T: BinId, B: HistBin, const N: usize>(
-    by_row: &[T],
-    stride: usize,
+    (by_row, stride): (&[T], usize),
     features: [usize; N],
     mut hists: [&mut [B]; N],
-    rows: &[u32],
-    grads: &[B::Row],
+    (rows, grads): (&[u32], &[B::Row]),
+    ahead: &[u32],
 ) {
-    for (&r, &g) in rows.iter().zip(grads) {
+    for (i, (&r, &g)) in rows.iter().zip(grads).enumerate() {
+        if let Some(&next) = ahead.get(i) {
+            prefetch(by_row, stride, next);
+        }
         let start = r as usize * stride;
         let row = &by_row[start..start + stride];
         for (&f, h) in features.iter().zip(hists.iter_mut()) {
