@@ -36,23 +36,27 @@ pub(super) fn worth_keeping(bins: &Bins, features: usize) -> bool {
 
 /// The row-major copy of column-major `bins` (`rows` per column).
 pub(super) fn by_row(bins: &Bins, rows: usize, par: &Executor) -> RowMajor {
-    match bins {
-        Bins::U8(b) => {
-            let (out, start, stride) = transpose(b, rows, par);
-            RowMajor {
-                bins: Bins::U8(out),
-                start,
-                stride,
-            }
-        }
-        Bins::U16(b) => {
-            let (out, start, stride) = transpose(b, rows, par);
-            RowMajor {
-                bins: Bins::U16(out),
-                start,
-                stride,
-            }
-        }
+    let ((start, stride), bins) = match bins {
+        Bins::U8(b) => transpose(b, rows, par).map_bins(Bins::U8),
+        Bins::U16(b) => transpose(b, rows, par).map_bins(Bins::U16),
+    };
+    RowMajor {
+        bins,
+        start,
+        stride,
+    }
+}
+
+/// Transposed bins of one width, with their first row and stride.
+struct Transposed<T> {
+    bins: Vec<T>,
+    start: usize,
+    stride: usize,
+}
+
+impl<T> Transposed<T> {
+    fn map_bins(self, wrap: impl FnOnce(Vec<T>) -> Bins) -> ((usize, usize), Bins) {
+        ((self.start, self.stride), wrap(self.bins))
     }
 }
 
@@ -69,8 +73,8 @@ fn stride_of<T>(features: usize) -> usize {
 
 /// Transposes in parallel row blocks (each block reads its piece of every
 /// column once) into rows of [`stride_of`] bins, the first aligned to its
-/// row size; returns the bins, the first row's index and the stride.
-fn transpose<T: BinId>(columns: &[T], rows: usize, par: &Executor) -> (Vec<T>, usize, usize) {
+/// row size.
+fn transpose<T: BinId>(columns: &[T], rows: usize, par: &Executor) -> Transposed<T> {
     let features = columns.len().checked_div(rows).unwrap_or(0);
     let stride = stride_of::<T>(features);
     let row_bytes = stride * size_of::<T>();
@@ -83,7 +87,11 @@ fn transpose<T: BinId>(columns: &[T], rows: usize, par: &Executor) -> (Vec<T>, u
         0
     };
     if features == 0 {
-        return (out, start, stride);
+        return Transposed {
+            bins: out,
+            start,
+            stride,
+        };
     }
     let body = &mut out[start..start + rows * stride];
     par.for_each_chunk_mut(body, ROW_BLOCK * stride, |b, block| {
@@ -95,7 +103,11 @@ fn transpose<T: BinId>(columns: &[T], rows: usize, par: &Executor) -> (Vec<T>, u
             }
         }
     });
-    (out, start, stride)
+    Transposed {
+        bins: out,
+        start,
+        stride,
+    }
 }
 
 #[cfg(test)]
