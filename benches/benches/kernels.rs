@@ -1,8 +1,8 @@
 //! Criterion benchmarks of the engine's kernels on seeded synthetic data:
 //! histogram building (float and quantized gradients; small nodes' by
-//! columns and by rows), split finding (at the
-//! root and in a small node), growing one tree, batch prediction (through
-//! the model, and the walk kernel alone on binned or raw rows).
+//! columns and by rows), split finding (at the root and in a small node),
+//! growing one tree, batch prediction (through the model, and the walk
+//! kernel alone on binned or raw rows).
 //! Run with `cargo bench -p gbdt-benches`.
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};

@@ -3,8 +3,10 @@
 //! A small node's rows are far apart, so reading a column costs a cache
 //! miss per row and feature; the row-major copy holds a row's bins in one
 //! cache line, fetched once for all of them. The task walks the rows in
-//! blocks whose cache lines stay in L2, and over each block sums
-//! [`GROUP`] features at a time, so each pass's histograms stay in L1.
+//! blocks whose cache lines stay in L2 (the first block's fetched by a
+//! pass of independent loads, each next one prefetched while the current
+//! one is summed), and over each block sums [`GROUP`] features at a time,
+//! so each pass's histograms stay in L1.
 //! Each feature's sums still follow the node's row order, so the
 //! histogram is the one the column kernel builds, bit for bit, whatever
 //! the grouping.
@@ -16,14 +18,16 @@ use crate::binning::BinId;
 /// (4 × 256 bins of 16 bytes) fit in L1.
 const GROUP: usize = 4;
 
-/// Rows per block: their cache lines (one or two each) fit in L2.
+/// Rows per block: their cache lines (one each while a padded row fits in
+/// a line) fit in L2.
 const BLOCK: usize = 2048;
 
 /// One node and some of its features.
 pub(super) struct RowTask<'a, T, B: HistBin> {
     rows: &'a [u32],
     grads: &'a [B::Row],
-    /// The row-major bins and their row length (the number of features).
+    /// The row-major bins and their row length (the number of features,
+    /// padded; see `binning/rows.rs`).
     by_row: &'a [T],
     stride: usize,
     /// The features in groups of at most [`GROUP`], each with its
@@ -132,6 +136,8 @@ fn prefetch<T>(by_row: &[T], stride: usize, r: u32) {
         // state the program can see, whatever the address.
         unsafe { _mm_prefetch::<_MM_HINT_T1>(p) };
     }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (by_row, stride, r);
 }
 
 /// The innermost kernel: `N` features of one node, each row's bins read
