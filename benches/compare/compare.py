@@ -479,6 +479,16 @@ def run_setting(args, runners: dict, engines: list[str], spec: dict, train: str,
     return out
 
 
+def save_partial(out_dir: str, results: dict) -> None:
+    """Writes what has been measured so far to out/results-partial.json, so
+    a run that is cut off (a timeout, a reboot) still leaves its tables."""
+    os.makedirs(out_dir, exist_ok=True)
+    path = os.path.join(out_dir, "results-partial.json")
+    with open(path + ".tmp", "w") as f:
+        json.dump(results, f, indent=1, default=str)
+    os.replace(path + ".tmp", path)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(
         description="Benchmark gbdt against XGBoost (hist) and LightGBM with matched parameters.",
@@ -602,6 +612,7 @@ def main(argv=None) -> int:
                                                             workdir, label, y_test=y_test)}
             tres["regimes"][regime] = reg_res
         results["tasks"][task] = tres
+        save_partial(args.out_dir, results)
 
     if not args.skip_plot:
         results["plot"] = run_plot_series(args, runners, engines, regimes, results, data_dir, work_root)
