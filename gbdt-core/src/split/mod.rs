@@ -49,6 +49,33 @@ impl Candidate {
     }
 }
 
+/// The first threshold with the largest gain among the allowed ones (both
+/// children heavy enough, gain not NaN), as a left-to-right scan keeping
+/// strictly better gains finds it. Branch-free, so it vectorizes: gains
+/// not allowed become -inf, then the maximum (exact in any order), then
+/// its first position. `None` when no threshold is allowed.
+fn first_best(gains: &mut [f64], h: &[f64], total_h: f64, sp: &SplitParams) -> Option<usize> {
+    for (gain, &lh) in gains.iter_mut().zip(h) {
+        let ok = sp.child_ok_h(lh) & sp.child_ok_h(total_h - lh) & !gain.is_nan();
+        *gain = if ok { *gain } else { f64::NEG_INFINITY };
+    }
+    let mut lanes = [f64::NEG_INFINITY; 4];
+    let mut chunks = gains.chunks_exact(4);
+    for c in &mut chunks {
+        for (m, &g) in lanes.iter_mut().zip(c) {
+            *m = if g > *m { g } else { *m };
+        }
+    }
+    let max = (chunks.remainder().iter())
+        .chain(&lanes)
+        .fold(f64::NEG_INFINITY, |m, &g| if g > m { g } else { m });
+    if max == f64::NEG_INFINITY {
+        // Nothing allowed, or only -inf gains, which no split accepts.
+        return None;
+    }
+    gains.iter().position(|&g| g == max)
+}
+
 /// The best split of one feature. `hist` is the feature's histogram (value
 /// bins, then the missing bin); `total` the node's sums. `monotone` is
 /// `None` when no feature of the model is constrained (the plain gain),
@@ -158,18 +185,7 @@ fn enumerate<G: GainRule>(
     }
     let parent_score = rule.parent(total);
     rule.gains(total, parent_score, &s.g[..n], &s.h[..n], &mut s.gains[..n]);
-    let mut best: Option<usize> = None;
-    for k in 0..n {
-        let (lh, rh) = (s.h[k], total.h - s.h[k]);
-        let gain = s.gains[k];
-        if !sp.child_ok_h(lh) || !sp.child_ok_h(rh) || gain.is_nan() {
-            continue;
-        }
-        if best.is_none_or(|b| gain > s.gains[b]) {
-            best = Some(k);
-        }
-    }
-    let k = best?;
+    let k = first_best(&mut s.gains[..n], &s.h[..n], total.h, sp)?;
     let left = BinStat {
         g: s.g[k],
         h: s.h[k],
@@ -412,6 +428,43 @@ mod tests {
                 let got = best_of_feature(&h, 0, t, &p, bounded.then_some(rule), &mut scratch);
                 // Compared as text: the sign of a zero sum counts too.
                 proptest::prop_assert_eq!(format!("{got:?}"), format!("{expected:?}"));
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Gains from a small set, so ties, NaN, infinities and both zeros
+        /// are common: the branch-free pick equals the left-to-right scan.
+        #[test]
+        fn first_best_equals_the_scan(
+            rows in proptest::collection::vec(
+                (
+                    proptest::sample::select(vec![
+                        0.0, -0.0, 1.0, 2.0, 2.0, f64::NAN, f64::INFINITY, f64::NEG_INFINITY,
+                    ]),
+                    0.0f64..4.0,
+                ),
+                0..40,
+            ),
+            min_child_weight in 0.0f64..2.0,
+        ) {
+            let (gains, h): (Vec<f64>, Vec<f64>) = rows.into_iter().unzip();
+            let total_h = 4.0;
+            let p = SplitParams { min_child_weight, ..sp() };
+            let mut scan: Option<usize> = None;
+            for (k, (&g, &lh)) in gains.iter().zip(&h).enumerate() {
+                let ok = p.child_ok_h(lh) && p.child_ok_h(total_h - lh) && !g.is_nan();
+                if ok && scan.is_none_or(|b| g > gains[b]) {
+                    scan = Some(k);
+                }
+            }
+            // The scan may pick an allowed -inf, which no split accepts.
+            let expected = scan.filter(|&k| gains[k] > f64::NEG_INFINITY);
+            let mut picked = gains.clone();
+            let got = first_best(&mut picked, &h, total_h, &p);
+            proptest::prop_assert_eq!(got, expected);
+            if let Some(k) = got {
+                proptest::prop_assert_eq!(picked[k].to_bits(), gains[k].to_bits());
             }
         }
     }
