@@ -39,7 +39,7 @@ pub fn join(exec: Executor, args: &TrainArgs) -> CmdResult<Executor> {
     let ranks = std::sync::Arc::new(ranks);
     let _ = MPI.set(std::sync::Arc::downgrade(&ranks));
     let exec = exec.with_collective(ranks);
-    check_args(args, &exec)?;
+    report_in_job(check_args(args, &exec), &exec)?;
     Ok(exec)
 }
 
@@ -84,6 +84,30 @@ pub fn name_rank(message: String) -> String {
         Some((rank, size)) => format!("rank {rank} of {size}: {message}"),
         None => message,
     }
+}
+
+/// Set once this rank has printed its error (see [`report_in_job`]).
+static REPORTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// True when this rank already printed the error it exits with.
+pub fn reported() -> bool {
+    REPORTED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// On several ranks, prints this rank's error while it is still in the
+/// MPI job. mpirun ends the whole job as soon as one rank exits with an
+/// error, so a rank that printed only after leaving could be killed
+/// before its message got out; MPI_Finalize (when the caller drops
+/// `exec`) waits for every rank, so each message is written before any
+/// rank exits. One process prints in `main` as before.
+pub fn report_in_job<T>(result: CmdResult<T>, exec: &Executor) -> CmdResult<T> {
+    if let (Err(f), true) = (&result, exec.collective().size() > 1) {
+        if !f.is_broken_pipe() {
+            crate::diag::say(name_rank(f.message()));
+            REPORTED.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+    result
 }
 
 /// Checkpoints are one process's, and a holdout would have to be drawn

@@ -45,6 +45,23 @@ impl Failure {
         Failure::new(Code::Usage, message)
     }
 
+    /// The error and its causes joined with `: `, skipping a cause whose
+    /// text the message already shows (gbdt-io errors include their I/O
+    /// cause).
+    pub fn message(&self) -> String {
+        let mut text = String::new();
+        for cause in self.error.chain() {
+            let part = cause.to_string();
+            if text.is_empty() {
+                text = part;
+            } else if !text.contains(&part) {
+                text.push_str(": ");
+                text.push_str(&part);
+            }
+        }
+        text
+    }
+
     /// True when the root cause is a closed stdout pipe (`gbdt ... | head`).
     pub fn is_broken_pipe(&self) -> bool {
         self.error.chain().any(|e| {
@@ -114,6 +131,23 @@ mod tests {
         };
         assert!(f.is_broken_pipe());
         assert!(!Failure::usage("x").is_broken_pipe());
+    }
+
+    #[test]
+    fn causes_are_shown_once() {
+        let failure = |error| Failure {
+            code: Code::Runtime,
+            error,
+        };
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let e = anyhow::Error::new(io).context("could not read x.csv: no such file");
+        assert_eq!(failure(e).message(), "could not read x.csv: no such file");
+        let io = std::io::Error::other("disk full");
+        let e = anyhow::Error::new(io).context("cannot write predictions to p.csv");
+        assert_eq!(
+            failure(e).message(),
+            "cannot write predictions to p.csv: disk full"
+        );
     }
 
     #[test]

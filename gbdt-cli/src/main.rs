@@ -56,7 +56,9 @@ fn main() -> ExitCode {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(f)) if f.is_broken_pipe() => ExitCode::SUCCESS,
         Ok(Err(f)) => {
-            diag::say(distributed::name_rank(message(&f.error)));
+            if !distributed::reported() {
+                diag::say(distributed::name_rank(f.message()));
+            }
             ExitCode::from(f.code as u8)
         }
         Err(_) => ExitCode::from(Code::Runtime as u8),
@@ -74,22 +76,6 @@ fn run(cli: Cli) -> CmdResult<()> {
         Command::Dump(args) => dump::run(&args),
         Command::Convert(args) => convert::run(&args),
     }
-}
-
-/// The error and its causes joined with `: `, skipping a cause whose text
-/// the message already shows (gbdt-io errors include their I/O cause).
-fn message(error: &anyhow::Error) -> String {
-    let mut text = String::new();
-    for cause in error.chain() {
-        let part = cause.to_string();
-        if text.is_empty() {
-            text = part;
-        } else if !text.contains(&part) {
-            text.push_str(": ");
-            text.push_str(&part);
-        }
-    }
-    text
 }
 
 /// Help and version go to stdout with exit 0; flag errors to stderr with
@@ -120,19 +106,4 @@ fn install_panic_hook() {
             "internal error (this is a bug; please report it): {info}"
         ));
     }));
-}
-
-#[cfg(test)]
-mod tests {
-    use super::message;
-
-    #[test]
-    fn causes_are_shown_once() {
-        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
-        let e = anyhow::Error::new(io).context("could not read x.csv: no such file");
-        assert_eq!(message(&e), "could not read x.csv: no such file");
-        let io = std::io::Error::other("disk full");
-        let e = anyhow::Error::new(io).context("cannot write predictions to p.csv");
-        assert_eq!(message(&e), "cannot write predictions to p.csv: disk full");
-    }
 }

@@ -443,25 +443,31 @@ pub fn run(args: &TrainArgs) -> CmdResult<()> {
     let start = Instant::now();
     let flags = check_flags(args)?;
     let exec = distributed::join(input::executor(flags.threads)?, args)?;
-    let lead = distributed::is_lead(&exec);
+    distributed::report_in_job(train(args, &flags, &exec, start), &exec)
+}
+
+/// Trains and saves the model (on several ranks, together: `exec` holds
+/// the MPI job).
+fn train(args: &TrainArgs, flags: &Checked, exec: &Executor, start: Instant) -> CmdResult<()> {
+    let lead = distributed::is_lead(exec);
     let say = say_unless(args.quiet || !lead);
 
     let init = InitModel::load(args)?;
-    let (data, valid) = load(args, &flags, &exec)?;
+    let (data, valid) = load(args, flags, exec)?;
     let load_s = start.elapsed().as_secs_f64();
     init.as_ref().map(|i| i.check(&data)).transpose()?;
-    let (params, objective_message) = resolve_params(&flags, &data, init.as_ref(), &exec)?;
+    let (params, objective_message) = resolve_params(flags, &data, init.as_ref(), exec)?;
     let totals = Totals::of(&data, None, exec.collective());
     say(&objective_message);
     say(&target_line(&data, &totals));
-    let (data, valid, held_out) = hold_out(&flags, &params, data, valid, say)?;
-    let guard = memory_guard::after_data(&flags, &params, data.labels.len())?;
+    let (data, valid, held_out) = hold_out(flags, &params, data, valid, say)?;
+    let guard = memory_guard::after_data(flags, &params, data.labels.len())?;
 
     let t = Instant::now();
     let train_set = reading(data.dataset())?;
     let valid_set = valid.as_ref().map(|v| reading(v.dataset())).transpose()?;
     let init = init.map(|i| (i.file.model, i.path));
-    let (booster, planned) = rounds::start(args, &params, &train_set, init, &exec)?;
+    let (booster, planned) = rounds::start(args, &params, &train_set, init, exec)?;
     let threads = booster.threads();
     let bin_s = t.elapsed().as_secs_f64();
     if args.verbose {
@@ -488,7 +494,7 @@ pub fn run(args: &TrainArgs) -> CmdResult<()> {
     let t = Instant::now();
     let totals = Totals::of(&data, valid.as_ref(), exec.collective());
     let score_train = valid_set.is_none() && !args.no_train_metrics;
-    let metrics = summary_metrics(&model, score_train.then_some(&data), &params, &exec)?;
+    let metrics = summary_metrics(&model, score_train.then_some(&data), &params, exec)?;
     let eval_s = t.elapsed().as_secs_f64();
     if !lead {
         return Ok(());
