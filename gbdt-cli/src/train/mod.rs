@@ -1,6 +1,8 @@
 //! `gbdt train`: CSV in, model file out, with progress and a summary.
-//! `memory_guard.rs`: the model must fit in the memory the process may use.
+//! `memory_guard.rs`: the model must fit in the memory the process may use;
+//! `implied.rs`: the objective the target implies.
 
+mod implied;
 mod memory_guard;
 
 use std::path::{Path, PathBuf};
@@ -24,58 +26,8 @@ use crate::holdout::{self, HeldOut};
 use crate::input::{self, reading};
 use crate::report::{Timings, TrainReport};
 use crate::rounds::{self, Checkpoint, RoundCheck};
+use implied::implied_objective;
 use memory_guard::Budget;
-
-/// The objective the target implies, the class count for multiclass
-/// (0 otherwise) and why, for the message that announces the choice.
-pub fn default_objective(rule: &LabelRule, all_binary: bool) -> (Objective, usize, String) {
-    match rule {
-        LabelRule::Compare { .. } => (Objective::Logistic, 0, "the target is a comparison".into()),
-        LabelRule::Equals { .. } => (Objective::Logistic, 0, "the target is an equality".into()),
-        LabelRule::Classes { column, classes } if classes.len() > 2 => (
-            Objective::Softmax,
-            classes.len(),
-            format!("column '{column}' has {} classes", classes.len()),
-        ),
-        LabelRule::Classes { column, classes } => (
-            Objective::Logistic,
-            0,
-            format!("column '{column}' has {} classes", classes.len()),
-        ),
-        LabelRule::Column { column } => {
-            if all_binary {
-                (
-                    Objective::Logistic,
-                    0,
-                    format!("column '{column}' holds only 0 and 1"),
-                )
-            } else {
-                (
-                    Objective::SquaredError,
-                    0,
-                    format!("column '{column}' is numeric"),
-                )
-            }
-        }
-    }
-}
-
-/// [`default_objective`], except that data with query groups (`--group`,
-/// LibSVM `qid:`) implies `rank:ndcg`: the groups are what ranking
-/// learns from, and no other objective uses them.
-fn implied_objective(data: &TrainingData, exec: &Executor) -> (Objective, usize, String) {
-    match &data.groups {
-        Some(groups) => (
-            Objective::RankNdcg,
-            0,
-            format!("the data has {} query groups", groups.len()),
-        ),
-        None => default_objective(
-            &data.label_rule,
-            distributed::all_binary(&data.labels, exec.collective()),
-        ),
-    }
-}
 
 /// Flags checked before any data is read.
 pub(crate) struct Checked {
@@ -607,26 +559,6 @@ fn final_metrics(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn objective_follows_the_target() {
-        let cmp = LabelRule::Compare {
-            column: "a".into(),
-            op: gbdt_io::CompareOp::Gt,
-            value: 1.0,
-        };
-        assert_eq!(default_objective(&cmp, true).0, Objective::Logistic);
-        let col = LabelRule::Column { column: "a".into() };
-        assert_eq!(default_objective(&col, true).0, Objective::Logistic);
-        assert_eq!(default_objective(&col, false).0, Objective::SquaredError);
-        let classes = LabelRule::Classes {
-            column: "s".into(),
-            classes: vec!["x".into(), "y".into(), "z".into()],
-        };
-        let (o, k, why) = default_objective(&classes, false);
-        assert_eq!((o, k), (Objective::Softmax, 3));
-        assert!(why.contains("3 classes"), "{why}");
-    }
 
     #[test]
     fn train_and_eval_default_to_the_same_metrics() {
