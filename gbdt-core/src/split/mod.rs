@@ -59,16 +59,17 @@ fn first_best(gains: &mut [f64], h: &[f64], total_h: f64, sp: &SplitParams) -> O
         let ok = sp.child_ok_h(lh) & sp.child_ok_h(total_h - lh) & !gain.is_nan();
         *gain = if ok { *gain } else { f64::NEG_INFINITY };
     }
+    let larger = |m: f64, g: f64| if g > m { g } else { m };
     let mut lanes = [f64::NEG_INFINITY; 4];
     let mut chunks = gains.chunks_exact(4);
     for c in &mut chunks {
         for (m, &g) in lanes.iter_mut().zip(c) {
-            *m = if g > *m { g } else { *m };
+            *m = larger(*m, g);
         }
     }
     let max = (chunks.remainder().iter())
         .chain(&lanes)
-        .fold(f64::NEG_INFINITY, |m, &g| if g > m { g } else { m });
+        .fold(f64::NEG_INFINITY, |m, &g| larger(m, g));
     if max == f64::NEG_INFINITY {
         // Nothing allowed, or only -inf gains, which no split accepts.
         return None;
