@@ -70,6 +70,13 @@ impl ExactSum {
         } else {
             (fraction | 1 << 52, biased - 1075)
         };
+        self.add_scaled(term < 0.0, mantissa, exp);
+    }
+
+    /// Adds `±mantissa * 2^exp` exactly, for `mantissa < 2^57` (bits below
+    /// the fixed point's lowest are truncated toward zero).
+    #[inline]
+    fn add_scaled(&mut self, negative: bool, mantissa: u64, exp: i32) {
         let shift = exp - MIN_EXP;
         let (mantissa, shift) = if shift >= 0 {
             (mantissa as u128, shift as u32)
@@ -80,7 +87,7 @@ impl ExactSum {
         };
         let at = (shift / DIGIT) as usize;
         let wide = mantissa << (shift % DIGIT);
-        let sign = if term < 0.0 { -1 } else { 1 };
+        let sign = if negative { -1 } else { 1 };
         for (i, digit) in [wide as u32, (wide >> 32) as u32, (wide >> 64) as u32]
             .into_iter()
             .enumerate()
@@ -162,6 +169,56 @@ impl ExactSum {
     }
 }
 
+/// An exact sum of `f32` terms, one integer add per term: every term's
+/// signed 24-bit mantissa goes into the bucket of its exponent, and the
+/// buckets become an [`ExactSum`] at the end. It gives that sum's bits for
+/// the same terms, at a fraction of its cost per term (leaf renewal adds
+/// every row's gradient and hessian each tree). A bucket holds up to 2^39
+/// terms; more than `u32::MAX` terms are not supported.
+#[derive(Clone)]
+pub(crate) struct F32Sum {
+    /// By biased exponent; bucket `e` counts units of `2^(max(e, 1) - 150)`.
+    buckets: [i64; 256],
+    /// NaN and infinities, summed as floats in the order added.
+    outside: f64,
+}
+
+impl Default for F32Sum {
+    fn default() -> Self {
+        F32Sum {
+            buckets: [0; 256],
+            outside: 0.0,
+        }
+    }
+}
+
+impl F32Sum {
+    #[inline(always)]
+    pub fn add(&mut self, term: f32) {
+        let bits = term.to_bits();
+        let biased = (bits >> 23) & 0xff;
+        if biased == 0xff {
+            self.outside += term as f64;
+            return;
+        }
+        let hidden = if biased == 0 { 0 } else { 1 << 23 };
+        let mantissa = ((bits & 0x7f_ffff) | hidden) as i64;
+        // -1 for a negative term, else 0: `(m ^ s) - s` is then `±m`.
+        let sign = (bits as i32 >> 31) as i64;
+        self.buckets[biased as usize] += (mantissa ^ sign) - sign;
+    }
+
+    /// The sum, as an [`ExactSum`].
+    pub fn exact(&self) -> ExactSum {
+        let mut sum = ExactSum::default();
+        for (e, &b) in self.buckets.iter().enumerate().filter(|(_, &b)| b != 0) {
+            sum.add_scaled(b < 0, b.unsigned_abs(), (e as i32).max(1) - 150);
+        }
+        sum.outside = self.outside.to_bits();
+        sum
+    }
+}
+
 /// Every rank's sums added together, element-wise, the same on every rank:
 /// the limbs by an exact integer sum, the out-of-range parts as floats.
 pub(crate) fn all_reduce(sums: &mut [ExactSum], c: &dyn Collective) {
@@ -225,7 +282,51 @@ mod tests {
         assert_eq!(sum(&[]).value(), 0.0);
     }
 
+    fn f32_sum(terms: &[f32]) -> ExactSum {
+        let mut s = F32Sum::default();
+        terms.iter().for_each(|&t| s.add(t));
+        s.exact()
+    }
+
+    #[test]
+    fn f32_sums_equal_exact_sums_at_the_edges() {
+        let edges = [
+            f32::MAX,
+            f32::MAX,
+            -f32::MIN_POSITIVE,
+            f32::MIN_POSITIVE / 8.0,
+            -f32::from_bits(1),
+            0.0,
+            -0.0,
+            1.5,
+            -1e-30,
+        ];
+        for n in 0..=edges.len() {
+            let wide: Vec<f64> = edges[..n].iter().map(|&t| t as f64).collect();
+            let (a, b) = (f32_sum(&edges[..n]), sum(&wide));
+            assert_eq!(a.words(), b.words(), "first {n} terms");
+            assert_eq!(a.value().to_bits(), b.value().to_bits(), "first {n} terms");
+        }
+        assert!(f32_sum(&[1.0, f32::NAN]).value().is_nan());
+        assert_eq!(
+            f32_sum(&[1.0, f32::NEG_INFINITY]).value(),
+            f64::NEG_INFINITY
+        );
+    }
+
     proptest! {
+        #[test]
+        fn f32_sums_give_the_exact_sums_bits(
+            terms in proptest::collection::vec(
+                prop_oneof![-1e30f32..1e30, -1e-3f32..1e-3, -1e-38f32..1e-38],
+                0..300,
+            ),
+        ) {
+            let wide: Vec<f64> = terms.iter().map(|&t| t as f64).collect();
+            prop_assert_eq!(f32_sum(&terms).words(), sum(&wide).words());
+            prop_assert_eq!(f32_sum(&terms).value().to_bits(), sum(&wide).value().to_bits());
+        }
+
         #[test]
         fn any_order_and_any_split_give_the_same_bits(
             terms in proptest::collection::vec(-1e30f64..1e30, 0..200),

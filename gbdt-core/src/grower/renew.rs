@@ -6,7 +6,7 @@
 
 use super::leaves::Leaf;
 use super::{GrowConfig, GrowInput};
-use crate::exact_sum::{self, ExactSum};
+use crate::exact_sum::{self, ExactSum, F32Sum};
 use crate::histogram::BinStat;
 use crate::parallel::Executor;
 use crate::tree::Tree;
@@ -22,13 +22,13 @@ pub(super) fn renew_leaves(
 ) {
     let mut sums: Vec<ExactSum> = par
         .map_range(leaves.len(), |i| {
-            let mut sum = [ExactSum::default(), ExactSum::default()];
+            let (mut g, mut h) = (F32Sum::default(), F32Sum::default());
             for &r in &rows[leaves[i].range.clone()] {
                 let p = input.grads[r as usize];
-                sum[0].add(p.g as f64);
-                sum[1].add(p.h as f64);
+                g.add(p.g);
+                h.add(p.h);
             }
-            sum
+            [g.exact(), h.exact()]
         })
         .into_iter()
         .flatten()

@@ -27,6 +27,9 @@ pub(crate) trait HistBin:
     type Row: Copy + Default + Send + Sync;
     /// What turns a bin into gradient units.
     type Scale: Copy + Send + Sync;
+    /// Sums are exact (integers), so they do not depend on the order of
+    /// the adds: a node's rows may be summed in parts and the parts added.
+    const EXACT: bool;
     fn add(&mut self, row: Self::Row);
     fn plus(self, o: Self) -> Self;
     fn minus(self, o: Self) -> Self;
@@ -74,6 +77,7 @@ impl BinStat {
 impl HistBin for BinStat {
     type Row = GradPair;
     type Scale = ();
+    const EXACT: bool = false;
 
     #[inline(always)]
     fn add(&mut self, p: GradPair) {
@@ -109,7 +113,9 @@ pub(crate) struct BuildJob<'a, B: HistBin> {
 /// (node, features) tasks: pairs of columns, or for small nodes of a large
 /// matrix, groups of features read from its row-major bins
 /// (`rowwise.rs`). Each feature of a node is summed by one task in row
-/// order, so the sums depend neither on the thread count nor on the way.
+/// order, so the sums depend neither on the thread count nor on the way;
+/// integer sums, exact in any order, are split by rows instead (each
+/// row's bins then fetched once, not once per task) and added up.
 pub(crate) fn build<B: HistBin>(
     matrix: &BinnedMatrix,
     features: &[usize],
@@ -177,24 +183,49 @@ fn build_typed<T: BinId, B: HistBin>(
     by_row: Option<(&[T], usize)>,
     matrix: &BinnedMatrix,
     features: &[usize],
-    jobs: Vec<BuildJob<'_, B>>,
+    mut jobs: Vec<BuildJob<'_, B>>,
     par: &Executor,
 ) {
     let n = matrix.rows;
-    let mut tasks = Vec::with_capacity(jobs.len() * features.len().div_ceil(2));
-    for job in jobs {
-        if let Some(by_row) = by_row.filter(|_| row_wise(job.rows.len(), n)) {
-            let parts = if worth_parallel(job.rows.len() * features.len()) {
-                par.threads()
+    let rows_of = |job: &BuildJob<'_, B>| by_row.filter(|_| row_wise(job.rows.len(), n));
+    let parts: Vec<usize> = jobs
+        .iter()
+        .map(|job| row_parts(job.rows.len() * features.len(), par))
+        .collect();
+    // Integer sums of a row-wise node are split by rows: every part after
+    // the first sums into a spare histogram, added in at the end.
+    let spares: Vec<usize> = jobs
+        .iter()
+        .zip(&parts)
+        .map(|(job, &p)| {
+            if B::EXACT && rows_of(job).is_some() {
+                p - 1
             } else {
-                1
+                0
+            }
+        })
+        .collect();
+    let mut spare: Vec<Vec<B>> = (0..spares.iter().sum())
+        .map(|_| vec![B::default(); matrix.total_bins()])
+        .collect();
+    let mut spare_iter = spare.iter_mut();
+    let mut tasks = Vec::with_capacity(jobs.len() * features.len().div_ceil(2));
+    for ((job, &parts), &k) in jobs.iter_mut().zip(&parts).zip(&spares) {
+        if let Some(by_row) = rows_of(job) {
+            let rows = (job.rows, job.grads);
+            let split = if B::EXACT {
+                let hists = std::iter::once(&mut *job.hist)
+                    .chain(spare_iter.by_ref().take(k).map(|h| &mut h[..]))
+                    .collect();
+                RowTask::split_rows(rows, hists, (&matrix.offsets, features), by_row)
+            } else {
+                let slices = feature_slices(&mut *job.hist, &matrix.offsets, features);
+                RowTask::split(rows, slices, by_row, parts)
             };
-            let slices = feature_slices(job.hist, &matrix.offsets, features);
-            let split = RowTask::split((job.rows, job.grads), slices, by_row, parts);
             tasks.extend(split.into_iter().map(Work::Rows));
             continue;
         }
-        let mut slices = feature_slices(job.hist, &matrix.offsets, features).into_iter();
+        let mut slices = feature_slices(&mut *job.hist, &matrix.offsets, features).into_iter();
         while let Some((f, hist)) = slices.next() {
             let column = |f: usize| &bins[f * n..(f + 1) * n];
             tasks.push(Work::Columns(Task {
@@ -207,6 +238,24 @@ fn build_typed<T: BinId, B: HistBin>(
     }
     let work: usize = tasks.iter().map(Work::cells).sum();
     par.for_each_mut_sized(&mut tasks, work, |_, t| t.run());
+    drop(tasks);
+    let mut spare = spare.iter();
+    for (job, &k) in jobs.iter_mut().zip(&spares) {
+        spare
+            .by_ref()
+            .take(k)
+            .for_each(|part| add_in_place(job.hist, part));
+    }
+}
+
+/// Parts a node of `cells` rows times features is built in: one per
+/// thread when the node is worth it, else one.
+fn row_parts(cells: usize, par: &Executor) -> usize {
+    if worth_parallel(cells) {
+        par.threads()
+    } else {
+        1
+    }
 }
 
 impl<T: BinId, B: HistBin> Task<'_, T, B> {
@@ -255,6 +304,13 @@ fn accumulate<T: BinId, B: HistBin, const N: usize>(
         for (c, h) in columns.iter().zip(hists.iter_mut()) {
             h[c[r as usize].idx()].add(g);
         }
+    }
+}
+
+/// `total += part`.
+fn add_in_place<B: HistBin>(total: &mut [B], part: &[B]) {
+    for (t, p) in total.iter_mut().zip(part) {
+        *t = t.plus(*p);
     }
 }
 
@@ -395,19 +451,54 @@ mod tests {
             // A node of at most 320 / 8 rows, in ascending order.
             let rows: Vec<u32> = (0..320u32).filter(|&r| keep[r as usize] == 0).take(40).collect();
             let grads: Vec<GradPair> = rows.iter().map(|&r| GradPair { g: g[r as usize], h: 0.25 }).collect();
-            let build_with = |m: &BinnedMatrix| {
-                let mut hist = vec![BinStat::default(); m.total_bins()];
-                build(m, &features, vec![BuildJob { rows: &rows, grads: &grads, hist: &mut hist }], &par);
-                hist
-            };
-            let by_rows = build_with(&m);
+            let by_rows = build_all(&m, &features, &rows, &grads, &par);
             m.by_row = None;
-            let by_columns = build_with(&m);
-            prop_assert_eq!(by_rows.len(), by_columns.len());
-            for (a, b) in by_rows.iter().zip(&by_columns) {
+            let by_columns = build_all(&m, &features, &rows, &grads, &par);
+            prop_assert_eq!(by_rows.0.len(), by_columns.0.len());
+            for (a, b) in by_rows.0.iter().zip(&by_columns.0) {
                 prop_assert_eq!((a.g.to_bits(), a.h.to_bits()), (b.g.to_bits(), b.h.to_bits()));
             }
+            // Integer bins: the node's rows summed in parts, one per thread.
+            prop_assert_eq!(&by_rows.1, &by_columns.1);
+            prop_assert_eq!(&by_rows.2, &by_columns.2);
         }
+    }
+
+    /// A node's histograms in float, 64-bit and 32-bit integer bins (the
+    /// gradients quantized to -2..=2, hessians 1).
+    fn build_all(
+        m: &BinnedMatrix,
+        features: &[usize],
+        rows: &[u32],
+        grads: &[GradPair],
+        par: &Executor,
+    ) -> (Vec<BinStat>, Vec<PackedBin>, Vec<PackedBin32>) {
+        fn one<B: HistBin>(
+            m: &BinnedMatrix,
+            features: &[usize],
+            rows: &[u32],
+            grads: &[B::Row],
+            par: &Executor,
+        ) -> Vec<B> {
+            let mut hist = vec![B::default(); m.total_bins()];
+            let job = BuildJob {
+                rows,
+                grads,
+                hist: &mut hist,
+            };
+            build(m, features, vec![job], par);
+            hist
+        }
+        let quant: Vec<PackedBin> = grads
+            .iter()
+            .map(|p| PackedBin::new((p.g * 2.0).round() as i32, 1))
+            .collect();
+        let narrow: Vec<PackedBin32> = quant.iter().map(|&q| PackedBin32::narrow(q)).collect();
+        (
+            one(m, features, rows, grads, par),
+            one(m, features, rows, &quant, par),
+            one(m, features, rows, &narrow, par),
+        )
     }
 
     #[test]

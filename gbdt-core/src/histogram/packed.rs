@@ -56,6 +56,7 @@ pub(crate) struct QuantScale {
 impl HistBin for PackedBin {
     type Row = PackedBin;
     type Scale = QuantScale;
+    const EXACT: bool = true;
 
     #[inline(always)]
     fn add(&mut self, row: PackedBin) {
@@ -110,6 +111,7 @@ impl PackedBin32 {
 impl HistBin for PackedBin32 {
     type Row = PackedBin32;
     type Scale = QuantScale;
+    const EXACT: bool = true;
 
     #[inline(always)]
     fn add(&mut self, row: PackedBin32) {

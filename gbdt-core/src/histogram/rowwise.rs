@@ -5,7 +5,8 @@
 //! cache line, fetched once for all of them. The task walks the rows in
 //! blocks whose cache lines stay in L2 (the first block's fetched by a
 //! pass of independent loads, each next one prefetched while the current
-//! one is summed), and over each block sums [`GROUP`] features at a time,
+//! one is summed), and over each block sums a group of features at a time
+//! ([`group_size`]),
 //! so each pass's histograms stay in L1.
 //! Each feature's sums still follow the node's row order, so the
 //! histogram is the one the column kernel builds, bit for bit, whatever
@@ -14,9 +15,22 @@
 use super::HistBin;
 use crate::binning::BinId;
 
-/// Features summed in one pass over a block of rows: their histograms
-/// (4 × 256 bins of 16 bytes) fit in L1.
-const GROUP: usize = 4;
+/// Bytes of histograms one pass over a block of rows may touch: a group
+/// of features whose histograms fit in L1 (4 × 256 float bins of 16 bytes,
+/// 8 of 64-bit integer bins, 16 of 32-bit ones).
+const GROUP_BYTES: usize = 16 << 10;
+
+/// Features summed in one pass over a block of rows.
+const fn group_size<B>() -> usize {
+    let size = GROUP_BYTES / (256 * std::mem::size_of::<B>());
+    if size < 1 {
+        1
+    } else if size > 16 {
+        16
+    } else {
+        size
+    }
+}
 
 /// Rows per block: their cache lines (one each while a padded row fits in
 /// a line) fit in L2.
@@ -30,7 +44,7 @@ pub(super) struct RowTask<'a, T, B: HistBin> {
     /// padded; see `binning/rows.rs`).
     by_row: &'a [T],
     stride: usize,
-    /// The features in groups of at most [`GROUP`], each with its
+    /// The features in groups of at most [`group_size`], each with its
     /// histogram slice.
     groups: Vec<Vec<(usize, &'a mut [B])>>,
 }
@@ -52,7 +66,7 @@ impl<'a, T: BinId, B: HistBin> RowTask<'a, T, B> {
             let mut mine = slices.by_ref().take(per_task).peekable();
             let mut groups = Vec::new();
             while mine.peek().is_some() {
-                groups.push(mine.by_ref().take(GROUP).collect());
+                groups.push(mine.by_ref().take(group_size::<B>()).collect());
             }
             out.push(RowTask {
                 rows,
@@ -63,6 +77,28 @@ impl<'a, T: BinId, B: HistBin> RowTask<'a, T, B> {
             });
         }
         out
+    }
+
+    /// A node's tasks for exact (integer) bins: its rows cut into one
+    /// consecutive part per histogram of `hists`, each part summing every
+    /// feature of `features` (sorted; bins at `offsets`) into its own
+    /// histogram. Each row's cache line is then fetched by one task, not by
+    /// every task; the caller adds the histograms up.
+    pub fn split_rows(
+        (rows, grads): (&'a [u32], &'a [B::Row]),
+        hists: Vec<&'a mut [B]>,
+        (offsets, features): (&[usize], &[usize]),
+        by_row: (&'a [T], usize),
+    ) -> Vec<RowTask<'a, T, B>> {
+        let per_part = rows.len().div_ceil(hists.len().max(1)).max(1);
+        hists
+            .into_iter()
+            .zip(rows.chunks(per_part).zip(grads.chunks(per_part)))
+            .flat_map(|(hist, part)| {
+                let slices = super::feature_slices(hist, offsets, features);
+                RowTask::split(part, slices, by_row, 1)
+            })
+            .collect()
     }
 
     /// Rows times features.
@@ -85,30 +121,55 @@ impl<'a, T: BinId, B: HistBin> RowTask<'a, T, B> {
             let mut ahead = blocks.get(b + 1).map_or(&[][..], |n| n.0);
             for group in groups.iter_mut() {
                 let ahead = std::mem::take(&mut ahead);
-                match group.as_mut_slice() {
-                    [a, b, c, d] => self.sum([a, b, c, d], rows, grads, ahead),
-                    [a, b, c] => self.sum([a, b, c], rows, grads, ahead),
-                    [a, b] => self.sum([a, b], rows, grads, ahead),
-                    [a] => self.sum([a], rows, grads, ahead),
-                    _ => unreachable!("groups hold 1 to GROUP features"),
-                }
+                self.sum_group(group, rows, grads, ahead);
             }
         }
         self.groups = groups;
     }
 
+    /// Sums one group of features over a block of rows, in one pass when
+    /// the kernel has an instance of the group's size, else in passes of 4.
+    fn sum_group(
+        &self,
+        group: &mut [(usize, &mut [B])],
+        rows: &[u32],
+        grads: &[B::Row],
+        ahead: &[u32],
+    ) {
+        match group.len() {
+            16 => self.sum::<16>(as_array(group), rows, grads, ahead),
+            8 => self.sum::<8>(as_array(group), rows, grads, ahead),
+            4 => self.sum::<4>(as_array(group), rows, grads, ahead),
+            3 => self.sum::<3>(as_array(group), rows, grads, ahead),
+            2 => self.sum::<2>(as_array(group), rows, grads, ahead),
+            1 => self.sum::<1>(as_array(group), rows, grads, ahead),
+            _ => {
+                let (first, rest) = group.split_at_mut(4);
+                self.sum_group(first, rows, grads, ahead);
+                self.sum_group(rest, rows, grads, &[]);
+            }
+        }
+    }
+
     fn sum<const N: usize>(
         &self,
-        group: [&mut (usize, &mut [B]); N],
+        group: &mut [(usize, &mut [B]); N],
         rows: &[u32],
         grads: &[B::Row],
         ahead: &[u32],
     ) {
         let features = group.each_ref().map(|p| p.0);
-        let hists = group.map(|p| &mut *p.1);
+        let hists = group.each_mut().map(|p| &mut *p.1);
         let by_row = (self.by_row, self.stride);
         accumulate(by_row, features, hists, (rows, grads), ahead);
     }
+}
+
+/// A group of exactly `N` features as an array.
+fn as_array<'g, 'h, B, const N: usize>(
+    group: &'g mut [(usize, &'h mut [B])],
+) -> &'g mut [(usize, &'h mut [B]); N] {
+    group.try_into().expect("a group of N features")
 }
 
 /// Loads one bin of each of `rows` (and the last bin, when the row may
