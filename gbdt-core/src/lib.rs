@@ -55,6 +55,7 @@ mod parallel;
 mod params;
 mod partition;
 mod predict;
+mod prefetch;
 mod sampling;
 pub mod serde_float;
 mod split;

@@ -14,6 +14,7 @@
 
 use super::HistBin;
 use crate::binning::BinId;
+use crate::prefetch::prefetch;
 
 /// Bytes of histograms one pass over a block of rows may touch: a group
 /// of features whose histograms fit in L1 (4 × 256 float bins of 16 bytes,
@@ -185,22 +186,6 @@ fn touch<T: BinId>(by_row: &[T], stride: usize, rows: &[u32]) {
     std::hint::black_box(acc);
 }
 
-/// Asks the core to bring row `r`'s bins into L2, without waiting (L1
-/// keeps the histograms).
-#[inline(always)]
-fn prefetch<T>(by_row: &[T], stride: usize, r: u32) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T1};
-        let p = by_row.as_ptr().wrapping_add(r as usize * stride) as *const i8;
-        // SAFETY: a prefetch is a hint: it never faults and changes no
-        // state the program can see, whatever the address.
-        unsafe { _mm_prefetch::<_MM_HINT_T1>(p) };
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (by_row, stride, r);
-}
-
 /// The innermost kernel: `N` features of one node, each row's bins read
 /// from one place; row `i` also prefetches the row `ahead[i]`, if any.
 #[inline(never)]
@@ -213,7 +198,7 @@ fn accumulate<T: BinId, B: HistBin, const N: usize>(
 ) {
     for (i, (&r, &g)) in rows.iter().zip(grads).enumerate() {
         if let Some(&next) = ahead.get(i) {
-            prefetch(by_row, stride, next);
+            prefetch(by_row, next as usize * stride);
         }
         let start = r as usize * stride;
         let row = &by_row[start..start + stride];
