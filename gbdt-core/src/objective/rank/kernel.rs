@@ -6,20 +6,20 @@
 //! [`LANES`] independent chains of sums. Lane sums are added in a fixed
 //! order, so results do not depend on the thread count.
 
-/// Pairs per step of the inner loop; each lane keeps its own partial sums.
-/// (4 lanes, or lanes written as whole arrays, ran more instructions under
-/// callgrind: with baseline x86-64 SSE2 the loop stays mostly scalar.)
+use super::lanes::{F64x2, Lane};
+
+/// Pairs per step of the inner loop: one [`F64x2`].
 const LANES: usize = 2;
 
 /// How a pair of documents at positions `i < j` (by the current scores) is
-/// weighted.
+/// weighted, lane by lane.
 pub(super) trait PairWeight {
     /// The pair's signed label gap: > 0 when the document at `i` is the more
     /// relevant, < 0 when the one at `j` is, 0 for equal labels.
-    fn gap(&self, key_i: f64, key_j: f64) -> f64;
+    fn gap<V: Lane>(&self, key_i: V, key_j: V) -> V;
     /// The pair's weight besides its gap, from the two positions' discounts
     /// and the score difference `d = s_i - s_j >= 0`.
-    fn scale(&self, discount_i: f64, discount_j: f64, d: f64) -> f64;
+    fn scale<V: Lane>(&self, discount_i: V, discount_j: V, d: V) -> V;
 }
 
 /// LambdaRank: the gap of the gains `2^label - 1`, times the change of
@@ -33,14 +33,14 @@ pub(super) struct Ndcg {
 
 impl PairWeight for Ndcg {
     #[inline(always)]
-    fn gap(&self, gain_i: f64, gain_j: f64) -> f64 {
-        gain_i - gain_j
+    fn gap<V: Lane>(&self, gain_i: V, gain_j: V) -> V {
+        gain_i.sub(gain_j)
     }
 
     /// Discounts fall with the position, so `discount_i > discount_j`.
     #[inline(always)]
-    fn scale(&self, discount_i: f64, discount_j: f64, d: f64) -> f64 {
-        (discount_i - discount_j) / (self.offset + d)
+    fn scale<V: Lane>(&self, discount_i: V, discount_j: V, d: V) -> V {
+        discount_i.sub(discount_j).div(V::splat(self.offset).add(d))
     }
 }
 
@@ -49,15 +49,16 @@ pub(super) struct RankNet;
 
 impl PairWeight for RankNet {
     #[inline(always)]
-    fn gap(&self, label_i: f64, label_j: f64) -> f64 {
-        let above = if label_i > label_j { 1.0 } else { 0.0 };
-        let below = if label_i < label_j { 1.0 } else { 0.0 };
-        above - below
+    fn gap<V: Lane>(&self, label_i: V, label_j: V) -> V {
+        let (one, zero) = (V::splat(1.0), V::splat(0.0));
+        let above = label_i.select_gt(label_j, one, zero);
+        let below = label_j.select_gt(label_i, one, zero);
+        above.sub(below)
     }
 
     #[inline(always)]
-    fn scale(&self, _: f64, _: f64, _: f64) -> f64 {
-        1.0
+    fn scale<V: Lane>(&self, _: V, _: V, _: V) -> V {
+        V::splat(1.0)
     }
 }
 
@@ -78,18 +79,30 @@ pub(super) struct Ranked {
     pub hessian: Vec<f64>,
 }
 
-/// The document at the upper position of a row of pairs.
+/// The document at the upper position of a row of pairs, in every lane.
 #[derive(Clone, Copy)]
-struct Upper {
-    score: f64,
-    exp: f64,
-    key: f64,
-    discount: f64,
+struct Upper<V> {
+    score: V,
+    exp: V,
+    key: V,
+    discount: V,
+}
+
+impl Upper<f64> {
+    #[inline(always)]
+    fn splat<V: Lane>(self) -> Upper<V> {
+        Upper {
+            score: V::splat(self.score),
+            exp: V::splat(self.exp),
+            key: V::splat(self.key),
+            discount: V::splat(self.discount),
+        }
+    }
 }
 
 /// Lambda (for the lower document; the upper gets its negation) and
 /// hessian of the pair of `u` with the document `(score, exp, key,
-/// discount)` ranked below it.
+/// discount)` ranked below it, in each lane.
 ///
 /// With `p = 1 / (1 + exp(|s_high - s_low|))` the RankNet probability that
 /// the pair is ordered wrongly (sigmoid 1), computed as
@@ -97,36 +110,12 @@ struct Upper {
 /// gets `-p * |gap| * scale`, the other its negation, and both get the
 /// hessian `p * (1 - p) * |gap| * scale`.
 #[inline(always)]
-fn pair<W: PairWeight>(
-    w: &W,
-    u: Upper,
-    score: f64,
-    exp: f64,
-    key: f64,
-    discount: f64,
-) -> (f64, f64) {
-    let gap = w.gap(u.key, key);
-    let low = if gap > 0.0 { exp } else { u.exp };
-    let p = low / (u.exp + exp);
-    let base = p * w.scale(u.discount, discount, u.score - score);
-    (gap * base, gap.abs() * base * (1.0 - p))
-}
-
-/// Partial sums of a row of pairs, one per lane.
-#[derive(Default)]
-struct Lanes {
-    lambda: [f64; LANES],
-    hessian: [f64; LANES],
-    abs: [f64; LANES],
-}
-
-impl Lanes {
-    #[inline(always)]
-    fn add(&mut self, lane: usize, (lambda, hessian): (f64, f64)) {
-        self.lambda[lane] += lambda;
-        self.hessian[lane] += hessian;
-        self.abs[lane] += lambda.abs();
-    }
+fn pair<W: PairWeight, V: Lane>(w: &W, u: Upper<V>, lower: Upper<V>) -> (V, V) {
+    let gap = w.gap(u.key, lower.key);
+    let low = gap.select_gt(V::splat(0.0), lower.exp, u.exp);
+    let p = low.div(u.exp.add(lower.exp));
+    let base = p.mul(w.scale(u.discount, lower.discount, u.score.sub(lower.score)));
+    (gap.mul(base), gap.abs().mul(base).mul(V::splat(1.0).sub(p)))
 }
 
 /// Adds the pairs of position `i` with every position below it to the
@@ -140,6 +129,7 @@ pub(super) fn pairs_below<W: PairWeight>(w: &W, i: usize, r: &mut Ranked) -> f64
         key: r.key[i],
         discount: r.discount[i],
     };
+    let uv = u.splat::<F64x2>();
     let len = n - i - 1;
     let score = &r.score[i + 1..n];
     let exp = &r.exp[i + 1..n];
@@ -147,34 +137,48 @@ pub(super) fn pairs_below<W: PairWeight>(w: &W, i: usize, r: &mut Ranked) -> f64
     let discount = &r.discount[i + 1..n];
     let (lambda_head, lambda) = r.lambda[..n].split_at_mut(i + 1);
     let (hessian_head, hessian) = r.hessian[..n].split_at_mut(i + 1);
-    let mut sums = Lanes::default();
+    let zero = F64x2::splat(0.0);
+    let (mut sum_l, mut sum_h, mut sum_abs) = (zero, zero, zero);
     let full = len - len % LANES;
     for start in (0..full).step_by(LANES) {
         let step = start..start + LANES;
-        let (s, e, k, d) = (
-            lane(&score[step.clone()]),
-            lane(&exp[step.clone()]),
-            lane(&key[step.clone()]),
-            lane(&discount[step.clone()]),
-        );
+        let lower = Upper {
+            score: F64x2::load(lane(&score[step.clone()])),
+            exp: F64x2::load(lane(&exp[step.clone()])),
+            key: F64x2::load(lane(&key[step.clone()])),
+            discount: F64x2::load(lane(&discount[step.clone()])),
+        };
+        let (l, h) = pair(w, uv, lower);
         let lambda: &mut [f64; LANES] = (&mut lambda[step.clone()]).try_into().expect("LANES");
         let hessian: &mut [f64; LANES] = (&mut hessian[step]).try_into().expect("LANES");
-        for x in 0..LANES {
-            let (l, h) = pair(w, u, s[x], e[x], k[x], d[x]);
-            lambda[x] += l;
-            hessian[x] += h;
-            sums.add(x, (l, h));
-        }
+        F64x2::load(lambda).add(l).store(lambda);
+        F64x2::load(hessian).add(h).store(hessian);
+        sum_l = sum_l.add(l);
+        sum_h = sum_h.add(h);
+        sum_abs = sum_abs.add(l.abs());
     }
+    let mut sums = [[0.0; LANES]; 3];
+    for (v, out) in [sum_l, sum_h, sum_abs].into_iter().zip(sums.iter_mut()) {
+        v.store(out);
+    }
+    // The last odd pair goes to lane 0, after the lane's other pairs.
     for j in full..len {
-        let (l, h) = pair(w, u, score[j], exp[j], key[j], discount[j]);
+        let lower = Upper {
+            score: score[j],
+            exp: exp[j],
+            key: key[j],
+            discount: discount[j],
+        };
+        let (l, h) = pair(w, u, lower);
         lambda[j] += l;
         hessian[j] += h;
-        sums.add(j - full, (l, h));
+        sums[0][0] += l;
+        sums[1][0] += h;
+        sums[2][0] += l.abs();
     }
-    lambda_head[i] -= total(sums.lambda);
-    hessian_head[i] += total(sums.hessian);
-    total(sums.abs)
+    lambda_head[i] -= total(sums[0]);
+    hessian_head[i] += total(sums[1]);
+    total(sums[2])
 }
 
 /// `LANES` values as an array (one bounds check per step, not per pair).

@@ -14,6 +14,7 @@
 //! multiply a row's gradient and hessian.
 
 mod kernel;
+mod lanes;
 mod pairs;
 
 use super::{GradContext, GradPair};
