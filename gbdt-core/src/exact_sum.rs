@@ -73,8 +73,9 @@ impl ExactSum {
         self.add_scaled(term < 0.0, mantissa, exp);
     }
 
-    /// Adds `±mantissa * 2^exp` exactly, for `mantissa < 2^57` (bits below
-    /// the fixed point's lowest are truncated toward zero).
+    /// Adds `±mantissa * 2^exp` exactly (bits below the fixed point's
+    /// lowest are truncated toward zero): any `u64` mantissa, shifted by
+    /// less than a digit, fits the three digits it is added to.
     #[inline]
     fn add_scaled(&mut self, negative: bool, mantissa: u64, exp: i32) {
         let shift = exp - MIN_EXP;
@@ -173,8 +174,8 @@ impl ExactSum {
 /// signed 24-bit mantissa goes into the bucket of its exponent, and the
 /// buckets become an [`ExactSum`] at the end. It gives that sum's bits for
 /// the same terms, at a fraction of its cost per term (leaf renewal adds
-/// every row's gradient and hessian each tree). A bucket holds up to 2^39
-/// terms; more than `u32::MAX` terms are not supported.
+/// every row's gradient and hessian each tree). A bucket holds 2^39 terms
+/// (24-bit mantissas in an `i64`), far more than a leaf's rows (`u32`).
 #[derive(Clone)]
 pub(crate) struct F32Sum {
     /// By biased exponent; bucket `e` counts units of `2^(max(e, 1) - 150)`.

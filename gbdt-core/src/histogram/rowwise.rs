@@ -1,16 +1,17 @@
 //! Row-wise histograms for small nodes: a task sums some features over a
-//! node's rows, reading each row's bins from the matrix's row-major copy.
+//! node's rows (float bins), or every feature over a part of its rows
+//! (integer bins, whose parts add up exactly), reading each row's bins
+//! from the matrix's row-major copy.
 //! A small node's rows are far apart, so reading a column costs a cache
 //! miss per row and feature; the row-major copy holds a row's bins in one
 //! cache line, fetched once for all of them. The task walks the rows in
 //! blocks whose cache lines stay in L2 (the first block's fetched by a
 //! pass of independent loads, each next one prefetched while the current
 //! one is summed), and over each block sums a group of features at a time
-//! ([`group_size`]),
-//! so each pass's histograms stay in L1.
-//! Each feature's sums still follow the node's row order, so the
-//! histogram is the one the column kernel builds, bit for bit, whatever
-//! the grouping.
+//! ([`group_size`]), so each pass's histograms stay in L1.
+//! Each feature's float sums still follow the node's row order, and
+//! integer sums are exact in any order, so the histogram is the one the
+//! column kernel builds, bit for bit, whatever the grouping.
 
 use super::HistBin;
 use crate::binning::BinId;

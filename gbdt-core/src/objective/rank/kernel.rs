@@ -2,9 +2,10 @@
 //! it. The query's documents are laid out in rank order (see [`Ranked`]),
 //! so the loop reads memory in sequence, accumulates the upper document's
 //! lambda in registers instead of through memory, has no branch per pair
-//! (a pair of equal labels has gap 0 and adds zeros) and keeps
-//! [`LANES`] independent chains of sums. Lane sums are added in a fixed
-//! order, so results do not depend on the thread count.
+//! (a pair of equal labels has gap 0 and adds zeros) and computes
+//! [`LANES`] pairs at a time in one [`F64x2`] register, each lane its own
+//! chain of sums (`lanes.rs`). Lane sums are added in a fixed order, so
+//! results do not depend on the thread count.
 
 use super::lanes::{F64x2, Lane};
 
