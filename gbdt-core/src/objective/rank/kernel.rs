@@ -158,10 +158,11 @@ pub(super) fn pairs_below<W: PairWeight>(w: &W, i: usize, r: &mut Ranked) -> f64
         sum_h = sum_h.add(h);
         sum_abs = sum_abs.add(l.abs());
     }
-    let mut sums = [[0.0; LANES]; 3];
-    for (v, out) in [sum_l, sum_h, sum_abs].into_iter().zip(sums.iter_mut()) {
-        v.store(out);
-    }
+    let [mut sum_l, mut sum_h, mut sum_abs] = [sum_l, sum_h, sum_abs].map(|v| {
+        let mut lanes = [0.0; LANES];
+        v.store(&mut lanes);
+        lanes
+    });
     // The last odd pair goes to lane 0, after the lane's other pairs.
     for j in full..len {
         let lower = Upper {
@@ -173,13 +174,13 @@ pub(super) fn pairs_below<W: PairWeight>(w: &W, i: usize, r: &mut Ranked) -> f64
         let (l, h) = pair(w, u, lower);
         lambda[j] += l;
         hessian[j] += h;
-        sums[0][0] += l;
-        sums[1][0] += h;
-        sums[2][0] += l.abs();
+        sum_l[0] += l;
+        sum_h[0] += h;
+        sum_abs[0] += l.abs();
     }
-    lambda_head[i] -= total(sums[0]);
-    hessian_head[i] += total(sums[1]);
-    total(sums[2])
+    lambda_head[i] -= total(sum_l);
+    hessian_head[i] += total(sum_h);
+    total(sum_abs)
 }
 
 /// `LANES` values as an array (one bounds check per step, not per pair).
