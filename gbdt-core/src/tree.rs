@@ -239,8 +239,8 @@ impl Tree {
 /// A node laid out for batch prediction (see `predict/`). A leaf points at
 /// itself and sends every row left, so extra steps past a leaf stay on it.
 /// `split` is the threshold's bits in a forest that walks raw values; a
-/// forest that walks binned rows rewrites it to a bin bound (see
-/// `predict::bins`). A categorical node's threshold is its number of
+/// forest that walks binned rows rewrites it to a bin bound, and `feature`
+/// to the code it reads (see `predict::bins`). A categorical node's threshold is its number of
 /// categories `n`, and `meta` holds the offset of its set in the forest's
 /// word array: bits `0..n` for the categories, bit `n` for missing and
 /// unseen values (the default direction).

@@ -2,12 +2,18 @@
 //! integers.
 //!
 //! Per feature split on numerically, the sorted distinct thresholds `t`
-//! of the forest; a value `v` gets the code `1 + #{i : t[i] < v}` and a
-//! missing value the code 0. Then `v <= t[j]` exactly when
-//! `code <= j + 1`: a node's split becomes a bound on the code (see
-//! `walk::Cell`), and every row reaches the leaf the float compare gives.
-//! A categorical feature's code is its category, or `n` for missing and
-//! unseen values, as a walk on raw values computes it at each node.
+//! of the forest, and two codes per value, so that a node's split is one
+//! unsigned compare whichever way its missing values go. With
+//! `r = #{i : t[i] < v}`, the low code is `1 + r` (0 for a missing value)
+//! and the high code is `r` (`t.len()` for a missing value). Then
+//! `v <= t[j]` exactly when `low <= j + 1`, and exactly when
+//! `high <= j`: a node whose missing values go left reads the low code
+//! against the bound `j + 1` (missing, 0, goes left), a node whose missing
+//! values go right reads the high code against `j` (missing, `t.len()`,
+//! goes right). So every row reaches the leaf the float compare gives.
+//! A categorical feature's two codes are both its category, or `n` for
+//! missing and unseen values, as a walk on raw values computes it at each
+//! node.
 
 use crate::tree::FlatNode;
 
@@ -28,14 +34,49 @@ enum Column {
     Categories(u32),
 }
 
+/// Rows whose binary searches on one feature's thresholds interleave.
+const LANES: usize = 8;
+
+/// `#{i : cuts[i] < v}` for each value of `vs` (0 for NaN), for sorted,
+/// non-empty `cuts`. The searches take the same steps, one row of
+/// selects per step, so they overlap instead of waiting on each other's
+/// loads.
+#[inline(always)]
+fn ranks<const N: usize>(cuts: &[f32], vs: &[f32; N]) -> [usize; N] {
+    let mut base = [0usize; N];
+    // Invariant: `base[i] + size <= cuts.len()` for every `i`.
+    let mut size = cuts.len();
+    while size > 1 {
+        let half = size / 2;
+        for (b, &v) in base.iter_mut().zip(vs) {
+            *b = std::hint::select_unpredictable(cuts[*b + half] < v, *b + half, *b);
+        }
+        size -= half;
+    }
+    std::array::from_fn(|i| base[i] + (cuts[base[i]] < vs[i]) as usize)
+}
+
 impl Column {
-    #[inline]
-    fn code(&self, v: f32) -> u32 {
+    /// The low and high codes (see the module docs) of each value of `vs`.
+    #[inline(always)]
+    fn codes<const N: usize>(&self, vs: &[f32; N]) -> [(u32, u32); N] {
         match self {
-            Column::Cuts(_) if v.is_nan() => 0,
-            Column::Cuts(cuts) => 1 + cuts.partition_point(|&t| t < v) as u32,
-            Column::Categories(n) if v >= 0.0 && v < *n as f32 => v as u32,
-            Column::Categories(n) => *n,
+            Column::Cuts(cuts) => {
+                let ranks = ranks(cuts, vs);
+                std::array::from_fn(|i| match vs[i].is_nan() {
+                    true => (0, cuts.len() as u32),
+                    false => (1 + ranks[i] as u32, ranks[i] as u32),
+                })
+            }
+            Column::Categories(n) => std::array::from_fn(|i| {
+                let v = vs[i];
+                let code = if v >= 0.0 && v < *n as f32 {
+                    v as u32
+                } else {
+                    *n
+                };
+                (code, code)
+            }),
         }
     }
 
@@ -70,9 +111,11 @@ impl Code for u16 {
 }
 
 impl Bins {
-    /// The codes of the features `nodes` split on, with each numeric
-    /// node's split rewritten to its bound on the code (`j + default_left`
-    /// for the threshold `t[j]`). `None`, and `nodes` unchanged, when a
+    /// The codes of the features `nodes` split on, with each split node's
+    /// feature rewritten to the code it reads (`2 * feature` for the low
+    /// code, `2 * feature + 1` for the high one) and each numeric node's
+    /// split to its bound on that code (`j + default_left` for the
+    /// threshold `t[j]`). `None`, and `nodes` unchanged, when a
     /// threshold is NaN, a feature has both kinds of split or categorical
     /// splits with different numbers of categories, or a code would not
     /// fit 16 bits.
@@ -115,7 +158,8 @@ impl Bins {
         Some(bins)
     }
 
-    /// Sets each numeric node's split to its bound on the code.
+    /// Sets each split node's feature to the code it reads and each
+    /// numeric node's split to its bound on that code.
     fn rewrite(&self, nodes: &mut [FlatNode]) {
         let mut cuts_of: Vec<&[f32]> = Vec::new();
         for (f, column) in &self.columns {
@@ -125,12 +169,17 @@ impl Bins {
             }
         }
         for (i, nd) in nodes.iter_mut().enumerate() {
-            if nd.is_leaf_at(i as u32) || nd.categorical() {
+            if nd.is_leaf_at(i as u32) {
                 continue;
             }
-            let cuts = cuts_of[nd.feature as usize];
-            let j = cuts.partition_point(|&t| t < nd.threshold()) as u32;
+            let f = nd.feature as usize;
+            if nd.categorical() {
+                nd.feature = 2 * f as u32;
+                continue;
+            }
+            let j = cuts_of[f].partition_point(|&t| t < nd.threshold()) as u32;
             nd.split = j + nd.default_left() as u32;
+            nd.feature = 2 * f as u32 + !nd.default_left() as u32;
         }
     }
 
@@ -139,17 +188,35 @@ impl Bins {
         self.max_code > u8::MAX as u32
     }
 
-    /// The codes of a block of rows (rows × `f`, row-major; features no
-    /// node splits on get 0).
+    /// The codes of a block of rows `rows` (rows × `f`, row-major): rows ×
+    /// `2 * f`, row-major, feature `j`'s low code at `2 * j` and its high
+    /// code at `2 * j + 1` (0 for features no node splits on).
     pub fn codes<C: Code>(&self, rows: &[f32], f: usize) -> Vec<C> {
         debug_assert!(self.max_code <= C::MAX);
-        let mut out = vec![C::default(); rows.len()];
+        let mut out = vec![C::default(); 2 * rows.len()];
         for (feature, column) in &self.columns {
-            for (row, codes) in rows.chunks_exact(f).zip(out.chunks_exact_mut(f)) {
-                codes[*feature] = C::from_code(column.code(row[*feature]));
+            let mut blocks = rows.chunks_exact(LANES * f);
+            let mut outs = out.chunks_exact_mut(LANES * 2 * f);
+            for (rows, out) in (&mut blocks).zip(&mut outs) {
+                let vs: [f32; LANES] = std::array::from_fn(|r| rows[r * f + feature]);
+                put(out, 2 * f, 2 * feature, &column.codes(&vs));
+            }
+            let rest = blocks.remainder().chunks_exact(f);
+            for (row, out) in rest.zip(outs.into_remainder().chunks_exact_mut(2 * f)) {
+                put(out, 2 * f, 2 * feature, &column.codes(&[row[*feature]]));
             }
         }
         out
+    }
+}
+
+/// Writes each row's low and high codes at `at` and `at + 1` of its
+/// `stride` cells.
+#[inline(always)]
+fn put<C: Code>(out: &mut [C], stride: usize, at: usize, codes: &[(u32, u32)]) {
+    for (row, &(low, high)) in out.chunks_exact_mut(stride).zip(codes) {
+        row[at] = C::from_code(low);
+        row[at + 1] = C::from_code(high);
     }
 }
 
@@ -222,8 +289,9 @@ mod tests {
             f32::INFINITY,
         ];
         let codes = bins.codes::<u8>(&values, 1);
-        for (v, c) in values.iter().zip(&codes) {
+        for (v, row) in values.iter().zip(codes.chunks_exact(2)) {
             for (b, fl) in nodes.iter().zip(&float) {
+                let c = row[b.feature as usize];
                 assert_eq!(c.goes_left(b), v.goes_left(fl), "{v} <= {}", fl.threshold());
             }
         }
@@ -241,7 +309,9 @@ mod tests {
         let mut same = [categorical(1, 4), categorical(1, 4), node(0, 0.5, false)];
         let bins = Bins::new(&mut same).unwrap();
         let codes = bins.codes::<u8>(&[0.7, 3.0, f32::NAN, 4.0, 0.2, -1.0, 0.5, 2.5], 2);
-        assert_eq!(codes, vec![2, 3, 0, 4, 1, 4, 1, 2]);
+        assert_eq!(codes, [2, 1, 3, 3, 0, 1, 4, 4, 1, 0, 4, 4, 1, 0, 2, 2]);
+        let features: Vec<u32> = same.iter().map(|nd| nd.feature).collect();
+        assert_eq!(features, [2, 2, 1]);
     }
 
     #[test]
@@ -250,7 +320,7 @@ mod tests {
         let bins = Bins::new(&mut nodes).unwrap();
         assert!(bins.wide());
         let codes = bins.codes::<u16>(&[5.0, 299.5, 7.0, f32::NAN], 2);
-        assert_eq!(codes, vec![0, 301, 0, 0]);
-        assert_eq!(nodes[299].split, 299);
+        assert_eq!(codes, [0, 0, 301, 300, 0, 0, 0, 300]);
+        assert_eq!((nodes[299].feature, nodes[299].split), (3, 299));
     }
 }

@@ -54,7 +54,7 @@ pub(crate) struct Forest {
     words: Vec<u32>,
     /// The codes rows are binned to, when the forest walks binned rows.
     bins: Option<Bins>,
-    /// The largest feature index a node reads.
+    /// The largest feature (or, binned, code) index a node reads.
     max_feature: usize,
 }
 
@@ -94,15 +94,16 @@ impl Forest {
             });
             t.flatten_into(&mut f.nodes, &mut f.values, &mut f.words);
         }
+        if bin {
+            f.bins = Bins::new(&mut f.nodes);
+        }
+        // After binning, which points nodes at codes, two per feature.
         f.max_feature = f
             .nodes
             .iter()
             .map(|nd| nd.feature as usize)
             .max()
             .unwrap_or(0);
-        if bin {
-            f.bins = Bins::new(&mut f.nodes);
-        }
         Some(f)
     }
 
@@ -125,8 +126,10 @@ impl Forest {
         let f = rows.ncols();
         match &self.bins {
             None => self.walk(k, contiguous, f, out),
-            Some(bins) if bins.wide() => self.walk(k, &bins.codes::<u16>(contiguous, f), f, out),
-            Some(bins) => self.walk(k, &bins.codes::<u8>(contiguous, f), f, out),
+            Some(bins) if bins.wide() => {
+                self.walk(k, &bins.codes::<u16>(contiguous, f), 2 * f, out)
+            }
+            Some(bins) => self.walk(k, &bins.codes::<u8>(contiguous, f), 2 * f, out),
         }
     }
 

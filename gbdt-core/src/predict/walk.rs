@@ -41,17 +41,15 @@ impl Cell for f32 {
     }
 }
 
-/// Bin codes (see `bins`): 0 for missing, `1 + i` for values between the
-/// feature's thresholds `i - 1` and `i`; a categorical feature's code as is.
-/// A numeric node's `split` is a bound such that the row goes left when
-/// `code - !default_left <= bound` (wrapping, so missing, code 0, goes
-/// right unless missing values go left).
+/// Bin codes (see `bins`): a numeric node reads the code that sends
+/// missing values its way, and its `split` is the bound on that code up to
+/// which rows go left; a categorical node reads the category as is.
 macro_rules! bin_cell {
     ($t:ty) => {
         impl Cell for $t {
             #[inline(always)]
             fn goes_left(self, nd: &FlatNode) -> bool {
-                (self as u32).wrapping_sub(!nd.default_left() as u32) <= nd.split
+                self as u32 <= nd.split
             }
 
             #[inline(always)]
@@ -117,7 +115,8 @@ pub(super) struct Walk<'a, D> {
     pub nodes: &'a [FlatNode],
     pub values: &'a [f32],
     pub trees: &'a [TreeSpan],
-    /// The largest feature index a node reads (leaves read 0).
+    /// The largest cell index (feature, or code of binned rows) a node
+    /// reads (leaves read 0).
     pub max_feature: usize,
 }
 
@@ -130,8 +129,10 @@ impl<D> Walk<'_, D> {
         D: Decide<C>,
     {
         let n = out.len() / k;
-        // What the unchecked reads of `step` and `active_level` rely on.
+        // What the unchecked reads of `step`, `active_level` and the sums
+        // rely on.
         assert!(n <= BLOCK && cells.len() == n * f && self.max_feature < f);
+        assert_eq!(self.values.len(), self.nodes.len());
         let mut at = [0u32; BLOCK];
         let mut active = [0u8; BLOCK];
         for (t, span) in self.trees.iter().enumerate() {
@@ -146,8 +147,13 @@ impl<D> Walk<'_, D> {
                 m = self.active_level(at, &mut active[..m], cells, f);
             }
             let class = t % k;
-            for (r, node) in at.iter().enumerate() {
-                out[r * k + class] += self.values[*node as usize] as f64;
+            for (out, &node) in out.chunks_exact_mut(k).zip(&*at) {
+                // SAFETY: `class < k`, the length of `out`; every row is
+                // at a node (see `step`), and there is a value per node.
+                unsafe {
+                    *out.get_unchecked_mut(class) +=
+                        *self.values.get_unchecked(node as usize) as f64
+                };
             }
         }
     }
