@@ -15,6 +15,7 @@
 //! missing and unseen values, as a walk on raw values computes it at each
 //! node.
 
+use super::walk::GROUP;
 use crate::tree::FlatNode;
 
 /// The bin codes of a forest's features.
@@ -34,13 +35,10 @@ enum Column {
     Categories(u32),
 }
 
-/// Rows whose binary searches on one feature's thresholds interleave.
-const LANES: usize = 8;
-
 /// `#{i : cuts[i] < v}` for each value of `vs` (0 for NaN), for sorted,
-/// non-empty `cuts`. The searches take the same steps, one row of
-/// selects per step, so they overlap instead of waiting on each other's
-/// loads.
+/// non-empty `cuts`. The searches (of a group's rows) take the same steps,
+/// one row of selects per step, so they overlap instead of waiting on each
+/// other's loads.
 #[inline(always)]
 fn ranks<const N: usize>(cuts: &[f32], vs: &[f32; N]) -> [usize; N] {
     let mut base = [0usize; N];
@@ -188,35 +186,43 @@ impl Bins {
         self.max_code > u8::MAX as u32
     }
 
-    /// The codes of a block of rows `rows` (rows × `f`, row-major): rows ×
-    /// `2 * f`, row-major, feature `j`'s low code at `2 * j` and its high
-    /// code at `2 * j + 1` (0 for features no node splits on).
+    /// The codes of a block of rows `rows` (rows × `f`, row-major), `2 * f`
+    /// a row: feature `j`'s low code is code `2 * j`, its high code
+    /// `2 * j + 1` (0 for features no node splits on). Laid out for the
+    /// lockstep walk (see `walk::row`): in groups of `GROUP` rows, code-major
+    /// within a group, the last group padded with zeros.
     pub fn codes<C: Code>(&self, rows: &[f32], f: usize) -> Vec<C> {
         debug_assert!(self.max_code <= C::MAX);
-        let mut out = vec![C::default(); 2 * rows.len()];
+        assert!(self.columns.last().is_none_or(|&(j, _)| j < f));
+        let (n, w) = (rows.len() / f.max(1), 2 * f);
+        let mut out = vec![C::default(); n.next_multiple_of(GROUP) * w];
         for (feature, column) in &self.columns {
-            let mut blocks = rows.chunks_exact(LANES * f);
-            let mut outs = out.chunks_exact_mut(LANES * 2 * f);
-            for (rows, out) in (&mut blocks).zip(&mut outs) {
-                let vs: [f32; LANES] = std::array::from_fn(|r| rows[r * f + feature]);
-                put(out, 2 * f, 2 * feature, &column.codes(&vs));
-            }
-            let rest = blocks.remainder().chunks_exact(f);
-            for (row, out) in rest.zip(outs.into_remainder().chunks_exact_mut(2 * f)) {
-                put(out, 2 * f, 2 * feature, &column.codes(&[row[*feature]]));
+            let at = 2 * feature * GROUP;
+            for (rows, out) in rows.chunks(GROUP * f).zip(out.chunks_exact_mut(GROUP * w)) {
+                let (low, high) = out[at..at + 2 * GROUP].split_at_mut(GROUP);
+                if rows.len() == GROUP * f {
+                    let vs: [f32; GROUP] = std::array::from_fn(|r| rows[r * f + feature]);
+                    put(low, high, &column.codes(&vs));
+                    continue;
+                }
+                for (r, row) in rows.chunks_exact(f).enumerate() {
+                    put(
+                        &mut low[r..],
+                        &mut high[r..],
+                        &column.codes(&[row[*feature]]),
+                    );
+                }
             }
         }
         out
     }
 }
 
-/// Writes each row's low and high codes at `at` and `at + 1` of its
-/// `stride` cells.
+/// Writes rows' low and high codes, one row after another.
 #[inline(always)]
-fn put<C: Code>(out: &mut [C], stride: usize, at: usize, codes: &[(u32, u32)]) {
-    for (row, &(low, high)) in out.chunks_exact_mut(stride).zip(codes) {
-        row[at] = C::from_code(low);
-        row[at + 1] = C::from_code(high);
+fn put<C: Code>(low: &mut [C], high: &mut [C], codes: &[(u32, u32)]) {
+    for ((low, high), &(l, h)) in low.iter_mut().zip(high).zip(codes) {
+        (*low, *high) = (C::from_code(l), C::from_code(h));
     }
 }
 
@@ -224,6 +230,15 @@ fn put<C: Code>(out: &mut [C], stride: usize, at: usize, codes: &[(u32, u32)]) {
 mod tests {
     use super::*;
     use crate::predict::walk::Cell;
+
+    /// The codes of the first `n` rows, `w` a row, row by row.
+    fn by_row<C: Copy>(codes: &[C], n: usize, w: usize) -> Vec<C> {
+        assert_eq!(codes.len(), n.next_multiple_of(GROUP) * w);
+        let at = |r: usize, c: usize| (r / GROUP) * GROUP * w + c * GROUP + r % GROUP;
+        (0..n)
+            .flat_map(|r| (0..w).map(move |c| codes[at(r, c)]))
+            .collect()
+    }
 
     fn node(feature: u32, threshold: f32, default_left: bool) -> FlatNode {
         split_node(feature, threshold, default_left, None)
@@ -288,7 +303,7 @@ mod tests {
             7.0,
             f32::INFINITY,
         ];
-        let codes = bins.codes::<u8>(&values, 1);
+        let codes = by_row(&bins.codes::<u8>(&values, 1), values.len(), 2);
         for (v, row) in values.iter().zip(codes.chunks_exact(2)) {
             for (b, fl) in nodes.iter().zip(&float) {
                 let c = row[b.feature as usize];
@@ -309,6 +324,7 @@ mod tests {
         let mut same = [categorical(1, 4), categorical(1, 4), node(0, 0.5, false)];
         let bins = Bins::new(&mut same).unwrap();
         let codes = bins.codes::<u8>(&[0.7, 3.0, f32::NAN, 4.0, 0.2, -1.0, 0.5, 2.5], 2);
+        let codes = by_row(&codes, 4, 4);
         assert_eq!(codes, [2, 1, 3, 3, 0, 1, 4, 4, 1, 0, 4, 4, 1, 0, 2, 2]);
         let features: Vec<u32> = same.iter().map(|nd| nd.feature).collect();
         assert_eq!(features, [2, 2, 1]);
@@ -319,7 +335,7 @@ mod tests {
         let mut nodes: Vec<FlatNode> = (0..300).map(|i| node(1, i as f32, false)).collect();
         let bins = Bins::new(&mut nodes).unwrap();
         assert!(bins.wide());
-        let codes = bins.codes::<u16>(&[5.0, 299.5, 7.0, f32::NAN], 2);
+        let codes = by_row(&bins.codes::<u16>(&[5.0, 299.5, 7.0, f32::NAN], 2), 2, 4);
         assert_eq!(codes, [0, 0, 301, 300, 0, 0, 0, 300]);
         assert_eq!((nodes[299].feature, nodes[299].split), (3, 299));
     }

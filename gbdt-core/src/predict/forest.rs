@@ -3,7 +3,7 @@
 use ndarray::ArrayView2;
 
 use super::bins::Bins;
-use super::walk::{Cell, Mixed, Numeric, TreeSpan, Walk};
+use super::walk::{Cell, Mixed, Numeric, TreeSpan, Walk, GROUP};
 use crate::tree::{FlatNode, Tree, MAX_FLAT_WORDS};
 
 /// Trees from which a forest bins its rows: binning a block costs about a
@@ -125,19 +125,20 @@ impl Forest {
         };
         let f = rows.ncols();
         match &self.bins {
-            None => self.walk(k, contiguous, f, out),
+            None => self.walk::<f32, 1>(k, contiguous, f, out),
             Some(bins) if bins.wide() => {
-                self.walk(k, &bins.codes::<u16>(contiguous, f), 2 * f, out)
+                self.walk::<u16, GROUP>(k, &bins.codes::<u16>(contiguous, f), 2 * f, out)
             }
-            Some(bins) => self.walk(k, &bins.codes::<u8>(contiguous, f), 2 * f, out),
+            Some(bins) => self.walk::<u8, GROUP>(k, &bins.codes::<u8>(contiguous, f), 2 * f, out),
         }
     }
 
-    fn walk<C: Cell>(&self, k: usize, cells: &[C], f: usize, out: &mut [f64]) {
+    fn walk<C: Cell, const S: usize>(&self, k: usize, cells: &[C], f: usize, out: &mut [f64]) {
         if self.words.len() == 1 {
-            self.kernel(Numeric).add(k, cells, f, out)
+            self.kernel(Numeric).add::<C, S>(k, cells, f, out)
         } else {
-            self.kernel(Mixed(&self.words)).add(k, cells, f, out)
+            self.kernel(Mixed(&self.words))
+                .add::<C, S>(k, cells, f, out)
         }
     }
 

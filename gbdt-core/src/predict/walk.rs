@@ -12,7 +12,23 @@ use crate::tree::FlatNode;
 use super::BLOCK;
 
 /// Rows whose nodes the lockstep walk keeps in registers.
-const GROUP: usize = 8;
+pub(super) const GROUP: usize = 8;
+
+/// Row `r`'s cells in a block of rows `cells` with `w` cells a row, laid
+/// out in groups of `S` rows, cell-major within a group: cell `c` of the
+/// row is `row[c * S]`. `S == 1` is row-major; `S == GROUP` lets the
+/// lockstep walk address a group's rows from one base.
+///
+/// # Safety
+/// `w >= 1` and `cells.len() >= r.next_multiple_of(S) * w`, with `S`
+/// dividing `GROUP`.
+#[inline(always)]
+unsafe fn row<const S: usize, C>(cells: &[C], r: usize, w: usize) -> &[C] {
+    let base = (r / S) * S * w + r % S;
+    // SAFETY: the row's last cell, `base + (w - 1) * S`, is below
+    // `(r / S + 1) * S * w`, which the caller promises is in `cells`.
+    unsafe { cells.get_unchecked(base..base + (w - 1) * S + 1) }
+}
 
 /// A row cell a node decides on: a raw value or a bin code.
 pub(super) trait Cell: Copy {
@@ -62,11 +78,12 @@ macro_rules! bin_cell {
 bin_cell!(u8);
 bin_cell!(u16);
 
-/// How a walk decides at a node, given the row's cells.
+/// How a walk decides at a node, given the row's cells (cell `c` at
+/// `row[c * S]`, see [`row`]).
 pub(super) trait Decide<C: Cell> {
     /// # Safety
-    /// `nd.feature < row.len()`.
-    unsafe fn goes_left(&self, nd: &FlatNode, row: &[C]) -> bool;
+    /// `nd.feature * S < row.len()`.
+    unsafe fn goes_left<const S: usize>(&self, nd: &FlatNode, row: &[C]) -> bool;
 }
 
 /// Numeric splits only.
@@ -74,9 +91,9 @@ pub(super) struct Numeric;
 
 impl<C: Cell> Decide<C> for Numeric {
     #[inline(always)]
-    unsafe fn goes_left(&self, nd: &FlatNode, row: &[C]) -> bool {
+    unsafe fn goes_left<const S: usize>(&self, nd: &FlatNode, row: &[C]) -> bool {
         // SAFETY: the caller's promise.
-        unsafe { row.get_unchecked(nd.feature as usize) }.goes_left(nd)
+        unsafe { row.get_unchecked(nd.feature as usize * S) }.goes_left(nd)
     }
 }
 
@@ -86,9 +103,9 @@ pub(super) struct Mixed<'a>(pub &'a [u32]);
 
 impl<C: Cell> Decide<C> for Mixed<'_> {
     #[inline(always)]
-    unsafe fn goes_left(&self, nd: &FlatNode, row: &[C]) -> bool {
+    unsafe fn goes_left<const S: usize>(&self, nd: &FlatNode, row: &[C]) -> bool {
         // SAFETY: the caller's promise.
-        let cell = unsafe { *row.get_unchecked(nd.feature as usize) };
+        let cell = unsafe { *row.get_unchecked(nd.feature as usize * S) };
         if !nd.categorical() {
             return cell.goes_left(nd);
         }
@@ -123,28 +140,30 @@ pub(super) struct Walk<'a, D> {
 impl<D> Walk<'_, D> {
     /// Adds the outputs of every tree to `out` (rows × `k`, row-major; tree
     /// `t` to output `t % k`) for the block of up to `BLOCK` rows `cells`
-    /// (rows × `f`, row-major), in tree order.
-    pub fn add<C: Cell>(&self, k: usize, cells: &[C], f: usize, out: &mut [f64])
+    /// (`f` cells a row, in groups of `S` rows as [`row`] reads them), in
+    /// tree order.
+    pub fn add<C: Cell, const S: usize>(&self, k: usize, cells: &[C], f: usize, out: &mut [f64])
     where
         D: Decide<C>,
     {
         let n = out.len() / k;
-        // What the unchecked reads of `step`, `active_level` and the sums
-        // rely on.
-        assert!(n <= BLOCK && cells.len() == n * f && self.max_feature < f);
+        // What the unchecked reads of `row`, `step`, `active_level` and the
+        // sums rely on.
+        assert!(GROUP.is_multiple_of(S) && n <= BLOCK && self.max_feature < f);
+        assert_eq!(cells.len(), n.next_multiple_of(S) * f);
         assert_eq!(self.values.len(), self.nodes.len());
         let mut at = [0u32; BLOCK];
         let mut active = [0u8; BLOCK];
         for (t, span) in self.trees.iter().enumerate() {
             let at = &mut at[..n];
             at.fill(span.root);
-            self.lockstep(span.lockstep, at, cells, f);
+            self.lockstep::<C, S>(span.lockstep, at, cells, f);
             let mut m = match span.lockstep < span.depth {
                 true => self.unfinished(at, &mut active),
                 false => 0,
             };
             while m > 0 {
-                m = self.active_level(at, &mut active[..m], cells, f);
+                m = self.active_level::<C, S>(at, &mut active[..m], cells, f);
             }
             let class = t % k;
             for (out, &node) in out.chunks_exact_mut(k).zip(&*at) {
@@ -161,42 +180,44 @@ impl<D> Walk<'_, D> {
     /// `steps` steps of every row, `GROUP` rows at a time with their nodes
     /// in registers.
     #[inline(always)]
-    fn lockstep<C: Cell>(&self, steps: usize, at: &mut [u32], cells: &[C], f: usize)
+    fn lockstep<C: Cell, const S: usize>(&self, steps: usize, at: &mut [u32], cells: &[C], f: usize)
     where
         D: Decide<C>,
     {
+        let first = at.len() - at.len() % GROUP;
         let mut groups = at.chunks_exact_mut(GROUP);
         for (group, rows) in (&mut groups).zip(cells.chunks_exact(GROUP * f)) {
             let mut nodes: [u32; GROUP] = group.try_into().unwrap_or_else(|_| unreachable!());
             for _ in 0..steps {
                 for (j, node) in nodes.iter_mut().enumerate() {
-                    // SAFETY: `j * f + f <= rows.len()`.
-                    *node = self.step(*node, unsafe { rows.get_unchecked(j * f..j * f + f) });
+                    // SAFETY: `rows` is a whole group (`S` divides it).
+                    *node = self.step::<C, S>(*node, unsafe { row::<S, C>(rows, j, f) });
                 }
             }
             group.copy_from_slice(&nodes);
         }
         let rest = groups.into_remainder();
-        let first = cells.len() / f - rest.len();
         for _ in 0..steps {
-            for (node, row) in rest.iter_mut().zip(cells[first * f..].chunks_exact(f)) {
-                *node = self.step(*node, row);
+            for (r, node) in (first..).zip(rest.iter_mut()) {
+                // SAFETY: `add` checked that `cells` holds the block's rows.
+                *node = self.step::<C, S>(*node, unsafe { row::<S, C>(cells, r, f) });
             }
         }
     }
 
     /// The node after `node` for `row`.
     #[inline(always)]
-    fn step<C: Cell>(&self, node: u32, row: &[C]) -> u32
+    fn step<C: Cell, const S: usize>(&self, node: u32, row: &[C]) -> u32
     where
         D: Decide<C>,
     {
         // SAFETY: a walk starts at a root and moves to a child, inside
         // `nodes`; a leaf points at itself and sends every row left (see
         // `FlatNode`), so lockstep steps past a leaf stay on it. `add`
-        // checked that every node's feature is below the row length `f`.
+        // checked that every node's feature is below the row length `f`,
+        // which `row` covers.
         let nd = unsafe { self.nodes.get_unchecked(node as usize) };
-        nd.left + !unsafe { self.decide.goes_left(nd, row) } as u32
+        nd.left + !unsafe { self.decide.goes_left::<S>(nd, row) } as u32
     }
 
     /// Writes the rows not at a leaf into `active`; returns their number.
@@ -212,7 +233,7 @@ impl<D> Walk<'_, D> {
     /// One step of each row in `active`, which keeps (at its front) those
     /// that did not reach a leaf; returns their number.
     #[inline(always)]
-    fn active_level<C: Cell>(
+    fn active_level<C: Cell, const S: usize>(
         &self,
         at: &mut [u32],
         active: &mut [u8],
@@ -225,14 +246,14 @@ impl<D> Walk<'_, D> {
         let mut m = 0;
         for i in 0..active.len() {
             let r = active[i] as usize;
-            // SAFETY: `active` holds rows of the block, `r < at.len()` and
-            // `(r + 1) * f <= cells.len()` (checked in `add`); the nodes
-            // and features as in `step`.
+            // SAFETY: `active` holds rows of the block, `r < at.len()`,
+            // whose cells `add` checked; the nodes and features as in
+            // `step`.
             let (nd, row) = unsafe {
                 let nd = self.nodes.get_unchecked(*at.get_unchecked(r) as usize);
-                (nd, cells.get_unchecked(r * f..r * f + f))
+                (nd, row::<S, C>(cells, r, f))
             };
-            let right = !unsafe { self.decide.goes_left(nd, row) };
+            let right = !unsafe { self.decide.goes_left::<S>(nd, row) };
             // SAFETY: `r < at.len()` as above, and `m <= i < active.len()`.
             unsafe {
                 *at.get_unchecked_mut(r) = nd.left + right as u32;
