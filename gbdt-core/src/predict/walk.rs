@@ -20,8 +20,8 @@ pub(super) const GROUP: usize = 8;
 /// lockstep walk address a group's rows from one base.
 ///
 /// # Safety
-/// `w >= 1` and `cells.len() >= r.next_multiple_of(S) * w`, with `S`
-/// dividing `GROUP`.
+/// `w >= 1` and `cells.len() >= (r / S + 1) * S * w`: `cells` holds the
+/// whole group of row `r`.
 #[inline(always)]
 unsafe fn row<const S: usize, C>(cells: &[C], r: usize, w: usize) -> &[C] {
     let base = (r / S) * S * w + r % S;
