@@ -231,12 +231,14 @@ mod tests {
     use super::*;
     use crate::predict::walk::Cell;
 
-    /// The codes of the first `n` rows, `w` a row, row by row.
+    /// The codes of the first `n` rows, `w` a row, row by row, as the walk
+    /// reads them.
     fn by_row<C: Copy>(codes: &[C], n: usize, w: usize) -> Vec<C> {
         assert_eq!(codes.len(), n.next_multiple_of(GROUP) * w);
-        let at = |r: usize, c: usize| (r / GROUP) * GROUP * w + c * GROUP + r % GROUP;
+        // SAFETY: `codes` holds every group of the `n` rows (asserted).
+        let row = |r: usize| unsafe { crate::predict::walk::row::<GROUP, C>(codes, r, w) };
         (0..n)
-            .flat_map(|r| (0..w).map(move |c| codes[at(r, c)]))
+            .flat_map(|r| (0..w).map(move |c| row(r)[c * GROUP]))
             .collect()
     }
 

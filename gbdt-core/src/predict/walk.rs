@@ -23,7 +23,7 @@ pub(super) const GROUP: usize = 8;
 /// `w >= 1` and `cells.len() >= (r / S + 1) * S * w`: `cells` holds the
 /// whole group of row `r`.
 #[inline(always)]
-unsafe fn row<const S: usize, C>(cells: &[C], r: usize, w: usize) -> &[C] {
+pub(super) unsafe fn row<const S: usize, C>(cells: &[C], r: usize, w: usize) -> &[C] {
     let base = (r / S) * S * w + r % S;
     // SAFETY: the row's last cell, `base + (w - 1) * S`, is below
     // `(r / S + 1) * S * w`, which the caller promises is in `cells`.
