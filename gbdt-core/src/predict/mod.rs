@@ -19,10 +19,25 @@ use crate::parallel::Executor;
 use crate::tree::Tree;
 
 pub(crate) use forest::Forest;
+use walk::GROUP;
 
-/// Rows per block: small enough that a block's rows stay in L1 while every
-/// tree walks them.
-pub(crate) const BLOCK: usize = 64;
+/// The most rows a block holds. Every tree's nodes are read again for
+/// each block, so large blocks pay off once the forest outgrows the L2
+/// cache (a 1400-tree leaf-wise forest predicted in 0.67 of the time with
+/// blocks of 2048 rows as with 64); a block's codes still fit in L2.
+pub(crate) const BLOCK: usize = 2048;
+
+/// Blocks per worker that a batch is at least cut into (when it has the
+/// rows), so that workers finish together.
+const BLOCKS_PER_THREAD: usize = 8;
+
+/// Rows per block for a batch of `rows` rows on `threads` workers: at most
+/// `BLOCK`, and small enough to give every worker `BLOCKS_PER_THREAD`
+/// blocks; a whole number of lockstep groups.
+pub(crate) fn block_rows(rows: usize, threads: usize) -> usize {
+    let share = rows.div_ceil(BLOCKS_PER_THREAD * threads.max(1));
+    share.next_multiple_of(GROUP).clamp(GROUP, BLOCK)
+}
 
 /// Rows × trees below which a prediction builds no pool for
 /// `PredictOptions::threads`: building one costs about 0.3 ms, as much as
@@ -89,8 +104,9 @@ pub(crate) fn add_trees(
         }
     };
     let work = x.nrows() * trees.len();
-    exec.for_each_chunk_mut_sized(margins, BLOCK * k, work, |b, out| {
-        let rows = x.slice(ndarray::s![b * BLOCK..b * BLOCK + out.len() / k, ..]);
+    let block = block_rows(x.nrows(), exec.threads());
+    exec.for_each_chunk_mut_sized(margins, block * k, work, |b, out| {
+        let rows = x.slice(ndarray::s![b * block..b * block + out.len() / k, ..]);
         forest.add(k, rows, out);
     });
 }

@@ -226,3 +226,14 @@ fn many_distinct_thresholds_match_the_reference_walk() {
     );
     assert!(assert_matches_reference(&params, &x, &y, &[]));
 }
+
+#[test]
+fn blocks_are_whole_groups_and_give_every_worker_several() {
+    assert_eq!(block_rows(1, 2), GROUP);
+    assert_eq!(block_rows(10_000_000, 2), BLOCK);
+    for (rows, threads) in [(25_000, 2), (3000, 3), (75_000, 7)] {
+        let block = block_rows(rows, threads);
+        assert_eq!(block % GROUP, 0, "{rows} rows, {threads} threads");
+        assert_eq!(rows.div_ceil(block), BLOCKS_PER_THREAD * threads);
+    }
+}

@@ -14,6 +14,9 @@ use super::BLOCK;
 /// Rows whose nodes the lockstep walk keeps in registers.
 pub(super) const GROUP: usize = 8;
 
+// The walk keeps a block's unfinished rows as `u16` indices.
+const _: () = assert!(BLOCK <= 1 << 16);
+
 /// Row `r`'s cells in a block of rows `cells` with `w` cells a row, laid
 /// out in groups of `S` rows, cell-major within a group: cell `c` of the
 /// row is `row[c * S]`. `S == 1` is row-major; `S == GROUP` lets the
@@ -153,7 +156,7 @@ impl<D> Walk<'_, D> {
         assert_eq!(cells.len(), n.next_multiple_of(S) * f);
         assert_eq!(self.values.len(), self.nodes.len());
         let mut at = [0u32; BLOCK];
-        let mut active = [0u8; BLOCK];
+        let mut active = [0u16; BLOCK];
         for (t, span) in self.trees.iter().enumerate() {
             let at = &mut at[..n];
             at.fill(span.root);
@@ -221,10 +224,10 @@ impl<D> Walk<'_, D> {
     }
 
     /// Writes the rows not at a leaf into `active`; returns their number.
-    fn unfinished(&self, at: &[u32], active: &mut [u8; BLOCK]) -> usize {
+    fn unfinished(&self, at: &[u32], active: &mut [u16; BLOCK]) -> usize {
         let mut m = 0;
         for (r, &node) in at.iter().enumerate() {
-            active[m] = r as u8;
+            active[m] = r as u16;
             m += !self.nodes[node as usize].is_leaf_at(node) as usize;
         }
         m
@@ -236,7 +239,7 @@ impl<D> Walk<'_, D> {
     fn active_level<C: Cell, const S: usize>(
         &self,
         at: &mut [u32],
-        active: &mut [u8],
+        active: &mut [u16],
         cells: &[C],
         f: usize,
     ) -> usize
@@ -257,7 +260,7 @@ impl<D> Walk<'_, D> {
             // SAFETY: `r < at.len()` as above, and `m <= i < active.len()`.
             unsafe {
                 *at.get_unchecked_mut(r) = nd.left + right as u32;
-                *active.get_unchecked_mut(m) = r as u8;
+                *active.get_unchecked_mut(m) = r as u16;
             }
             m += !nd.child_is_leaf(right) as usize;
         }
