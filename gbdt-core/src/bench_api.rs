@@ -230,7 +230,8 @@ impl PredictKernel {
     /// The trees' margins (rows × outputs, no base margin), a block of rows
     /// at a time.
     pub fn predict(&self, x: ArrayView2<'_, f32>) -> Vec<f64> {
-        let block = crate::predict::block_rows(x.nrows(), 1);
+        let row_bytes = self.forest.row_bytes(x.ncols());
+        let block = crate::predict::block_rows(x.nrows(), row_bytes, 1);
         let mut out = vec![0.0; x.nrows() * self.k];
         for (b, out) in out.chunks_mut(block * self.k).enumerate() {
             let rows = x.slice(ndarray::s![b * block..b * block + out.len() / self.k, ..]);

@@ -112,6 +112,16 @@ impl Forest {
         self.bins.is_some()
     }
 
+    /// Bytes of cells a walked row of `f` features takes: two codes per
+    /// feature when binned, else the raw values.
+    pub fn row_bytes(&self, f: usize) -> usize {
+        match &self.bins {
+            None => f * std::mem::size_of::<f32>(),
+            Some(bins) if bins.wide() => 2 * f * std::mem::size_of::<u16>(),
+            Some(_) => 2 * f,
+        }
+    }
+
     /// Adds the forest's outputs to `out` (rows × k, row-major) for up to
     /// `BLOCK` rows.
     pub fn add(&self, k: usize, rows: ArrayView2<'_, f32>, out: &mut [f64]) {

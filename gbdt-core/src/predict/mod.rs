@@ -24,19 +24,26 @@ use walk::GROUP;
 /// The most rows a block holds. Every tree's nodes are read again for
 /// each block, so large blocks pay off once the forest outgrows the L2
 /// cache (a 1400-tree leaf-wise forest predicted in 0.67 of the time with
-/// blocks of 2048 rows as with 64); a block's codes still fit in L2.
+/// blocks of 2048 rows as with 64).
 pub(crate) const BLOCK: usize = 2048;
+
+/// The most bytes of row cells (codes or raw values) a block holds, so
+/// that they stay in L2 while every tree walks them: wide rows get fewer
+/// rows a block.
+const BLOCK_BYTES: usize = 256 << 10;
 
 /// Blocks per worker that a batch is at least cut into (when it has the
 /// rows), so that workers finish together.
 const BLOCKS_PER_THREAD: usize = 8;
 
-/// Rows per block for a batch of `rows` rows on `threads` workers: at most
-/// `BLOCK`, and small enough to give every worker `BLOCKS_PER_THREAD`
-/// blocks; a whole number of lockstep groups.
-pub(crate) fn block_rows(rows: usize, threads: usize) -> usize {
+/// Rows per block for a batch of `rows` rows of `row_bytes` bytes of cells
+/// each on `threads` workers: at most `BLOCK` and `BLOCK_BYTES`, and small
+/// enough to give every worker `BLOCKS_PER_THREAD` blocks; a whole number
+/// of lockstep groups.
+pub(crate) fn block_rows(rows: usize, row_bytes: usize, threads: usize) -> usize {
+    let most = (BLOCK_BYTES / row_bytes.max(1)).clamp(GROUP, BLOCK) / GROUP * GROUP;
     let share = rows.div_ceil(BLOCKS_PER_THREAD * threads.max(1));
-    share.next_multiple_of(GROUP).clamp(GROUP, BLOCK)
+    share.next_multiple_of(GROUP).clamp(GROUP, most)
 }
 
 /// Rows × trees below which a prediction builds no pool for
@@ -104,7 +111,7 @@ pub(crate) fn add_trees(
         }
     };
     let work = x.nrows() * trees.len();
-    let block = block_rows(x.nrows(), exec.threads());
+    let block = block_rows(x.nrows(), forest.row_bytes(x.ncols()), exec.threads());
     exec.for_each_chunk_mut_sized(margins, block * k, work, |b, out| {
         let rows = x.slice(ndarray::s![b * block..b * block + out.len() / k, ..]);
         forest.add(k, rows, out);

@@ -229,10 +229,13 @@ fn many_distinct_thresholds_match_the_reference_walk() {
 
 #[test]
 fn blocks_are_whole_groups_and_give_every_worker_several() {
-    assert_eq!(block_rows(1, 2), GROUP);
-    assert_eq!(block_rows(10_000_000, 2), BLOCK);
+    assert_eq!(block_rows(1, 56, 2), GROUP);
+    assert_eq!(block_rows(10_000_000, 56, 2), BLOCK);
+    // Wide rows: a block's cells stay within BLOCK_BYTES.
+    assert_eq!(block_rows(10_000_000, 2000, 2), 128);
+    assert_eq!(block_rows(10_000_000, 1 << 20, 2), GROUP);
     for (rows, threads) in [(25_000, 2), (3000, 3), (75_000, 7)] {
-        let block = block_rows(rows, threads);
+        let block = block_rows(rows, 56, threads);
         assert_eq!(block % GROUP, 0, "{rows} rows, {threads} threads");
         assert_eq!(rows.div_ceil(block), BLOCKS_PER_THREAD * threads);
     }
