@@ -2,6 +2,7 @@
 //! pieces whose boundaries never depend on the thread count, so results are
 //! identical for any number of threads.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -148,6 +149,52 @@ impl Executor {
         }
     }
 
+    /// Like [`Executor::install`], but while `f` runs the pool's other
+    /// workers keep looking for work instead of going to sleep between
+    /// parallel steps. Rayon parks a worker after a few dozen idle polls,
+    /// and a parked worker takes a futex wake-up and a reschedule to join
+    /// the next step; a leaf-wise tree has thousands of short steps with
+    /// serial work between them: on two threads, leaf-wise rounds take
+    /// 0.84 to 0.91 of their time with the workers kept awake, depth-wise
+    /// ones about the same (OpenMP's spinning barrier spares LightGBM these
+    /// wake-ups). The workers yield the core to the OS now and then, and
+    /// nothing changes in what is computed. Runs `f` plainly when the
+    /// executor has no pool of its own or one worker, or when called from a
+    /// worker thread (a nested call: the outer caller owns the workers).
+    ///
+    /// The pollers are the oldest jobs in the caller's deque, and other
+    /// workers steal the oldest job first, so by the time any job of `f` is
+    /// stolen every poller is running elsewhere: the caller, waiting for a
+    /// stolen job, never picks up a poller (which would spin until `f`
+    /// returns, under `f`).
+    ///
+    /// ```
+    /// use gbdt_core::Executor;
+    /// let exec = Executor::new(2)?;
+    /// let sums = exec.install_hot(|| exec.map_range(4, |i| i * 10));
+    /// assert_eq!(sums, vec![0, 10, 20, 30]);
+    /// # Ok::<(), gbdt_core::Error>(())
+    /// ```
+    pub fn install_hot<R: Send>(&self, f: impl FnOnce() -> R + Send) -> R {
+        let Some(pool) = &self.pool else {
+            return f();
+        };
+        if pool.current_num_threads() < 2 || rayon::current_thread_index().is_some() {
+            return self.install(f);
+        }
+        pool.install(|| {
+            let stop = AtomicBool::new(false);
+            rayon::in_place_scope(|scope| {
+                for _ in 1..pool.current_num_threads() {
+                    scope.spawn(|_| poll_until(&stop));
+                }
+                // Set even when `f` panics, so the scope's wait ends.
+                let _stop = StopOnDrop(&stop);
+                f()
+            })
+        })
+    }
+
     /// Calls `f(i, item)` for every item, in parallel.
     pub fn for_each_mut<T: Send>(&self, items: &mut [T], f: impl Fn(usize, &mut T) + Sync + Send) {
         self.install(|| items.par_iter_mut().enumerate().for_each(|(i, t)| f(i, t)));
@@ -254,6 +301,38 @@ impl Executor {
     }
 }
 
+/// A worker's loop while [`Executor::install_hot`] runs: take and run the
+/// pool's pending jobs until `stop` is set, giving the core to the OS now
+/// and then while there are none.
+fn poll_until(stop: &AtomicBool) {
+    const POLLS_PER_YIELD: u32 = 64;
+    const PAUSES_PER_POLL: u32 = 32;
+    let mut idle = 0u32;
+    while !stop.load(Ordering::Acquire) {
+        if rayon::yield_now() == Some(rayon::Yield::Executed) {
+            idle = 0;
+            continue;
+        }
+        idle += 1;
+        if idle.is_multiple_of(POLLS_PER_YIELD) {
+            std::thread::yield_now();
+        } else {
+            for _ in 0..PAUSES_PER_POLL {
+                std::hint::spin_loop();
+            }
+        }
+    }
+}
+
+/// Sets its flag when dropped.
+struct StopOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Release);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,5 +361,25 @@ mod tests {
             "{names:?}"
         );
         assert!(Executor::new(0).is_err());
+    }
+
+    #[test]
+    fn hot_workers_share_the_work_stop_after_a_panic_and_nest() {
+        let exec = Executor::new(2).unwrap();
+        let names = exec.install_hot(|| {
+            exec.map_range(2, |_| {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+                std::thread::current().name().map(str::to_string)
+            })
+        });
+        assert_ne!(names[0], names[1], "one worker ran both items");
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            exec.install_hot(|| panic!("inside the pool"))
+        }));
+        assert!(panicked.is_err());
+        let nested = exec.install_hot(|| exec.install_hot(|| exec.map_range(3, |i| i * 2)));
+        assert_eq!(nested, vec![0, 2, 4]);
+        assert_eq!(Executor::new(1).unwrap().install_hot(|| 7), 7);
+        assert_eq!(Executor::current().install_hot(|| 8), 8);
     }
 }

@@ -236,14 +236,15 @@ impl<'a> Booster<'a> {
         // On one process the round runs on a worker of the pool, so each
         // parallel step inside it hands work to the other workers directly
         // instead of waking the pool from outside and waiting (16% of the
-        // 100k-row credit benchmark's leaf-wise time). Ranks stay on their
+        // 100k-row credit benchmark's leaf-wise time), and the other
+        // workers stay awake between steps (`install_hot`). Ranks stay on their
         // own threads: ranks of one process may share a pool, and one
         // waiting in a collective must not hold a worker another needs.
         if self.exec.collective().size() > 1 {
             return self.round();
         }
         let exec = self.exec.clone();
-        exec.install(|| self.round())
+        exec.install_hot(|| self.round())
     }
 
     fn round(&mut self) -> Result<RoundOutcome> {
