@@ -8,7 +8,8 @@
 //! until a block has at least `RANK_BLOCK` rows.
 
 use crate::dataset::Dataset;
-use crate::objective::{rank, GradContext, GradPair};
+use crate::objective::rank::{self, RankState};
+use crate::objective::{GradContext, GradPair};
 use crate::parallel::Executor;
 use crate::params::Params;
 use crate::sampling::{fraction_count, mix_at, unit, Rng};
@@ -25,7 +26,7 @@ const RANK_BLOCK: usize = 4_096;
 /// Gradients of every row for margins `margins` (rows × `k`); rows left out
 /// by `subsample` get zero. `offset` is the global index of `data`'s first
 /// row: a row's sampling draw depends on its global index only.
-/// `ndcg_scales`: rank:ndcg's per-query factors, computed once by the booster.
+/// `rank`: what a ranking objective keeps between rounds (empty for others).
 #[allow(clippy::too_many_arguments)]
 pub(super) fn gradients(
     p: &Params,
@@ -35,7 +36,7 @@ pub(super) fn gradients(
     grads: &mut [GradPair],
     round: usize,
     offset: usize,
-    ndcg_scales: Option<&[f64]>,
+    rank: &mut RankState,
     exec: &Executor,
 ) {
     let ctx = GradContext {
@@ -49,12 +50,11 @@ pub(super) fn gradients(
         quantile_alpha: &p.quantile_alpha,
         groups: data.groups(),
         truncation_level: p.lambdarank_truncation_level,
-        ndcg_scales,
+        ndcg_scales: (!rank.ndcg_scales.is_empty()).then_some(&rank.ndcg_scales[..]),
     };
     let key = Rng::new(p.seed, &[round as u64, 0x5A3B]).next_u64();
-    let block = |first: usize, out: &mut [GradPair]| {
-        p.objective
-            .gradients(&ctx, first, &margins[first * k..first * k + out.len()], out);
+    // Rows left out by `subsample` get zero.
+    let sample = |first: usize, out: &mut [GradPair]| {
         if p.subsample < 1.0 {
             for (i, row) in out.chunks_exact_mut(k).enumerate() {
                 if unit(mix_at(key, (offset + first + i) as u64)) >= p.subsample {
@@ -63,23 +63,37 @@ pub(super) fn gradients(
             }
         }
     };
-    match data.groups().filter(|_| p.objective.is_ranking()) {
-        Some(groups) => {
+    match (data.groups(), p.objective.rank_loss()) {
+        (Some(groups), Some(loss)) => {
             let bounds = rank::group_blocks(groups, RANK_BLOCK);
-            let mut blocks = split_at_bounds(grads, &bounds);
-            exec.for_each_mut(&mut blocks, |b, out| block(bounds[b], out));
+            let mut blocks: Vec<_> = split_at_bounds(grads, &bounds)
+                .into_iter()
+                .zip(split_at_bounds(&mut rank.rankings, &bounds))
+                .collect();
+            exec.for_each_mut(&mut blocks, |b, (out, rankings)| {
+                let (first, end) = (bounds[b], bounds[b + 1]);
+                let margins = &margins[first..end];
+                rank::gradients(loss, &ctx, first, margins, Some(rankings), out);
+                sample(first, out);
+            });
         }
-        None => exec.for_each_chunk_mut(grads, ROW_BLOCK * k, |b, out| block(b * ROW_BLOCK, out)),
+        _ => exec.for_each_chunk_mut(grads, ROW_BLOCK * k, |b, out| {
+            let first = b * ROW_BLOCK;
+            let margins = &margins[first * k..first * k + out.len()];
+            p.objective.gradients(&ctx, first, margins, out);
+            sample(first, out);
+        }),
     }
 }
 
-/// `grads` cut at row boundaries `bounds` (one output per row: ranking).
-fn split_at_bounds<'g>(mut grads: &'g mut [GradPair], bounds: &[usize]) -> Vec<&'g mut [GradPair]> {
+/// `rows` (one item per row: ranking has one output) cut at row
+/// boundaries `bounds`.
+fn split_at_bounds<'g, T>(mut rows: &'g mut [T], bounds: &[usize]) -> Vec<&'g mut [T]> {
     let mut out = Vec::with_capacity(bounds.len());
     for w in bounds.windows(2) {
-        let (head, tail) = std::mem::take(&mut grads).split_at_mut(w[1] - w[0]);
+        let (head, tail) = std::mem::take(&mut rows).split_at_mut(w[1] - w[0]);
         out.push(head);
-        grads = tail;
+        rows = tail;
     }
     out
 }

@@ -34,7 +34,8 @@ use crate::grower::{self, GrowConfig, GrowInput, Interactions, QuantRows, Worksp
 use crate::histogram::PackedBin;
 use crate::metric::Metric;
 use crate::model::{EvalResult, Model};
-use crate::objective::{rank, GradPair};
+use crate::objective::rank::RankState;
+use crate::objective::GradPair;
 use crate::parallel::Executor;
 use crate::params::Params;
 use crate::predict;
@@ -105,9 +106,8 @@ pub struct Booster<'a> {
     grad_columns: Columns<GradPair>,
     quant_columns: Columns<PackedBin>,
     ws: Workspace,
-    /// rank:ndcg: per query of the training data, what its pairs are
-    /// divided by (from the labels, so computed once); else empty.
-    ndcg_scales: Vec<f64>,
+    /// Ranking objectives: what the gradients keep between rounds.
+    rank: RankState,
     valid: Vec<Evaluation<'a>>,
     stopper: EarlyStopping,
     /// Validation results at the best round (or the last, without a best).
@@ -184,15 +184,15 @@ impl<'a> Booster<'a> {
         );
         let margins = predict::start_margins(&base, data.features(), &trees, exec);
         let metrics = params.resolved_metrics();
-        let ndcg_scales = match data.groups() {
-            Some(groups) if params.objective == crate::Objective::RankNdcg => {
+        let rank = match (data.groups(), params.objective.rank_loss()) {
+            (Some(groups), Some(loss)) => {
                 let truncation = params.lambdarank_truncation_level;
-                rank::ndcg_scales(data.labels(), groups, truncation)
+                RankState::new(loss, data.labels(), groups, truncation)
             }
-            _ => Vec::new(),
+            _ => RankState::default(),
         };
         Booster {
-            ndcg_scales,
+            rank,
             shard,
             stopper: EarlyStopping::new(metrics.last().copied()),
             cfg: grow_config(params),
@@ -260,7 +260,7 @@ impl<'a> Booster<'a> {
             &mut self.grads,
             round,
             self.shard.offset,
-            (!self.ndcg_scales.is_empty()).then_some(&self.ndcg_scales[..]),
+            &mut self.rank,
             &self.exec,
         );
         if p.use_quantized_grad {
@@ -400,7 +400,7 @@ impl<'a> Booster<'a> {
             grad_columns: self.grad_columns,
             quant_columns: self.quant_columns,
             ws: self.ws,
-            ndcg_scales: self.ndcg_scales,
+            rank: self.rank,
             stopper: self.stopper,
             best_results: self.best_results,
             trees: self.trees,

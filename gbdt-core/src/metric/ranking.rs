@@ -101,15 +101,41 @@ pub(crate) fn rank_order(scores: &[f64], order: &mut Vec<usize>) {
 /// through the scores.
 pub(crate) fn rank_order_with(scores: &[f64], order: &mut Vec<usize>, keys: &mut Vec<u128>) {
     keys.clear();
-    keys.extend(
-        scores
-            .iter()
-            .enumerate()
-            .map(|(row, &s)| u128::from(descending(s)) << 64 | row as u128),
-    );
+    keys.extend(scores.iter().enumerate().map(|(row, &s)| rank_key(row, s)));
     keys.sort_unstable();
     order.clear();
     order.extend(keys.iter().map(|&k| k as u64 as usize));
+}
+
+/// [`rank_order_with`] from an earlier ranking of the same rows: `prev` (a
+/// permutation of `0..scores.len()`, replaced by the new ranking) lays the
+/// keys out in its order before they are sorted. Between boosting rounds
+/// scores move by a learning rate's step, so the keys come nearly sorted
+/// and std's adaptive sort takes about one pass over them. Keys are
+/// distinct (the row breaks ties), so the ranking is the one
+/// [`rank_order_with`] gives.
+pub(crate) fn rerank_with(
+    scores: &[f64],
+    prev: &mut [u32],
+    order: &mut Vec<usize>,
+    keys: &mut Vec<u128>,
+) {
+    keys.clear();
+    keys.extend(
+        prev.iter()
+            .map(|&row| rank_key(row as usize, scores[row as usize])),
+    );
+    keys.sort();
+    order.clear();
+    order.extend(keys.iter().map(|&k| k as u64 as usize));
+    for (p, &row) in prev.iter_mut().zip(order.iter()) {
+        *p = row as u32;
+    }
+}
+
+/// A row's sort key: score order (descending), then the row.
+fn rank_key(row: usize, score: f64) -> u128 {
+    u128::from(descending(score)) << 64 | row as u128
 }
 
 /// A key whose ascending order is `f64::total_cmp`'s descending order.
@@ -313,6 +339,34 @@ mod tests {
         let mut got = Vec::new();
         rank_order(&scores, &mut got);
         assert_eq!(got, want);
+    }
+
+    proptest::proptest! {
+        /// Re-ranking from any earlier order (a permutation of the rows)
+        /// gives the ranking a fresh sort gives, and hands it back in `prev`.
+        #[test]
+        fn reranking_from_any_order_gives_the_fresh_ranking(
+            scores in proptest::collection::vec(
+                proptest::prop_oneof![-3i8..3i8, proptest::strategy::Just(0)], 0..60),
+            seed: u64,
+        ) {
+            let scores: Vec<f64> = scores.iter().map(|&s| s as f64 * 0.5).collect();
+            let mut prev: Vec<u32> = (0..scores.len() as u32).collect();
+            let mut state = seed | 1;
+            for i in (1..prev.len()).rev() {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                prev.swap(i, (state % (i as u64 + 1)) as usize);
+            }
+            let mut want = Vec::new();
+            rank_order(&scores, &mut want);
+            let (mut got, mut keys) = (Vec::new(), Vec::new());
+            rerank_with(&scores, &mut prev, &mut got, &mut keys);
+            proptest::prop_assert_eq!(&got, &want);
+            let back: Vec<usize> = prev.iter().map(|&r| r as usize).collect();
+            proptest::prop_assert_eq!(back, want);
+        }
     }
 
     /// The shift and table paths give what `exp2` and `log2` give; grades

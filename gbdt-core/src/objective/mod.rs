@@ -184,7 +184,7 @@ impl Objective {
         self.rank_loss().is_some()
     }
 
-    fn rank_loss(self) -> Option<rank::RankLoss> {
+    pub(crate) fn rank_loss(self) -> Option<rank::RankLoss> {
         match self {
             Objective::RankNdcg => Some(rank::RankLoss::Ndcg),
             Objective::RankPairwise => Some(rank::RankLoss::Pairwise),
@@ -389,7 +389,7 @@ impl Objective {
         out: &mut [GradPair],
     ) {
         if let Some(loss) = self.rank_loss() {
-            return rank::gradients(loss, ctx, first_row, margins, out);
+            return rank::gradients(loss, ctx, first_row, margins, None, out);
         }
         let k = ctx.num_outputs;
         for (i, (m, g)) in margins

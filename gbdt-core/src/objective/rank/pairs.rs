@@ -3,7 +3,7 @@
 //! [`kernel`](super::kernel) for every position within the truncation
 //! level, normalise, and write each document's pair back to its row.
 
-use crate::metric::ranking::{discount, gain, max_dcg_with, rank_order_with};
+use crate::metric::ranking::{discount, gain, max_dcg_with, rank_order_with, rerank_with};
 use crate::objective::GradPair;
 
 use super::kernel::{pairs_below, Ndcg, PairWeight, RankNet, Ranked};
@@ -37,10 +37,15 @@ pub(crate) struct Scratch {
 
 impl Scratch {
     /// Lays the query out in rank order, keyed by gain (LambdaRank) or
-    /// label (RankNet), with zero lambdas and hessians.
-    fn rank(&mut self, loss: RankLoss, q: &Query<'_>) {
+    /// label (RankNet), with zero lambdas and hessians. `prev`: the
+    /// query's ranking of the previous round, to start the sort from
+    /// (replaced by this one).
+    fn rank(&mut self, loss: RankLoss, q: &Query<'_>, prev: Option<&mut [u32]>) {
         let n = q.labels.len();
-        rank_order_with(q.scores, &mut self.order, &mut self.keys);
+        match prev {
+            Some(prev) => rerank_with(q.scores, prev, &mut self.order, &mut self.keys),
+            None => rank_order_with(q.scores, &mut self.order, &mut self.keys),
+        }
         let r = &mut self.ranked;
         let top = q.scores[self.order[0]];
         refill(&mut r.score, self.order.iter().map(|&row| q.scores[row]));
@@ -83,11 +88,13 @@ fn refill<T>(v: &mut Vec<T>, items: impl Iterator<Item = T>) {
 
 /// Gradients and hessians of one query into `out` (one per document).
 /// Pairs are visited with the better-placed document among the first
-/// `truncation` positions of the current ranking.
+/// `truncation` positions of the current ranking; `prev`, when given, is
+/// the previous round's ranking (see [`Scratch::rank`]).
 pub(super) fn query_gradients(
     loss: RankLoss,
     truncation: usize,
     q: &Query<'_>,
+    prev: Option<&mut [u32]>,
     s: &mut Scratch,
     out: &mut [GradPair],
 ) {
@@ -96,7 +103,7 @@ pub(super) fn query_gradients(
         out.fill(GradPair::default());
         return;
     }
-    s.rank(loss, q);
+    s.rank(loss, q, prev);
     let rows = (n - 1).min(truncation);
     // LambdaRank's pairs are all divided by the best DCG: done once, here.
     let scale = match loss {

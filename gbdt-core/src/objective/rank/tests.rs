@@ -18,7 +18,7 @@ fn ctx<'a>(labels: &'a [f32], groups: Option<&'a [usize]>) -> GradContext<'a> {
 
 fn run(loss: RankLoss, c: &GradContext<'_>, scores: &[f64]) -> Vec<GradPair> {
     let mut out = vec![GradPair::default(); scores.len()];
-    gradients(loss, c, 0, scores, &mut out);
+    gradients(loss, c, 0, scores, None, &mut out);
     out
 }
 
@@ -212,17 +212,30 @@ fn kernel_matches_the_plain_pair_loop() {
     }
 }
 
+/// Queries of 1 to `max_len` documents until there are at least `rows`,
+/// with labels below `grades`: the group boundaries and the labels.
+fn random_queries(
+    rng: &mut crate::sampling::Rng,
+    rows: usize,
+    max_len: usize,
+    grades: usize,
+) -> (Vec<usize>, Vec<f32>) {
+    let mut groups = vec![0];
+    while *groups.last().unwrap() < rows {
+        groups.push(groups.last().unwrap() + 1 + rng.below(max_len));
+    }
+    let n = *groups.last().unwrap();
+    let labels = (0..n).map(|_| rng.below(grades) as f32).collect();
+    (groups, labels)
+}
+
 /// Best DCGs computed once per query give the gradients that computing
 /// them per round gives, bit for bit.
 #[test]
 fn precomputed_ndcg_scales_change_nothing() {
     let mut rng = crate::sampling::Rng::new(3, &[1]);
-    let mut groups = vec![0];
-    while *groups.last().unwrap() < 500 {
-        groups.push(groups.last().unwrap() + 1 + rng.below(30));
-    }
-    let n = *groups.last().unwrap();
-    let labels: Vec<f32> = (0..n).map(|_| rng.below(5) as f32).collect();
+    let (groups, labels) = random_queries(&mut rng, 500, 30, 5);
+    let n = labels.len();
     let scores: Vec<f64> = (0..n).map(|_| rng.next_f64() - 0.5).collect();
     for truncation in [1, 5, 30] {
         let plain = GradContext {
@@ -239,7 +252,14 @@ fn precomputed_ndcg_scales_change_nothing() {
         let (first, end) = (groups[3], groups[groups.len() - 2]);
         let bits = |c: &GradContext<'_>| {
             let mut out = vec![GradPair::default(); end - first];
-            gradients(RankLoss::Ndcg, c, first, &scores[first..end], &mut out);
+            gradients(
+                RankLoss::Ndcg,
+                c,
+                first,
+                &scores[first..end],
+                None,
+                &mut out,
+            );
             out.iter()
                 .map(|p| (p.g.to_bits(), p.h.to_bits()))
                 .collect::<Vec<_>>()
@@ -247,5 +267,40 @@ fn precomputed_ndcg_scales_change_nothing() {
         let want = bits(&plain);
         assert!(want.iter().any(|&(g, _)| g != 0), "some gradient");
         assert_eq!(bits(&cached), want, "truncation {truncation}");
+    }
+}
+
+/// Starting each query's sort from its previous round's ranking gives the
+/// gradients a fresh sort gives, bit for bit, round after round (scores
+/// moving by small steps, with ties), for both losses.
+#[test]
+fn rankings_kept_between_rounds_change_nothing() {
+    let mut rng = crate::sampling::Rng::new(5, &[2]);
+    let (groups, labels) = random_queries(&mut rng, 400, 40, 4);
+    let n = labels.len();
+    let c = ctx(&labels, Some(&groups));
+    let mut rankings = new_rankings(&groups, n);
+    assert_eq!(rankings.len(), n);
+    // Round 0: every score equal (ties only), then small steps.
+    let mut scores = vec![0.0f64; n];
+    for round in 0..6 {
+        for loss in [RankLoss::Ndcg, RankLoss::Pairwise] {
+            let want = run(loss, &c, &scores);
+            let mut kept = rankings.clone();
+            let mut got = vec![GradPair::default(); n];
+            gradients(loss, &c, 0, &scores, Some(&mut kept), &mut got);
+            let bits = |v: &[GradPair]| {
+                v.iter()
+                    .map(|p| (p.g.to_bits(), p.h.to_bits()))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(bits(&got), bits(&want), "round {round}, {loss:?}");
+            if loss == RankLoss::Ndcg {
+                rankings = kept;
+            }
+        }
+        for s in scores.iter_mut() {
+            *s += ((rng.below(7) as f64) - 3.0) * 0.05;
+        }
     }
 }
