@@ -111,7 +111,8 @@ pub(crate) fn rank_order_with(scores: &[f64], order: &mut Vec<usize>, keys: &mut
 /// permutation of `0..scores.len()`, replaced by the new ranking) lays the
 /// keys out in its order before they are sorted. Between boosting rounds
 /// scores move by a learning rate's step, so the keys come nearly sorted
-/// and std's adaptive sort takes about one pass over them. Keys are
+/// and std's stable sort, which finds runs already in order, does less
+/// work than from row order (a rank:ndcg round about 5% less). Keys are
 /// distinct (the row breaks ties), so the ranking is the one
 /// [`rank_order_with`] gives.
 pub(crate) fn rerank_with(
