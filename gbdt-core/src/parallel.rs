@@ -177,7 +177,9 @@ impl Executor {
     /// 0.84 to 0.91 of their time with the workers kept awake, depth-wise
     /// ones about the same (OpenMP's spinning barrier spares LightGBM these
     /// wake-ups). The workers yield the core to the OS now and then, and
-    /// nothing changes in what is computed. Like OpenMP's active waiting,
+    /// nothing changes in what is computed. Since handing the polling
+    /// workers a step costs less than waking them, steps inside `f` go
+    /// parallel from less work (see `MIN_HOT_WORK`). Like OpenMP's active waiting,
     /// this costs time when other processes want the same cores: with one
     /// busy process beside a two-thread run on two cores, rounds took 1.15
     /// to 1.26 times as long as with parked workers. Runs `f` plainly when the
