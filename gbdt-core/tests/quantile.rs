@@ -3,7 +3,7 @@
 //! within 2 points of the level, a row's quantiles never cross, and the
 //! levels survive a model round trip.
 
-use gbdt_core::{train, Dataset, Metric, Model, Objective, Params, QuantileAlphas};
+use gbdt_core::{train, Dataset, GrowPolicy, Metric, Model, Objective, Params, QuantileAlphas};
 use ndarray::Array2;
 
 /// xorshift64*: a seeded generator local to the tests.
@@ -173,4 +173,29 @@ fn continued_training_keeps_the_levels() {
         .unwrap()
         .to_string();
     assert!(e.contains("quantile_alpha") && e.contains("0.2,0.8"), "{e}");
+}
+
+/// The levels' trees of a round grow side by side on several workers, each
+/// refit from its own output's residuals: the model is the same for any
+/// thread count, with row sampling (refit then reads the sampled rows).
+#[test]
+fn the_levels_give_the_same_model_for_any_thread_count() {
+    let (x, y) = data(3_000, 3);
+    let data = Dataset::new(x.view(), &y).unwrap();
+    let model = |threads: usize| {
+        let params = Params {
+            objective: "reg:quantileerror".parse().unwrap(),
+            quantile_alpha: ALPHAS.to_vec(),
+            num_rounds: 12,
+            subsample: 0.7,
+            grow_policy: GrowPolicy::LossGuide,
+            max_leaves: 15,
+            threads: Some(threads),
+            ..Params::default()
+        };
+        serde_json::to_vec(&train(&params, &data, &[]).unwrap()).unwrap()
+    };
+    let one = model(1);
+    assert_eq!(one, model(2), "1 vs 2 threads");
+    assert_eq!(one, model(7), "1 vs 7 threads");
 }

@@ -105,7 +105,8 @@ pub struct Booster<'a> {
     /// `grads` and `quant.rows` by output (several outputs only).
     grad_columns: Columns<GradPair>,
     quant_columns: Columns<PackedBin>,
-    ws: Workspace,
+    /// The grower's buffers, one per tree a round grows at once.
+    ws: Vec<Workspace>,
     /// Ranking objectives: what the gradients keep between rounds.
     rank: RankState,
     valid: Vec<Evaluation<'a>>,
@@ -200,7 +201,7 @@ impl<'a> Booster<'a> {
             quant: Quantized::default(),
             grad_columns: Columns::default(),
             quant_columns: Columns::default(),
-            ws: Workspace::new(&matrix),
+            ws: Vec::new(),
             params: params.clone(),
             data: data.clone(),
             num_outputs,
@@ -271,10 +272,7 @@ impl<'a> Booster<'a> {
         }
         self.grad_columns.fill(&self.grads, k, &self.exec);
         let features = gradients::tree_features(p, self.matrix.num_features(), round);
-        for output in 0..k {
-            let tree = self.grow_tree(round, output, &features);
-            self.trees.push(tree);
-        }
+        self.grow_trees(round, &features);
         let results = self.evaluate(round);
         let improved = self.stopper.observe(round, results.last().map(|r| r.value));
         // Without early stopping the model keeps every round, so its
@@ -302,10 +300,50 @@ impl<'a> Booster<'a> {
             .collect()
     }
 
-    /// Grows the tree of one output and adds its leaves to the margins.
-    fn grow_tree(&mut self, round: usize, output: usize, features: &[usize]) -> Tree {
+    /// Grows the round's tree of every output and adds its leaves to the
+    /// margins. With several outputs (classes, quantile levels) and one
+    /// process, up to one tree per worker grows at once, each on its own
+    /// workspace: the trees of a round read the same gradients and never
+    /// each other, and a worker that finishes first joins the other trees'
+    /// parallel steps, so the many short serial steps of small nodes
+    /// overlap. Each tree is the same however it was scheduled, and margins
+    /// are updated output by output after the trees of a group are grown.
+    /// The price is memory: a workspace (row partition, gathered
+    /// gradients, histograms) per tree grown at once.
+    fn grow_trees(&mut self, round: usize, features: &[usize]) {
         let k = self.num_outputs;
-        let input = GrowInput {
+        // Ranks must reach their collectives in the same order.
+        let width = match self.exec.collective().size() {
+            1 => self.exec.threads().min(k),
+            _ => 1,
+        };
+        let mut ws = std::mem::take(&mut self.ws);
+        ws.resize_with(width, || Workspace::new(&self.matrix));
+        for first in (0..k).step_by(width) {
+            let outputs = first..(first + width).min(k);
+            let slots: Vec<_> = outputs.clone().zip(ws.iter_mut()).collect();
+            let this = &*self;
+            let grown = this.exec.map_vec(slots, |(output, ws)| {
+                let input = this.grow_input(round, output, features);
+                grower::grow(&input, &this.cfg, ws, &this.exec)
+            });
+            for ((output, grown), ws) in outputs.zip(grown).zip(&ws) {
+                let tree = self.add_tree(output, grown, ws);
+                self.trees.push(tree);
+            }
+        }
+        self.ws = ws;
+    }
+
+    /// What growing the tree of `output` in `round` reads.
+    fn grow_input<'s>(
+        &'s self,
+        round: usize,
+        output: usize,
+        features: &'s [usize],
+    ) -> GrowInput<'s> {
+        let k = self.num_outputs;
+        GrowInput {
             matrix: &self.matrix,
             grads: self.grad_columns.column(&self.grads, k, output),
             features,
@@ -318,8 +356,13 @@ impl<'a> Booster<'a> {
                 levels: self.params.num_grad_quant_bins,
                 renew_leaf: self.params.quant_train_renew_leaf,
             }),
-        };
-        let mut grown = grower::grow(&input, &self.cfg, &mut self.ws, &self.exec);
+        }
+    }
+
+    /// Refits `grown`'s leaves where the objective asks for it, adds them
+    /// to the margins of `output` and returns the tree; `ws` holds its rows.
+    fn add_tree(&mut self, output: usize, mut grown: grower::Grown, ws: &Workspace) -> Tree {
+        let k = self.num_outputs;
         let p = &self.params;
         if let Some(alpha) = p.objective.leaf_refit_quantile(&p.quantile_alpha, output) {
             let refit = RefitInput {
@@ -332,9 +375,9 @@ impl<'a> Booster<'a> {
                 alpha,
                 learning_rate: self.params.learning_rate,
             };
-            refit_leaves(&mut grown, self.ws.partition.all_rows(), &refit, &self.exec);
+            refit_leaves(&mut grown, ws.partition.all_rows(), &refit, &self.exec);
         }
-        let partition = &self.ws.partition;
+        let partition = &ws.partition;
         let leaves: Vec<_> = (grown.leaves.iter())
             .map(|(_, range, value)| (partition.rows(range.clone()), *value))
             .collect();
