@@ -5,7 +5,7 @@ use std::fs;
 use std::io::{self, BufWriter, Read, StdoutLock, Write};
 use std::path::Path;
 
-use gbdt_core::Executor;
+use gbdt_core::{Executor, WaitPolicy};
 use gbdt_io::{AtomicFile, CsvOptions, Table};
 
 pub use gbdt_io::AnyModel as LoadedModel;
@@ -72,9 +72,27 @@ pub fn csv_options(args: &CsvArgs) -> CmdResult<CsvOptions> {
 
 /// The one executor of a command, passed to every phase: `threads` workers
 /// (from `--threads`), or one per available CPU. Never rayon's global pool.
+/// Its workers wait as `OMP_WAIT_POLICY` says, the variable XGBoost's and
+/// LightGBM's OpenMP threads follow (exit 2 for a value other than active
+/// or passive).
 pub fn executor(threads: Option<usize>) -> CmdResult<Executor> {
+    let wait = wait_policy(std::env::var_os("OMP_WAIT_POLICY"))?;
     let n = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    core(Executor::with_threads(Some(n)))
+    Ok(core(Executor::with_threads(Some(n)))?.with_wait_policy(wait))
+}
+
+/// The value of `OMP_WAIT_POLICY`, in any case; active when unset or empty.
+fn wait_policy(value: Option<std::ffi::OsString>) -> CmdResult<WaitPolicy> {
+    let text = value.map(|v| v.to_string_lossy().trim().to_ascii_lowercase());
+    match text.as_deref() {
+        None | Some("") | Some("active") => Ok(WaitPolicy::Active),
+        Some("passive") => Ok(WaitPolicy::Passive),
+        Some(other) => Err(Failure::usage(format!(
+            "bad value for the environment variable OMP_WAIT_POLICY: '{other}'; give 'passive' \
+             (idle workers sleep: for cores shared with other busy processes) or 'active' \
+             (they poll: the default), or unset it"
+        ))),
+    }
 }
 
 /// Reads a CSV file (exit 3 when it is missing or malformed); `-` reads

@@ -1069,6 +1069,44 @@ fn model_bytes_do_not_depend_on_the_thread_count() {
     assert_eq!(one, train("7", "t7.gbdt"), "1 vs 7 threads");
 }
 
+/// `OMP_WAIT_POLICY=passive` (as for XGBoost and LightGBM) lets idle
+/// workers sleep and changes nothing in the model; other values are usage
+/// errors naming the variable.
+#[test]
+fn the_wait_policy_comes_from_omp_wait_policy_and_keeps_the_model() {
+    let d = here();
+    let train = |policy: &str, out: &str| {
+        let args = [
+            "train",
+            &credit_csv(),
+            "--target",
+            "Number of Credit Problems > 1",
+            "--rounds",
+            "8",
+            "--grow-policy",
+            "lossguide",
+            "--threads",
+            "2",
+            "--quiet",
+            "-o",
+            out,
+        ];
+        gbdt_env(d.path(), &args, &[("OMP_WAIT_POLICY", policy)])
+    };
+    train("active", "active.gbdt").ok();
+    train("PASSIVE", "passive.gbdt").ok();
+    assert_eq!(
+        std::fs::read(d.path().join("active.gbdt")).unwrap(),
+        std::fs::read(d.path().join("passive.gbdt")).unwrap()
+    );
+    train("spin", "spin.gbdt").expect_code(2).stderr_says(&[
+        "OMP_WAIT_POLICY",
+        "'spin'",
+        "passive",
+    ]);
+    assert!(!d.path().join("spin.gbdt").exists());
+}
+
 /// `--threads N` bounds every phase: reading a CSV of several chunks,
 /// selection, binning, training and scoring all run on the command's one
 /// pool, so with `--threads 1` the process has only its main thread and one

@@ -74,7 +74,7 @@ pub use exact_sum::ExactSum;
 pub use metric::{Metric, QuantileAlphas, TweediePower};
 pub use model::{EvalResult, ImportanceType, Model, ModelWithParamsAs};
 pub use objective::{MulticlassHessian, Objective};
-pub use parallel::Executor;
+pub use parallel::{Executor, WaitPolicy};
 pub use params::{GrowPolicy, Param, Params, ParamsByName, ValueKind};
 pub use predict::PredictOptions;
 pub use tree::{CategorySplit, Tree};
