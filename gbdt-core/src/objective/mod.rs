@@ -408,9 +408,6 @@ impl Objective {
             let w = ctx.weights.map_or(1.0, |w| w[row]);
             match self {
                 Objective::SquaredError => squared_error::gradient(m[0], y, w, &mut g[0]),
-                Objective::Logistic | Objective::LogitRaw => {
-                    logistic::gradient(m[0], y, w, &mut g[0])
-                }
                 Objective::Poisson => poisson::gradient(m[0], y, w, ctx.max_delta_step, &mut g[0]),
                 Objective::PseudoHuber => {
                     pseudo_huber::gradient(m[0], y, w, ctx.huber_slope, &mut g[0])
@@ -426,7 +423,11 @@ impl Objective {
                         quantile::gradient(m, y, w, a, g);
                     }
                 }
-                Objective::RankNdcg | Objective::RankPairwise => {}
+                // Each has its own loop, above.
+                Objective::Logistic
+                | Objective::LogitRaw
+                | Objective::RankNdcg
+                | Objective::RankPairwise => {}
             }
         }
     }
