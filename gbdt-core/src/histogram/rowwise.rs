@@ -1,7 +1,7 @@
 //! Row-wise histograms for small nodes: a task sums some features over a
-//! node's rows (float bins), or every feature over a part of its rows
-//! (integer bins, whose parts add up exactly), reading each row's bins
-//! from the matrix's row-major copy.
+//! part of a node's rows (one part per thread for integer bins, whose
+//! parts add up exactly; one or two fixed halves for float bins), reading
+//! each row's bins from the matrix's row-major copy.
 //! A small node's rows are far apart, so reading a column costs a cache
 //! miss per row and feature; the row-major copy holds a row's bins in one
 //! cache line, fetched once for all of them. The task walks the rows in
@@ -9,9 +9,10 @@
 //! pass of independent loads, each next one prefetched while the current
 //! one is summed), and over each block sums a group of features at a time
 //! ([`group_size`]), so each pass's histograms stay in L1.
-//! Each feature's float sums still follow the node's row order, and
-//! integer sums are exact in any order, so the histogram is the one the
-//! column kernel builds, bit for bit, whatever the grouping.
+//! Each feature's float sums still follow the row order of their part,
+//! and integer sums are exact in any order, so the histogram is the one
+//! the column kernel builds over the same parts, bit for bit, whatever the
+//! grouping and the thread count.
 
 use super::HistBin;
 use crate::binning::BinId;
@@ -55,7 +56,7 @@ impl<'a, T: BinId, B: HistBin> RowTask<'a, T, B> {
     /// A node's tasks: its `rows`, their `grads`, and its features
     /// (`slices`: sorted, each with its histogram slice) cut into `tasks`
     /// near-equal consecutive parts. `by_row` holds rows of `stride` bins.
-    pub fn split(
+    fn split(
         (rows, grads): (&'a [u32], &'a [B::Row]),
         slices: Vec<(usize, &'a mut [B])>,
         (by_row, stride): (&'a [T], usize),
@@ -81,16 +82,18 @@ impl<'a, T: BinId, B: HistBin> RowTask<'a, T, B> {
         out
     }
 
-    /// A node's tasks for exact (integer) bins: its rows cut into one
-    /// consecutive part per histogram of `hists`, each part summing every
-    /// feature of `features` (sorted; bins at `offsets`) into its own
-    /// histogram. Each row's cache line is then fetched by one task, not by
-    /// every task; the caller adds the histograms up.
+    /// A node's tasks by rows: its rows cut into one consecutive part per
+    /// histogram of `hists`, each part summing every feature of `features`
+    /// (sorted; bins at `offsets`) into its own histogram, its features
+    /// cut into `tasks_per_part` tasks. Each row's cache line is then
+    /// fetched by the tasks of one part only; the caller adds the
+    /// histograms up in order.
     pub fn split_rows(
         (rows, grads): (&'a [u32], &'a [B::Row]),
         hists: Vec<&'a mut [B]>,
         (offsets, features): (&[usize], &[usize]),
         by_row: (&'a [T], usize),
+        tasks_per_part: usize,
     ) -> Vec<RowTask<'a, T, B>> {
         let per_part = rows.len().div_ceil(hists.len().max(1)).max(1);
         hists
@@ -98,7 +101,7 @@ impl<'a, T: BinId, B: HistBin> RowTask<'a, T, B> {
             .zip(rows.chunks(per_part).zip(grads.chunks(per_part)))
             .flat_map(|(hist, part)| {
                 let slices = super::feature_slices(hist, offsets, features);
-                RowTask::split(part, slices, by_row, 1)
+                RowTask::split(part, slices, by_row, tasks_per_part)
             })
             .collect()
     }
