@@ -143,7 +143,8 @@ pub(crate) fn build<B: HistBin>(
 /// Xeon, nodes of 1/16 to 1/32 of the rows cost the same either way, and
 /// on 1/64 nodes rows win 2.7x; on an AMD EPYC (smaller L1 and L2) rows
 /// win only 1.46x on 1/64 nodes, and moving this bound from 8 to 32
-/// trained 4-17% faster on all eight benchmark rows but credit (level).
+/// trained 4-17% faster on the six 1M- and 300k-row benchmark rows (the
+/// 100k-row credit rows level).
 const ROW_WISE_BELOW: usize = 32;
 
 fn row_wise(rows: usize, n: usize) -> bool {
@@ -452,7 +453,8 @@ mod tests {
     proptest! {
         /// Small nodes read the row-major bins (unit tests keep them for
         /// any matrix); their histograms equal the columns' bit for bit,
-        /// with u8 and u16 bins, any feature subset and any thread count.
+        /// with u8 and u16 bins, any feature subset and any thread count
+        /// (float nodes here are under `FLOAT_HALVES_FROM` cells: one part).
         #[test]
         fn row_wise_histograms_equal_column_ones_bit_for_bit(
             cells in proptest::collection::vec(prop_oneof![Just(f32::NAN), 0f32..10.0], 7 * 640),
