@@ -200,13 +200,18 @@ fn build_typed<T: BinId, B: HistBin>(
     // A row-wise node is split by rows, into one part per thread (integer
     // sums) or halves (large float nodes): every part after the first sums
     // into a spare histogram, added in at the end in part order.
+    let total_bins = matrix.total_bins();
     let spares: Vec<usize> = jobs
         .iter()
         .zip(&parts)
-        .map(|(job, &p)| match rows_of(job) {
-            Some(_) if B::EXACT => p - 1,
-            Some(_) => float_row_parts(job.rows.len() * features.len()) - 1,
-            None => 0,
+        .map(|(job, &p)| {
+            let cells = job.rows.len() * features.len();
+            match rows_of(job) {
+                Some(_) if !spares_pay(cells, total_bins) => 0,
+                Some(_) if B::EXACT => p - 1,
+                Some(_) => float_row_parts(cells) - 1,
+                None => 0,
+            }
         })
         .collect();
     let mut spare: Vec<Vec<B>> = (0..spares.iter().sum())
@@ -265,6 +270,14 @@ const FLOAT_HALVES_FROM: usize = 16_384;
 /// Row parts of a float row-wise node of `cells` rows times features.
 fn float_row_parts(cells: usize) -> usize {
     1 + usize::from(cells >= FLOAT_HALVES_FROM)
+}
+
+/// Whether a node of `cells` rows times features gains by spare
+/// histograms of `bins` bins each: each is zeroed and added in over every
+/// bin, which on a wide matrix (100,000 columns) costs far more than the
+/// node's few rows.
+fn spares_pay(cells: usize, bins: usize) -> bool {
+    cells >= 2 * bins
 }
 
 /// Parts a node of `cells` rows times features is built in: one per
@@ -570,6 +583,16 @@ mod tests {
             one(m, features, rows, &quant, par),
             one(m, features, rows, &narrow, par),
         )
+    }
+
+    #[test]
+    fn nodes_of_wide_matrices_get_no_spare_histograms() {
+        // 20 features of 256 bins: a 1024-row node is worth halves.
+        assert!(spares_pay(1024 * 20, 20 * 256));
+        assert_eq!(float_row_parts(1024 * 20), 2);
+        // 100,000 columns of 300 rows: a 9-row node is not, whatever its
+        // cell count.
+        assert!(float_row_parts(9 * 100_000) == 2 && !spares_pay(9 * 100_000, 100_000 * 256));
     }
 
     #[test]
