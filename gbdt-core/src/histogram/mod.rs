@@ -206,16 +206,17 @@ fn build_typed<T: BinId, B: HistBin>(
         .zip(&parts)
         .map(|(job, &p)| {
             let cells = job.rows.len() * features.len();
-            match rows_of(job) {
-                Some(_) if !spares_pay(cells, total_bins) => 0,
-                Some(_) if B::EXACT => p - 1,
-                Some(_) => float_row_parts(cells) - 1,
-                None => 0,
+            if rows_of(job).is_none() || !spares_pay(cells, total_bins) {
+                0
+            } else if B::EXACT {
+                p - 1
+            } else {
+                float_row_parts(cells) - 1
             }
         })
         .collect();
     let mut spare: Vec<Vec<B>> = (0..spares.iter().sum())
-        .map(|_| vec![B::default(); matrix.total_bins()])
+        .map(|_| vec![B::default(); total_bins])
         .collect();
     let mut spare_iter = spare.iter_mut();
     let mut tasks = Vec::with_capacity(jobs.len() * features.len().div_ceil(2));
