@@ -12,6 +12,7 @@ use super::scan::build_ranges;
 use super::{GrowInput, Workspace};
 use crate::collective::Collective;
 use crate::histogram::{BinStat, HistBin, HistPool, PackedBin, PackedBin32, QuantScale};
+use crate::objective::GradPair;
 use crate::parallel::Executor;
 use crate::partition::RowPartition;
 
@@ -58,6 +59,9 @@ impl<B: HistBin> Buffers<B> {
 pub(super) trait Accum: HistBin {
     /// Row `at`'s value for this tree.
     fn row(input: &GrowInput<'_>, at: usize) -> Self::Row;
+    /// Every row's value in row order, when this type keeps them so (then
+    /// a node holding every row, the root, needs no gather).
+    fn in_row_order<'a>(input: &GrowInput<'a>) -> Option<&'a [Self::Row]>;
     /// What turns this tree's bins into gradient units.
     fn scale(input: &GrowInput<'_>) -> Self::Scale;
     /// The partition and this type's buffers, borrowed apart.
@@ -80,6 +84,10 @@ impl Accum for BinStat {
         input.grads[at]
     }
 
+    fn in_row_order<'a>(input: &GrowInput<'a>) -> Option<&'a [GradPair]> {
+        Some(input.grads)
+    }
+
     fn scale(_: &GrowInput<'_>) {}
 
     fn buffers(ws: &mut Workspace) -> (&RowPartition, &mut Buffers<Self>) {
@@ -91,6 +99,10 @@ impl Accum for PackedBin {
     #[inline(always)]
     fn row(input: &GrowInput<'_>, at: usize) -> Self::Row {
         QuantRows::of(input).rows[at]
+    }
+
+    fn in_row_order<'a>(input: &GrowInput<'a>) -> Option<&'a [PackedBin]> {
+        Some(QuantRows::of(input).rows)
     }
 
     fn scale(input: &GrowInput<'_>) -> QuantScale {
@@ -146,6 +158,10 @@ impl Accum for PackedBin32 {
     #[inline(always)]
     fn row(input: &GrowInput<'_>, at: usize) -> Self::Row {
         PackedBin32::narrow(QuantRows::of(input).rows[at])
+    }
+
+    fn in_row_order<'a>(_: &GrowInput<'a>) -> Option<&'a [PackedBin32]> {
+        None
     }
 
     fn scale(input: &GrowInput<'_>) -> QuantScale {
