@@ -44,8 +44,8 @@ pub(super) fn build_ranges<B: Accum>(
     let ranges: Vec<Range<usize>> = jobs.iter().map(|j| j.0.clone()).collect();
     let (partition, buffers) = B::buffers(ws);
     let rows = partition.all_rows();
-    // The root holds every row, and the partition starts each tree in row
-    // order (`RowPartition::reset`): its values need no gather.
+    // A node holding every row (the root) holds them in row order, since a
+    // node's rows stay ascending in the partition: its values need no gather.
     if let ([(range, hist)], Some(grads)) = (&mut jobs[..], B::in_row_order(input)) {
         if range.len() == rows.len() && grads.len() == rows.len() {
             let job = BuildJob { rows, grads, hist };
