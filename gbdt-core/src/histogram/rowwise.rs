@@ -22,11 +22,13 @@ use crate::prefetch::prefetch;
 /// of features whose histograms fill a quarter of a 32 KB L1, leaving room
 /// for the rows' cache lines (2 × 256 float bins of 16 bytes, 4 of 64-bit
 /// integer bins, 8 of 32-bit ones). On an AMD EPYC (32 KB L1d), against
-/// 16 KB, rounds took 0.95 (1M regression leaf-wise), 0.92 (depth-wise),
-/// 0.90 (1M binary leaf-wise), 0.95 (100k credit leaf-wise) and 0.98
-/// (300k multiclass depth-wise) of their time, but 1.03 to 1.06 on
-/// multiclass leaf-wise (40 features: twice the passes over each block);
-/// medians of 3 to 7 alternating pairs on a noisy host.
+/// 16 KB, rounds took 0.98 (1M regression leaf-wise, 22 pairs), 0.92
+/// (depth-wise), 0.90 (1M binary leaf-wise), 0.95 (100k credit
+/// leaf-wise), 0.98 (300k multiclass depth-wise; 4 to 6 pairs each) and
+/// 1.03 (multiclass leaf-wise, 40 features: twice the passes over each
+/// block; 13 pairs) of their time: medians of alternating pairs on a
+/// noisy host whose single pairs ranged from 0.82 to 1.31: small gains
+/// at best.
 const GROUP_BYTES: usize = 8 << 10;
 
 /// Features summed in one pass over a block of rows.
